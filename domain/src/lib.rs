@@ -1,0 +1,9 @@
+//! Ferry's domain: everything the product knows and decides, independent of the web layer.
+//!
+//! Pages, server functions and REST handlers parse input and call one function here;
+//! this crate owns the rules, the transactions and the SQL.
+
+pub mod store;
+
+pub use store::{Backend, DatabaseUrl, Store, StoreError};
+pub mod testing;

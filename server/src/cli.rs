@@ -1,0 +1,72 @@
+//! The command line: `ferry [serve]` and `ferry migrate`, configured by flags or environment.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "ferry", version = app::BUILD_VERSION, about = "Back up API collections to Bitbucket")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Where Ferry keeps its files (the SQLite database by default).
+    #[arg(long, env = "FERRY_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`; default: a SQLite file in the data dir.
+    #[arg(long, env = "FERRY_DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Log lines for people (`human`) or for log shippers (`json`).
+    #[arg(long, env = "FERRY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Run the web app (the default when no command is given).
+    Serve(ServeArgs),
+    /// Bring the database schema up to date and exit.
+    Migrate,
+}
+
+impl Default for Command {
+    fn default() -> Self {
+        Command::Serve(ServeArgs::default())
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    pub listen: String,
+    /// The URL people use to reach Ferry (links, cookies, origin checks); default http://LISTEN.
+    #[arg(long, env = "FERRY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// The directory cargo-leptos built the static site into (wasm, js, css).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        // Reuse clap's own defaults and environment so `ferry` and `ferry serve` agree.
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        Only::parse_from(["ferry"]).serve
+    }
+}

@@ -1,0 +1,46 @@
+//! Every request gets an id (or keeps the caller's `x-request-id`), echoed in the response
+//! and attached to every log line of that request.
+
+use axum::http::{HeaderName, Request};
+use tower::ServiceBuilder;
+use tower::layer::util::{Identity, Stack};
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::{DefaultOnResponse, TraceLayer},
+    classify::{ServerErrorsAsFailures, SharedClassifier},
+};
+use tracing::Level;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+type MakeSpan = fn(&Request<axum::body::Body>) -> tracing::Span;
+
+pub type Layers = Stack<
+    PropagateRequestIdLayer,
+    Stack<
+        TraceLayer<SharedClassifier<ServerErrorsAsFailures>, MakeSpan, (), DefaultOnResponse>,
+        Stack<SetRequestIdLayer<MakeRequestUuid>, Identity>,
+    >,
+>;
+
+pub fn layers() -> ServiceBuilder<Layers> {
+    ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(span as MakeSpan)
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+}
+
+fn span(request: &Request<axum::body::Body>) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    // The query string is left out: it may carry an API key.
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+}

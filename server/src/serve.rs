@@ -1,0 +1,78 @@
+//! Starting and stopping: open the database, migrate, listen, drain on SIGTERM.
+
+use std::sync::Arc;
+
+use ferry_domain::Store;
+
+use crate::{
+    config::{Config, StartError},
+    http::{self, AppState},
+};
+
+/// Opens and migrates the configured database.
+pub async fn open_store(config: &Config) -> Result<Store, StartError> {
+    if matches!(config.database_url, ferry_domain::DatabaseUrl::Sqlite(_)) {
+        config.ensure_data_dir()?;
+    }
+    let store = Store::connect(&config.database_url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+pub async fn migrate_only(config: &Config) -> Result<(), StartError> {
+    let store = open_store(config).await?;
+    tracing::info!(database = %config.database_url, "database is up to date");
+    store.close().await;
+    Ok(())
+}
+
+pub async fn serve(config: Config) -> Result<(), StartError> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| StartError::Listen(format!("cannot listen on {}: {e}", config.listen)))?;
+    let store = open_store(&config).await?;
+    let app = app_router(store.clone(), config.clone());
+    let local = listener.local_addr().map_err(|e| StartError::Listen(e.to_string()))?;
+    tracing::info!(
+        address = %local,
+        public_url = %config.public_url,
+        database = %config.database_url,
+        version = app::BUILD_VERSION,
+        "Ferry is listening on http://{local}"
+    );
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| StartError::Serve(e.to_string()))?;
+    store.close().await;
+    tracing::info!("Ferry stopped");
+    Ok(())
+}
+
+/// The full router over a given store, as `serve` runs it (tests use it in-process).
+pub fn app_router(store: Store, config: Config) -> axum::Router {
+    let leptos_options = http::leptos_options(&config);
+    http::router(AppState { store, leptos_options, config: Arc::new(config) })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
