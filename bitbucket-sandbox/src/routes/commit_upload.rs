@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::auth::Caller;
@@ -62,7 +62,7 @@ async fn read_upload(request: Request) -> Result<Upload> {
     if content_type.starts_with("multipart/form-data") {
         let mut multipart = Multipart::from_request(request, &()).await.map_err(|e| Error::bad_request(e.body_text()))?;
         while let Some(field) = multipart.next_field().await.map_err(|e| Error::bad_request(e.body_text()))? {
-            let name = field.name().unwrap_or_default().to_owned();
+            let name = part_name(field.name(), field.headers()).unwrap_or_default();
             // A part is a file exactly when its Content-Disposition has a filename.
             let is_file = field.file_name().is_some();
             let bytes = field.bytes().await.map_err(|e| Error::bad_request(e.body_text()))?;
@@ -86,6 +86,38 @@ async fn read_upload(request: Request) -> Result<Upload> {
         return Err(Error::bad_request("Expected multipart/form-data or application/x-www-form-urlencoded"));
     }
     Ok(upload)
+}
+
+/// A part's field name: plain `name="..."`, or RFC 5987 `name*=utf-8''...` as reqwest
+/// writes names with `/` in them by default.
+fn part_name(plain: Option<&str>, headers: &HeaderMap) -> Option<String> {
+    if let Some(plain) = plain {
+        return Some(plain.to_owned());
+    }
+    let disposition = headers.get(header::CONTENT_DISPOSITION)?.to_str().ok()?;
+    let encoded = disposition.split(';').map(str::trim).find_map(|param| param.strip_prefix("name*="))?;
+    let (charset, value) = encoded.split_once("''")?;
+    charset.eq_ignore_ascii_case("utf-8").then(|| percent_decode(value.trim_matches('"')))
+}
+
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 fn parse_author(raw: &str) -> Result<Signature> {

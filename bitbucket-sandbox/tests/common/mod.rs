@@ -110,9 +110,13 @@ impl Sandbox {
         (status, response.json().await.expect("JSON body"))
     }
 
-    pub async fn commit(&self, workspace: &str, slug: &str, auth: &Auth, form: reqwest::multipart::Form) -> Response {
+    pub fn commit_request(&self, workspace: &str, slug: &str, auth: &Auth, form: reqwest::multipart::Form) -> RequestBuilder {
         let url = self.url(&format!("/2.0/repositories/{workspace}/{slug}/src"));
-        auth.apply(self.http.post(url)).multipart(form).send().await.expect("POST src")
+        auth.apply(self.http.post(url)).multipart(form)
+    }
+
+    pub async fn commit(&self, workspace: &str, slug: &str, auth: &Auth, form: reqwest::multipart::Form) -> Response {
+        self.commit_request(workspace, slug, auth, form).send().await.expect("POST src")
     }
 
     /// The tip of a branch as the API reports it.
