@@ -11,7 +11,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -85,13 +85,15 @@ async fn consent_page(State(state): State<Arc<AppState>>, Query(query): Query<Au
     page(StatusCode::OK, "Authorize application", &body)
 }
 
-fn callback(consumer: &Consumer, params: &[(&str, &str)]) -> Redirect {
+/// 302 to the consumer's callback, as bitbucket.org answers.
+fn callback(consumer: &Consumer, params: &[(&str, &str)]) -> Response {
     let mut query = form_urlencoded::Serializer::new(String::new());
     for (key, value) in params {
         query.append_pair(key, value);
     }
     let separator = if consumer.callback_url.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{}{separator}{}", consumer.callback_url, query.finish()))
+    let location = format!("{}{separator}{}", consumer.callback_url, query.finish());
+    (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
 }
 
 async fn decide(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
@@ -102,13 +104,13 @@ async fn decide(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
         return error_page("Invalid client_id");
     };
     if form.decision != "grant" {
-        return callback(&consumer, &[("error", "access_denied"), ("state", &form.state)]).into_response();
+        return callback(&consumer, &[("error", "access_denied"), ("state", &form.state)]);
     }
     if state.directory.user(form.username.trim()).is_none() {
         return error_page(&format!("No sandbox user named {}", form.username));
     }
     match state.credentials.issue_code(&consumer, form.username.trim()) {
-        Ok(code) => callback(&consumer, &[("code", &code), ("state", &form.state)]).into_response(),
+        Ok(code) => callback(&consumer, &[("code", &code), ("state", &form.state)]),
         Err(error) => error.into_response(),
     }
 }
