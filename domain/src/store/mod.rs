@@ -25,7 +25,6 @@ macro_rules! on_pool {
         }
     };
 }
-pub(crate) use on_pool;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -121,7 +120,7 @@ impl Store {
 
     /// Proves the database answers a query (readiness).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await)?;
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
         Ok(())
     }
 

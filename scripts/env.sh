@@ -1,0 +1,12 @@
+# Shared by every script: where builds go and which tools they use.
+# Sourced, not executed.
+
+# Builds live outside the clone so a fresh clone (CI) reuses the last build on this machine.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ferry/target}"
+export PATH="$HOME/.cargo/bin:$PATH"
+# cargo-leptos sets this for the builds it runs; setting it for plain cargo too keeps
+# `cargo test` from rebuilding the Leptos crates after every `cargo leptos build`.
+export LEPTOS_OUTPUT_NAME=ferry
+
+FERRY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export FERRY_ROOT

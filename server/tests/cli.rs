@@ -1,0 +1,153 @@
+//! The real `ferry` binary: start-up errors are one clear line, SIGTERM stops it cleanly,
+//! and it serves the same on PostgreSQL as on SQLite.
+
+use std::{
+    net::TcpListener,
+    process::{Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+const FERRY: &str = env!("CARGO_BIN_EXE_ferry");
+
+fn ferry(envs: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut command = Command::new(FERRY);
+    command.args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    command
+}
+
+fn run_to_end(mut command: Command) -> Output {
+    command.stdin(Stdio::null()).output().expect("run ferry")
+}
+
+fn assert_one_clear_line(output: &Output, setting: &str) {
+    assert!(!output.status.success(), "must exit non-zero");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<_> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "exactly one line on stderr: {stderr}");
+    assert!(lines[0].starts_with(&format!("error: {setting}")), "names {setting}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn bad_database_url_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let output = run_to_end(ferry(&[("FERRY_DATA_DIR", data), ("FERRY_DATABASE_URL", "mysql://root@x/y")], &["migrate"]));
+    assert_one_clear_line(&output, "FERRY_DATABASE_URL");
+}
+
+#[test]
+fn unreachable_database_is_one_line_without_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run_to_end(ferry(
+        &[
+            ("FERRY_DATA_DIR", dir.path().to_str().unwrap()),
+            ("FERRY_DATABASE_URL", "postgres://ferry:hunter22@127.0.0.1:1/ferry"),
+            ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
+        ],
+        &["serve"],
+    ));
+    assert_one_clear_line(&output, "FERRY_DATABASE_URL");
+    let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(!all.contains("hunter22"), "the password never shows: {all}");
+}
+
+#[test]
+fn port_in_use_is_one_line() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let output = run_to_end(ferry(
+        &[("FERRY_DATA_DIR", dir.path().to_str().unwrap()), ("LEPTOS_SITE_ADDR", &addr)],
+        &["serve"],
+    ));
+    assert_one_clear_line(&output, "LEPTOS_SITE_ADDR");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("in use"));
+}
+
+#[test]
+fn bad_listen_address_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run_to_end(ferry(
+        &[("FERRY_DATA_DIR", dir.path().to_str().unwrap()), ("LEPTOS_SITE_ADDR", "localhost")],
+        &[],
+    ));
+    assert_one_clear_line(&output, "LEPTOS_SITE_ADDR");
+}
+
+#[test]
+fn migrate_creates_the_sqlite_database_in_the_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("nested/data");
+    let output = run_to_end(ferry(&[("FERRY_DATA_DIR", data.to_str().unwrap())], &["migrate"]));
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(data.join("ferry.db").is_file());
+}
+
+fn free_port() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().to_string()
+}
+
+async fn wait_ready(url: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(response) = reqwest::get(url).await {
+            if response.status() == 200 {
+                return response.json().await.unwrap();
+            }
+        }
+        assert!(Instant::now() < deadline, "ferry did not become ready at {url}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn serves_then_stops_on_sigterm(database_url: Option<String>, expected_backend: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = free_port();
+    let mut envs = vec![
+        ("FERRY_DATA_DIR", dir.path().to_str().unwrap().to_owned()),
+        ("LEPTOS_SITE_ADDR", addr.clone()),
+        ("FERRY_LOG_FORMAT", "json".to_owned()),
+    ];
+    if let Some(url) = database_url {
+        envs.push(("FERRY_DATABASE_URL", url));
+    }
+    let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut child = ferry(&envs, &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+
+    let ready = wait_ready(&format!("http://{addr}/readyz")).await;
+    assert_eq!(ready["database"], expected_backend);
+
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "ferry did not stop within 10 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let first = stdout.lines().next().expect("JSON log lines");
+    let line: serde_json::Value = serde_json::from_str(first).expect("--log-format json writes JSON lines");
+    assert!(line.get("level").is_some(), "{first}");
+    assert!(stdout.contains("shutting down"), "{stdout}");
+}
+
+#[tokio::test]
+async fn serves_on_sqlite_by_default_and_stops_on_sigterm() {
+    serves_then_stops_on_sigterm(None, "sqlite").await;
+}
+
+#[tokio::test]
+async fn serves_on_postgres_and_stops_on_sigterm() {
+    let db = ferry_domain::testing::postgres_unmigrated().await;
+    serves_then_stops_on_sigterm(Some(db.url_string()), "postgres").await;
+}

@@ -1,0 +1,66 @@
+//! Health, readiness, request ids and the first pages, on both databases.
+
+mod common;
+
+use common::{Db, TestServer};
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Db::Sqlite).await })* }
+        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::Db::Postgres).await })* }
+    };
+}
+
+on_both!(health_and_readiness, request_ids, home_is_server_rendered, unknown_page_is_404);
+
+async fn health_and_readiness(db: Db) {
+    let server = TestServer::start(db).await;
+    let health = server.client.get(server.at("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let ready = server.client.get(server.at("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    let expected = match db {
+        Db::Sqlite => "sqlite",
+        Db::Postgres => "postgres",
+    };
+    assert_eq!(body, serde_json::json!({"status": "ready", "database": expected}));
+
+    server.db.store.close().await;
+    let down = server.client.get(server.at("/readyz")).send().await.unwrap();
+    assert_eq!(down.status(), 503, "a closed database is not ready");
+    assert_eq!(server.client.get(server.at("/healthz")).send().await.unwrap().status(), 200);
+}
+
+async fn request_ids(db: Db) {
+    let server = TestServer::start(db).await;
+    let fresh = server.client.get(server.at("/healthz")).send().await.unwrap();
+    let id = fresh.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 4);
+    let kept = server
+        .client
+        .get(server.at("/healthz"))
+        .header("x-request-id", "caller-chosen-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.headers()["x-request-id"], "caller-chosen-42");
+}
+
+async fn home_is_server_rendered(db: Db) {
+    let server = TestServer::start(db).await;
+    let home = server.client.get(server.at("/")).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    let html = home.text().await.unwrap();
+    assert!(html.contains("<title>Home · Ferry</title>"), "{html}");
+    assert!(html.contains("Your API collections, backed up to Bitbucket"));
+    assert!(html.contains(app::BUILD_VERSION));
+    assert!(html.contains("/pkg/ferry.js"), "the hydration script is linked");
+}
+
+async fn unknown_page_is_404(db: Db) {
+    let server = TestServer::start(db).await;
+    let missing = server.client.get(server.at("/definitely/not/here")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().await.unwrap().contains("Page not found"));
+}
