@@ -235,7 +235,7 @@ fn serialize_object<S: Serializer>(
         .filter(|(key, _)| !known.contains(&key.as_str()))
         .collect();
     // serde_json's map is sorted unless a crate in the build turns on `preserve_order`.
-    others.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+    others.sort_unstable_by_key(|(key, _)| *key);
     let ordered = known
         .iter()
         .filter_map(|key| map.get_key_value(*key))

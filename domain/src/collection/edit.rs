@@ -204,8 +204,8 @@ impl Collection {
     }
 
     /// Replaces the collection variables by `variables`, in that order. A variable that keeps
-    /// its key keeps its other fields (type, description…), and keeps a non-string value whose
-    /// JSON text the editor left unchanged.
+    /// its key keeps its other fields (type, description…), and keeps a non-string value (a number…)
+    /// while the editor's text reads as that same JSON value.
     pub fn set_variables(&mut self, variables: &[KeyValue]) -> Result<(), CollectionError> {
         for (at, variable) in variables.iter().enumerate() {
             limits::check_name(&format!("variable[{at}].key"), &variable.key)?;
@@ -226,9 +226,11 @@ impl Collection {
                 });
                 let mut entry = position.map(|at| existing.remove(at)).unwrap_or_default();
                 entry.insert("key".to_owned(), json!(variable.key));
-                let unchanged = entry
-                    .get("value")
-                    .is_some_and(|value| !value.is_string() && value.to_string() == variable.value);
+                let unchanged = entry.get("value").is_some_and(|value| {
+                    !value.is_string()
+                        && serde_json::from_str::<Value>(&variable.value)
+                            .is_ok_and(|text| text == *value)
+                });
                 if !unchanged {
                     entry.insert("value".to_owned(), json!(variable.value));
                 }
