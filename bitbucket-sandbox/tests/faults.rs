@@ -17,7 +17,7 @@ async fn latency_is_fixed_plus_jitter() {
         assert_eq!(sandbox.get("/2.0/user", &ALICE).await.status(), 200);
         let elapsed = started.elapsed();
         assert!(elapsed >= Duration::from_millis(150), "{elapsed:?}");
-        assert!(elapsed < Duration::from_millis(1000), "{elapsed:?}");
+        assert!(elapsed < Duration::from_millis(2000), "{elapsed:?}");
     }
 }
 
@@ -190,7 +190,7 @@ async fn the_cli_takes_a_seed_file_and_fault_flags() {
     let http = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
     let mut faults = None;
-    for _ in 0..100 {
+    for _ in 0..200 {
         if let Ok(response) = http.get(format!("{base}/admin/faults")).send().await {
             faults = Some(response.json::<Value>().await.expect("JSON"));
             break;

@@ -87,11 +87,11 @@ async fn the_authorization_code_flow_yields_working_tokens() {
 
 #[tokio::test]
 async fn access_tokens_expire_and_refresh_tokens_rotate() {
-    let sandbox = Sandbox::start_with(|config| config.access_token_ttl = Duration::from_secs(1)).await;
+    let sandbox = Sandbox::start_with(|config| config.access_token_ttl = Duration::from_secs(2)).await;
     let tokens = exchange(&sandbox, &authorize(&sandbox, "s").await).await;
-    assert_eq!(tokens["expires_in"], 1);
+    assert_eq!(tokens["expires_in"], 2);
     assert_eq!(sandbox.get("/2.0/user", &bearer(&tokens)).await.status(), 200);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     let (status, error) = sandbox.get_json("/2.0/user", &bearer(&tokens)).await;
     assert_eq!(status, 401);
     assert_eq!(error["error"]["message"], "Access token expired. Use your refresh token to obtain a new access token.");
