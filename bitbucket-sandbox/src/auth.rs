@@ -35,7 +35,9 @@ pub struct LoggedUser(pub String);
 
 impl Caller {
     pub fn principal(&self) -> Result<&Principal> {
-        self.0.as_ref().ok_or_else(|| Error::Unauthorized("Authentication required".to_owned()))
+        self.0
+            .as_ref()
+            .ok_or_else(|| Error::Unauthorized("Authentication required".to_owned()))
     }
 
     /// The principal, checked for a permission.
@@ -54,16 +56,27 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
-        Ok(parts.extensions.get::<Caller>().cloned().unwrap_or(Caller(None)))
+        Ok(parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or(Caller(None)))
     }
 }
 
 /// Decodes `Authorization: Basic` into (user, secret).
 pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
-    let (user, secret) = String::from_utf8(decoded).ok()?.split_once(':').map(|(u, s)| (u.to_owned(), s.to_owned()))?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let (user, secret) = String::from_utf8(decoded)
+        .ok()?
+        .split_once(':')
+        .map(|(u, s)| (u.to_owned(), s.to_owned()))?;
     Some((user, secret))
 }
 
@@ -71,19 +84,28 @@ fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let value = value.to_str().map_err(|_| Error::Unauthorized("Invalid Authorization header".to_owned()))?;
+    let value = value
+        .to_str()
+        .map_err(|_| Error::Unauthorized("Invalid Authorization header".to_owned()))?;
     let grant = if let Some(token) = value.strip_prefix("Bearer ") {
         bearer(&state.credentials, token.trim())?
     } else if let Some((user, secret)) = basic_credentials(headers) {
         basic(state, &user, &secret)?
     } else {
-        return Err(Error::Unauthorized("Unsupported Authorization header".to_owned()));
+        return Err(Error::Unauthorized(
+            "Unsupported Authorization header".to_owned(),
+        ));
     };
-    Ok(Some(Principal { username: grant.username, scopes: grant.scopes }))
+    Ok(Some(Principal {
+        username: grant.username,
+        scopes: grant.scopes,
+    }))
 }
 
 fn bearer(credentials: &Credentials, token: &str) -> Result<Grant> {
-    let grant = credentials.bearer(token).ok_or_else(|| Error::Unauthorized("Invalid or revoked access token".to_owned()))?;
+    let grant = credentials
+        .bearer(token)
+        .ok_or_else(|| Error::Unauthorized("Invalid or revoked access token".to_owned()))?;
     Credentials::usable(&grant)?;
     Ok(grant)
 }
@@ -102,7 +124,10 @@ fn basic(state: &AppState, user: &str, secret: &str) -> Result<Grant> {
         }
         grant
     } else {
-        state.credentials.app_password(user, secret).ok_or_else(invalid)?
+        state
+            .credentials
+            .app_password(user, secret)
+            .ok_or_else(invalid)?
     };
     Credentials::usable(&grant)?;
     Ok(grant)
@@ -110,7 +135,11 @@ fn basic(state: &AppState, user: &str, secret: &str) -> Result<Grant> {
 
 /// Middleware: resolves the caller once, rejects bad credentials with 401 and tells the
 /// request log who it was.
-pub async fn authenticate(State(state): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
+pub async fn authenticate(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let principal = match resolve(&state, request.headers()) {
         Ok(principal) => principal,
         Err(error) => return error.into_response(),

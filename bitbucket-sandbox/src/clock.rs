@@ -5,5 +5,7 @@ use time::OffsetDateTime;
 
 pub fn now_rfc3339() -> String {
     // Formatting a current UTC time as RFC 3339 cannot fail; the fallback keeps it total.
-    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
 }

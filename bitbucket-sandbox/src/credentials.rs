@@ -83,18 +83,31 @@ impl Credentials {
         let mut store = Store::default();
         for user in &seed.users {
             let grant = |style, scopes: &[String], expires_at| -> Result<Grant> {
-                Ok(Grant { username: user.username.clone(), scopes: Scopes::parse(style, scopes)?, expires_at, consumer: None })
+                Ok(Grant {
+                    username: user.username.clone(),
+                    scopes: Scopes::parse(style, scopes)?,
+                    expires_at,
+                    consumer: None,
+                })
             };
             for token in &user.api_tokens {
                 let expires_at = token.expires_at.as_deref().map(parse_expiry).transpose()?;
-                store.api_tokens.insert(token.token.clone(), grant(ScopeStyle::Granular, &token.scopes, expires_at)?);
+                store.api_tokens.insert(
+                    token.token.clone(),
+                    grant(ScopeStyle::Granular, &token.scopes, expires_at)?,
+                );
             }
             for password in &user.app_passwords {
                 let key = (user.username.clone(), password.password.clone());
-                store.app_passwords.insert(key, grant(ScopeStyle::Legacy, &password.scopes, None)?);
+                store
+                    .app_passwords
+                    .insert(key, grant(ScopeStyle::Legacy, &password.scopes, None)?);
             }
             for token in &user.access_tokens {
-                store.bearer.insert(token.token.clone(), grant(ScopeStyle::Legacy, &token.scopes, None)?);
+                store.bearer.insert(
+                    token.token.clone(),
+                    grant(ScopeStyle::Legacy, &token.scopes, None)?,
+                );
             }
         }
         for consumer in &seed.oauth_consumers {
@@ -105,16 +118,24 @@ impl Credentials {
                     key: consumer.key.clone(),
                     secret: consumer.secret.clone(),
                     callback_url: consumer.callback_url.clone(),
-                    name: consumer.name.clone().unwrap_or_else(|| consumer.key.clone()),
+                    name: consumer
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| consumer.key.clone()),
                     scopes: consumer.scopes.clone(),
                 },
             );
         }
-        Ok(Credentials { store: Mutex::new(store), access_token_ttl })
+        Ok(Credentials {
+            store: Mutex::new(store),
+            access_token_ttl,
+        })
     }
 
     fn store(&self) -> std::sync::MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn access_token_ttl(&self) -> Duration {
@@ -127,7 +148,10 @@ impl Credentials {
     }
 
     pub fn app_password(&self, username: &str, password: &str) -> Option<Grant> {
-        self.store().app_passwords.get(&(username.to_owned(), password.to_owned())).cloned()
+        self.store()
+            .app_passwords
+            .get(&(username.to_owned(), password.to_owned()))
+            .cloned()
     }
 
     pub fn bearer(&self, token: &str) -> Option<Grant> {
@@ -150,9 +174,9 @@ impl Credentials {
     pub fn consumer(&self, key: &str, secret: Option<&str>) -> Result<Consumer> {
         let store = self.store();
         match store.consumers.get(key) {
-            Some(consumer) if store.revoked_consumers.contains(key) => {
-                Err(Error::invalid_client(format!("OAuth consumer {} has been revoked", consumer.key)))
-            }
+            Some(consumer) if store.revoked_consumers.contains(key) => Err(Error::invalid_client(
+                format!("OAuth consumer {} has been revoked", consumer.key),
+            )),
             Some(consumer) if secret.is_none_or(|s| s == consumer.secret) => Ok(consumer.clone()),
             _ => Err(Error::invalid_client("Invalid OAuth client credentials")),
         }
@@ -173,30 +197,56 @@ impl Credentials {
     /// Trades a code (single use) for tokens.
     pub fn redeem_code(&self, consumer: &Consumer, code: &str) -> Result<IssuedTokens> {
         let mut store = self.store();
-        let grant = store.codes.remove(code).ok_or_else(|| Error::invalid_grant("The authorization code is invalid or was already used"))?;
+        let grant = store.codes.remove(code).ok_or_else(|| {
+            Error::invalid_grant("The authorization code is invalid or was already used")
+        })?;
         self.issue(&mut store, consumer, grant, "The authorization code")
     }
 
     /// Trades a refresh token for a new pair; the old refresh token stops working at once.
     pub fn refresh(&self, consumer: &Consumer, refresh_token: &str) -> Result<IssuedTokens> {
         let mut store = self.store();
-        let grant = store.refresh.remove(refresh_token).ok_or_else(|| Error::invalid_grant("Invalid refresh_token"))?;
+        let grant = store
+            .refresh
+            .remove(refresh_token)
+            .ok_or_else(|| Error::invalid_grant("Invalid refresh_token"))?;
         self.issue(&mut store, consumer, grant, "The refresh token")
     }
 
-    fn issue(&self, store: &mut Store, consumer: &Consumer, grant: Grant, what: &str) -> Result<IssuedTokens> {
+    fn issue(
+        &self,
+        store: &mut Store,
+        consumer: &Consumer,
+        grant: Grant,
+        what: &str,
+    ) -> Result<IssuedTokens> {
         if grant.consumer.as_deref() != Some(consumer.key.as_str()) {
-            return Err(Error::invalid_grant(format!("{what} was issued to another consumer")));
+            return Err(Error::invalid_grant(format!(
+                "{what} was issued to another consumer"
+            )));
         }
         if grant.expired() {
             return Err(Error::invalid_grant(format!("{what} has expired")));
         }
         let access_token = random_secret();
         let refresh_token = random_secret();
-        let access = Grant { expires_at: Some(SystemTime::now() + self.access_token_ttl), ..grant.clone() };
+        let access = Grant {
+            expires_at: Some(SystemTime::now() + self.access_token_ttl),
+            ..grant.clone()
+        };
         store.bearer.insert(access_token.clone(), access);
-        store.refresh.insert(refresh_token.clone(), Grant { expires_at: Some(SystemTime::now() + REFRESH_TTL), ..grant.clone() });
-        Ok(IssuedTokens { access_token, refresh_token, scopes: grant.scopes.names().to_vec() })
+        store.refresh.insert(
+            refresh_token.clone(),
+            Grant {
+                expires_at: Some(SystemTime::now() + REFRESH_TTL),
+                ..grant.clone()
+            },
+        );
+        Ok(IssuedTokens {
+            access_token,
+            refresh_token,
+            scopes: grant.scopes.names().to_vec(),
+        })
     }
 
     /// Revokes any secret: API token, app password, access or refresh token. Returns
@@ -204,7 +254,9 @@ impl Credentials {
     pub fn revoke_token(&self, secret: &str) -> bool {
         let mut store = self.store();
         let before = store.app_passwords.len();
-        store.app_passwords.retain(|(_, password), _| password != secret);
+        store
+            .app_passwords
+            .retain(|(_, password), _| password != secret);
         let found_password = store.app_passwords.len() != before;
         let found_token = store.api_tokens.remove(secret).is_some()
             | store.bearer.remove(secret).is_some()

@@ -50,11 +50,17 @@ impl RepoRecord {
     }
 
     pub fn main_branch(&self) -> String {
-        self.main_branch.read().map(|b| b.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+        self.main_branch
+            .read()
+            .map(|b| b.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
     }
 
     pub fn set_main_branch(&self, branch: &str) {
-        let mut guard = self.main_branch.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self
+            .main_branch
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *guard = branch.to_owned();
     }
 }
@@ -67,7 +73,10 @@ pub struct Directory {
 
 /// Stable ids: the same seed gives the same uuids across restarts and test runs.
 fn stable_uuid(kind: &str, name: &str) -> String {
-    let id = Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("bitbucket-sandbox:{kind}:{name}").as_bytes());
+    let id = Uuid::new_v5(
+        &Uuid::NAMESPACE_URL,
+        format!("bitbucket-sandbox:{kind}:{name}").as_bytes(),
+    );
     format!("{{{id}}}")
 }
 
@@ -80,11 +89,20 @@ impl Directory {
     pub async fn build(seed: &Seed, data_dir: &Path, now: &str) -> Result<Self> {
         let mut users = Vec::new();
         for user in &seed.users {
-            if users.iter().any(|u: &UserRecord| u.username == user.username || u.email.eq_ignore_ascii_case(&user.email)) {
-                return Err(Error::Seed(format!("user `{}` or its email is seeded twice", user.username)));
+            if users.iter().any(|u: &UserRecord| {
+                u.username == user.username || u.email.eq_ignore_ascii_case(&user.email)
+            }) {
+                return Err(Error::Seed(format!(
+                    "user `{}` or its email is seeded twice",
+                    user.username
+                )));
             }
             let uuid = stable_uuid("user", &user.username);
-            let display_name = if user.display_name.is_empty() { user.username.clone() } else { user.display_name.clone() };
+            let display_name = if user.display_name.is_empty() {
+                user.username.clone()
+            } else {
+                user.display_name.clone()
+            };
             users.push(UserRecord {
                 username: user.username.clone(),
                 email: user.email.clone(),
@@ -105,16 +123,27 @@ impl Directory {
     }
 
     pub fn user_by_email(&self, email: &str) -> Option<&UserRecord> {
-        self.users.iter().find(|u| u.email.eq_ignore_ascii_case(email))
+        self.users
+            .iter()
+            .find(|u| u.email.eq_ignore_ascii_case(email))
     }
 
     pub fn workspace(&self, key: &str) -> Option<&WorkspaceRecord> {
-        self.workspaces.iter().find(|w| matches_key(&w.slug, &w.uuid, key))
+        self.workspaces
+            .iter()
+            .find(|w| matches_key(&w.slug, &w.uuid, key))
     }
 
-    pub fn repository(&self, workspace: &str, slug: &str) -> Option<(&WorkspaceRecord, Arc<RepoRecord>)> {
+    pub fn repository(
+        &self,
+        workspace: &str,
+        slug: &str,
+    ) -> Option<(&WorkspaceRecord, Arc<RepoRecord>)> {
         let workspace = self.workspace(workspace)?;
-        let repo = workspace.repositories.iter().find(|r| matches_key(&r.slug, &r.uuid, slug))?;
+        let repo = workspace
+            .repositories
+            .iter()
+            .find(|r| matches_key(&r.slug, &r.uuid, slug))?;
         Some((workspace, repo.clone()))
     }
 }
@@ -128,20 +157,35 @@ async fn build_workspace(
     let mut members = BTreeMap::new();
     for member in &workspace.members {
         if !users.iter().any(|u| u.username == member.username) {
-            return Err(Error::Seed(format!("workspace `{}` lists unknown member `{}`", workspace.slug, member.username)));
+            return Err(Error::Seed(format!(
+                "workspace `{}` lists unknown member `{}`",
+                workspace.slug, member.username
+            )));
         }
         members.insert(member.username.clone(), member.admin);
     }
     let mut repositories = Vec::new();
     for repo in &workspace.repositories {
-        if repositories.iter().any(|r: &Arc<RepoRecord>| r.slug == repo.slug) {
-            return Err(Error::Seed(format!("repository `{}/{}` is seeded twice", workspace.slug, repo.slug)));
+        if repositories
+            .iter()
+            .any(|r: &Arc<RepoRecord>| r.slug == repo.slug)
+        {
+            return Err(Error::Seed(format!(
+                "repository `{}/{}` is seeded twice",
+                workspace.slug, repo.slug
+            )));
         }
-        repositories.push(Arc::new(build_repository(&workspace.slug, repo, data_dir, now).await?));
+        repositories.push(Arc::new(
+            build_repository(&workspace.slug, repo, data_dir, now).await?,
+        ));
     }
     Ok(WorkspaceRecord {
         slug: workspace.slug.clone(),
-        name: if workspace.name.is_empty() { workspace.slug.clone() } else { workspace.name.clone() },
+        name: if workspace.name.is_empty() {
+            workspace.slug.clone()
+        } else {
+            workspace.name.clone()
+        },
         uuid: stable_uuid("workspace", &workspace.slug),
         members,
         repositories,
@@ -151,17 +195,33 @@ async fn build_workspace(
 fn valid_slug(slug: &str) -> bool {
     !slug.is_empty()
         && !slug.starts_with('.')
-        && slug.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-async fn build_repository(workspace: &str, repo: &seed::Repository, data_dir: &Path, now: &str) -> Result<RepoRecord> {
+async fn build_repository(
+    workspace: &str,
+    repo: &seed::Repository,
+    data_dir: &Path,
+    now: &str,
+) -> Result<RepoRecord> {
     if !valid_slug(workspace) || !valid_slug(&repo.slug) {
-        return Err(Error::Seed(format!("`{workspace}/{}` is not a valid workspace/repository slug", repo.slug)));
+        return Err(Error::Seed(format!(
+            "`{workspace}/{}` is not a valid workspace/repository slug",
+            repo.slug
+        )));
     }
-    let path = data_dir.join("repositories").join(workspace).join(format!("{}.git", repo.slug));
+    let path = data_dir
+        .join("repositories")
+        .join(workspace)
+        .join(format!("{}.git", repo.slug));
     let (git, created) = GitRepo::open_or_init(&path, &repo.main_branch).await?;
     if !git.is_valid_branch_name(&repo.main_branch).await {
-        return Err(Error::Seed(format!("`{}` is not a valid branch name", repo.main_branch)));
+        return Err(Error::Seed(format!(
+            "`{}` is not a valid branch name",
+            repo.main_branch
+        )));
     }
     if created {
         seed_initial_commit(&git, repo).await?;
@@ -180,23 +240,34 @@ async fn build_repository(workspace: &str, repo: &seed::Repository, data_dir: &P
 
 async fn seed_initial_commit(git: &GitRepo, repo: &seed::Repository) -> Result<()> {
     let changes: Vec<Change> = match &repo.files {
-        None => vec![Change::Write { path: "README.md".into(), bytes: format!("# {}\n", repo.slug).into_bytes() }],
+        None => vec![Change::Write {
+            path: "README.md".into(),
+            bytes: format!("# {}\n", repo.slug).into_bytes(),
+        }],
         Some(files) => files
             .iter()
             .map(|(path, content)| {
-                let path = normalize_path(path).ok_or_else(|| Error::Seed(format!("`{path}` is not a valid file path")))?;
-                Ok(Change::Write { path, bytes: content.clone().into_bytes() })
+                let path = normalize_path(path)
+                    .ok_or_else(|| Error::Seed(format!("`{path}` is not a valid file path")))?;
+                Ok(Change::Write {
+                    path,
+                    bytes: content.clone().into_bytes(),
+                })
             })
             .collect::<Result<_>>()?,
     };
     if changes.is_empty() {
         return Ok(());
     }
-    let author = Signature { name: "Bitbucket Sandbox".into(), email: "sandbox@bitbucket.invalid".into() };
+    let author = Signature {
+        name: "Bitbucket Sandbox".into(),
+        email: "sandbox@bitbucket.invalid".into(),
+    };
     let commit = git
         .write_commit(None, &changes, &author, "Initial commit\n")
         .await?
         .ok_or_else(|| Error::Seed(format!("repository `{}` has no initial content", repo.slug)))?;
-    git.compare_and_swap_branch(&repo.main_branch, &commit, None).await?;
+    git.compare_and_swap_branch(&repo.main_branch, &commit, None)
+        .await?;
     Ok(())
 }

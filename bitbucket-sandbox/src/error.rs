@@ -13,11 +13,17 @@ pub enum Error {
     #[error("{0}")]
     Unauthorized(String),
     #[error("{message}")]
-    Forbidden { message: String, detail: Option<String> },
+    Forbidden {
+        message: String,
+        detail: Option<String>,
+    },
     #[error("{0}")]
     NotFound(String),
     #[error("{message}")]
-    BadRequest { message: String, field: Option<String> },
+    BadRequest {
+        message: String,
+        field: Option<String>,
+    },
     #[error("{0}")]
     Conflict(String),
     /// Bitbucket answers rate limiting with plain text and no `Retry-After`.
@@ -25,7 +31,11 @@ pub enum Error {
     RateLimited,
     /// OAuth token endpoint errors use RFC 6749's shape, not Bitbucket's error object.
     #[error("{error}: {description}")]
-    OAuth { status: StatusCode, error: &'static str, description: String },
+    OAuth {
+        status: StatusCode,
+        error: &'static str,
+        description: String,
+    },
     #[error("invalid seed: {0}")]
     Seed(String),
     #[error("git {command} failed: {stderr}")]
@@ -38,23 +48,40 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Error::BadRequest { message: message.into(), field: None }
+        Error::BadRequest {
+            message: message.into(),
+            field: None,
+        }
     }
 
     pub fn bad_field(field: &str, message: impl Into<String>) -> Self {
-        Error::BadRequest { message: message.into(), field: Some(field.to_owned()) }
+        Error::BadRequest {
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Error::Forbidden { message: message.into(), detail: None }
+        Error::Forbidden {
+            message: message.into(),
+            detail: None,
+        }
     }
 
     pub fn invalid_grant(description: impl Into<String>) -> Self {
-        Error::OAuth { status: StatusCode::BAD_REQUEST, error: "invalid_grant", description: description.into() }
+        Error::OAuth {
+            status: StatusCode::BAD_REQUEST,
+            error: "invalid_grant",
+            description: description.into(),
+        }
     }
 
     pub fn invalid_client(description: impl Into<String>) -> Self {
-        Error::OAuth { status: StatusCode::UNAUTHORIZED, error: "invalid_client", description: description.into() }
+        Error::OAuth {
+            status: StatusCode::UNAUTHORIZED,
+            error: "invalid_client",
+            description: description.into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -92,24 +119,42 @@ impl IntoResponse for Error {
             Error::RateLimited => {
                 (status, "Rate limit for this resource has been exceeded").into_response()
             }
-            Error::OAuth { error, description, .. } => {
-                (status, axum::Json(json!({ "error": error, "error_description": description })))
-                    .into_response()
-            }
-            Error::Forbidden { message, detail } => {
-                (status, axum::Json(error_body(message, detail.as_deref(), None))).into_response()
-            }
-            Error::BadRequest { message, field } => {
-                (status, axum::Json(error_body(message, None, field.as_deref()))).into_response()
-            }
+            Error::OAuth {
+                error, description, ..
+            } => (
+                status,
+                axum::Json(json!({ "error": error, "error_description": description })),
+            )
+                .into_response(),
+            Error::Forbidden { message, detail } => (
+                status,
+                axum::Json(error_body(message, detail.as_deref(), None)),
+            )
+                .into_response(),
+            Error::BadRequest { message, field } => (
+                status,
+                axum::Json(error_body(message, None, field.as_deref())),
+            )
+                .into_response(),
             Error::Seed(_) | Error::Git { .. } | Error::Io(_) => {
                 tracing::error!(error = %self, "internal error");
-                (status, axum::Json(error_body("Something went wrong", None, None))).into_response()
+                (
+                    status,
+                    axum::Json(error_body("Something went wrong", None, None)),
+                )
+                    .into_response()
             }
-            _ => (status, axum::Json(error_body(&self.to_string(), None, None))).into_response(),
+            _ => (
+                status,
+                axum::Json(error_body(&self.to_string(), None, None)),
+            )
+                .into_response(),
         };
         if status == StatusCode::UNAUTHORIZED && !matches!(self, Error::OAuth { .. }) {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(BASIC_REALM));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(BASIC_REALM),
+            );
         }
         response
     }

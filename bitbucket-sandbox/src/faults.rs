@@ -58,16 +58,31 @@ impl Default for Faults {
 
 impl Faults {
     pub fn validate(&self) -> Result<()> {
-        for (name, rate) in [("error_rate", self.error_rate), ("drop_rate", self.drop_rate), ("slow_rate", self.slow_rate)] {
+        for (name, rate) in [
+            ("error_rate", self.error_rate),
+            ("drop_rate", self.drop_rate),
+            ("slow_rate", self.slow_rate),
+        ] {
             if !(0.0..=1.0).contains(&rate) {
-                return Err(Error::bad_field(name, format!("{name} must be between 0 and 1")));
+                return Err(Error::bad_field(
+                    name,
+                    format!("{name} must be between 0 and 1"),
+                ));
             }
         }
-        if self.error_statuses.is_empty() || self.error_statuses.iter().any(|s| !(500..=599).contains(s)) {
-            return Err(Error::bad_field("error_statuses", "error_statuses must be 5xx codes"));
+        if self.error_statuses.is_empty()
+            || self.error_statuses.iter().any(|s| !(500..=599).contains(s))
+        {
+            return Err(Error::bad_field(
+                "error_statuses",
+                "error_statuses must be 5xx codes",
+            ));
         }
         if self.rate_limit_window_secs == 0 {
-            return Err(Error::bad_field("rate_limit_window_secs", "rate_limit_window_secs must be positive"));
+            return Err(Error::bad_field(
+                "rate_limit_window_secs",
+                "rate_limit_window_secs must be positive",
+            ));
         }
         Ok(())
     }
@@ -94,32 +109,55 @@ struct Decision {
 
 impl FaultState {
     pub fn new(faults: Faults) -> Self {
-        FaultState { settings: RwLock::new(faults), windows: Mutex::default() }
+        FaultState {
+            settings: RwLock::new(faults),
+            windows: Mutex::default(),
+        }
     }
 
     pub fn current(&self) -> Faults {
-        self.settings.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+        self.settings
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Replaces the settings; rate-limit windows restart so a new limit applies cleanly.
     pub fn replace(&self, faults: Faults) -> Result<()> {
         faults.validate()?;
-        *self.settings.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = faults;
-        self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
+        *self
+            .settings
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = faults;
+        self.windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
         Ok(())
     }
 
     fn decide(&self) -> Decision {
         let faults = self.current();
         let mut rng = rand::rng();
-        let jitter = if faults.jitter_ms > 0 { rng.random_range(0..=faults.jitter_ms) } else { 0 };
-        let strikes = |rng: &mut rand::rngs::ThreadRng, rate: f64| rate > 0.0 && rng.random_bool(rate);
+        let jitter = if faults.jitter_ms > 0 {
+            rng.random_range(0..=faults.jitter_ms)
+        } else {
+            0
+        };
+        let strikes =
+            |rng: &mut rand::rngs::ThreadRng, rate: f64| rate > 0.0 && rng.random_bool(rate);
         let drop = strikes(&mut rng, faults.drop_rate);
-        let slow = strikes(&mut rng, faults.slow_rate).then(|| Duration::from_millis(faults.slow_ms));
+        let slow =
+            strikes(&mut rng, faults.slow_rate).then(|| Duration::from_millis(faults.slow_ms));
         let error = strikes(&mut rng, faults.error_rate)
             .then(|| faults.error_statuses[rng.random_range(0..faults.error_statuses.len())])
             .and_then(|code| StatusCode::from_u16(code).ok());
-        Decision { delay: Duration::from_millis(faults.latency_ms + jitter), drop, slow, error }
+        Decision {
+            delay: Duration::from_millis(faults.latency_ms + jitter),
+            drop,
+            slow,
+            error,
+        }
     }
 
     /// Counts a request of `user`; false when it is over the limit.
@@ -130,9 +168,15 @@ impl FaultState {
         };
         let window = Duration::from_secs(faults.rate_limit_window_secs);
         let now = Instant::now();
-        let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let hits = windows.entry(user.to_owned()).or_default();
-        while hits.front().is_some_and(|at| now.duration_since(*at) >= window) {
+        while hits
+            .front()
+            .is_some_and(|at| now.duration_since(*at) >= window)
+        {
             hits.pop_front();
         }
         if hits.len() >= limit as usize {
@@ -145,7 +189,11 @@ impl FaultState {
 
 fn server_error(status: StatusCode) -> Response {
     if status == StatusCode::INTERNAL_SERVER_ERROR {
-        return (status, axum::Json(error_body("Internal Server Error", None, None))).into_response();
+        return (
+            status,
+            axum::Json(error_body("Internal Server Error", None, None)),
+        )
+            .into_response();
     }
     // Gateways in front of Bitbucket answer 502/503 themselves, in plain text.
     let reason = status.canonical_reason().unwrap_or("Server Error");
@@ -173,8 +221,15 @@ pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: 
 }
 
 /// Middleware (after authentication): the per-user rate limit on `/2.0/repositories/*`.
-pub async fn limit_rate(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let caller = request.extensions().get::<Caller>().and_then(|c| c.username().map(str::to_owned));
+pub async fn limit_rate(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let caller = request
+        .extensions()
+        .get::<Caller>()
+        .and_then(|c| c.username().map(str::to_owned));
     let key = caller.unwrap_or_else(|| "anonymous".to_owned());
     if !state.faults.admit(&key) {
         return Error::RateLimited.into_response();

@@ -65,7 +65,9 @@ const REF_FORMAT: &str = "%(refname:lstrip=2)%1f%(objectname)%1f%(parent)%1f%(au
 impl GitRepo {
     /// Opens the bare repository at `path`, creating it with `main_branch` as HEAD when absent.
     pub async fn open_or_init(path: &Path, main_branch: &str) -> Result<(Self, bool)> {
-        let repo = GitRepo { path: path.to_owned() };
+        let repo = GitRepo {
+            path: path.to_owned(),
+        };
         if path.join("HEAD").exists() {
             return Ok((repo, false));
         }
@@ -73,7 +75,13 @@ impl GitRepo {
             tokio::fs::create_dir_all(parent).await?;
         }
         let branch = format!("--initial-branch={main_branch}");
-        run(Command::new("git").args(["init", "--bare", "--quiet", &branch]).arg(path), None).await?;
+        run(
+            Command::new("git")
+                .args(["init", "--bare", "--quiet", &branch])
+                .arg(path),
+            None,
+        )
+        .await?;
         Ok((repo, true))
     }
 
@@ -96,7 +104,13 @@ impl GitRepo {
         }
         let spec = format!("{revision}^{{commit}}");
         let mut command = self.git();
-        command.args(["rev-parse", "--verify", "--quiet", "--end-of-options", &spec]);
+        command.args([
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &spec,
+        ]);
         match run(&mut command, None).await {
             Ok(out) => Ok(Some(String::from_utf8_lossy(&out).trim().to_owned())),
             Err(Error::Git { .. }) => Ok(None),
@@ -110,7 +124,9 @@ impl GitRepo {
 
     pub async fn branches(&self) -> Result<Vec<(String, CommitInfo)>> {
         let format = format!("--format={REF_FORMAT}");
-        let out = self.output(&["for-each-ref", &format, "refs/heads"], None).await?;
+        let out = self
+            .output(&["for-each-ref", &format, "refs/heads"], None)
+            .await?;
         let text = String::from_utf8_lossy(&out);
         let mut branches = Vec::new();
         // for-each-ref ends each record with the NUL from the format plus a newline.
@@ -129,9 +145,15 @@ impl GitRepo {
         let format = format!("--format={LOG_FORMAT}");
         let skip = format!("--skip={skip}");
         let limit = format!("--max-count={limit}");
-        let out = self.output(&["log", "-z", &format, &skip, &limit, revision, "--"], None).await?;
+        let out = self
+            .output(&["log", "-z", &format, &skip, &limit, revision, "--"], None)
+            .await?;
         let text = String::from_utf8_lossy(&out);
-        Ok(text.split('\0').filter(|r| !r.is_empty()).filter_map(parse_commit).collect())
+        Ok(text
+            .split('\0')
+            .filter(|r| !r.is_empty())
+            .filter_map(parse_commit)
+            .collect())
     }
 
     pub async fn commit_info(&self, hash: &str) -> Result<Option<CommitInfo>> {
@@ -141,12 +163,27 @@ impl GitRepo {
     /// The entry at `path` in `commit` (`path` empty = the root tree).
     pub async fn entry(&self, commit: &str, path: &str) -> Result<Option<TreeEntry>> {
         if path.is_empty() {
-            let tree = self.output(&["rev-parse", &format!("{commit}^{{tree}}")], None).await?;
+            let tree = self
+                .output(&["rev-parse", &format!("{commit}^{{tree}}")], None)
+                .await?;
             let object = String::from_utf8_lossy(&tree).trim().to_owned();
-            return Ok(Some(TreeEntry { path: String::new(), mode: "040000".into(), kind: EntryKind::Directory, object, size: None }));
+            return Ok(Some(TreeEntry {
+                path: String::new(),
+                mode: "040000".into(),
+                kind: EntryKind::Directory,
+                object,
+                size: None,
+            }));
         }
-        let out = self.output(&["ls-tree", "-z", "-l", "--full-tree", commit, "--", path], None).await?;
-        Ok(parse_tree(&out).into_iter().find(|entry| entry.path == path))
+        let out = self
+            .output(
+                &["ls-tree", "-z", "-l", "--full-tree", commit, "--", path],
+                None,
+            )
+            .await?;
+        Ok(parse_tree(&out)
+            .into_iter()
+            .find(|entry| entry.path == path))
     }
 
     /// The direct children of the directory at `path` in `commit`.
@@ -173,7 +210,9 @@ impl GitRepo {
         author: &Signature,
         message: &str,
     ) -> Result<Option<String>> {
-        let scratch = tempfile::Builder::new().prefix("sandbox-commit").tempdir_in(&self.path)?;
+        let scratch = tempfile::Builder::new()
+            .prefix("sandbox-commit")
+            .tempdir_in(&self.path)?;
         let index = scratch.path().join("index");
         let with_index = |args: &[&str]| {
             let mut command = self.git();
@@ -188,15 +227,25 @@ impl GitRepo {
         let mut blob = blobs.iter();
         for change in changes {
             let line = match change {
-                Change::Write { path, .. } => format!("100644 {}\t{path}\0", blob.next().map_or(ZERO_SHA, String::as_str)),
+                Change::Write { path, .. } => format!(
+                    "100644 {}\t{path}\0",
+                    blob.next().map_or(ZERO_SHA, String::as_str)
+                ),
                 Change::Delete { path } => format!("0 {ZERO_SHA}\t{path}\0"),
             };
             index_info.extend_from_slice(line.as_bytes());
         }
-        run(&mut with_index(&["update-index", "-z", "--index-info"]), Some(&index_info)).await?;
+        run(
+            &mut with_index(&["update-index", "-z", "--index-info"]),
+            Some(&index_info),
+        )
+        .await?;
         let tree = trimmed(run(&mut with_index(&["write-tree"]), None).await?);
         if let Some(parent) = parent {
-            let parent_tree = trimmed(self.output(&["rev-parse", &format!("{parent}^{{tree}}")], None).await?);
+            let parent_tree = trimmed(
+                self.output(&["rev-parse", &format!("{parent}^{{tree}}")], None)
+                    .await?,
+            );
             if parent_tree == tree {
                 return Ok(None);
             }
@@ -211,7 +260,9 @@ impl GitRepo {
         if let Some(parent) = parent {
             command.args(["-p", parent]);
         }
-        Ok(Some(trimmed(run(&mut command, Some(message.as_bytes())).await?)))
+        Ok(Some(trimmed(
+            run(&mut command, Some(message.as_bytes())).await?,
+        )))
     }
 
     /// Stores the written files as blobs with one `git hash-object` for the whole commit.
@@ -228,15 +279,34 @@ impl GitRepo {
         if paths.is_empty() {
             return Ok(Vec::new());
         }
-        let out = self.output(&["hash-object", "-w", "--no-filters", "--stdin-paths"], Some(paths.as_bytes())).await?;
-        Ok(String::from_utf8_lossy(&out).lines().map(str::to_owned).collect())
+        let out = self
+            .output(
+                &["hash-object", "-w", "--no-filters", "--stdin-paths"],
+                Some(paths.as_bytes()),
+            )
+            .await?;
+        Ok(String::from_utf8_lossy(&out)
+            .lines()
+            .map(str::to_owned)
+            .collect())
     }
 
     /// Moves `branch` to `new` only if it still points at `old` (`None`: must not exist).
     /// Returns false when another writer got there first.
-    pub async fn compare_and_swap_branch(&self, branch: &str, new: &str, old: Option<&str>) -> Result<bool> {
+    pub async fn compare_and_swap_branch(
+        &self,
+        branch: &str,
+        new: &str,
+        old: Option<&str>,
+    ) -> Result<bool> {
         let reference = format!("refs/heads/{branch}");
-        match self.output(&["update-ref", &reference, new, old.unwrap_or(ZERO_SHA)], None).await {
+        match self
+            .output(
+                &["update-ref", &reference, new, old.unwrap_or(ZERO_SHA)],
+                None,
+            )
+            .await
+        {
             Ok(_) => Ok(true),
             Err(Error::Git { .. }) => Ok(false),
             Err(other) => Err(other),
@@ -245,22 +315,37 @@ impl GitRepo {
 
     /// Points HEAD (what `git clone` checks out) at `branch`.
     pub async fn set_head(&self, branch: &str) -> Result<()> {
-        self.output(&["symbolic-ref", "HEAD", &format!("refs/heads/{branch}")], None).await.map(drop)
+        self.output(
+            &["symbolic-ref", "HEAD", &format!("refs/heads/{branch}")],
+            None,
+        )
+        .await
+        .map(drop)
     }
 
     /// Runs `git http-backend` (smart HTTP, CGI) for this repository. `path_info` is the
     /// part after `<slug>.git`, e.g. `/info/refs`; `cgi` are the other CGI variables.
     /// Returns the CGI output: headers, a blank line, the body.
-    pub async fn http_backend(&self, path_info: &str, cgi: &[(&str, &str)], body: &[u8]) -> Result<Vec<u8>> {
+    pub async fn http_backend(
+        &self,
+        path_info: &str,
+        cgi: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Vec<u8>> {
         let (Some(root), Some(name)) = (self.path.parent(), self.path.file_name()) else {
-            return Err(Error::Io(std::io::Error::other("repository path has no parent")));
+            return Err(Error::Io(std::io::Error::other(
+                "repository path has no parent",
+            )));
         };
         let mut command = Command::new("git");
         command
             .arg("http-backend")
             .env("GIT_PROJECT_ROOT", root)
             .env("GIT_HTTP_EXPORT_ALL", "1")
-            .env("PATH_INFO", format!("/{}{path_info}", name.to_string_lossy()))
+            .env(
+                "PATH_INFO",
+                format!("/{}{path_info}", name.to_string_lossy()),
+            )
             .env("CONTENT_LENGTH", body.len().to_string())
             .envs(cgi.iter().copied());
         run(&mut command, Some(body)).await
@@ -279,7 +364,9 @@ pub fn normalize_path(raw: &str) -> Option<String> {
     let path = raw.strip_prefix('/').unwrap_or(raw);
     let acceptable = !path.is_empty()
         && !path.contains(['\0', '\n'])
-        && path.split('/').all(|segment| !matches!(segment, "" | "." | ".." | ".git"));
+        && path
+            .split('/')
+            .all(|segment| !matches!(segment, "" | "." | ".." | ".git"));
     acceptable.then(|| path.to_owned())
 }
 
@@ -290,12 +377,23 @@ fn trimmed(bytes: Vec<u8>) -> String {
 fn parse_commit(record: &str) -> Option<CommitInfo> {
     let mut fields = record.splitn(6, FIELD);
     let hash = fields.next()?.trim().to_owned();
-    let parents = fields.next()?.split_whitespace().map(str::to_owned).collect();
+    let parents = fields
+        .next()?
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
     let author_name = fields.next()?.to_owned();
     let author_email = fields.next()?.to_owned();
     let date = fields.next()?.to_owned();
     let message = fields.next()?.to_owned();
-    Some(CommitInfo { hash, parents, author_name, author_email, date, message })
+    Some(CommitInfo {
+        hash,
+        parents,
+        author_name,
+        author_email,
+        date,
+        message,
+    })
 }
 
 /// Parses `git ls-tree -z -l` output: `<mode> <type> <object> <size>\t<path>\0`.
@@ -313,7 +411,13 @@ fn parse_tree(out: &[u8]) -> Vec<TreeEntry> {
             };
             let object = parts.next()?.to_owned();
             let size = parts.next().and_then(|s| s.parse().ok());
-            Some(TreeEntry { path: path.to_owned(), mode, kind, object, size })
+            Some(TreeEntry {
+                path: path.to_owned(),
+                mode,
+                kind,
+                object,
+                size,
+            })
         })
         .collect()
 }
@@ -321,7 +425,11 @@ fn parse_tree(out: &[u8]) -> Vec<TreeEntry> {
 /// Runs a git command to completion; a non-zero exit becomes [`Error::Git`] with stderr.
 async fn run(command: &mut Command, stdin: Option<&[u8]>) -> Result<Vec<u8>> {
     command
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -346,7 +454,10 @@ async fn run(command: &mut Command, stdin: Option<&[u8]>) -> Result<Vec<u8>> {
         return Ok(output.stdout);
     }
     let program = command.as_std();
-    let args: Vec<String> = program.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+    let args: Vec<String> = program
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     Err(Error::Git {
         command: args.join(" "),
         stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),

@@ -47,7 +47,9 @@ use tokio::task::JoinHandle;
 pub use error::Error;
 pub use faults::Faults;
 pub use request_log::RequestRecord;
-pub use seed::{AccessToken, ApiToken, AppPassword, Member, OAuthConsumer, Repository, Seed, User, Workspace};
+pub use seed::{
+    AccessToken, ApiToken, AppPassword, Member, OAuthConsumer, Repository, Seed, User, Workspace,
+};
 
 use credentials::Credentials;
 use directory::Directory;
@@ -148,7 +150,10 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     let credentials = Credentials::from_seed(&config.seed, config.access_token_ttl)?;
     let listener = TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    let url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
     let url = url.trim_end_matches('/').to_owned();
     let state = Arc::new(AppState {
         directory,
@@ -161,5 +166,11 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     let router = routes::router(state.clone(), config.admin);
     let (shutdown, stop) = oneshot::channel();
     let server = tokio::spawn(server::serve(listener, router, stop));
-    Ok(Running { addr, url, state, shutdown: Some(shutdown), server })
+    Ok(Running {
+        addr,
+        url,
+        state,
+        shutdown: Some(shutdown),
+        server,
+    })
 }

@@ -9,7 +9,10 @@ use bitbucket_sandbox::{Config, Error, Faults, Seed};
 use clap::Parser;
 
 #[derive(Debug, Parser)]
-#[command(version, about = "A Bitbucket-Cloud-compatible server backed by real git repositories")]
+#[command(
+    version,
+    about = "A Bitbucket-Cloud-compatible server backed by real git repositories"
+)]
 struct Cli {
     #[arg(long, default_value = "127.0.0.1:7990")]
     listen: SocketAddr,
@@ -59,7 +62,8 @@ impl Cli {
         let seed = match &self.seed {
             Some(path) => {
                 let text = std::fs::read_to_string(path)?;
-                serde_json::from_str::<Seed>(&text).map_err(|e| Error::Seed(format!("{}: {e}", path.display())))?
+                serde_json::from_str::<Seed>(&text)
+                    .map_err(|e| Error::Seed(format!("{}: {e}", path.display())))?
             }
             None => Seed::default(),
         };
@@ -89,7 +93,9 @@ impl Cli {
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .init();
     let config = match Cli::parse().into_config() {
         Ok(config) => config,

@@ -26,13 +26,16 @@ impl FromRequestParts<Arc<AppState>> for Pager {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self> {
-        let params: Vec<(String, String)> = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
+        let params: Vec<(String, String)> =
+            form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
         let number = |name: &str, default: usize| -> Result<usize> {
             match params.iter().find(|(k, _)| k == name) {
                 None => Ok(default),
-                Some((_, v)) => v.parse().map_err(|_| Error::bad_field(name, format!("Invalid {name}: {v}"))),
+                Some((_, v)) => v
+                    .parse()
+                    .map_err(|_| Error::bad_field(name, format!("Invalid {name}: {v}"))),
             }
         };
         let page = number("page", 1)?;
@@ -41,15 +44,26 @@ impl FromRequestParts<Arc<AppState>> for Pager {
             return Err(Error::bad_field("page", "page must be 1 or more"));
         }
         if !(1..=MAX_PAGELEN).contains(&pagelen) {
-            return Err(Error::bad_field("pagelen", format!("pagelen must be between 1 and {MAX_PAGELEN}")));
+            return Err(Error::bad_field(
+                "pagelen",
+                format!("pagelen must be between 1 and {MAX_PAGELEN}"),
+            ));
         }
-        Ok(Pager { url: state.urls.web(parts.uri.path()), params, page, pagelen })
+        Ok(Pager {
+            url: state.urls.web(parts.uri.path()),
+            params,
+            page,
+            pagelen,
+        })
     }
 }
 
 impl Pager {
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn offset(&self) -> usize {
@@ -68,8 +82,13 @@ impl Pager {
     /// One page of a list held whole in memory, with `size` and `page`.
     pub fn page_of(&self, all: Vec<Value>) -> Value {
         let size = all.len();
-        let values: Vec<Value> = all.into_iter().skip(self.offset()).take(self.pagelen).collect();
-        let mut page = json!({ "size": size, "page": self.page, "pagelen": self.pagelen, "values": values });
+        let values: Vec<Value> = all
+            .into_iter()
+            .skip(self.offset())
+            .take(self.pagelen)
+            .collect();
+        let mut page =
+            json!({ "size": size, "page": self.page, "pagelen": self.pagelen, "values": values });
         if self.offset() + self.pagelen < size {
             page["next"] = json!(self.link_to(self.page + 1));
         }

@@ -61,7 +61,10 @@ fn tokens(q: &str) -> Result<Vec<String>> {
             tokens.push(op);
         } else {
             let mut word = String::new();
-            while let Some(&c) = chars.peek().filter(|c| !c.is_whitespace() && !matches!(c, '=' | '!' | '~' | '"')) {
+            while let Some(&c) = chars
+                .peek()
+                .filter(|c| !c.is_whitespace() && !matches!(c, '=' | '!' | '~' | '"'))
+            {
                 word.push(c);
                 chars.next();
             }
@@ -79,7 +82,10 @@ fn literal(q: &str, token: &str) -> Result<Value> {
         "true" => Ok(Value::Bool(true)),
         "false" => Ok(Value::Bool(false)),
         "null" => Ok(Value::Null),
-        number => number.parse::<f64>().map(Value::from).map_err(|_| invalid(q, &format!("bad value {number}"))),
+        number => number
+            .parse::<f64>()
+            .map(Value::from)
+            .map_err(|_| invalid(q, &format!("bad value {number}"))),
     }
 }
 
@@ -99,7 +105,11 @@ impl Filter {
                 "!~" => Op::NotContains,
                 other => return Err(invalid(q, &format!("unsupported operator {other}"))),
             };
-            let clause = Clause { field: field.clone(), op, value: literal(q, value)? };
+            let clause = Clause {
+                field: field.clone(),
+                op,
+                value: literal(q, value)?,
+            };
             if let Some(group) = any_of.last_mut() {
                 group.push(clause);
             }
@@ -116,12 +126,15 @@ impl Filter {
     }
 
     pub fn matches(&self, item: &Value) -> bool {
-        self.any_of.iter().any(|group| group.iter().all(|clause| clause.holds(item)))
+        self.any_of
+            .iter()
+            .any(|group| group.iter().all(|clause| clause.holds(item)))
     }
 }
 
 fn field<'a>(item: &'a Value, path: &str) -> &'a Value {
-    path.split('.').fold(item, |value, key| value.get(key).unwrap_or(&Value::Null))
+    path.split('.')
+        .fold(item, |value, key| value.get(key).unwrap_or(&Value::Null))
 }
 
 fn contains(haystack: &Value, needle: &Value) -> bool {
@@ -144,7 +157,11 @@ impl Clause {
 }
 
 /// Applies `q` and `sort` (`field` or `-field`) to a list.
-pub fn filter_and_sort(mut items: Vec<Value>, q: Option<&str>, sort: Option<&str>) -> Result<Vec<Value>> {
+pub fn filter_and_sort(
+    mut items: Vec<Value>,
+    q: Option<&str>,
+    sort: Option<&str>,
+) -> Result<Vec<Value>> {
     if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
         let filter = Filter::parse(q)?;
         items.retain(|item| filter.matches(item));
@@ -156,7 +173,11 @@ pub fn filter_and_sort(mut items: Vec<Value>, q: Option<&str>, sort: Option<&str
         };
         items.sort_by(|a, b| {
             let order = compare(field(a, key), field(b, key));
-            if descending { order.reverse() } else { order }
+            if descending {
+                order.reverse()
+            } else {
+                order
+            }
         });
     }
     Ok(items)
@@ -165,7 +186,10 @@ pub fn filter_and_sort(mut items: Vec<Value>, q: Option<&str>, sort: Option<&str
 fn compare(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
         (Value::String(a), Value::String(b)) => a.cmp(b),
-        (Value::Number(a), Value::Number(b)) => a.as_f64().partial_cmp(&b.as_f64()).unwrap_or(Ordering::Equal),
+        (Value::Number(a), Value::Number(b)) => a
+            .as_f64()
+            .partial_cmp(&b.as_f64())
+            .unwrap_or(Ordering::Equal),
         (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
         // Items without the field sort last.
         (Value::Null, Value::Null) => Ordering::Equal,

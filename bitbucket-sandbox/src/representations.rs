@@ -168,7 +168,13 @@ pub fn commit_ref(urls: &Urls, repo: &RepoRecord, hash: &str) -> Value {
     })
 }
 
-pub fn branch(urls: &Urls, directory: &Directory, repo: &RepoRecord, name: &str, tip: &CommitInfo) -> Value {
+pub fn branch(
+    urls: &Urls,
+    directory: &Directory,
+    repo: &RepoRecord,
+    name: &str,
+    tip: &CommitInfo,
+) -> Value {
     let full_name = repo.full_name();
     let encoded = encode_path(name);
     json!({
@@ -187,7 +193,11 @@ pub fn branch(urls: &Urls, directory: &Directory, repo: &RepoRecord, name: &str,
 
 /// A `commit_file` or `commit_directory` object, as in directory listings and `format=meta`.
 pub fn tree_entry(urls: &Urls, repo: &RepoRecord, commit_hash: &str, entry: &TreeEntry) -> Value {
-    let src = urls.api(&format!("/repositories/{}/src/{commit_hash}/{}", repo.full_name(), encode_path(&entry.path)));
+    let src = urls.api(&format!(
+        "/repositories/{}/src/{commit_hash}/{}",
+        repo.full_name(),
+        encode_path(&entry.path)
+    ));
     let commit = commit_ref(urls, repo, commit_hash);
     if entry.kind == EntryKind::Directory {
         return json!({
@@ -218,5 +228,9 @@ pub fn tree_entry(urls: &Urls, repo: &RepoRecord, commit_hash: &str, entry: &Tre
 }
 
 pub fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }

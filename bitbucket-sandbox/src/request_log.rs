@@ -40,7 +40,9 @@ pub struct RequestLog {
 
 impl RequestLog {
     fn records(&self) -> std::sync::MutexGuard<'_, VecDeque<RequestRecord>> {
-        self.records.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.records
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn snapshot(&self) -> Vec<RequestRecord> {
@@ -73,7 +75,10 @@ pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: 
         method,
         path,
         query,
-        user: response.extensions().get::<LoggedUser>().map(|u| u.0.clone()),
+        user: response
+            .extensions()
+            .get::<LoggedUser>()
+            .map(|u| u.0.clone()),
         status: (!dropped).then(|| response.status().as_u16()),
         time,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),

@@ -35,9 +35,15 @@ impl Scopes {
             let granted: &[Permission] = match (style, name.as_str()) {
                 (ScopeStyle::Granular, "read:user:bitbucket") => &[Permission::ReadAccount],
                 (ScopeStyle::Granular, "read:workspace:bitbucket") => &[Permission::ReadWorkspace],
-                (ScopeStyle::Granular, "read:repository:bitbucket") => &[Permission::ReadRepository],
-                (ScopeStyle::Granular, "write:repository:bitbucket") => &[Permission::WriteRepository],
-                (ScopeStyle::Legacy, "account") => &[Permission::ReadAccount, Permission::ReadWorkspace],
+                (ScopeStyle::Granular, "read:repository:bitbucket") => {
+                    &[Permission::ReadRepository]
+                }
+                (ScopeStyle::Granular, "write:repository:bitbucket") => {
+                    &[Permission::WriteRepository]
+                }
+                (ScopeStyle::Legacy, "account") => {
+                    &[Permission::ReadAccount, Permission::ReadWorkspace]
+                }
                 (ScopeStyle::Legacy, "repository") => &[Permission::ReadRepository],
                 (ScopeStyle::Legacy, "repository:write") => {
                     &[Permission::ReadRepository, Permission::WriteRepository]
@@ -46,7 +52,11 @@ impl Scopes {
             };
             permissions.extend_from_slice(granted);
         }
-        Ok(Scopes { style, names: names.to_vec(), permissions })
+        Ok(Scopes {
+            style,
+            names: names.to_vec(),
+            permissions,
+        })
     }
 
     pub fn names(&self) -> &[String] {
@@ -61,7 +71,10 @@ impl Scopes {
         let required = scope_name(self.style, permission);
         Err(Error::Forbidden {
             message: "Your credentials lack one or more required privilege scopes.".to_owned(),
-            detail: Some(format!("required: {required}; granted: {}", self.names.join(", "))),
+            detail: Some(format!(
+                "required: {required}; granted: {}",
+                self.names.join(", ")
+            )),
         })
     }
 }

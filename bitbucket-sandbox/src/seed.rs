@@ -115,7 +115,9 @@ fn default_true() -> bool {
 }
 
 fn default_consumer_scopes() -> Vec<String> {
-    ["account", "repository", "repository:write"].map(String::from).to_vec()
+    ["account", "repository", "repository:write"]
+        .map(String::from)
+        .to_vec()
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -141,32 +143,54 @@ impl Seed {
 
 impl User {
     pub fn new(username: &str, email: &str) -> Self {
-        User { username: username.to_owned(), email: email.to_owned(), display_name: username.to_owned(), ..Default::default() }
+        User {
+            username: username.to_owned(),
+            email: email.to_owned(),
+            display_name: username.to_owned(),
+            ..Default::default()
+        }
     }
 
     pub fn api_token(mut self, token: &str, scopes: &[&str]) -> Self {
-        self.api_tokens.push(ApiToken { token: token.to_owned(), scopes: strings(scopes), expires_at: None });
+        self.api_tokens.push(ApiToken {
+            token: token.to_owned(),
+            scopes: strings(scopes),
+            expires_at: None,
+        });
         self
     }
 
     pub fn app_password(mut self, password: &str, scopes: &[&str]) -> Self {
-        self.app_passwords.push(AppPassword { password: password.to_owned(), scopes: strings(scopes) });
+        self.app_passwords.push(AppPassword {
+            password: password.to_owned(),
+            scopes: strings(scopes),
+        });
         self
     }
 
     pub fn access_token(mut self, token: &str, scopes: &[&str]) -> Self {
-        self.access_tokens.push(AccessToken { token: token.to_owned(), scopes: strings(scopes) });
+        self.access_tokens.push(AccessToken {
+            token: token.to_owned(),
+            scopes: strings(scopes),
+        });
         self
     }
 }
 
 impl Workspace {
     pub fn new(slug: &str) -> Self {
-        Workspace { slug: slug.to_owned(), name: slug.to_owned(), ..Default::default() }
+        Workspace {
+            slug: slug.to_owned(),
+            name: slug.to_owned(),
+            ..Default::default()
+        }
     }
 
     pub fn member(mut self, username: &str, admin: bool) -> Self {
-        self.members.push(Member { username: username.to_owned(), admin });
+        self.members.push(Member {
+            username: username.to_owned(),
+            admin,
+        });
         self
     }
 
@@ -179,7 +203,12 @@ impl Workspace {
 impl Repository {
     /// A private repository on `main` with the default initial commit.
     pub fn new(slug: &str) -> Self {
-        Repository { slug: slug.to_owned(), main_branch: default_main_branch(), is_private: true, files: None }
+        Repository {
+            slug: slug.to_owned(),
+            main_branch: default_main_branch(),
+            is_private: true,
+            files: None,
+        }
     }
 
     pub fn main_branch(mut self, branch: &str) -> Self {
@@ -199,7 +228,9 @@ impl Repository {
     }
 
     pub fn file(mut self, path: &str, content: &str) -> Self {
-        self.files.get_or_insert_with(BTreeMap::new).insert(path.to_owned(), content.to_owned());
+        self.files
+            .get_or_insert_with(BTreeMap::new)
+            .insert(path.to_owned(), content.to_owned());
         self
     }
 }

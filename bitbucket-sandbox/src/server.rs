@@ -47,12 +47,15 @@ async fn serve_connection(stream: tokio::net::TcpStream, peer: SocketAddr, route
             };
             if response.extensions().get::<DropConnection>().is_some() {
                 // An error from the service makes hyper close the connection unanswered.
-                return Err(std::io::Error::other("connection dropped by fault injection"));
+                return Err(std::io::Error::other(
+                    "connection dropped by fault injection",
+                ));
             }
             Ok::<_, std::io::Error>(response)
         }
     });
-    let connection = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let connection =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     if let Err(error) = connection.await {
         tracing::debug!(%peer, %error, "connection ended");
     }

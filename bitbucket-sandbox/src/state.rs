@@ -47,24 +47,38 @@ impl WorkspaceRecord {
 impl AppState {
     /// A repository the caller may read: scope first (as Bitbucket checks it before the
     /// resource), then existence, then membership for private repositories.
-    pub fn readable_repository(&self, caller: &Caller, workspace: &str, slug: &str) -> Result<Found<'_>> {
+    pub fn readable_repository(
+        &self,
+        caller: &Caller,
+        workspace: &str,
+        slug: &str,
+    ) -> Result<Found<'_>> {
         if caller.0.is_some() {
             caller.require(Permission::ReadRepository)?;
         }
         let found = self.find_repository(workspace, slug)?;
         if found.1.is_private && found.0.role_of(caller) == Role::Outsider {
             caller.principal()?;
-            return Err(Error::forbidden("You do not have access to this repository."));
+            return Err(Error::forbidden(
+                "You do not have access to this repository.",
+            ));
         }
         Ok(found)
     }
 
     /// A repository the caller may commit to: write scope and workspace membership.
-    pub fn writable_repository(&self, caller: &Caller, workspace: &str, slug: &str) -> Result<Found<'_>> {
+    pub fn writable_repository(
+        &self,
+        caller: &Caller,
+        workspace: &str,
+        slug: &str,
+    ) -> Result<Found<'_>> {
         caller.require(Permission::WriteRepository)?;
         let found = self.find_repository(workspace, slug)?;
         if found.0.role_of(caller) == Role::Outsider {
-            return Err(Error::forbidden("You must have write or admin access to this repository."));
+            return Err(Error::forbidden(
+                "You must have write or admin access to this repository.",
+            ));
         }
         Ok(found)
     }

@@ -31,9 +31,13 @@ pub fn routes() -> Router<Arc<AppState>> {
 }
 
 async fn loopback_only(request: Request, next: Next) -> Response {
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0);
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0);
     if !peer.is_some_and(|addr| addr.ip().is_loopback()) {
-        return Error::forbidden("The admin endpoints answer loopback clients only").into_response();
+        return Error::forbidden("The admin endpoints answer loopback clients only")
+            .into_response();
     }
     next.run(request).await
 }
@@ -51,7 +55,10 @@ async fn faults(State(state): State<Arc<AppState>>) -> Json<Faults> {
     Json(state.faults.current())
 }
 
-async fn replace_faults(State(state): State<Arc<AppState>>, Json(faults): Json<Faults>) -> Result<Json<Faults>> {
+async fn replace_faults(
+    State(state): State<Arc<AppState>>,
+    Json(faults): Json<Faults>,
+) -> Result<Json<Faults>> {
     state.faults.replace(faults)?;
     Ok(Json(state.faults.current()))
 }
@@ -63,7 +70,10 @@ struct Revoke {
     consumer: Option<String>,
 }
 
-async fn revoke(State(state): State<Arc<AppState>>, Json(revoke): Json<Revoke>) -> Result<StatusCode> {
+async fn revoke(
+    State(state): State<Arc<AppState>>,
+    Json(revoke): Json<Revoke>,
+) -> Result<StatusCode> {
     let found = match (revoke.token, revoke.consumer) {
         (Some(token), None) => state.credentials.revoke_token(&token),
         (None, Some(consumer)) => state.credentials.revoke_consumer(&consumer),

@@ -19,8 +19,14 @@ const UPLOAD_PACK: &str = "git-upload-pack";
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/{workspace}/{repository}/info/refs", get(info_refs))
-        .route("/{workspace}/{repository}/git-upload-pack", post(upload_pack))
-        .route("/{workspace}/{repository}/git-receive-pack", post(receive_pack))
+        .route(
+            "/{workspace}/{repository}/git-upload-pack",
+            post(upload_pack),
+        )
+        .route(
+            "/{workspace}/{repository}/git-receive-pack",
+            post(receive_pack),
+        )
 }
 
 async fn info_refs(
@@ -32,9 +38,20 @@ async fn info_refs(
 ) -> Result<Response> {
     let query = query.unwrap_or_default();
     if query != format!("service={UPLOAD_PACK}") {
-        return Err(Error::forbidden("Only clone and fetch are supported; commit through the REST API"));
+        return Err(Error::forbidden(
+            "Only clone and fetch are supported; commit through the REST API",
+        ));
     }
-    backend(&state, &caller, [&workspace, &repository, "/info/refs"], Method::GET, &query, &headers, Bytes::new()).await
+    backend(
+        &state,
+        &caller,
+        [&workspace, &repository, "/info/refs"],
+        Method::GET,
+        &query,
+        &headers,
+        Bytes::new(),
+    )
+    .await
 }
 
 async fn upload_pack(
@@ -44,7 +61,16 @@ async fn upload_pack(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response> {
-    backend(&state, &caller, [&workspace, &repository, "/git-upload-pack"], Method::POST, "", &headers, body).await
+    backend(
+        &state,
+        &caller,
+        [&workspace, &repository, "/git-upload-pack"],
+        Method::POST,
+        "",
+        &headers,
+        body,
+    )
+    .await
 }
 
 async fn receive_pack() -> Error {
@@ -60,12 +86,24 @@ async fn backend(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Result<Response> {
-    let slug = repository.strip_suffix(".git").ok_or_else(|| Error::NotFound("Resource not found".to_owned()))?;
+    let slug = repository
+        .strip_suffix(".git")
+        .ok_or_else(|| Error::NotFound("Resource not found".to_owned()))?;
     let (_, repo) = state.readable_repository(caller, workspace, slug)?;
-    let header = |name: HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let header = |name: HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
     let content_type = header(header::CONTENT_TYPE);
     let encoding = header(header::CONTENT_ENCODING);
-    let protocol = headers.get("git-protocol").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let protocol = headers
+        .get("git-protocol")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
     let cgi = [
         ("REQUEST_METHOD", method.as_str()),
         ("QUERY_STRING", query),
@@ -79,20 +117,34 @@ async fn backend(
 
 /// Turns CGI output (`Header: value` lines, a blank line, the body) into a response.
 fn cgi_response(output: &[u8]) -> Response {
-    let split = output.windows(4).position(|w| w == b"\r\n\r\n").map(|at| (at, at + 4)).or_else(|| {
-        output.windows(2).position(|w| w == b"\n\n").map(|at| (at, at + 2))
-    });
+    let split = output
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|at| (at, at + 4))
+        .or_else(|| {
+            output
+                .windows(2)
+                .position(|w| w == b"\n\n")
+                .map(|at| (at, at + 2))
+        });
     let Some((head_end, body_start)) = split else {
         return (StatusCode::BAD_GATEWAY, "git http-backend gave no headers").into_response();
     };
     let mut response = Bytes::copy_from_slice(&output[body_start..]).into_response();
     for line in String::from_utf8_lossy(&output[..head_end]).lines() {
-        let Some((name, value)) = line.split_once(':') else { continue };
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
         let value = value.trim();
         if name.eq_ignore_ascii_case("status") {
             let code = value.split_whitespace().next().and_then(|c| c.parse().ok());
-            *response.status_mut() = code.and_then(|c| StatusCode::from_u16(c).ok()).unwrap_or(StatusCode::BAD_GATEWAY);
-        } else if let (Ok(name), Ok(value)) = (HeaderName::try_from(name.trim()), HeaderValue::from_str(value)) {
+            *response.status_mut() = code
+                .and_then(|c| StatusCode::from_u16(c).ok())
+                .unwrap_or(StatusCode::BAD_GATEWAY);
+        } else if let (Ok(name), Ok(value)) = (
+            HeaderName::try_from(name.trim()),
+            HeaderValue::from_str(value),
+        ) {
             response.headers_mut().insert(name, value);
         }
     }

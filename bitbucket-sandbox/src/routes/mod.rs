@@ -36,9 +36,15 @@ pub fn router(state: Arc<AppState>, admin: bool) -> Router {
         .route(&format!("{REPO}/commits"), get(commits::list_main))
         .route(&format!("{REPO}/commits/{{revision}}"), get(commits::list))
         .route(&format!("{REPO}/commit/{{revision}}"), get(commits::get))
-        .route(&format!("{REPO}/src"), post(commit_upload::create).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)))
+        .route(
+            &format!("{REPO}/src"),
+            post(commit_upload::create).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
         .route(&format!("{REPO}/src/{{revision}}/"), get(source::root))
-        .route(&format!("{REPO}/src/{{revision}}/{{*path}}"), get(source::get))
+        .route(
+            &format!("{REPO}/src/{{revision}}/{{*path}}"),
+            get(source::get),
+        )
         .route_layer(from_fn_with_state(state.clone(), faults::limit_rate));
     let authenticated = Router::new()
         .route("/2.0/user", get(user::current))
@@ -51,7 +57,11 @@ pub fn router(state: Arc<AppState>, admin: bool) -> Router {
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), faults::inject))
         .layer(from_fn_with_state(state.clone(), request_log::record));
-    let app = if admin { public.merge(admin::routes()) } else { public };
+    let app = if admin {
+        public.merge(admin::routes())
+    } else {
+        public
+    };
     app.with_state(state)
 }
 

@@ -57,14 +57,25 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 }
 
 fn error_page(message: &str) -> Response {
-    page(StatusCode::BAD_REQUEST, "Authorization failed", &format!("<p>{}</p>", html_escape(message)))
+    page(
+        StatusCode::BAD_REQUEST,
+        "Authorization failed",
+        &format!("<p>{}</p>", html_escape(message)),
+    )
 }
 
-async fn consent_page(State(state): State<Arc<AppState>>, Query(query): Query<AuthorizeQuery>) -> Response {
+async fn consent_page(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<AuthorizeQuery>,
+) -> Response {
     if query.response_type.as_deref() != Some("code") {
         return error_page("response_type must be code");
     }
-    let Some(consumer) = query.client_id.as_deref().and_then(|id| state.credentials.consumer(id, None).ok()) else {
+    let Some(consumer) = query
+        .client_id
+        .as_deref()
+        .and_then(|id| state.credentials.consumer(id, None).ok())
+    else {
         return error_page("Invalid client_id");
     };
     let body = format!(
@@ -91,7 +102,11 @@ fn callback(consumer: &Consumer, params: &[(&str, &str)]) -> Response {
     for (key, value) in params {
         query.append_pair(key, value);
     }
-    let separator = if consumer.callback_url.contains('?') { '&' } else { '?' };
+    let separator = if consumer.callback_url.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
     let location = format!("{}{separator}{}", consumer.callback_url, query.finish());
     (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
 }
@@ -104,21 +119,30 @@ async fn decide(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
         return error_page("Invalid client_id");
     };
     if form.decision != "grant" {
-        return callback(&consumer, &[("error", "access_denied"), ("state", &form.state)]);
+        return callback(
+            &consumer,
+            &[("error", "access_denied"), ("state", &form.state)],
+        );
     }
     if state.directory.user(form.username.trim()).is_none() {
         return error_page(&format!("No sandbox user named {}", form.username));
     }
-    match state.credentials.issue_code(&consumer, form.username.trim()) {
+    match state
+        .credentials
+        .issue_code(&consumer, form.username.trim())
+    {
         Ok(code) => callback(&consumer, &[("code", &code), ("state", &form.state)]),
         Err(error) => error.into_response(),
     }
 }
 
 /// Parses an urlencoded body into `T` (last value wins for repeated keys).
-fn parse_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> std::result::Result<T, serde_json::Error> {
-    let map: serde_json::Map<String, serde_json::Value> =
-        form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), json!(v.into_owned()))).collect();
+fn parse_form<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+) -> std::result::Result<T, serde_json::Error> {
+    let map: serde_json::Map<String, serde_json::Value> = form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), json!(v.into_owned())))
+        .collect();
     serde_json::from_value(serde_json::Value::Object(map))
 }
 
@@ -131,8 +155,13 @@ struct TokenRequest {
     client_secret: Option<String>,
 }
 
-async fn access_token(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Result<Response> {
-    let form: TokenRequest = parse_form(&body).map_err(|_| Error::invalid_grant("Malformed request"))?;
+async fn access_token(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
+    let form: TokenRequest =
+        parse_form(&body).map_err(|_| Error::invalid_grant("Malformed request"))?;
     // Consumers authenticate with Basic; the form fields are accepted too, as Bitbucket does.
     let (key, secret) = match basic_credentials(&headers) {
         Some(pair) => pair,
@@ -144,11 +173,17 @@ async fn access_token(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
     let consumer = state.credentials.consumer(&key, Some(&secret))?;
     let issued = match form.grant_type.as_deref() {
         Some("authorization_code") => {
-            let code = form.code.as_deref().ok_or_else(|| Error::invalid_grant("code is required"))?;
+            let code = form
+                .code
+                .as_deref()
+                .ok_or_else(|| Error::invalid_grant("code is required"))?;
             state.credentials.redeem_code(&consumer, code)?
         }
         Some("refresh_token") => {
-            let token = form.refresh_token.as_deref().ok_or_else(|| Error::invalid_grant("refresh_token is required"))?;
+            let token = form
+                .refresh_token
+                .as_deref()
+                .ok_or_else(|| Error::invalid_grant("refresh_token is required"))?;
             state.credentials.refresh(&consumer, token)?
         }
         other => {
@@ -159,7 +194,11 @@ async fn access_token(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
             })
         }
     };
-    Ok(token_response(&state, issued, form.grant_type.as_deref().unwrap_or_default()))
+    Ok(token_response(
+        &state,
+        issued,
+        form.grant_type.as_deref().unwrap_or_default(),
+    ))
 }
 
 fn token_response(state: &AppState, issued: IssuedTokens, grant_type: &str) -> Response {

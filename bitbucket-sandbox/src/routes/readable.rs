@@ -18,7 +18,9 @@ impl FromRequestParts<Arc<AppState>> for Readable {
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self> {
         let not_found = || Error::NotFound("Resource not found".to_owned());
-        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state).await.map_err(|_| not_found())?;
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| not_found())?;
         let (Some(workspace), Some(slug)) = (params.get("workspace"), params.get("slug")) else {
             return Err(not_found());
         };

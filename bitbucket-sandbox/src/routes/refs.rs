@@ -13,7 +13,11 @@ use crate::query::filter_and_sort;
 use crate::representations;
 use crate::state::AppState;
 
-pub async fn list(State(state): State<Arc<AppState>>, Readable(repo): Readable, pager: Pager) -> Result<Json<Value>> {
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    Readable(repo): Readable,
+    pager: Pager,
+) -> Result<Json<Value>> {
     let branches = repo
         .git
         .branches()
@@ -33,5 +37,11 @@ pub async fn get(
     let missing = || Error::NotFound(format!("Branch \"{name}\" does not exist."));
     let tip = repo.git.branch_tip(&name).await?.ok_or_else(missing)?;
     let commit = repo.git.commit_info(&tip).await?.ok_or_else(missing)?;
-    Ok(Json(representations::branch(&state.urls, &state.directory, &repo, &name, &commit)))
+    Ok(Json(representations::branch(
+        &state.urls,
+        &state.directory,
+        &repo,
+        &name,
+        &commit,
+    )))
 }

@@ -48,7 +48,10 @@ pub async fn list(
     Ok(Json(pager.page_of(repositories)))
 }
 
-pub async fn get(State(state): State<Arc<AppState>>, Readable(repo): Readable) -> Result<Json<Value>> {
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    Readable(repo): Readable,
+) -> Result<Json<Value>> {
     let space = state
         .directory
         .workspace(&repo.workspace)

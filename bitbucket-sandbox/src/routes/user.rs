@@ -20,16 +20,28 @@ pub async fn current(State(state): State<Arc<AppState>>, caller: Caller) -> Resu
         .directory
         .user(&principal.username)
         .ok_or_else(|| Error::Unauthorized("Unknown user".to_owned()))?;
-    Ok(Json(representations::user(&state.urls, user, &state.started)))
+    Ok(Json(representations::user(
+        &state.urls,
+        user,
+        &state.started,
+    )))
 }
 
-pub async fn workspaces(State(state): State<Arc<AppState>>, caller: Caller, pager: Pager) -> Result<Json<Value>> {
+pub async fn workspaces(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    pager: Pager,
+) -> Result<Json<Value>> {
     let principal = caller.require(Permission::ReadWorkspace)?;
     let accesses = state
         .directory
         .workspaces
         .iter()
-        .filter_map(|w| w.members.get(&principal.username).map(|admin| representations::workspace_access(&state.urls, w, *admin)))
+        .filter_map(|w| {
+            w.members
+                .get(&principal.username)
+                .map(|admin| representations::workspace_access(&state.urls, w, *admin))
+        })
         .collect();
     let accesses = filter_and_sort(accesses, pager.param("q"), pager.param("sort"))?;
     Ok(Json(pager.page_of(accesses)))

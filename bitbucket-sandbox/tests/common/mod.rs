@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use bitbucket_sandbox::{ApiToken, Config, OAuthConsumer, Repository, Running, Seed, User, Workspace};
+use bitbucket_sandbox::{
+    ApiToken, Config, OAuthConsumer, Repository, Running, Seed, User, Workspace,
+};
 use reqwest::{RequestBuilder, Response};
 use serde_json::{json, Value};
 
@@ -27,8 +29,23 @@ pub const CALLBACK: &str = "http://127.0.0.1:3000/integrations/bitbucket/oauth/c
 /// alice administers workspace `acme`; bob is in no workspace.
 pub fn standard_seed() -> Seed {
     let mut alice = User::new("alice", ALICE_EMAIL)
-        .api_token(API_TOKEN_RW, &["read:user:bitbucket", "read:workspace:bitbucket", "read:repository:bitbucket", "write:repository:bitbucket"])
-        .api_token(API_TOKEN_READ, &["read:user:bitbucket", "read:workspace:bitbucket", "read:repository:bitbucket"])
+        .api_token(
+            API_TOKEN_RW,
+            &[
+                "read:user:bitbucket",
+                "read:workspace:bitbucket",
+                "read:repository:bitbucket",
+                "write:repository:bitbucket",
+            ],
+        )
+        .api_token(
+            API_TOKEN_READ,
+            &[
+                "read:user:bitbucket",
+                "read:workspace:bitbucket",
+                "read:repository:bitbucket",
+            ],
+        )
         .api_token(API_TOKEN_WRITE_ONLY, &["write:repository:bitbucket"])
         .app_password(APP_PASSWORD_RW, &["account", "repository:write"])
         .app_password(APP_PASSWORD_READ, &["repository"])
@@ -41,12 +58,20 @@ pub fn standard_seed() -> Seed {
     });
     Seed::default()
         .user(alice)
-        .user(User::new("bob", "bob@example.com").app_password(BOB_APP_PASSWORD, &["account", "repository:write"]))
+        .user(
+            User::new("bob", "bob@example.com")
+                .app_password(BOB_APP_PASSWORD, &["account", "repository:write"]),
+        )
         .workspace(
             Workspace::new("acme")
                 .member("alice", true)
                 .repository(Repository::new("backups"))
-                .repository(Repository::new("docs").public().file("README.md", "# Docs\n").file("guide/intro.md", "Hello\n"))
+                .repository(
+                    Repository::new("docs")
+                        .public()
+                        .file("README.md", "# Docs\n")
+                        .file("guide/intro.md", "Hello\n"),
+                )
                 .repository(Repository::new("empty").empty())
                 .repository(Repository::new("legacy").main_branch("master")),
         )
@@ -87,9 +112,22 @@ impl Sandbox {
         let data = tempfile::tempdir().expect("temporary data directory");
         let mut config = Config::new(data.path(), standard_seed());
         adjust(&mut config);
-        let running = bitbucket_sandbox::start(config).await.expect("sandbox starts");
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Sandbox { running, data, http }
+        let running = bitbucket_sandbox::start(config)
+            .await
+            .expect("sandbox starts");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Sandbox {
+            running,
+            data,
+            http,
+        }
+    }
+
+    pub async fn start_with_faults(faults: bitbucket_sandbox::Faults) -> Self {
+        Self::start_with(|config| config.faults = faults).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -97,11 +135,18 @@ impl Sandbox {
     }
 
     pub fn bare_repo(&self, workspace: &str, slug: &str) -> PathBuf {
-        self.data.path().join("repositories").join(workspace).join(format!("{slug}.git"))
+        self.data
+            .path()
+            .join("repositories")
+            .join(workspace)
+            .join(format!("{slug}.git"))
     }
 
     pub async fn get(&self, path: &str, auth: &Auth) -> Response {
-        auth.apply(self.http.get(self.url(path))).send().await.expect("GET")
+        auth.apply(self.http.get(self.url(path)))
+            .send()
+            .await
+            .expect("GET")
     }
 
     pub async fn get_json(&self, path: &str, auth: &Auth) -> (u16, Value) {
@@ -110,18 +155,65 @@ impl Sandbox {
         (status, response.json().await.expect("JSON body"))
     }
 
-    pub fn commit_request(&self, workspace: &str, slug: &str, auth: &Auth, form: reqwest::multipart::Form) -> RequestBuilder {
+    pub fn commit_request(
+        &self,
+        workspace: &str,
+        slug: &str,
+        auth: &Auth,
+        form: reqwest::multipart::Form,
+    ) -> RequestBuilder {
         let url = self.url(&format!("/2.0/repositories/{workspace}/{slug}/src"));
         auth.apply(self.http.post(url)).multipart(form)
     }
 
-    pub async fn commit(&self, workspace: &str, slug: &str, auth: &Auth, form: reqwest::multipart::Form) -> Response {
-        self.commit_request(workspace, slug, auth, form).send().await.expect("POST src")
+    pub async fn commit(
+        &self,
+        workspace: &str,
+        slug: &str,
+        auth: &Auth,
+        form: reqwest::multipart::Form,
+    ) -> Response {
+        self.commit_request(workspace, slug, auth, form)
+            .send()
+            .await
+            .expect("POST src")
+    }
+
+    /// Commits one file to `acme/<slug>` with no other fields.
+    pub async fn commit_file(
+        &self,
+        slug: &str,
+        auth: &Auth,
+        path: &str,
+        content: &str,
+    ) -> Response {
+        self.commit("acme", slug, auth, form(&[], vec![file(path, content)]))
+            .await
+    }
+
+    /// Calls an admin endpoint (from loopback, so it answers).
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let request = self.http.request(method, self.url(path));
+        let request = match body {
+            Some(body) => request.json(&body),
+            None => request,
+        };
+        request.send().await.expect("admin request")
     }
 
     /// The tip of a branch as the API reports it.
     pub async fn tip(&self, workspace: &str, slug: &str, branch: &str) -> String {
-        let (status, body) = self.get_json(&format!("/2.0/repositories/{workspace}/{slug}/refs/branches/{branch}"), &ALICE).await;
+        let (status, body) = self
+            .get_json(
+                &format!("/2.0/repositories/{workspace}/{slug}/refs/branches/{branch}"),
+                &ALICE,
+            )
+            .await;
         assert_eq!(status, 200, "{body}");
         body["target"]["hash"].as_str().expect("hash").to_owned()
     }
@@ -130,10 +222,16 @@ impl Sandbox {
 /// A multipart file part, as Bitbucket wants it (with a filename).
 pub fn file(path: &str, bytes: impl Into<Vec<u8>>) -> (String, reqwest::multipart::Part) {
     let name = path.rsplit('/').next().unwrap_or(path).to_owned();
-    (path.to_owned(), reqwest::multipart::Part::bytes(bytes.into()).file_name(name))
+    (
+        path.to_owned(),
+        reqwest::multipart::Part::bytes(bytes.into()).file_name(name),
+    )
 }
 
-pub fn form(fields: &[(&str, &str)], files: Vec<(String, reqwest::multipart::Part)>) -> reqwest::multipart::Form {
+pub fn form(
+    fields: &[(&str, &str)],
+    files: Vec<(String, reqwest::multipart::Part)>,
+) -> reqwest::multipart::Form {
     let mut form = reqwest::multipart::Form::new();
     for (name, value) in fields {
         form = form.text(name.to_string(), value.to_string());
@@ -146,26 +244,45 @@ pub fn form(fields: &[(&str, &str)], files: Vec<(String, reqwest::multipart::Par
 
 /// The hash at the end of a `Location` header.
 pub fn location_hash(response: &Response) -> String {
-    let location = response.headers().get("location").expect("Location header").to_str().expect("ASCII");
+    let location = response
+        .headers()
+        .get("location")
+        .expect("Location header")
+        .to_str()
+        .expect("ASCII");
     location.rsplit('/').next().expect("hash").to_owned()
 }
 
 /// Runs git and returns its stdout; panics with stderr on failure.
 pub fn git(git_dir: &Path, args: &[&str]) -> Vec<u8> {
-    let output = Command::new("git").arg("--git-dir").arg(git_dir).args(args).output().expect("git runs");
-    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    let output = Command::new("git")
+        .arg("--git-dir")
+        .arg(git_dir)
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     output.stdout
 }
 
 pub fn git_text(git_dir: &Path, args: &[&str]) -> String {
-    String::from_utf8(git(git_dir, args)).expect("UTF-8").trim_end().to_owned()
+    String::from_utf8(git(git_dir, args))
+        .expect("UTF-8")
+        .trim_end()
+        .to_owned()
 }
 
 fn openapi() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bitbucket/cloud-openapi.json");
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bitbucket/cloud-openapi.json");
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         serde_json::from_str(&text).expect("cloud-openapi.json parses")
     })
 }
@@ -174,8 +291,13 @@ fn openapi() -> &'static Value {
 /// the spec's components so `#/components/schemas/...` references resolve.
 pub fn response_schema(path: &str, method: &str, status: u16) -> Value {
     let spec = openapi();
-    let schema = spec["paths"][path][method]["responses"][status.to_string()]["content"]["application/json"]["schema"].clone();
-    assert!(!schema.is_null(), "the spec has no JSON schema for {method} {path} {status}");
+    let schema = spec["paths"][path][method]["responses"][status.to_string()]["content"]
+        ["application/json"]["schema"]
+        .clone();
+    assert!(
+        !schema.is_null(),
+        "the spec has no JSON schema for {method} {path} {status}"
+    );
     json!({ "allOf": [schema], "components": spec["components"] })
 }
 
@@ -190,12 +312,19 @@ pub fn schema_errors(schema: &Value, instance: &Value) -> Vec<String> {
         .should_validate_formats(true)
         .build(schema)
         .expect("schema compiles");
-    validator.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect()
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
 }
 
 /// Asserts that a response body conforms to what the spec says `method path` answers with
 /// `status`.
 pub fn assert_conforms(path: &str, method: &str, status: u16, body: &Value) {
     let errors = schema_errors(&response_schema(path, method, status), body);
-    assert!(errors.is_empty(), "{method} {path} {status} does not conform:\n{}\n{body:#}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{method} {path} {status} does not conform:\n{}\n{body:#}",
+        errors.join("\n")
+    );
 }
