@@ -3,24 +3,43 @@
 //! Rendered on the server (feature `ssr`) and hydrated in the browser (feature `hydrate`).
 
 mod components;
+pub mod context;
 mod pages;
+#[cfg(feature = "ssr")]
+pub mod session;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    path,
 };
 
 use components::layout::Layout;
-use pages::{home::HomePage, not_found::NotFound};
+use context::{load_page_context, PageContextResource};
+use pages::{
+    auth::{SignInPage, SignUpPage},
+    home::HomePage,
+    not_found::NotFound,
+    teams::NewTeamPage,
+};
 
 /// "0.1.0 (1a2b3c4d)": the release and the commit this build came from.
 pub const BUILD_VERSION: &str =
     concat!(env!("CARGO_PKG_VERSION"), " (", env!("FERRY_BUILD_COMMIT"), ")");
 
+/// The per-request CSP nonce the server's security middleware chose (request extension).
+#[derive(Debug, Clone)]
+pub struct CspNonce(pub String);
+
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(parts) = use_context::<http::request::Parts>() {
+        if let Some(CspNonce(nonce)) = parts.extensions.get::<CspNonce>() {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.clone()));
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -41,6 +60,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let page: PageContextResource = Resource::new(|| (), |_| load_page_context());
+    provide_context(page);
 
     view! {
         <Stylesheet id="ferry" href="/pkg/ferry.css"/>
@@ -49,7 +70,10 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage/>
+                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("signin") view=SignInPage/>
+                    <Route path=path!("signup") view=SignUpPage/>
+                    <Route path=path!("teams/new") view=NewTeamPage/>
                 </Routes>
             </Layout>
         </Router>

@@ -3,6 +3,7 @@
 //! Pages, server functions and REST handlers parse input and call one function here;
 //! this crate owns the rules, the transactions and the SQL.
 
+pub mod accounts;
 pub mod auth;
 pub mod collection;
 pub mod store;

@@ -38,6 +38,39 @@ pub enum Command {
     Serve(ServeArgs),
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// Operator commands for accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Operator commands for API keys.
+    #[command(subcommand)]
+    Apikey(ApikeyCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; its first team is NAME (created if missing, the user its admin).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (it never belongs on a command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[arg(long)]
+        team: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ApikeyCommand {
+    /// Create an API key acting for the user in the team, with the user's role; prints the key.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        team: String,
+        #[arg(long, default_value = "CLI key")]
+        name: String,
+    },
 }
 
 impl Default for Command {

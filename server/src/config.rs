@@ -30,6 +30,8 @@ pub enum StartError {
     Database(#[from] ferry_domain::StoreError),
     #[error("server stopped: {0}")]
     Serve(String),
+    #[error("{0}")]
+    Operator(String),
 }
 
 impl Config {
@@ -53,7 +55,7 @@ impl Config {
                 };
                 (listen, public_url, args.site_root.clone())
             }
-            Command::Migrate => (([127, 0, 0, 1], 3000).into(), String::new(), PathBuf::new()),
+            _ => (([127, 0, 0, 1], 3000).into(), String::new(), PathBuf::new()),
         };
         Ok(Self { data_dir, database_url, listen, public_url, site_root })
     }

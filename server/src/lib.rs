@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+mod operator;
 pub mod http;
 pub mod serve;
 pub mod telemetry;
@@ -17,5 +18,7 @@ pub async fn run(cli: Cli) -> Result<(), config::StartError> {
     match command {
         Command::Serve(_) => serve::serve(config).await,
         Command::Migrate => serve::migrate_only(&config).await,
+        Command::User(command) => operator::user(&config, command).await,
+        Command::Apikey(command) => operator::apikey(&config, command).await,
     }
 }

@@ -6,7 +6,7 @@ use ferry_domain::Store;
 
 use crate::{
     config::{Config, StartError},
-    http::{self, AppState},
+    http::{self, sessions::SessionBackend, AppState},
 };
 
 /// Opens and migrates the configured database.
@@ -31,7 +31,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         .await
         .map_err(|e| StartError::Listen(format!("cannot listen on {}: {e}", config.listen)))?;
     let store = open_store(&config).await?;
-    let app = app_router(store.clone(), config.clone());
+    let app = app_router(store.clone(), config.clone()).await?;
     let local = listener.local_addr().map_err(|e| StartError::Listen(e.to_string()))?;
     tracing::info!(
         address = %local,
@@ -50,9 +50,12 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
 }
 
 /// The full router over a given store, as `serve` runs it (tests use it in-process).
-pub fn app_router(store: Store, config: Config) -> axum::Router {
+pub async fn app_router(store: Store, config: Config) -> Result<axum::Router, StartError> {
+    let sessions = SessionBackend::open(&store)
+        .await
+        .map_err(|e| StartError::Serve(format!("cannot prepare the session table: {e}")))?;
     let leptos_options = http::leptos_options(&config);
-    http::router(AppState { store, leptos_options, config: Arc::new(config) })
+    Ok(http::router(AppState { store, leptos_options, config: Arc::new(config) }, sessions))
 }
 
 async fn shutdown_signal() {

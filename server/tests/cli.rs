@@ -151,3 +151,85 @@ async fn serves_on_postgres_and_stops_on_sigterm() {
     let db = ferry_domain::testing::postgres_unmigrated().await;
     serves_then_stops_on_sigterm(Some(db.url_string()), "postgres").await;
 }
+
+fn run_with_stdin(mut command: Command, input: &str) -> Output {
+    use std::io::Write;
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The operator creates a user in a named team and a key for it; the key works against a
+/// running server; and no password or key reaches the logs, even at trace level.
+#[tokio::test]
+async fn operator_creates_user_and_api_key_and_logs_keep_no_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap().to_owned();
+    let password = "operator-chosen passphrase 42";
+    let envs = [("FERRY_DATA_DIR", data.as_str()), ("RUST_LOG", "trace")];
+
+    let created = run_with_stdin(
+        ferry(&envs, &["user", "create", "--email", "Ops@Example.com", "--password-stdin", "--team", "Platform"]),
+        &format!("{password}\n"),
+    );
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+
+    let key_output = run_to_end(ferry(&envs, &["apikey", "create", "--email", "ops@example.com", "--team", "Platform", "--name", "deploy"]));
+    assert!(key_output.status.success(), "{}", String::from_utf8_lossy(&key_output.stderr));
+    let stdout = String::from_utf8_lossy(&key_output.stdout);
+    let key = stdout.lines().last().unwrap().trim().to_owned();
+    assert!(key.starts_with("ferry_"), "{stdout}");
+
+    let unknown = run_to_end(ferry(&envs, &["apikey", "create", "--email", "ops@example.com", "--team", "Nope"]));
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("--team"));
+
+    let addr = free_port();
+    let serve_envs = [("FERRY_DATA_DIR", data.as_str()), ("RUST_LOG", "trace"), ("LEPTOS_SITE_ADDR", addr.as_str())];
+    let mut child = ferry(&serve_envs, &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    wait_ready(&format!("http://{addr}/readyz")).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let me: serde_json::Value = client
+        .get(format!("http://{addr}/api/me"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["team"]["name"], "Platform");
+    assert_eq!(me["role"], "admin");
+    let signed_in = client
+        .post(format!("http://{addr}/signin"))
+        .header("origin", format!("http://{addr}"))
+        .form(&[("email", "ops@example.com"), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.headers()["location"], "/");
+    client
+        .get(format!("http://{addr}/api/me?apikey={key}"))
+        .send()
+        .await
+        .unwrap();
+
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "ferry did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    let logs = format!(
+        "{}{}{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&created.stderr),
+        String::from_utf8_lossy(&key_output.stderr),
+    );
+    assert!(logs.contains("/api/me"), "the requests were logged at all");
+    assert!(!logs.contains(password), "the password never reaches a log");
+    let secret_part = key.rsplit('_').next().unwrap();
+    assert!(!logs.contains(secret_part), "the API key never reaches a log");
+}

@@ -1,8 +1,9 @@
-//! The frame every page sits in: header with navigation, main content, footer.
+//! The frame every page sits in: header with navigation and account, main content, footer.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::context::{use_page_context, Viewer};
 use crate::BUILD_VERSION;
 
 #[component]
@@ -24,6 +25,7 @@ fn Header() -> impl IntoView {
     // that proves the page hydrated.
     let (menu_open, set_menu_open) = signal(false);
     let close = move |_| set_menu_open.set(false);
+    let page = use_page_context();
 
     view! {
         <header class="header">
@@ -43,7 +45,39 @@ fn Header() -> impl IntoView {
             </button>
             <nav id="primary-nav" class="nav" class:open=menu_open aria-label="Primary">
                 <A href="/" exact=true on:click=close>"Home"</A>
+                <span class="nav-spacer"></span>
+                <Suspense fallback=|| ()>
+                    {move || page.get().map(|ctx| match ctx.ok().and_then(|c| c.viewer) {
+                        Some(viewer) => view! { <Account viewer/> }.into_any(),
+                        None => view! {
+                            <A href="/signin" on:click=close>"Sign in"</A>
+                            <A href="/signup" attr:class="button small" on:click=close>"Sign up"</A>
+                        }.into_any(),
+                    })}
+                </Suspense>
             </nav>
         </header>
+    }
+}
+
+#[component]
+fn Account(viewer: Viewer) -> impl IntoView {
+    let current = viewer.team_id.clone();
+    view! {
+        <form class="team-switcher" method="post" action="/teams/switch">
+            <label for="team-switcher" class="sr-only">"Team"</label>
+            <select id="team-switcher" name="team_id" data-testid="team-switcher">
+                {viewer.teams.into_iter().map(|team| {
+                    let selected = team.id == current;
+                    view! { <option value=team.id selected=selected>{team.name}</option> }
+                }).collect_view()}
+            </select>
+            <button class="button secondary small" type="submit">"Switch"</button>
+        </form>
+        <A href="/teams/new">"New team"</A>
+        <span class="account-email" data-testid="account-email">{viewer.email}</span>
+        <form method="post" action="/signout">
+            <button class="button secondary small" type="submit">"Sign out"</button>
+        </form>
     }
 }

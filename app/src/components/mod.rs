@@ -1,1 +1,2 @@
+pub mod flash;
 pub mod layout;

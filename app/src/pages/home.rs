@@ -1,10 +1,37 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::components::flash::FlashMessage;
+use crate::context::use_page_context;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let page = use_page_context();
     view! {
         <Title text="Home"/>
+        <Suspense fallback=|| ()>
+            {move || page.get().map(|ctx| {
+                let ctx = ctx.unwrap_or_default();
+                let viewer = ctx.viewer;
+                view! {
+                    <FlashMessage flash=ctx.flash/>
+                    {match viewer {
+                        Some(viewer) => view! {
+                            <p class="team-banner" data-testid="current-team">
+                                "Team " <strong>{viewer.team_name}</strong> " · you are " {viewer.role}
+                            </p>
+                        }.into_any(),
+                        None => view! {
+                            <p class="team-banner">
+                                <A href="/signin">"Sign in"</A> " or " <A href="/signup">"create an account"</A>
+                                " to start backing up your collections."
+                            </p>
+                        }.into_any(),
+                    }}
+                }
+            })}
+        </Suspense>
         <section class="hero">
             <h1>"Your API collections, backed up to Bitbucket"</h1>
             <p class="lead">

@@ -5,7 +5,6 @@
 //! [`on_pool!`]; where the dialects truly differ a function matches on the backend itself.
 //! Every backend passes the same conformance suite (`domain/tests/store_conformance.rs`).
 
-mod database_url;
 
 use std::{str::FromStr, time::Duration};
 
@@ -16,6 +15,8 @@ use sqlx::{
 
 pub use database_url::{DatabaseUrl, DatabaseUrlError};
 
+mod database_url;
+
 /// Runs the same query code against whichever pool the store holds.
 macro_rules! on_pool {
     ($store:expr, $pool:ident => $body:expr) => {
@@ -25,6 +26,8 @@ macro_rules! on_pool {
         }
     };
 }
+
+pub mod accounts;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

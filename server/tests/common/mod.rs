@@ -34,7 +34,7 @@ impl TestServer {
             public_url: format!("http://{addr}"),
             site_root: "target/site".into(),
         };
-        let router = app_router(db.store.clone(), config);
+        let router = app_router(db.store.clone(), config).await.unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -44,11 +44,17 @@ impl TestServer {
                 .await
                 .unwrap();
         });
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let client = Self::new_browser();
         Self { url: format!("http://{addr}"), client, db, shutdown: Some(tx) }
+    }
+
+    /// An independent browser: its own cookie jar, redirects left to the test.
+    pub fn new_browser() -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap()
     }
 
     pub fn at(&self, path: &str) -> String {
@@ -62,4 +68,40 @@ impl Drop for TestServer {
             let _ = tx.send(());
         }
     }
+}
+
+impl TestServer {
+    /// Posts a form as Ferry's own pages do (same Origin).
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.at(path))
+            .header("origin", &self.url)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn page(&self, path: &str) -> String {
+        self.client.get(self.at(path)).send().await.unwrap().text().await.unwrap()
+    }
+
+    pub async fn sign_up(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form("/signup", &[("email", email), ("password", password)]).await
+    }
+}
+
+/// The value of Ferry's session cookie as the client holds it, if any.
+pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("ferry_session="))
+        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+}
+
+pub fn location(response: &reqwest::Response) -> &str {
+    response.headers()["location"].to_str().unwrap()
 }

@@ -1,0 +1,14 @@
+//! The one-time message a form post left for this page.
+
+use leptos::prelude::*;
+
+use crate::context::Flash;
+
+#[component]
+pub fn FlashMessage(flash: Option<Flash>) -> impl IntoView {
+    let flash = flash.unwrap_or_default();
+    view! {
+        {flash.error.map(|error| view! { <p class="alert error" role="alert">{error}</p> })}
+        {flash.notice.map(|notice| view! { <p class="alert notice" role="status">{notice}</p> })}
+    }
+}

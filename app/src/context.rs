@@ -1,0 +1,71 @@
+//! What every page knows about the person looking at it, loaded once per page.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A one-time message carried to the next page after a form post (errors keep what was typed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Flash {
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    /// The email the person typed, so a failed form does not make them type it again.
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamChoice {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub email: String,
+    pub team_id: String,
+    pub team_name: String,
+    pub role: String,
+    pub teams: Vec<TeamChoice>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageContext {
+    pub viewer: Option<Viewer>,
+    pub flash: Option<Flash>,
+}
+
+#[server]
+pub async fn load_page_context() -> Result<PageContext, ServerFnError> {
+    use ferry_domain::{accounts::Accounts, Store};
+
+    let store = use_context::<Store>().ok_or_else(|| ServerFnError::new("the store is not in context"))?;
+    let session: tower_sessions::Session = leptos_axum::extract().await?;
+    let flash = crate::session::take_flash(&session).await;
+    let Some(actor) = crate::session::actor(&store, &session).await else {
+        return Ok(PageContext { viewer: None, flash });
+    };
+    let teams = Accounts::new(&store)
+        .teams(&actor.user_id)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?
+        .into_iter()
+        .map(|m| TeamChoice { id: m.team_id, name: m.team_name, role: m.role })
+        .collect();
+    Ok(PageContext {
+        viewer: Some(Viewer {
+            email: actor.email,
+            team_id: actor.team_id,
+            team_name: actor.team_name,
+            role: actor.role.to_string(),
+            teams,
+        }),
+        flash,
+    })
+}
+
+/// The page context resource, provided by `App` for every page.
+pub type PageContextResource = Resource<Result<PageContext, ServerFnError>>;
+
+pub fn use_page_context() -> PageContextResource {
+    expect_context::<PageContextResource>()
+}

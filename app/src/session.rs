@@ -1,0 +1,76 @@
+//! What the session cookie stands for, on the server: who signed in, their current team,
+//! and a one-time message for the next page. Shared by pages, server functions and the
+//! server's form handlers so the keys are defined once.
+
+use ferry_domain::{
+    accounts::{Accounts, Actor, SignedIn},
+    store::now_ms,
+    Store,
+};
+use tower_sessions::Session;
+
+use crate::context::Flash;
+
+const USER_ID: &str = "user_id";
+const TEAM_ID: &str = "team_id";
+const EPOCH: &str = "session_epoch";
+const SIGNED_IN_AT_MS: &str = "signed_in_at_ms";
+const FLASH: &str = "flash";
+
+/// A session older than this is void however active it was (the idle limit is the cookie's).
+pub const ABSOLUTE_TIMEOUT_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// Marks the session signed in, under a fresh id so a planted id is worthless.
+pub async fn begin(session: &Session, signed_in: &SignedIn) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.insert(USER_ID, &signed_in.user_id).await?;
+    session.insert(TEAM_ID, &signed_in.team_id).await?;
+    session.insert(EPOCH, signed_in.session_epoch).await?;
+    session.insert(SIGNED_IN_AT_MS, now_ms()).await?;
+    Ok(())
+}
+
+pub async fn end(session: &Session) -> Result<(), tower_sessions::session::Error> {
+    session.flush().await
+}
+
+pub async fn set_team(session: &Session, team_id: &str) -> Result<(), tower_sessions::session::Error> {
+    session.insert(TEAM_ID, team_id).await
+}
+
+/// The signed-in actor in their current team, or `None` when signed out or expired.
+pub async fn actor(store: &Store, session: &Session) -> Option<Actor> {
+    let user_id: String = session.get(USER_ID).await.ok()??;
+    let team_id: String = session.get(TEAM_ID).await.ok()?.unwrap_or_default();
+    let epoch: i64 = session.get(EPOCH).await.ok()?.unwrap_or_default();
+    let signed_in_at: i64 = session.get(SIGNED_IN_AT_MS).await.ok()?.unwrap_or_default();
+    if now_ms() - signed_in_at > ABSOLUTE_TIMEOUT_MS {
+        let _ = session.flush().await;
+        return None;
+    }
+    match Accounts::new(store).session_actor(&user_id, &team_id, epoch).await {
+        Ok(Some(actor)) => Some(actor),
+        Ok(None) => {
+            let _ = session.flush().await;
+            None
+        }
+        Err(error) => {
+            tracing::error!(%error, "resolving the session failed");
+            None
+        }
+    }
+}
+
+pub async fn set_flash(session: &Session, flash: Flash) {
+    let _ = session.insert(FLASH, flash).await;
+}
+
+/// Reads and removes the message. Saved at once: pages stream, so the session layer may
+/// already have saved the session before this runs.
+pub async fn take_flash(session: &Session) -> Option<Flash> {
+    let flash = session.remove::<Flash>(FLASH).await.ok().flatten();
+    if flash.is_some() {
+        let _ = session.save().await;
+    }
+    flash
+}

@@ -1,0 +1,318 @@
+//! Accounts as a service: sign-up, sign-in (throttled), who is asking and in which team
+//! with which role — by session or by API key — teams, API keys and the audit log.
+//!
+//! The web layer calls one function per action; the rules live here, the SQL in the store.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::{
+    auth::{
+        check_login, dummy_verify, hash_password, verify_password, ApiKey, AuthError, Email,
+        NewPassword, Permission, PlaintextApiKey, RecentFailures, Role, ACCOUNT_WINDOW,
+        ADDRESS_WINDOW,
+    },
+    store::{
+        accounts::{is_unique_violation, ApiKeyRow, AuditRow, FailureKey, MembershipRow, NewAudit},
+        now_ms, Store, StoreError,
+    },
+};
+
+pub const MAX_TEAM_NAME_CHARS: usize = 80;
+pub const MAX_KEY_NAME_CHARS: usize = 80;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// Sign-up with a registered address: says no more than that an account exists.
+    #[error("Email: an account with this address already exists; sign in instead")]
+    EmailTaken,
+    #[error("Email or password is not right; check both and try again")]
+    WrongCredentials,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("not found")]
+    NotFound,
+    #[error("your role ({role}) does not allow this: {needed}")]
+    Forbidden { role: Role, needed: &'static str },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How a request proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Session,
+    ApiKey,
+}
+
+/// Who is asking, in which team, with which role. Every team-scoped action takes one.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: String,
+    pub email: String,
+    pub team_id: String,
+    pub team_name: String,
+    pub role: Role,
+    pub via: Via,
+}
+
+impl Actor {
+    pub fn require(&self, permission: Permission) -> Result<(), AccountError> {
+        if self.role.allows(permission) {
+            Ok(())
+        } else {
+            Err(AccountError::Forbidden { role: self.role, needed: permission.description() })
+        }
+    }
+}
+
+/// What a successful sign-up or sign-in puts into the session.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user_id: String,
+    pub team_id: String,
+    pub session_epoch: i64,
+}
+
+pub struct Accounts<'a> {
+    store: &'a Store,
+}
+
+impl<'a> Accounts<'a> {
+    pub fn new(store: &'a Store) -> Self {
+        Self { store }
+    }
+
+    /// Creates the account and its first team (`team`, created if missing, else a personal team).
+    pub async fn sign_up(
+        &self,
+        email: &str,
+        password: SecretString,
+        team: Option<&str>,
+        client_addr: &str,
+    ) -> Result<SignedIn, AccountError> {
+        let email = Email::parse(email)?;
+        let password = NewPassword::parse(password)?;
+        let team = team.map(team_name).transpose()?.unwrap_or_default();
+        let hash = hash_blocking(password).await?;
+        let (user_id, team_id) = match self.store.create_user_with_team(email.as_str(), &hash, &team).await {
+            Err(e) if is_unique_violation(&e) => return Err(AccountError::EmailTaken),
+            other => other?,
+        };
+        self.audit(&team_id, Some(&user_id), email.as_str(), "account.created", "", client_addr).await?;
+        Ok(SignedIn { user_id, team_id, session_epoch: 0 })
+    }
+
+    pub async fn sign_in(&self, email: &str, password: SecretString, client_addr: &str) -> Result<SignedIn, AccountError> {
+        let email = Email::parse(email).map_err(|_| AccountError::WrongCredentials)?;
+        let now = now_ms();
+        let account = self.failures(FailureKey::Email, email.as_str(), now, ACCOUNT_WINDOW).await?;
+        let address = self.failures(FailureKey::ClientAddr, client_addr, now, ADDRESS_WINDOW).await?;
+        check_login(account, address)?;
+
+        let user = self.store.user_by_email(email.as_str()).await?;
+        let verified = match &user {
+            Some(user) => verify_blocking(password, user.password_hash.clone()).await,
+            None => {
+                // Same cost as a real check, so timing does not tell which emails exist.
+                tokio::task::spawn_blocking(move || dummy_verify(&password)).await.ok();
+                false
+            }
+        };
+        self.store.record_login_attempt(email.as_str(), client_addr, verified).await?;
+        let Some(user) = user.filter(|_| verified) else { return Err(AccountError::WrongCredentials) };
+        let team = self.store.memberships(&user.id).await?.into_iter().next();
+        if let Some(team) = &team {
+            self.audit(&team.team_id, Some(&user.id), &user.email, "signed_in", "", client_addr).await?;
+        }
+        Ok(SignedIn {
+            user_id: user.id,
+            team_id: team.map(|t| t.team_id).unwrap_or_default(),
+            session_epoch: user.session_epoch,
+        })
+    }
+
+    async fn failures(&self, key: FailureKey, value: &str, now: i64, window: Duration) -> Result<RecentFailures, AccountError> {
+        let (count, latest) = self.store.recent_login_failures(key, value, now - window.as_millis() as i64).await?;
+        Ok(RecentFailures {
+            count,
+            since_latest: Duration::from_millis(latest.map(|at| (now - at).max(0) as u64).unwrap_or_default()),
+        })
+    }
+
+    /// The actor behind a session, or `None` if the session is void (signed out everywhere,
+    /// user gone). A team the user no longer belongs to falls back to their first team.
+    pub async fn session_actor(&self, user_id: &str, team_id: &str, session_epoch: i64) -> Result<Option<Actor>, AccountError> {
+        let Some(user) = self.store.user_by_id(user_id).await? else { return Ok(None) };
+        if user.session_epoch != session_epoch {
+            return Ok(None);
+        }
+        let membership = match self.store.membership(team_id, user_id).await? {
+            Some(m) => Some(m),
+            None => self.store.memberships(user_id).await?.into_iter().next(),
+        };
+        Ok(membership.map(|m| actor(&user.id, &user.email, m, Via::Session)))
+    }
+
+    /// The actor behind an `X-Api-Key`: the key acts in its team with its role, never above
+    /// its creator's current role, and not at all once expired, revoked or its creator left.
+    pub async fn api_key_actor(&self, presented: &str) -> Result<Option<Actor>, AccountError> {
+        let Ok(key) = ApiKey::parse(presented) else { return Ok(None) };
+        let Some(row) = self.store.api_key_by_lookup_id(key.id()).await? else { return Ok(None) };
+        if !key.hash().matches(&row.key_hash) || row.revoked_at_ms.is_some() {
+            return Ok(None);
+        }
+        if row.expires_at_ms.is_some_and(|at| at <= now_ms()) {
+            return Ok(None);
+        }
+        let Some(creator) = self.store.user_by_id(&row.created_by).await? else { return Ok(None) };
+        let Some(membership) = self.store.membership(&row.team_id, &row.created_by).await? else { return Ok(None) };
+        let key_role: Role = row.role.parse()?;
+        let creator_role: Role = membership.role.parse()?;
+        self.store.touch_api_key(&row.id).await?;
+        let mut actor = actor(&creator.id, &creator.email, membership, Via::ApiKey);
+        actor.role = key_role.min(creator_role);
+        Ok(Some(actor))
+    }
+
+    /// The user acting in the named team, for operator commands.
+    pub async fn member_actor(&self, email: &str, team_name: &str) -> Result<Actor, AccountError> {
+        let email = Email::parse(email)?;
+        let user = self.store.user_by_email(email.as_str()).await?.ok_or_else(|| {
+            AccountError::Invalid(format!("--email: no account has the address {}", email.as_str()))
+        })?;
+        let membership = self
+            .store
+            .memberships(&user.id)
+            .await?
+            .into_iter()
+            .find(|m| m.team_name == team_name.trim())
+            .ok_or_else(|| AccountError::Invalid(format!("--team: {} is not a member of a team named “{}”", email.as_str(), team_name.trim())))?;
+        Ok(actor(&user.id, &user.email, membership, Via::Session))
+    }
+
+    pub async fn teams(&self, user_id: &str) -> Result<Vec<MembershipRow>, AccountError> {
+        Ok(self.store.memberships(user_id).await?)
+    }
+
+    /// The actor in another of their teams (the team switcher); `NotFound` if not a member.
+    pub async fn switch_team(&self, actor: &Actor, team_id: &str) -> Result<Actor, AccountError> {
+        let membership = self.store.membership(team_id, &actor.user_id).await?.ok_or(AccountError::NotFound)?;
+        Ok(self::actor(&actor.user_id, &actor.email, membership, actor.via))
+    }
+
+    pub async fn create_team(&self, actor: &Actor, name: &str, client_addr: &str) -> Result<String, AccountError> {
+        let name = team_name(name)?;
+        let team_id = self.store.create_team(&actor.user_id, &name).await?;
+        self.audit(&team_id, Some(&actor.user_id), &actor.email, "team.created", &name, client_addr).await?;
+        Ok(team_id)
+    }
+
+    /// A new API key in the actor's team, with a role no higher than the actor's.
+    pub async fn create_api_key(
+        &self,
+        actor: &Actor,
+        name: &str,
+        role: Role,
+        expires_in: Option<Duration>,
+        client_addr: &str,
+    ) -> Result<(String, PlaintextApiKey), AccountError> {
+        let name = bounded("Name", name, MAX_KEY_NAME_CHARS)?;
+        if role > actor.role {
+            return Err(AccountError::Invalid(format!(
+                "Role: a key cannot have a higher role than yours ({})",
+                actor.role
+            )));
+        }
+        let (plaintext, key) = ApiKey::generate();
+        let expires_at = expires_in.map(|d| now_ms() + d.as_millis() as i64);
+        let id = self
+            .store
+            .insert_api_key(&actor.team_id, &actor.user_id, &name, key.id(), key.hash().as_str(), role.as_str(), expires_at)
+            .await?;
+        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, "api_key.created", &format!("{name} ({role})"), client_addr)
+            .await?;
+        Ok((id, plaintext))
+    }
+
+    pub async fn api_keys(&self, actor: &Actor) -> Result<Vec<ApiKeyRow>, AccountError> {
+        Ok(self.store.api_keys(&actor.team_id).await?)
+    }
+
+    /// Admins revoke any key of the team; others only the keys they created.
+    pub async fn revoke_api_key(&self, actor: &Actor, key_id: &str, client_addr: &str) -> Result<(), AccountError> {
+        let keys = self.store.api_keys(&actor.team_id).await?;
+        let key = keys.iter().find(|k| k.id == key_id).ok_or(AccountError::NotFound)?;
+        if key.created_by != actor.user_id {
+            actor.require(Permission::ManageMembers)?;
+        }
+        if !self.store.revoke_api_key(&actor.team_id, key_id).await? {
+            return Err(AccountError::NotFound);
+        }
+        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, "api_key.revoked", &key.name, client_addr).await?;
+        Ok(())
+    }
+
+    pub async fn sign_out_everywhere(&self, actor: &Actor) -> Result<(), AccountError> {
+        self.store.bump_session_epoch(&actor.user_id).await?;
+        Ok(())
+    }
+
+    pub async fn audit_log(&self, actor: &Actor) -> Result<Vec<AuditRow>, AccountError> {
+        actor.require(Permission::ViewAuditLog)?;
+        Ok(self.store.audit_log(&actor.team_id, 200).await?)
+    }
+
+    async fn audit(&self, team_id: &str, user_id: Option<&str>, actor: &str, action: &str, detail: &str, client_addr: &str) -> Result<(), AccountError> {
+        self.store
+            .append_audit(NewAudit { team_id, actor_user_id: user_id, actor, action, detail, client_addr })
+            .await?;
+        Ok(())
+    }
+}
+
+fn actor(user_id: &str, email: &str, membership: MembershipRow, via: Via) -> Actor {
+    Actor {
+        user_id: user_id.to_owned(),
+        email: email.to_owned(),
+        role: membership.role.parse().unwrap_or(Role::Viewer),
+        team_id: membership.team_id,
+        team_name: membership.team_name,
+        via,
+    }
+}
+
+fn team_name(raw: &str) -> Result<String, AccountError> {
+    bounded("Team name", raw, MAX_TEAM_NAME_CHARS)
+}
+
+fn bounded(field: &str, raw: &str, max: usize) -> Result<String, AccountError> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(AccountError::Invalid(format!("{field}: enter a name")));
+    }
+    if value.chars().count() > max || value.chars().any(char::is_control) {
+        return Err(AccountError::Invalid(format!("{field}: use at most {max} characters, without control characters")));
+    }
+    Ok(value.to_owned())
+}
+
+/// argon2 spends ~tens of milliseconds of CPU; keep it off the async workers.
+async fn hash_blocking(password: NewPassword) -> Result<String, AccountError> {
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AccountError::Invalid(format!("Password: could not be stored ({e})")))??;
+    Ok(hash.as_str().to_owned())
+}
+
+async fn verify_blocking(password: SecretString, phc: String) -> bool {
+    tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.unwrap_or(false)
+}
+
+/// A password piped to an operator command, without the line ending the shell adds.
+pub fn secret_from_stdin_line(text: &str) -> SecretString {
+    SecretString::from(text.trim_end_matches(['\r', '\n']).to_owned())
+}

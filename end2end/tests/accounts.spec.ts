@@ -1,0 +1,79 @@
+import { expect, Page, test } from '@playwright/test';
+
+const PASSWORD = 'correct horse battery staple';
+let counter = 0;
+const uniqueEmail = (name: string) => `${name}.${Date.now()}.${counter++}@example.com`;
+
+async function signUp(page: Page, email: string) {
+  await page.goto('/signup');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByTestId('account-email')).toHaveText(email);
+}
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.goto('/signin');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('sign up, sign out, sign in, and a wrong password', async ({ page }) => {
+  const email = uniqueEmail('ada');
+  await signUp(page, email);
+  await expect(page.getByTestId('current-team')).toContainText("'s team");
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/signin$/);
+  await expect(page.getByTestId('account-email')).toHaveCount(0);
+
+  await signIn(page, email, 'not my password');
+  await expect(page.getByRole('alert')).toHaveText('Email or password is not right; check both and try again');
+  await expect(page.getByLabel('Email')).toHaveValue(email);
+
+  await signIn(page, email, PASSWORD);
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId('account-email')).toHaveText(email);
+});
+
+test('repeated failures are throttled with a clear message', async ({ page }) => {
+  const email = uniqueEmail('grace');
+  await signUp(page, email);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  for (let i = 0; i < 6; i++) await signIn(page, email, `wrong password ${i}`);
+  await signIn(page, email, PASSWORD);
+  await expect(page.getByRole('alert')).toContainText(/Too many attempts\. Try again in \d+ seconds?\./);
+});
+
+test('create a team and switch between teams', async ({ page }) => {
+  await signUp(page, uniqueEmail('alan'));
+  await page.getByRole('link', { name: 'New team' }).click();
+  await page.getByLabel('Team name').fill('Payments API');
+  await page.getByRole('button', { name: 'Create team' }).click();
+  await expect(page.getByRole('status')).toContainText('Team “Payments API” created');
+  await expect(page.getByTestId('current-team')).toContainText('Payments API');
+
+  await page.getByTestId('team-switcher').selectOption({ label: await personalTeam(page) });
+  await page.getByRole('button', { name: 'Switch' }).click();
+  await expect(page.getByTestId('current-team')).toContainText("'s team");
+});
+
+async function personalTeam(page: Page): Promise<string> {
+  const labels = await page.getByTestId('team-switcher').locator('option').allTextContents();
+  return labels.find((l) => l.endsWith("'s team"))!;
+}
+
+test.describe('with JavaScript off', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the sign-in form still works', async ({ page }) => {
+    const email = uniqueEmail('nojs');
+    await signUp(page, email);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, email, 'wrong password here');
+    await expect(page.getByRole('alert')).toHaveText('Email or password is not right; check both and try again');
+    await signIn(page, email, PASSWORD);
+    await expect(page.getByTestId('account-email')).toHaveText(email);
+  });
+});

@@ -1,0 +1,183 @@
+//! The account forms' POST targets: sign up, sign in, sign out, teams. Each answers with a
+//! redirect (post/redirect/get); failures carry their message and the typed email back to
+//! the form as a one-time flash. Passwords are never echoed, logged or kept.
+
+use std::net::SocketAddr;
+
+use app::{context::Flash, session};
+use axum::{
+    extract::{ConnectInfo, Form, State},
+    response::{IntoResponse, Redirect, Response},
+};
+use ferry_domain::accounts::{AccountError, Accounts};
+use secrecy::SecretString;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::AppState;
+
+#[derive(Deserialize)]
+pub struct Credentials {
+    email: String,
+    password: SecretString,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct TeamName {
+    name: String,
+}
+
+#[derive(Deserialize)]
+pub struct TeamChoice {
+    team_id: String,
+}
+
+pub async fn sign_up(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    Form(form): Form<Credentials>,
+) -> Response {
+    let accounts = Accounts::new(&state.store);
+    match accounts.sign_up(&form.email, form.password, None, &client_addr(peer)).await {
+        Ok(signed_in) => match session::begin(&session, &signed_in).await {
+            Ok(()) => Redirect::to("/").into_response(),
+            Err(error) => retry_later("/signup", &session, &form.email, error.to_string()).await,
+        },
+        Err(error) => back_with_error("/signup", &session, &form.email, &error).await,
+    }
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    Form(form): Form<Credentials>,
+) -> Response {
+    let accounts = Accounts::new(&state.store);
+    match accounts.sign_in(&form.email, form.password, &client_addr(peer)).await {
+        Ok(signed_in) => match session::begin(&session, &signed_in).await {
+            Ok(()) => Redirect::to(safe_next(form.next.as_deref())).into_response(),
+            Err(error) => retry_later("/signin", &session, &form.email, error.to_string()).await,
+        },
+        Err(error) => back_with_error("/signin", &session, &form.email, &error).await,
+    }
+}
+
+pub async fn sign_out(session: Session) -> Response {
+    let _ = session::end(&session).await;
+    Redirect::to("/signin").into_response()
+}
+
+pub async fn sign_out_everywhere(State(state): State<AppState>, session: Session) -> Response {
+    if let Some(actor) = session::actor(&state.store, &session).await {
+        if let Err(error) = Accounts::new(&state.store).sign_out_everywhere(&actor).await {
+            tracing::error!(%error, "sign out everywhere failed");
+        }
+    }
+    let _ = session::end(&session).await;
+    Redirect::to("/signin").into_response()
+}
+
+pub async fn create_team(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    Form(form): Form<TeamName>,
+) -> Response {
+    let Some(actor) = session::actor(&state.store, &session).await else {
+        return Redirect::to("/signin").into_response();
+    };
+    match Accounts::new(&state.store).create_team(&actor, &form.name, &client_addr(peer)).await {
+        Ok(team_id) => {
+            let _ = session::set_team(&session, &team_id).await;
+            flash_notice(&session, format!("Team “{}” created. You are its admin.", form.name.trim())).await;
+            Redirect::to("/").into_response()
+        }
+        Err(error) => back_with_error("/teams/new", &session, "", &error).await,
+    }
+}
+
+pub async fn switch_team(State(state): State<AppState>, session: Session, Form(form): Form<TeamChoice>) -> Response {
+    let Some(actor) = session::actor(&state.store, &session).await else {
+        return Redirect::to("/signin").into_response();
+    };
+    match Accounts::new(&state.store).switch_team(&actor, &form.team_id).await {
+        Ok(actor) => {
+            let _ = session::set_team(&session, &actor.team_id).await;
+            Redirect::to("/").into_response()
+        }
+        Err(error) => back_with_error("/", &session, "", &error).await,
+    }
+}
+
+/// The address sign-in throttling counts by: the peer, or its /64 for IPv6.
+pub fn client_addr(peer: SocketAddr) -> String {
+    match peer.ip() {
+        std::net::IpAddr::V4(ip) => ip.to_string(),
+        std::net::IpAddr::V6(ip) => {
+            let s = ip.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
+/// Only same-site paths: an attacker's link must not bounce a fresh sign-in elsewhere.
+fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        _ => "/",
+    }
+}
+
+async fn back_with_error(to: &str, session: &Session, email: &str, error: &AccountError) -> Response {
+    if let AccountError::Store(inner) = error {
+        tracing::error!(error = %inner, "account action failed");
+    }
+    let message = match error {
+        AccountError::Store(_) => "Something went wrong on our side; try again in a moment.".to_owned(),
+        other => other.to_string(),
+    };
+    let email = (!email.is_empty()).then(|| email.trim().to_owned());
+    session::set_flash(session, Flash { error: Some(message), notice: None, email }).await;
+    Redirect::to(to).into_response()
+}
+
+async fn retry_later(to: &str, session: &Session, email: &str, error: String) -> Response {
+    tracing::error!(%error, "session could not be saved");
+    let flash = Flash {
+        error: Some("Could not start your session; try again in a moment.".into()),
+        notice: None,
+        email: Some(email.trim().to_owned()),
+    };
+    session::set_flash(session, flash).await;
+    Redirect::to(to).into_response()
+}
+
+async fn flash_notice(session: &Session, notice: String) {
+    session::set_flash(session, Flash { error: None, notice: Some(notice), email: None }).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_site() {
+        assert_eq!(safe_next(Some("/collections")), "/collections");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_64() {
+        let a: SocketAddr = "[2001:db8:1:2:aaaa::1]:5000".parse().unwrap();
+        let b: SocketAddr = "[2001:db8:1:2:bbbb::9]:6000".parse().unwrap();
+        assert_eq!(client_addr(a), client_addr(b));
+        assert_eq!(client_addr("10.0.0.1:1".parse().unwrap()), "10.0.0.1");
+    }
+}

@@ -1,0 +1,251 @@
+//! Sign-up, sign-in, sessions, throttling, cross-origin refusal, API keys and security
+//! headers, against the real router on both databases.
+
+mod common;
+
+use common::{location, session_cookie, Db, TestServer};
+use ferry_domain::{accounts::Accounts, auth::Role};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Db::Sqlite).await })* }
+        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::Db::Postgres).await })* }
+    };
+}
+
+on_both!(
+    sign_up_signs_in_with_a_personal_team,
+    sign_in_cycles_the_session_id,
+    wrong_password_keeps_the_email_and_says_so,
+    duplicate_sign_up_is_refused_clearly,
+    weak_passwords_are_refused_with_the_field_named,
+    repeated_failures_are_throttled,
+    sign_out_ends_the_session,
+    sign_out_everywhere_voids_other_sessions,
+    cross_origin_posts_are_refused,
+    teams_are_created_and_switched,
+    api_keys_act_in_their_team_until_expired_or_revoked,
+    responses_carry_security_headers,
+);
+
+async fn sign_up_signs_in_with_a_personal_team(db: Db) {
+    let server = TestServer::start(db).await;
+    let response = server.sign_up(" Ada@Example.COM ", PASSWORD).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/");
+    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let home = server.page("/").await;
+    assert!(home.contains("ada@example.com"), "the normalised email is shown");
+    assert!(shows(&home, "ada's team"), "{home}");
+}
+
+async fn sign_in_cycles_the_session_id(db: Db) {
+    let server = TestServer::start(db).await;
+    server.sign_up("grace@example.com", PASSWORD).await;
+    server.post_form("/signout", &[]).await;
+    // A failed attempt leaves a session (carrying the error message) behind.
+    let failed = server.post_form("/signin", &[("email", "grace@example.com"), ("password", "not the password")]).await;
+    let before = session_cookie(&failed).expect("a session for the flash message");
+    let signed_in = server.post_form("/signin", &[("email", "grace@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(location(&signed_in), "/");
+    let after = session_cookie(&signed_in).expect("a new session id");
+    assert_ne!(before, after, "the id changes at sign-in");
+}
+
+async fn wrong_password_keeps_the_email_and_says_so(db: Db) {
+    let server = TestServer::start(db).await;
+    server.sign_up("linus@example.com", PASSWORD).await;
+    server.post_form("/signout", &[]).await;
+    let response = server.post_form("/signin", &[("email", "linus@example.com"), ("password", "wrong password!")]).await;
+    assert_eq!(location(&response), "/signin");
+    let page = server.page("/signin").await;
+    assert!(page.contains("Email or password is not right"), "{page}");
+    assert!(page.contains(r#"value="linus@example.com""#), "the email is kept: {page}");
+    assert!(!page.contains("wrong password!"), "the password is never echoed");
+    let again = server.page("/signin").await;
+    assert!(!again.contains("Email or password is not right"), "the message shows once");
+}
+
+async fn duplicate_sign_up_is_refused_clearly(db: Db) {
+    let server = TestServer::start(db).await;
+    server.sign_up("barbara@example.com", PASSWORD).await;
+    server.post_form("/signout", &[]).await;
+    let response = server.sign_up("BARBARA@example.com", "another long password").await;
+    assert_eq!(location(&response), "/signup");
+    let page = server.page("/signup").await;
+    assert!(page.contains("an account with this address already exists; sign in instead"), "{page}");
+}
+
+async fn weak_passwords_are_refused_with_the_field_named(db: Db) {
+    let server = TestServer::start(db).await;
+    server.sign_up("ken@example.com", "short").await;
+    assert!(server.page("/signup").await.contains("Password: use at least 8 characters"));
+    server.sign_up("ken@example.com", "password123").await;
+    assert!(server.page("/signup").await.contains("Password: this is one of the most common passwords"));
+    server.sign_up("not-an-email", PASSWORD).await;
+    assert!(server.page("/signup").await.contains("Email: enter an address like name@example.com"));
+    let Some(_) = server.db.store.user_by_email("ken@example.com").await.unwrap() else { return };
+    panic!("no account was created by refused sign-ups");
+}
+
+async fn repeated_failures_are_throttled(db: Db) {
+    let server = TestServer::start(db).await;
+    server.sign_up("dennis@example.com", PASSWORD).await;
+    server.post_form("/signout", &[]).await;
+    for _ in 0..6 {
+        server.post_form("/signin", &[("email", "dennis@example.com"), ("password", "wrong password")]).await;
+    }
+    let response = server.post_form("/signin", &[("email", "dennis@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(location(&response), "/signin", "even the right password waits");
+    let page = server.page("/signin").await;
+    assert!(page.contains("Too many attempts. Try again in"), "{page}");
+}
+
+async fn sign_out_ends_the_session(db: Db) {
+    let server = TestServer::start(db).await;
+    server.sign_up("margaret@example.com", PASSWORD).await;
+    assert!(server.page("/").await.contains("margaret@example.com"));
+    let response = server.post_form("/signout", &[]).await;
+    assert_eq!(location(&response), "/signin");
+    assert!(!server.page("/").await.contains("margaret@example.com"));
+}
+
+async fn sign_out_everywhere_voids_other_sessions(db: Db) {
+    let server = TestServer::start(db).await;
+    server.sign_up("tim@example.com", PASSWORD).await;
+    let other = TestServer::new_browser();
+    other
+        .post(server.at("/signin"))
+        .header("origin", &server.url)
+        .form(&[("email", "tim@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let other_home = || async { other.get(server.at("/")).send().await.unwrap().text().await.unwrap() };
+    assert!(other_home().await.contains("tim@example.com"));
+    server.post_form("/signout/everywhere", &[]).await;
+    assert!(!other_home().await.contains("tim@example.com"), "the other browser is signed out");
+}
+
+async fn cross_origin_posts_are_refused(db: Db) {
+    let server = TestServer::start(db).await;
+    let evil = server
+        .client
+        .post(server.at("/signup"))
+        .header("origin", "http://evil.example")
+        .form(&[("email", "mallory@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(evil.status(), 403);
+    let anonymous = server
+        .client
+        .post(server.at("/signup"))
+        .form(&[("email", "mallory@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 403, "no Origin and no Referer is refused too");
+    let referer = server
+        .client
+        .post(server.at("/signup"))
+        .header("referer", format!("{}/signup", server.url))
+        .form(&[("email", "mallory@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(referer.status(), 303, "a same-site Referer is enough");
+    assert!(server.db.store.user_by_email("mallory@example.com").await.unwrap().is_some());
+}
+
+async fn teams_are_created_and_switched(db: Db) {
+    let server = TestServer::start(db).await;
+    server.sign_up("alan@example.com", PASSWORD).await;
+    let created = server.post_form("/teams", &[("name", "Payments API")]).await;
+    assert_eq!(location(&created), "/");
+    let home = server.page("/").await;
+    assert!(home.contains("Team <strong>Payments API</strong>"), "{home}");
+    let user = server.db.store.user_by_email("alan@example.com").await.unwrap().unwrap();
+    let teams = server.db.store.memberships(&user.id).await.unwrap();
+    assert_eq!(teams.len(), 2);
+    let personal = teams.iter().find(|t| t.team_name != "Payments API").unwrap();
+    server.post_form("/teams/switch", &[("team_id", &personal.team_id)]).await;
+    assert!(shows(&server.page("/").await, &format!("Team <strong>{}</strong>", personal.team_name)));
+
+    let stranger = server.db.store.create_user_with_team("x@example.com", "h", "").await.unwrap();
+    server.post_form("/teams/switch", &[("team_id", &stranger.1)]).await;
+    let home = server.page("/").await;
+    assert!(!shows(&home, "x's team"), "cannot switch into a team one is not in");
+    assert!(home.contains("not found"), "{home}");
+}
+
+async fn api_keys_act_in_their_team_until_expired_or_revoked(db: Db) {
+    let server = TestServer::start(db).await;
+    let accounts = Accounts::new(&server.db.store);
+    let signed_up = accounts
+        .sign_up("edsger@example.com", PASSWORD.into(), Some("Algorithms"), "test")
+        .await
+        .unwrap();
+    let admin = accounts.session_actor(&signed_up.user_id, &signed_up.team_id, 0).await.unwrap().unwrap();
+    let (key_id, key) = accounts.create_api_key(&admin, "ci", Role::Viewer, None, "test").await.unwrap();
+    let me = |k: String| {
+        let client = server.client.clone();
+        let url = server.at("/api/me");
+        async move { client.get(url).header("x-api-key", k).send().await.unwrap() }
+    };
+    let ok = me(key.expose_secret().to_owned()).await;
+    assert_eq!(ok.status(), 200);
+    let body: serde_json::Value = ok.json().await.unwrap();
+    assert_eq!(body["team"]["name"], "Algorithms");
+    assert_eq!(body["role"], "viewer", "the key's role, not its creator's");
+
+    let by_query = server.client.get(format!("{}?apikey={}", server.at("/api/me"), key.expose_secret())).send().await.unwrap();
+    assert_eq!(by_query.status(), 200);
+
+    let missing = server.client.get(server.at("/api/me")).send().await.unwrap();
+    assert_eq!(missing.status(), 401);
+    let body: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(body["error"]["name"], "AuthenticationError");
+
+    accounts.revoke_api_key(&admin, &key_id, "test").await.unwrap();
+    assert_eq!(me(key.expose_secret().to_owned()).await.status(), 401, "revoked keys are refused");
+
+    let (_, short) = accounts
+        .create_api_key(&admin, "short-lived", Role::Editor, Some(std::time::Duration::from_millis(1)), "test")
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert_eq!(me(short.expose_secret().to_owned()).await.status(), 401, "expired keys are refused");
+
+    assert!(accounts.create_api_key(&admin, "x", Role::Admin, None, "t").await.is_ok(), "an admin may create an admin key");
+    let mut viewer = admin.clone();
+    viewer.role = Role::Viewer;
+    let refused = accounts.create_api_key(&viewer, "x", Role::Editor, None, "t").await.unwrap_err();
+    assert!(refused.to_string().starts_with("Role:"), "{refused}");
+}
+
+async fn responses_carry_security_headers(db: Db) {
+    let server = TestServer::start(db).await;
+    let response = server.client.get(server.at("/")).send().await.unwrap();
+    let headers = response.headers().clone();
+    let csp = headers["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(headers.contains_key("referrer-policy"));
+    assert!(!headers.contains_key("strict-transport-security"), "HSTS only behind https");
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_owned();
+    let html = response.text().await.unwrap();
+    let scripts = html.matches("<script").count();
+    let nonced = html.matches(&format!("nonce=\"{nonce}\"")).count();
+    assert!(scripts > 0 && nonced >= scripts, "every inline script carries this response's nonce: {scripts} scripts, {nonced} nonces");
+}
+
+/// Whether the page shows the text, however the renderer escaped its apostrophes.
+fn shows(html: &str, text: &str) -> bool {
+    [text.to_owned(), text.replace('\'', "&#x27;"), text.replace('\'', "&#39;")]
+        .iter()
+        .any(|variant| html.contains(variant.as_str()))
+}
