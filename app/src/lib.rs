@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 use components::layout::Layout;
@@ -67,13 +67,15 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="ferry" href="/pkg/ferry.css"/>
         <Link rel="icon" href="/favicon.ico"/>
         <Title formatter=|page: String| if page.is_empty() { "Ferry".to_owned() } else { format!("{page} · Ferry") }/>
+        // Pages render whole (SsrMode::Async): every form and message works before, or
+        // without, the wasm bundle.
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=HomePage/>
-                    <Route path=path!("signin") view=SignInPage/>
-                    <Route path=path!("signup") view=SignUpPage/>
-                    <Route path=path!("teams/new") view=NewTeamPage/>
+                    <Route path=path!("") ssr=SsrMode::Async view=HomePage/>
+                    <Route path=path!("signin") ssr=SsrMode::Async view=SignInPage/>
+                    <Route path=path!("signup") ssr=SsrMode::Async view=SignUpPage/>
+                    <Route path=path!("teams/new") ssr=SsrMode::Async view=NewTeamPage/>
                 </Routes>
             </Layout>
         </Router>
