@@ -41,9 +41,19 @@ test('repeated failures are throttled with a clear message', async ({ page }) =>
   const email = uniqueEmail('grace');
   await signUp(page, email);
   await page.getByRole('button', { name: 'Sign out' }).click();
-  for (let i = 0; i < 6; i++) await signIn(page, email, `wrong password ${i}`);
+  // Wrong passwords until the wait is long enough that the next attempt surely falls in it
+  // (backoff doubles per failure; a slow machine may pass the first short waits).
+  const throttled = /Too many attempts\. Try again in (\d+) seconds?\./;
+  let wait = 0;
+  for (let i = 0; i < 20 && wait < 4; i++) {
+    await signIn(page, email, `wrong password ${i}`);
+    const match = (await page.getByRole('alert').textContent())?.match(throttled);
+    wait = match ? Number(match[1]) : 0;
+  }
+  expect(wait).toBeGreaterThanOrEqual(4);
   await signIn(page, email, PASSWORD);
-  await expect(page.getByRole('alert')).toContainText(/Too many attempts\. Try again in \d+ seconds?\./);
+  await expect(page.getByRole('alert')).toContainText(throttled);
+  await expect(page.getByTestId('account-email')).toHaveCount(0);
 });
 
 test('create a team and switch between teams', async ({ page }) => {
