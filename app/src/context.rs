@@ -10,6 +10,8 @@ pub struct Flash {
     pub notice: Option<String>,
     /// The email the person typed, so a failed form does not make them type it again.
     pub email: Option<String>,
+    /// A secret shown this once (a new invite link or API key); gone on the next page.
+    pub secret: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,6 +7,7 @@ pub mod context;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod session;
+pub mod team_data;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
@@ -20,7 +21,9 @@ use context::{load_page_context, PageContextResource};
 use pages::{
     auth::{SignInPage, SignUpPage},
     home::HomePage,
+    invite::InvitePage,
     not_found::NotFound,
+    team_settings::{ApiKeysPage, AuditPage, MembersPage},
     teams::NewTeamPage,
 };
 
@@ -76,6 +79,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signin") ssr=SsrMode::Async view=SignInPage/>
                     <Route path=path!("signup") ssr=SsrMode::Async view=SignUpPage/>
                     <Route path=path!("teams/new") ssr=SsrMode::Async view=NewTeamPage/>
+                    <Route path=path!("team/members") ssr=SsrMode::Async view=MembersPage/>
+                    <Route path=path!("team/api-keys") ssr=SsrMode::Async view=ApiKeysPage/>
+                    <Route path=path!("team/audit") ssr=SsrMode::Async view=AuditPage/>
+                    <Route path=path!("invite/:token") ssr=SsrMode::Async view=InvitePage/>
                 </Routes>
             </Layout>
         </Router>

@@ -61,6 +61,44 @@ pub async fn actor(store: &Store, session: &Session) -> Option<Actor> {
     }
 }
 
+/// For a server function: the store, and the signed-in actor if there is one.
+pub async fn server_fn_actor() -> Result<(Store, Option<Actor>), leptos::prelude::ServerFnError> {
+    use leptos::prelude::{use_context, ServerFnError};
+
+    let store = use_context::<Store>().ok_or_else(|| ServerFnError::new("the store is not in context"))?;
+    let session: Session = leptos_axum::extract().await?;
+    let actor = actor(&store, &session).await;
+    Ok((store, actor))
+}
+
+/// An account error as a server function reports it: a person's mistake as it is, a
+/// database failure without its details (those go to the log).
+pub fn server_fn_error(error: ferry_domain::accounts::AccountError) -> leptos::prelude::ServerFnError {
+    use ferry_domain::accounts::AccountError;
+    match error {
+        AccountError::Store(inner) => {
+            tracing::error!(error = %inner, "loading a page failed");
+            leptos::prelude::ServerFnError::new("Something went wrong on our side; try again in a moment.")
+        }
+        other => leptos::prelude::ServerFnError::new(other.to_string()),
+    }
+}
+
+/// A stored time (Unix milliseconds) as people read it, in UTC: "2026-05-04 13:07 UTC".
+pub fn when(ms: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute()
+        ),
+        Err(_) => "unknown".to_owned(),
+    }
+}
+
 pub async fn set_flash(session: &Session, flash: Flash) {
     let _ = session.insert(FLASH, flash).await;
 }
@@ -73,4 +111,13 @@ pub async fn take_flash(session: &Session) -> Option<Flash> {
         let _ = session.save().await;
     }
     flash
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_read_in_utc_to_the_minute() {
+        assert_eq!(super::when(0), "1970-01-01 00:00 UTC");
+        assert_eq!(super::when(1_764_103_020_999), "2025-11-25 20:37 UTC");
+    }
 }

@@ -10,17 +10,27 @@ use secrecy::SecretString;
 use crate::{
     auth::{
         check_login, dummy_verify, hash_password, verify_password, ApiKey, AuthError, Email,
-        NewPassword, Permission, PlaintextApiKey, RecentFailures, Role, ACCOUNT_WINDOW,
-        ADDRESS_WINDOW,
+        InviteToken, NewPassword, Permission, PlaintextApiKey, RecentFailures, Role, TokenHash,
+        ACCOUNT_WINDOW, ADDRESS_WINDOW,
     },
     store::{
-        accounts::{is_unique_violation, ApiKeyRow, AuditRow, FailureKey, MembershipRow, NewAudit},
+        accounts::{
+            is_unique_violation, ApiKeyRow, AuditRow, FailureKey, InviteRow, MemberRow, MembershipRow, NewAudit,
+        },
         now_ms, Store, StoreError,
     },
 };
 
 pub const MAX_TEAM_NAME_CHARS: usize = 80;
 pub const MAX_KEY_NAME_CHARS: usize = 80;
+pub const MAX_KEY_EXPIRY_DAYS: u64 = 3650;
+/// An invite link works once, for this long.
+pub const INVITE_VALID_FOR: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+const INVITE_UNKNOWN: &str =
+    "Invite: this link is not valid; check that you copied the whole link, or ask a team admin for a new one";
+const INVITE_USED: &str = "Invite: this link has already been used; ask a team admin for a new one";
+const INVITE_EXPIRED: &str = "Invite: this link has expired (links last 7 days); ask a team admin for a new one";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -67,6 +77,41 @@ impl Actor {
             Err(AccountError::Forbidden { role: self.role, needed: permission.description() })
         }
     }
+}
+
+/// Whether an invite link can still be accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InviteStatus {
+    Open,
+    Used,
+    Expired,
+}
+
+impl InviteStatus {
+    /// Why the link cannot be accepted, or `None` while it can.
+    pub fn refusal(self) -> Option<&'static str> {
+        match self {
+            InviteStatus::Open => None,
+            InviteStatus::Used => Some(INVITE_USED),
+            InviteStatus::Expired => Some(INVITE_EXPIRED),
+        }
+    }
+}
+
+/// What an invite link offers, as its page shows it.
+#[derive(Debug, Clone)]
+pub struct InviteOffer {
+    pub team_id: String,
+    pub team_name: String,
+    pub role: Role,
+    pub status: InviteStatus,
+}
+
+/// A new invite: the token for the link (shown once) and when it stops working.
+#[derive(Debug)]
+pub struct NewInvite {
+    pub token: InviteToken,
+    pub expires_at_ms: i64,
 }
 
 /// What a successful sign-up or sign-in puts into the session.
@@ -211,6 +256,124 @@ impl<'a> Accounts<'a> {
         Ok(team_id)
     }
 
+    /// The members of the actor's team, by email.
+    pub async fn members(&self, actor: &Actor) -> Result<Vec<MemberRow>, AccountError> {
+        actor.require(Permission::ReadTeamData)?;
+        Ok(self.store.members(&actor.team_id).await?)
+    }
+
+    /// Admins change a member's role; the team's last admin cannot be demoted.
+    pub async fn change_role(&self, actor: &Actor, user_id: &str, role: Role, client_addr: &str) -> Result<(), AccountError> {
+        actor.require(Permission::ManageMembers)?;
+        let member = self.member(actor, user_id).await?;
+        let old: Role = member.role.parse()?;
+        if old == role {
+            return Ok(());
+        }
+        if !self.store.set_member_role(&actor.team_id, user_id, role.as_str()).await? {
+            return Err(self.unchanged(actor, user_id, format!(
+                "Role: {} is the team's last admin; make another member admin first", member.email
+            )).await);
+        }
+        let detail = format!("{}: {old} → {role}", member.email);
+        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, "member.role_changed", &detail, client_addr).await
+    }
+
+    /// Admins remove a member; anyone may leave (remove themselves), except the last admin.
+    pub async fn remove_member(&self, actor: &Actor, user_id: &str, client_addr: &str) -> Result<(), AccountError> {
+        let leaving = user_id == actor.user_id;
+        if !leaving {
+            actor.require(Permission::ManageMembers)?;
+        }
+        let member = self.member(actor, user_id).await?;
+        if !self.store.remove_member(&actor.team_id, user_id).await? {
+            let message = if leaving {
+                "Leave team: you are the team's last admin; make another member admin first, then leave".to_owned()
+            } else {
+                format!("Remove: {} is the team's last admin; make another member admin first", member.email)
+            };
+            return Err(self.unchanged(actor, user_id, message).await);
+        }
+        let (action, detail) = if leaving { ("member.left", String::new()) } else { ("member.removed", member.email) };
+        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, action, &detail, client_addr).await
+    }
+
+    async fn member(&self, actor: &Actor, user_id: &str) -> Result<MemberRow, AccountError> {
+        let members = self.store.members(&actor.team_id).await?;
+        members.into_iter().find(|m| m.user_id == user_id).ok_or(AccountError::NotFound)
+    }
+
+    /// Why a guarded change did not happen: the member has gone meanwhile, or they are the last admin.
+    async fn unchanged(&self, actor: &Actor, user_id: &str, last_admin: String) -> AccountError {
+        match self.member(actor, user_id).await {
+            Ok(_) => AccountError::Invalid(last_admin),
+            Err(error) => error,
+        }
+    }
+
+    /// Admins create a single-use link that lets one person join with `role` within 7 days.
+    pub async fn create_invite(&self, actor: &Actor, role: Role, client_addr: &str) -> Result<NewInvite, AccountError> {
+        actor.require(Permission::ManageMembers)?;
+        let (token, hash) = InviteToken::generate();
+        let expires_at_ms = now_ms() + INVITE_VALID_FOR.as_millis() as i64;
+        self.store.insert_invite(&actor.team_id, &actor.user_id, hash.as_str(), role.as_str(), expires_at_ms).await?;
+        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, "invite.created", &format!("as {role}"), client_addr)
+            .await?;
+        Ok(NewInvite { token, expires_at_ms })
+    }
+
+    /// The team's links not yet used nor expired, for admins.
+    pub async fn pending_invites(&self, actor: &Actor) -> Result<Vec<InviteRow>, AccountError> {
+        actor.require(Permission::ManageMembers)?;
+        Ok(self.store.pending_invites(&actor.team_id).await?)
+    }
+
+    pub async fn revoke_invite(&self, actor: &Actor, invite_id: &str, client_addr: &str) -> Result<(), AccountError> {
+        actor.require(Permission::ManageMembers)?;
+        let invites = self.store.pending_invites(&actor.team_id).await?;
+        let invite = invites.iter().find(|i| i.id == invite_id).ok_or(AccountError::NotFound)?;
+        if !self.store.delete_invite(&actor.team_id, invite_id).await? {
+            return Err(AccountError::NotFound);
+        }
+        let detail = format!("as {}", invite.role);
+        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, "invite.revoked", &detail, client_addr).await
+    }
+
+    /// What the link with this token offers; `Invalid` (saying so) for an unknown token.
+    pub async fn invite_offer(&self, token: &str) -> Result<InviteOffer, AccountError> {
+        offer(&self.invite_by_token(token).await?)
+    }
+
+    async fn invite_by_token(&self, token: &str) -> Result<InviteRow, AccountError> {
+        self.store
+            .invite_by_token_hash(TokenHash::of(token).as_str())
+            .await?
+            .ok_or_else(|| AccountError::Invalid(INVITE_UNKNOWN.to_owned()))
+    }
+
+    /// The signed-in actor joins the invite's team with its role; the link is used up.
+    pub async fn accept_invite(&self, actor: &Actor, token: &str, client_addr: &str) -> Result<InviteOffer, AccountError> {
+        let row = self.invite_by_token(token).await?;
+        let offer = offer(&row)?;
+        if let Some(refusal) = offer.status.refusal() {
+            return Err(AccountError::Invalid(refusal.to_owned()));
+        }
+        if self.store.membership(&offer.team_id, &actor.user_id).await?.is_some() {
+            return Err(AccountError::Invalid(format!(
+                "Invite: you are already a member of “{}”; choose it in the team switcher, and leave the link for the person it was meant for",
+                offer.team_name
+            )));
+        }
+        if !self.store.accept_invite(&row.id, &actor.user_id).await? {
+            // Used or expired between the check and the update.
+            let status = self::offer(&self.invite_by_token(token).await?)?.status;
+            return Err(AccountError::Invalid(status.refusal().unwrap_or(INVITE_USED).to_owned()));
+        }
+        let detail = format!("as {} (invited by {})", offer.role, row.created_by_email);
+        self.audit(&offer.team_id, Some(&actor.user_id), &actor.email, "member.joined", &detail, client_addr).await?;
+        Ok(offer)
+    }
+
     /// A new API key in the actor's team, with a role no higher than the actor's.
     pub async fn create_api_key(
         &self,
@@ -238,8 +401,13 @@ impl<'a> Accounts<'a> {
         Ok((id, plaintext))
     }
 
+    /// The team's keys for admins; a member's own keys for everyone else.
     pub async fn api_keys(&self, actor: &Actor) -> Result<Vec<ApiKeyRow>, AccountError> {
-        Ok(self.store.api_keys(&actor.team_id).await?)
+        let mut keys = self.store.api_keys(&actor.team_id).await?;
+        if !actor.role.allows(Permission::ManageAllApiKeys) {
+            keys.retain(|key| key.created_by == actor.user_id);
+        }
+        Ok(keys)
     }
 
     /// Admins revoke any key of the team; others only the keys they created.
@@ -247,7 +415,7 @@ impl<'a> Accounts<'a> {
         let keys = self.store.api_keys(&actor.team_id).await?;
         let key = keys.iter().find(|k| k.id == key_id).ok_or(AccountError::NotFound)?;
         if key.created_by != actor.user_id {
-            actor.require(Permission::ManageMembers)?;
+            actor.require(Permission::ManageAllApiKeys)?;
         }
         if !self.store.revoke_api_key(&actor.team_id, key_id).await? {
             return Err(AccountError::NotFound);
@@ -285,6 +453,31 @@ fn actor(user_id: &str, email: &str, membership: MembershipRow, via: Via) -> Act
     }
 }
 
+/// The "Expires in (days)" field of a new API key: empty for a key that does not expire.
+pub fn key_expiry(days: &str) -> Result<Option<Duration>, AccountError> {
+    let days = days.trim();
+    if days.is_empty() {
+        return Ok(None);
+    }
+    match days.parse::<u64>() {
+        Ok(days @ 1..=MAX_KEY_EXPIRY_DAYS) => Ok(Some(Duration::from_secs(days * 24 * 60 * 60))),
+        _ => Err(AccountError::Invalid(format!(
+            "Expires in: enter a whole number of days from 1 to {MAX_KEY_EXPIRY_DAYS}, or leave it empty for a key that does not expire"
+        ))),
+    }
+}
+
+fn offer(row: &InviteRow) -> Result<InviteOffer, AccountError> {
+    let status = if row.accepted_at_ms.is_some() {
+        InviteStatus::Used
+    } else if row.expires_at_ms <= now_ms() {
+        InviteStatus::Expired
+    } else {
+        InviteStatus::Open
+    };
+    Ok(InviteOffer { team_id: row.team_id.clone(), team_name: row.team_name.clone(), role: row.role.parse()?, status })
+}
+
 fn team_name(raw: &str) -> Result<String, AccountError> {
     bounded("Team name", raw, MAX_TEAM_NAME_CHARS)
 }
@@ -315,4 +508,19 @@ async fn verify_blocking(password: SecretString, phc: String) -> bool {
 /// A password piped to an operator command, without the line ending the shell adds.
 pub fn secret_from_stdin_line(text: &str) -> SecretString {
     SecretString::from(text.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_expiry_is_optional_whole_days() {
+        assert_eq!(key_expiry(" ").unwrap(), None);
+        assert_eq!(key_expiry("30").unwrap(), Some(Duration::from_secs(30 * 86_400)));
+        for bad in ["0", "-1", "1.5", "soon", "3651"] {
+            let error = key_expiry(bad).unwrap_err().to_string();
+            assert!(error.starts_with("Expires in: enter a whole number of days"), "{bad}: {error}");
+        }
+    }
 }

@@ -10,5 +10,8 @@ pub fn FlashMessage(flash: Option<Flash>) -> impl IntoView {
     view! {
         {flash.error.map(|error| view! { <p class="alert error" role="alert">{error}</p> })}
         {flash.notice.map(|notice| view! { <p class="alert notice" role="status">{notice}</p> })}
+        {flash.secret.map(|secret| view! {
+            <p class="alert notice secret"><code data-testid="one-time-secret">{secret}</code></p>
+        })}
     }
 }

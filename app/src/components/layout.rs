@@ -74,6 +74,7 @@ fn Account(viewer: Viewer) -> impl IntoView {
             </select>
             <button class="button secondary small" type="submit">"Switch"</button>
         </form>
+        <A href="/team/members">"Team settings"</A>
         <A href="/teams/new">"New team"</A>
         <span class="account-email" data-testid="account-email">{viewer.email}</span>
         <form method="post" action="/signout">

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
+use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::components::flash::FlashMessage;
 use crate::context::{use_page_context, Flash};
@@ -48,11 +48,15 @@ fn CredentialsForm(
     alternative: AnyView,
 ) -> impl IntoView {
     let page = use_page_context();
+    // Where to go once signed in (an invite link, say), carried through the form.
+    let query = use_query_map();
     let form = move |flash: Option<Flash>| {
+        let next = query.read_untracked().get("next");
         let email = flash.as_ref().and_then(|f| f.email.clone()).unwrap_or_default();
         view! {
             <FlashMessage flash=flash/>
             <form class="form" method="post" action=action>
+                {next.map(|next| view! { <input type="hidden" name="next" value=next/> })}
                 <label for="email">"Email"</label>
                 <input id="email" name="email" type="email" autocomplete="username" required value=email/>
                 <label for="password">"Password"</label>

@@ -43,6 +43,26 @@ pub struct AuditRow {
     pub at_ms: i64,
 }
 
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    pub user_id: String,
+    pub email: String,
+    pub role: String,
+    pub joined_at_ms: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct InviteRow {
+    pub id: String,
+    pub team_id: String,
+    pub team_name: String,
+    pub role: String,
+    pub created_by_email: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub accepted_at_ms: Option<i64>,
+}
+
 pub struct NewAudit<'a> {
     pub team_id: &'a str,
     pub actor_user_id: Option<&'a str>,
@@ -272,6 +292,137 @@ impl Store {
                 .bind(now_ms()).bind(key_id).bind(team_id).execute(pool).await?;
             Ok(done.rows_affected() == 1)
         })
+    }
+}
+
+impl Store {
+    pub async fn members(&self, team_id: &str) -> Result<Vec<MemberRow>, StoreError> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT m.user_id, u.email, m.role, m.created_at_ms FROM memberships m JOIN users u ON u.id = m.user_id \
+                 WHERE m.team_id = $1 ORDER BY u.email")
+                .bind(team_id).fetch_all(pool).await?;
+            Ok(rows.into_iter().map(|r| MemberRow {
+                user_id: r.get(0), email: r.get(1), role: r.get(2), joined_at_ms: r.get(3),
+            }).collect())
+        })
+    }
+
+    /// Changes a member's role unless that would leave the team without an admin (checked in
+    /// the same statement, so two admins demoting each other at once cannot both succeed).
+    /// False when nothing changed.
+    pub async fn set_member_role(&self, team_id: &str, user_id: &str, role: &str) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let done = sqlx::query(
+                "UPDATE memberships SET role = $1 WHERE team_id = $2 AND user_id = $3 \
+                 AND ($1 = 'admin' OR role <> 'admin' OR \
+                      (SELECT COUNT(*) FROM memberships WHERE team_id = $2 AND role = 'admin') > 1)")
+                .bind(role).bind(team_id).bind(user_id).execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Removes a member unless they are the team's last admin. False when nothing changed.
+    pub async fn remove_member(&self, team_id: &str, user_id: &str) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let done = sqlx::query(
+                "DELETE FROM memberships WHERE team_id = $1 AND user_id = $2 \
+                 AND (role <> 'admin' OR (SELECT COUNT(*) FROM memberships WHERE team_id = $1 AND role = 'admin') > 1)")
+                .bind(team_id).bind(user_id).execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    pub async fn insert_invite(
+        &self,
+        team_id: &str,
+        created_by: &str,
+        token_hash: &str,
+        role: &str,
+        expires_at_ms: i64,
+    ) -> Result<String, StoreError> {
+        let id = uuid::Uuid::now_v7().to_string();
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO invites (id, team_id, token_hash, role, created_by, created_at_ms, expires_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(&id).bind(team_id).bind(token_hash).bind(role).bind(created_by).bind(now_ms()).bind(expires_at_ms)
+                .execute(pool).await?;
+            Ok(id)
+        })
+    }
+
+    /// The invite a link's token hash stands for, in whichever team it is.
+    pub async fn invite_by_token_hash(&self, token_hash: &str) -> Result<Option<InviteRow>, StoreError> {
+        on_pool!(self, pool => {
+            let row = sqlx::query(&format!("{INVITE_SELECT} WHERE i.token_hash = $1"))
+                .bind(token_hash).fetch_optional(pool).await?;
+            Ok(row.map(invite_row))
+        })
+    }
+
+    /// The team's invites not yet accepted nor expired, newest first.
+    pub async fn pending_invites(&self, team_id: &str) -> Result<Vec<InviteRow>, StoreError> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&format!(
+                "{INVITE_SELECT} WHERE i.team_id = $1 AND i.accepted_at_ms IS NULL AND i.expires_at_ms > $2 \
+                 ORDER BY i.created_at_ms DESC"))
+                .bind(team_id).bind(now_ms()).fetch_all(pool).await?;
+            Ok(rows.into_iter().map(invite_row).collect())
+        })
+    }
+
+    /// Withdraws a pending invite of this team; false when the team has no such pending invite.
+    pub async fn delete_invite(&self, team_id: &str, invite_id: &str) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let done = sqlx::query("DELETE FROM invites WHERE id = $1 AND team_id = $2 AND accepted_at_ms IS NULL")
+                .bind(invite_id).bind(team_id).execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Uses the invite and adds the member in one transaction; false (and nothing changed)
+    /// when the invite was used or expired in the meantime.
+    pub async fn accept_invite(&self, invite_id: &str, user_id: &str) -> Result<bool, StoreError> {
+        let now = now_ms();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let used = sqlx::query(
+                "UPDATE invites SET accepted_by = $1, accepted_at_ms = $2 \
+                 WHERE id = $3 AND accepted_at_ms IS NULL AND expires_at_ms > $2")
+                .bind(user_id).bind(now).bind(invite_id).execute(&mut *tx).await?;
+            if used.rows_affected() != 1 {
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO memberships (team_id, user_id, role, created_at_ms) \
+                 SELECT team_id, $1, role, $2 FROM invites WHERE id = $3")
+                .bind(user_id).bind(now).bind(invite_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+}
+
+const INVITE_SELECT: &str = "SELECT i.id, i.team_id, t.name, i.role, u.email, i.created_at_ms, i.expires_at_ms, i.accepted_at_ms \
+     FROM invites i JOIN teams t ON t.id = i.team_id JOIN users u ON u.id = i.created_by";
+
+fn invite_row<R: Row>(r: R) -> InviteRow
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    InviteRow {
+        id: r.get(0),
+        team_id: r.get(1),
+        team_name: r.get(2),
+        role: r.get(3),
+        created_by_email: r.get(4),
+        created_at_ms: r.get(5),
+        expires_at_ms: r.get(6),
+        accepted_at_ms: r.get(7),
     }
 }
 

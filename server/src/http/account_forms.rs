@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use app::{context::Flash, session};
 use axum::{
     extract::{ConnectInfo, Form, State},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use ferry_domain::accounts::{AccountError, Accounts};
@@ -41,12 +42,13 @@ pub async fn sign_up(
     Form(form): Form<Credentials>,
 ) -> Response {
     let accounts = Accounts::new(&state.store);
+    let back = with_next("/signup", form.next.as_deref());
     match accounts.sign_up(&form.email, form.password, None, &client_addr(peer)).await {
         Ok(signed_in) => match session::begin(&session, &signed_in).await {
-            Ok(()) => Redirect::to("/").into_response(),
-            Err(error) => retry_later("/signup", &session, &form.email, error.to_string()).await,
+            Ok(()) => Redirect::to(safe_next(form.next.as_deref())).into_response(),
+            Err(error) => retry_later(&back, &session, &form.email, error.to_string()).await,
         },
-        Err(error) => back_with_error("/signup", &session, &form.email, &error).await,
+        Err(error) => back_with_error(&back, &session, &form.email, &error).await,
     }
 }
 
@@ -57,12 +59,13 @@ pub async fn sign_in(
     Form(form): Form<Credentials>,
 ) -> Response {
     let accounts = Accounts::new(&state.store);
+    let back = with_next("/signin", form.next.as_deref());
     match accounts.sign_in(&form.email, form.password, &client_addr(peer)).await {
         Ok(signed_in) => match session::begin(&session, &signed_in).await {
             Ok(()) => Redirect::to(safe_next(form.next.as_deref())).into_response(),
-            Err(error) => retry_later("/signin", &session, &form.email, error.to_string()).await,
+            Err(error) => retry_later(&back, &session, &form.email, error.to_string()).await,
         },
-        Err(error) => back_with_error("/signin", &session, &form.email, &error).await,
+        Err(error) => back_with_error(&back, &session, &form.email, &error).await,
     }
 }
 
@@ -124,6 +127,20 @@ pub fn client_addr(peer: SocketAddr) -> String {
     }
 }
 
+/// The form's page again, still carrying where to go afterwards (only plain same-site paths,
+/// which need no escaping in a query).
+fn with_next(form: &str, next: Option<&str>) -> String {
+    match next {
+        Some(next)
+            if safe_next(Some(next)) == next
+                && next.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_".contains(&b)) =>
+        {
+            format!("{form}?next={next}")
+        }
+        _ => form.to_owned(),
+    }
+}
+
 /// Only same-site paths: an attacker's link must not bounce a fresh sign-in elsewhere.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
@@ -132,16 +149,26 @@ fn safe_next(next: Option<&str>) -> &str {
     }
 }
 
-async fn back_with_error(to: &str, session: &Session, email: &str, error: &AccountError) -> Response {
-    if let AccountError::Store(inner) = error {
-        tracing::error!(error = %inner, "account action failed");
+/// Back to the form with the error as a one-time message; an id that is not in the current
+/// team (or gone meanwhile) answers 404 and says nothing more.
+pub(super) async fn back_with_error(to: &str, session: &Session, email: &str, error: &AccountError) -> Response {
+    match error {
+        AccountError::Store(inner) => tracing::error!(error = %inner, "account action failed"),
+        AccountError::NotFound => {
+            return (
+                StatusCode::NOT_FOUND,
+                "Not found: nothing with this id is in your current team. Go back and reload the page.",
+            )
+                .into_response()
+        }
+        _ => {}
     }
     let message = match error {
         AccountError::Store(_) => "Something went wrong on our side; try again in a moment.".to_owned(),
         other => other.to_string(),
     };
     let email = (!email.is_empty()).then(|| email.trim().to_owned());
-    session::set_flash(session, Flash { error: Some(message), notice: None, email }).await;
+    session::set_flash(session, Flash { error: Some(message), email, ..Flash::default() }).await;
     Redirect::to(to).into_response()
 }
 
@@ -149,15 +176,15 @@ async fn retry_later(to: &str, session: &Session, email: &str, error: String) ->
     tracing::error!(%error, "session could not be saved");
     let flash = Flash {
         error: Some("Could not start your session; try again in a moment.".into()),
-        notice: None,
         email: Some(email.trim().to_owned()),
+        ..Flash::default()
     };
     session::set_flash(session, flash).await;
     Redirect::to(to).into_response()
 }
 
-async fn flash_notice(session: &Session, notice: String) {
-    session::set_flash(session, Flash { error: None, notice: Some(notice), email: None }).await;
+pub(super) async fn flash_notice(session: &Session, notice: String) {
+    session::set_flash(session, Flash { notice: Some(notice), ..Flash::default() }).await;
 }
 
 #[cfg(test)]
@@ -171,6 +198,14 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn forms_keep_a_plain_next_only() {
+        assert_eq!(with_next("/signin", Some("/invite/abc123")), "/signin?next=/invite/abc123");
+        assert_eq!(with_next("/signin", Some("//evil.example")), "/signin");
+        assert_eq!(with_next("/signin", Some("/a?b=c&d")), "/signin");
+        assert_eq!(with_next("/signup", None), "/signup");
     }
 
     #[test]

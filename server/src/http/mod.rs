@@ -7,14 +7,17 @@ mod health;
 mod request_id;
 mod security;
 pub mod sessions;
+mod team_forms;
 
 use std::sync::Arc;
 
 use app::{shell, App};
 use axum::{
     extract::FromRef,
+    handler::Handler,
+    http::Method,
     middleware,
-    routing::{get, post},
+    routing::{on, MethodFilter, MethodRouter},
     Router,
 };
 use ferry_domain::Store;
@@ -48,6 +51,56 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
+/// One route of Ferry's own handlers.
+type RouteDef = (Method, &'static str, MethodRouter<AppState>);
+
+fn at<H, T>(method: Method, path: &'static str, handler: H) -> RouteDef
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let filter = MethodFilter::try_from(method.clone()).expect("routes use standard methods");
+    (method, path, on(filter, handler))
+}
+
+/// Every route served by Ferry's own handlers: the router is built from this list, and the
+/// tenant-isolation suite walks it, so a route cannot be added without being tested.
+fn handlers() -> Vec<RouteDef> {
+    vec![
+        at(Method::GET, "/healthz", health::healthz),
+        at(Method::GET, "/readyz", health::readyz),
+        at(Method::POST, "/signup", account_forms::sign_up),
+        at(Method::POST, "/signin", account_forms::sign_in),
+        at(Method::POST, "/signout", account_forms::sign_out),
+        at(Method::POST, "/signout/everywhere", account_forms::sign_out_everywhere),
+        at(Method::POST, "/teams", account_forms::create_team),
+        at(Method::POST, "/teams/switch", account_forms::switch_team),
+        at(Method::POST, "/team/members/role", team_forms::change_role),
+        at(Method::POST, "/team/members/remove", team_forms::remove_member),
+        at(Method::POST, "/team/invites", team_forms::create_invite),
+        at(Method::POST, "/team/invites/revoke", team_forms::revoke_invite),
+        at(Method::POST, "/invite/accept", team_forms::accept_invite),
+        at(Method::POST, "/team/api-keys", team_forms::create_api_key),
+        at(Method::POST, "/team/api-keys/revoke", team_forms::revoke_api_key),
+        at(Method::GET, "/api/me", api::me),
+    ]
+}
+
+/// The method and path of every route of Ferry's own handlers.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    handlers().into_iter().map(|(method, path, _)| (method, path)).collect()
+}
+
+/// Every route the server answers: its own handlers, then the Leptos pages (GET, with
+/// `:param` segments) and the server functions, as the router registers them.
+pub fn every_route() -> Vec<(Method, String)> {
+    let mut routes: Vec<(Method, String)> =
+        route_table().into_iter().map(|(method, path)| (method, path.to_owned())).collect();
+    routes.extend(generate_route_list(App).into_iter().map(|page| (Method::GET, page.path().to_owned())));
+    routes.extend(leptos::server_fn::axum::server_fn_paths().map(|(path, method)| (method, path.to_owned())));
+    routes
+}
+
 pub fn router(state: AppState, sessions: SessionBackend) -> Router {
     let routes = generate_route_list(App);
     let store = state.store.clone();
@@ -60,17 +113,8 @@ pub fn router(state: AppState, sessions: SessionBackend) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell));
 
     let secure_cookies = state.config.public_url.starts_with("https://");
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/signup", post(account_forms::sign_up))
-        .route("/signin", post(account_forms::sign_in))
-        .route("/signout", post(account_forms::sign_out))
-        .route("/signout/everywhere", post(account_forms::sign_out_everywhere))
-        .route("/teams", post(account_forms::create_team))
-        .route("/teams/switch", post(account_forms::switch_team))
-        .route("/api/me", get(api::me))
-        .merge(pages)
+    let own = handlers().into_iter().fold(Router::new(), |router, (_, path, handler)| router.route(path, handler));
+    own.merge(pages)
         .layer(sessions.layer(secure_cookies))
         .layer(middleware::from_fn_with_state(state.clone(), security::same_origin_writes))
         .layer(middleware::from_fn_with_state(state.clone(), security::headers))

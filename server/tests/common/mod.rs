@@ -6,6 +6,15 @@ use std::net::SocketAddr;
 use ferry::{config::Config, serve::app_router};
 use ferry_domain::testing::{self, TestDatabase};
 
+/// Runs each named `async fn name(db: Db)` as two tests, one per database.
+#[allow(unused_macros)]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Db::Sqlite).await })* }
+        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::Db::Postgres).await })* }
+    };
+}
+
 pub struct TestServer {
     pub url: String,
     pub client: reqwest::Client,
@@ -104,4 +113,36 @@ pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
 
 pub fn location(response: &reqwest::Response) -> &str {
     response.headers()["location"].to_str().unwrap()
+}
+
+/// A second (third…) person at the same server, with their own cookies.
+pub struct Browser<'a> {
+    pub server: &'a TestServer,
+    pub client: reqwest::Client,
+}
+
+impl TestServer {
+    pub fn browser(&self) -> Browser<'_> {
+        Browser { server: self, client: Self::new_browser() }
+    }
+}
+
+impl Browser<'_> {
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.server.at(path))
+            .header("origin", &self.server.url)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn page(&self, path: &str) -> String {
+        self.client.get(self.server.at(path)).send().await.unwrap().text().await.unwrap()
+    }
+
+    pub async fn sign_up(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form("/signup", &[("email", email), ("password", password)]).await
+    }
 }

@@ -1,0 +1,265 @@
+//! Team settings' POST targets: members' roles and removal, invite links, API keys. Each
+//! acts in the session's current team only and answers with a redirect back to its page
+//! carrying a one-time message; an id that is not in the current team answers 404.
+
+use std::net::SocketAddr;
+
+use app::{context::Flash, session};
+use axum::{
+    extract::{ConnectInfo, Form, State},
+    response::{IntoResponse, Redirect, Response},
+};
+use ferry_domain::{
+    accounts::{key_expiry, AccountError, Accounts, Actor},
+    auth::Role,
+};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{
+    account_forms::{back_with_error, client_addr, flash_notice},
+    AppState,
+};
+
+const MEMBERS: &str = "/team/members";
+const API_KEYS: &str = "/team/api-keys";
+
+#[derive(Deserialize)]
+pub struct RoleChange {
+    user_id: String,
+    role: String,
+}
+
+#[derive(Deserialize)]
+pub struct MemberChoice {
+    user_id: String,
+}
+
+#[derive(Deserialize)]
+pub struct InviteRole {
+    role: String,
+}
+
+#[derive(Deserialize)]
+pub struct InviteChoice {
+    invite_id: String,
+}
+
+#[derive(Deserialize)]
+pub struct InviteLink {
+    token: String,
+}
+
+#[derive(Deserialize)]
+pub struct NewKey {
+    name: String,
+    role: String,
+    #[serde(default)]
+    expires_in_days: String,
+}
+
+#[derive(Deserialize)]
+pub struct KeyChoice {
+    key_id: String,
+}
+
+/// The signed-in actor, or the sign-in page for whoever is not.
+async fn signed_in(state: &AppState, session: &Session) -> Result<Actor, Response> {
+    session::actor(&state.store, session).await.ok_or_else(|| Redirect::to("/signin").into_response())
+}
+
+fn parse_role(raw: &str) -> Result<Role, AccountError> {
+    Ok(raw.parse::<Role>()?)
+}
+
+pub async fn change_role(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    Form(form): Form<RoleChange>,
+) -> Response {
+    let actor = match signed_in(&state, &session).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let result = match parse_role(&form.role) {
+        Ok(role) => Accounts::new(&state.store).change_role(&actor, &form.user_id, role, &client_addr(peer)).await,
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(()) => {
+            flash_notice(&session, format!("Role changed to {}.", form.role.trim().to_lowercase())).await;
+            Redirect::to(MEMBERS).into_response()
+        }
+        Err(error) => back_with_error(MEMBERS, &session, "", &error).await,
+    }
+}
+
+pub async fn remove_member(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    Form(form): Form<MemberChoice>,
+) -> Response {
+    let actor = match signed_in(&state, &session).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    match Accounts::new(&state.store).remove_member(&actor, &form.user_id, &client_addr(peer)).await {
+        Ok(()) if form.user_id == actor.user_id => {
+            // Left the team: the session falls back to another team of theirs.
+            flash_notice(&session, format!("You left “{}”.", actor.team_name)).await;
+            Redirect::to("/").into_response()
+        }
+        Ok(()) => {
+            flash_notice(&session, "Member removed.".to_owned()).await;
+            Redirect::to(MEMBERS).into_response()
+        }
+        Err(error) => back_with_error(MEMBERS, &session, "", &error).await,
+    }
+}
+
+pub async fn create_invite(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    Form(form): Form<InviteRole>,
+) -> Response {
+    let actor = match signed_in(&state, &session).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let result = match parse_role(&form.role) {
+        Ok(role) => Accounts::new(&state.store).create_invite(&actor, role, &client_addr(peer)).await.map(|i| (role, i)),
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok((role, invite)) => {
+            let link = format!("{}/invite/{}", state.config.public_url, invite.token.expose_secret());
+            let flash = Flash {
+                notice: Some(format!(
+                    "Invite link created: one person can join as {role} with it within 7 days. \
+                     Copy it now and send it to them; it is not shown again."
+                )),
+                secret: Some(link),
+                ..Flash::default()
+            };
+            session::set_flash(&session, flash).await;
+            Redirect::to(MEMBERS).into_response()
+        }
+        Err(error) => back_with_error(MEMBERS, &session, "", &error).await,
+    }
+}
+
+pub async fn revoke_invite(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    Form(form): Form<InviteChoice>,
+) -> Response {
+    let actor = match signed_in(&state, &session).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    match Accounts::new(&state.store).revoke_invite(&actor, &form.invite_id, &client_addr(peer)).await {
+        Ok(()) => {
+            flash_notice(&session, "Invite link revoked; it no longer works.".to_owned()).await;
+            Redirect::to(MEMBERS).into_response()
+        }
+        Err(error) => back_with_error(MEMBERS, &session, "", &error).await,
+    }
+}
+
+/// Accepting needs a signed-in person: anyone else signs in (or up) first and comes back.
+pub async fn accept_invite(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    Form(form): Form<InviteLink>,
+) -> Response {
+    let link = invite_path(&form.token);
+    let Some(actor) = session::actor(&state.store, &session).await else {
+        return Redirect::to(&format!("/signin?next={link}")).into_response();
+    };
+    match Accounts::new(&state.store).accept_invite(&actor, &form.token, &client_addr(peer)).await {
+        Ok(offer) => {
+            let _ = session::set_team(&session, &offer.team_id).await;
+            flash_notice(&session, format!("You joined “{}” as {}.", offer.team_name, offer.role)).await;
+            Redirect::to("/").into_response()
+        }
+        Err(error) => back_with_error(&link, &session, "", &error).await,
+    }
+}
+
+/// The invite page of a token; a token that could not be in a link leads to one that says so.
+fn invite_path(token: &str) -> String {
+    if !token.is_empty() && token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        format!("/invite/{token}")
+    } else {
+        "/invite/invalid".to_owned()
+    }
+}
+
+pub async fn create_api_key(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    Form(form): Form<NewKey>,
+) -> Response {
+    let actor = match signed_in(&state, &session).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let accounts = Accounts::new(&state.store);
+    let result = match (parse_role(&form.role), key_expiry(&form.expires_in_days)) {
+        (Ok(role), Ok(expiry)) => accounts.create_api_key(&actor, &form.name, role, expiry, &client_addr(peer)).await,
+        (Err(error), _) | (_, Err(error)) => Err(error),
+    };
+    match result {
+        Ok((_, key)) => {
+            let flash = Flash {
+                notice: Some(format!(
+                    "API key “{}” created. Copy it now; it is not shown again.",
+                    form.name.trim()
+                )),
+                secret: Some(key.expose_secret().to_owned()),
+                ..Flash::default()
+            };
+            session::set_flash(&session, flash).await;
+            Redirect::to(API_KEYS).into_response()
+        }
+        Err(error) => back_with_error(API_KEYS, &session, "", &error).await,
+    }
+}
+
+pub async fn revoke_api_key(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    Form(form): Form<KeyChoice>,
+) -> Response {
+    let actor = match signed_in(&state, &session).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    match Accounts::new(&state.store).revoke_api_key(&actor, &form.key_id, &client_addr(peer)).await {
+        Ok(()) => {
+            flash_notice(&session, "API key revoked; requests with it are refused from now on.".to_owned()).await;
+            Redirect::to(API_KEYS).into_response()
+        }
+        Err(error) => back_with_error(API_KEYS, &session, "", &error).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_link_shaped_tokens_make_a_path() {
+        assert_eq!(invite_path("abc123XYZ"), "/invite/abc123XYZ");
+        assert_eq!(invite_path("../signout"), "/invite/invalid");
+        assert_eq!(invite_path("a?b"), "/invite/invalid");
+        assert_eq!(invite_path(""), "/invite/invalid");
+    }
+}

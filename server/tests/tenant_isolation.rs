@@ -1,0 +1,223 @@
+//! Tenant isolation: team B's admin, signed in, asks every route of the server about team
+//! A's people, invites, keys and the team itself. Ids of another team answer 404, and no
+//! answer carries anything of A. The routes come from the router's own table
+//! (`ferry::http::every_route`), so a new route fails this suite until it has a case here.
+
+#[macro_use]
+mod common;
+
+use common::{location, Browser, Db, TestServer};
+use ferry_domain::{accounts::Accounts, auth::Role};
+use http::Method;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+on_both!(team_b_reaches_nothing_of_team_a_on_any_route);
+
+/// Team A's ids, and text that must never reach B.
+struct TeamA {
+    team_id: String,
+    alice_id: String,
+    bob_id: String,
+    invite_id: String,
+    invite_token: String,
+    key_id: String,
+}
+
+impl TeamA {
+    fn secrets(&self) -> Vec<&str> {
+        vec![
+            "alice@example.com",
+            "bob@example.com",
+            "Team Alpha",
+            "alpha-deploy-key",
+            &self.team_id,
+            &self.alice_id,
+            &self.bob_id,
+            &self.invite_id,
+            &self.invite_token,
+            &self.key_id,
+        ]
+    }
+
+    /// The values a path parameter or form field is tried with.
+    fn ids(&self) -> Vec<&str> {
+        vec![&self.team_id, &self.alice_id, &self.bob_id, &self.invite_id, &self.key_id]
+    }
+}
+
+async fn team_a(server: &TestServer) -> TeamA {
+    let accounts = Accounts::new(&server.db.store);
+    let alice = accounts.sign_up("alice@example.com", PASSWORD.into(), Some("Team Alpha"), "a").await.unwrap();
+    let bob = accounts.sign_up("bob@example.com", PASSWORD.into(), None, "a").await.unwrap();
+    let admin = accounts.session_actor(&alice.user_id, &alice.team_id, 0).await.unwrap().unwrap();
+    let joined = accounts.create_invite(&admin, Role::Viewer, "a").await.unwrap();
+    let bob_actor = accounts.session_actor(&bob.user_id, &bob.team_id, 0).await.unwrap().unwrap();
+    accounts.accept_invite(&bob_actor, joined.token.expose_secret(), "a").await.unwrap();
+    let pending = accounts.create_invite(&admin, Role::Admin, "a").await.unwrap();
+    let invite_id = server.db.store.pending_invites(&alice.team_id).await.unwrap().remove(0).id;
+    let (key_id, _) = accounts.create_api_key(&admin, "alpha-deploy-key", Role::Admin, None, "a").await.unwrap();
+    TeamA {
+        team_id: alice.team_id,
+        alice_id: alice.user_id,
+        bob_id: bob.user_id,
+        invite_id,
+        invite_token: pending.token.expose_secret().to_owned(),
+        key_id,
+    }
+}
+
+/// What B's admin does on a route, and what must come of it.
+enum Case {
+    /// A form naming one of A's things by id: 404, nothing changes.
+    ForeignId(&'static str),
+    /// A form with no ids: it can only act on the session's own team (or none).
+    NoIds(&'static [(&'static str, &'static str)]),
+    /// Invites are found by their secret token, never by id: A's ids are no token.
+    InviteToken,
+    /// Signing up or in, from a browser of its own: it acts for nobody's team yet.
+    Anonymous(&'static [(&'static str, &'static str)]),
+    /// Read-only: a GET (pages with each of A's ids in their parameters) or a server function
+    /// (with each of A's ids as its argument); answered for B's team only.
+    Read,
+    /// Ends the session; run last.
+    SignsOut,
+}
+
+fn case(method: &Method, path: &str) -> Option<Case> {
+    use Case::*;
+    Some(match (method.as_str(), path) {
+        ("POST", "/team/members/role") | ("POST", "/team/members/remove") => ForeignId("user_id"),
+        ("POST", "/team/invites/revoke") => ForeignId("invite_id"),
+        ("POST", "/team/api-keys/revoke") => ForeignId("key_id"),
+        ("POST", "/teams/switch") => ForeignId("team_id"),
+        ("POST", "/invite/accept") => InviteToken,
+        ("POST", "/teams") => NoIds(&[("name", "Bravo two")]),
+        ("POST", "/team/invites") => NoIds(&[("role", "viewer")]),
+        ("POST", "/team/api-keys") => NoIds(&[("name", "bravo key"), ("role", "viewer"), ("expires_in_days", "")]),
+        ("POST", "/signup") => Anonymous(&[("email", "eve@example.com"), ("password", PASSWORD)]),
+        ("POST", "/signin") => Anonymous(&[("email", "mallory@example.com"), ("password", PASSWORD)]),
+        ("POST", "/signout") | ("POST", "/signout/everywhere") => SignsOut,
+        ("GET", _) => Read,
+        ("POST", path) if path.starts_with("/api/") => Read,
+        _ => return None,
+    })
+}
+
+async fn team_b_reaches_nothing_of_team_a_on_any_route(db: Db) {
+    let server = TestServer::start(db).await;
+    let a = team_a(&server).await;
+    let mallory = server.browser();
+    mallory.post_form("/signup", &[("email", "mallory@example.com"), ("password", PASSWORD)]).await;
+
+    let routes = ferry::http::every_route();
+    let uncovered: Vec<_> = routes.iter().filter(|(m, p)| case(m, p).is_none()).collect();
+    assert!(uncovered.is_empty(), "routes without a tenant-isolation case: {uncovered:?}");
+    assert!(routes.iter().any(|(m, p)| m == Method::GET && p == "/team/members"), "pages are listed: {routes:?}");
+    assert!(routes.iter().any(|(_, p)| p.contains("load_members")), "server functions are listed: {routes:?}");
+
+    let mut signs_out = Vec::new();
+    for (method, path) in &routes {
+        match case(method, path).unwrap() {
+            Case::ForeignId(field) => {
+                for id in a.ids() {
+                    let response = mallory.post_form(path, &[(field, id), ("role", "admin")]).await;
+                    assert_eq!(response.status(), 404, "{path} with {field}={id}");
+                    assert_reveals_nothing(&a, path, &response.text().await.unwrap());
+                }
+            }
+            Case::NoIds(form) => {
+                let response = mallory.post_form(path, form).await;
+                assert_ne!(response.status(), 404, "{path}");
+                follow(&mallory, &a, path, response).await;
+            }
+            Case::Anonymous(form) => {
+                let stranger = server.browser();
+                let response = stranger.post_form(path, form).await;
+                assert_eq!(response.status(), 303, "{path}");
+                follow(&stranger, &a, path, response).await;
+            }
+            Case::InviteToken => {
+                for id in a.ids() {
+                    let response = mallory.post_form(path, &[("token", id)]).await;
+                    assert!(location(&response).starts_with("/invite/"), "{path}");
+                    let page = mallory.page(location(&response)).await;
+                    assert!(page.contains("this link is not valid"), "{path}: {page}");
+                    assert_reveals_nothing(&a, path, &page);
+                }
+            }
+            Case::Read => read(&server, &mallory, &a, method, path).await,
+            Case::SignsOut => signs_out.push(path.clone()),
+        }
+    }
+    for path in signs_out {
+        let response = mallory.post_form(&path, &[]).await;
+        follow(&mallory, &a, &path, response).await;
+    }
+
+    let store = &server.db.store;
+    let mallory_id = store.user_by_email("mallory@example.com").await.unwrap().unwrap().id;
+    assert!(store.membership(&a.team_id, &mallory_id).await.unwrap().is_none(), "B never joined A");
+    assert_eq!(store.membership(&a.team_id, &a.bob_id).await.unwrap().unwrap().role, "viewer");
+    assert_eq!(store.membership(&a.team_id, &a.alice_id).await.unwrap().unwrap().role, "admin");
+    assert_eq!(store.pending_invites(&a.team_id).await.unwrap().len(), 1, "A's invite is still open");
+    let keys = store.api_keys(&a.team_id).await.unwrap();
+    assert!(keys.iter().all(|k| k.revoked_at_ms.is_none()) && keys.len() == 1, "A's key is untouched");
+    let audit = store.audit_log(&a.team_id, 100).await.unwrap();
+    assert!(audit.iter().all(|e| e.actor != "mallory@example.com"), "B did nothing in A");
+}
+
+/// A read-only route, with each of A's ids wherever it takes one.
+async fn read(server: &TestServer, mallory: &Browser<'_>, a: &TeamA, method: &Method, path: &str) {
+    let paths: Vec<String> = if path.contains(':') || path.contains('{') {
+        a.ids().into_iter().map(|id| fill_params(path, id)).collect()
+    } else {
+        vec![path.to_owned()]
+    };
+    for path in paths {
+        let response = if method == Method::GET {
+            mallory.client.get(server.at(&path)).send().await.unwrap()
+        } else {
+            let mut answers = Vec::new();
+            for id in a.ids() {
+                let response = mallory
+                    .client
+                    .post(server.at(&path))
+                    .header("origin", &server.url)
+                    .form(&[("token", id)])
+                    .send()
+                    .await
+                    .unwrap();
+                answers.push(response.text().await.unwrap());
+            }
+            for body in answers {
+                assert_reveals_nothing(a, &path, &body);
+            }
+            continue;
+        };
+        assert!(response.status() != 500, "{path}");
+        assert_reveals_nothing(a, &path, &response.text().await.unwrap());
+    }
+}
+
+fn fill_params(path: &str, id: &str) -> String {
+    path.split('/')
+        .map(|segment| if segment.starts_with(':') || segment.starts_with('{') { id } else { segment })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The response, and the page it redirects to, say nothing of A.
+async fn follow(mallory: &Browser<'_>, a: &TeamA, path: &str, response: reqwest::Response) {
+    let to = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+    assert_reveals_nothing(a, path, &response.text().await.unwrap());
+    if let Some(to) = to {
+        assert_reveals_nothing(a, path, &mallory.page(&to).await);
+    }
+}
+
+fn assert_reveals_nothing(a: &TeamA, path: &str, body: &str) {
+    for secret in a.secrets() {
+        assert!(!body.contains(secret), "{path} revealed “{secret}” of team A: {body}");
+    }
+}
