@@ -1,0 +1,62 @@
+import { expect, Page, test } from '@playwright/test';
+
+const PASSWORD = 'correct horse battery staple';
+let counter = 0;
+const uniqueEmail = (name: string) => `${name}.${Date.now()}.${counter++}@example.com`;
+
+async function signUp(page: Page, email: string) {
+  await page.goto('/signup');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByTestId('account-email')).toHaveText(email);
+}
+
+test('invite a second person who accepts, and a role change takes effect', async ({ page, browser }) => {
+  const admin = uniqueEmail('alice');
+  await signUp(page, admin);
+  await page.getByRole('link', { name: 'Team settings' }).click();
+  await expect(page.getByTestId('members')).toContainText(admin);
+  await page.getByLabel('Role', { exact: true }).selectOption('viewer');
+  await page.getByRole('button', { name: 'Create invite link' }).click();
+  const link = (await page.getByTestId('one-time-secret').textContent())!;
+  expect(link).toMatch(/\/invite\/[A-Za-z0-9]{32}$/);
+
+  // The second person opens the link signed out, signs up from it and accepts.
+  const other = await browser.newContext();
+  const bob = await other.newPage();
+  const invitee = uniqueEmail('bob');
+  await bob.goto(link);
+  await expect(bob.getByTestId('invite')).toContainText('as viewer');
+  await bob.getByRole('link', { name: 'Sign up to accept' }).click();
+  await bob.getByLabel('Email').fill(invitee);
+  await bob.getByLabel('Password').fill(PASSWORD);
+  await bob.getByRole('button', { name: 'Sign up' }).click();
+  await bob.getByRole('button', { name: 'Accept invite' }).click();
+  await expect(bob.getByRole('status')).toContainText('You joined');
+  await expect(bob.getByTestId('current-team')).toContainText('you are viewer');
+
+  await bob.getByRole('link', { name: 'Team settings' }).click();
+  await expect(bob.getByTestId('members')).toContainText(admin);
+  await expect(bob.getByRole('button', { name: 'Change role' })).toHaveCount(0);
+
+  await page.goto('/team/members');
+  await page.getByLabel(`Role of ${invitee}`).selectOption('editor');
+  await page
+    .getByTestId('member')
+    .filter({ hasText: invitee })
+    .getByRole('button', { name: 'Change role' })
+    .click();
+  await expect(page.getByRole('status')).toHaveText('Role changed to editor.');
+
+  await bob.goto('/');
+  await expect(bob.getByTestId('current-team')).toContainText('you are editor');
+
+  // The link was for one person only.
+  const third = await browser.newContext();
+  const carol = await third.newPage();
+  await carol.goto(link);
+  await expect(carol.getByRole('alert')).toContainText('this link has already been used');
+  await other.close();
+  await third.close();
+});
