@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 
 use app::{context::Flash, session};
 use axum::{
-    extract::{ConnectInfo, Form, State},
+    extract::{ConnectInfo, Form, FromRequestParts, State},
+    http::request::Parts,
     response::{IntoResponse, Redirect, Response},
 };
 use ferry_domain::{
@@ -63,89 +64,93 @@ pub struct KeyChoice {
     key_id: String,
 }
 
-/// The signed-in actor, or the sign-in page for whoever is not.
-async fn signed_in(state: &AppState, session: &Session) -> Result<Actor, Response> {
-    session::actor(&state.store, session).await.ok_or_else(|| Redirect::to("/signin").into_response())
+/// The signed-in actor of a form post; anyone else is sent to sign in.
+pub struct SignedIn(Actor);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        session::actor(&state.store, &session)
+            .await
+            .map(SignedIn)
+            .ok_or_else(|| Redirect::to("/signin").into_response())
+    }
 }
 
 fn parse_role(raw: &str) -> Result<Role, AccountError> {
     Ok(raw.parse::<Role>()?)
 }
 
+/// Back to `page` with the notice, or with the error.
+async fn answer(session: &Session, page: &str, result: Result<String, AccountError>) -> Response {
+    match result {
+        Ok(notice) => {
+            flash_notice(session, notice).await;
+            Redirect::to(page).into_response()
+        }
+        Err(error) => back_with_error(page, session, "", &error).await,
+    }
+}
+
+/// Back to `page` showing a secret once (a new invite link or API key).
+async fn reveal(session: &Session, page: &str, notice: String, secret: String) -> Response {
+    session::set_flash(session, Flash { notice: Some(notice), secret: Some(secret), ..Flash::default() }).await;
+    Redirect::to(page).into_response()
+}
+
 pub async fn change_role(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
+    SignedIn(actor): SignedIn,
     Form(form): Form<RoleChange>,
 ) -> Response {
-    let actor = match signed_in(&state, &session).await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
     let result = match parse_role(&form.role) {
-        Ok(role) => Accounts::new(&state.store).change_role(&actor, &form.user_id, role, &client_addr(peer)).await,
+        Ok(role) => Accounts::new(&state.store)
+            .change_role(&actor, &form.user_id, role, &client_addr(peer))
+            .await
+            .map(|()| format!("Role changed to {role}.")),
         Err(error) => Err(error),
     };
-    match result {
-        Ok(()) => {
-            flash_notice(&session, format!("Role changed to {}.", form.role.trim().to_lowercase())).await;
-            Redirect::to(MEMBERS).into_response()
-        }
-        Err(error) => back_with_error(MEMBERS, &session, "", &error).await,
-    }
+    answer(&session, MEMBERS, result).await
 }
 
 pub async fn remove_member(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
+    SignedIn(actor): SignedIn,
     Form(form): Form<MemberChoice>,
 ) -> Response {
-    let actor = match signed_in(&state, &session).await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    match Accounts::new(&state.store).remove_member(&actor, &form.user_id, &client_addr(peer)).await {
-        Ok(()) if form.user_id == actor.user_id => {
-            // Left the team: the session falls back to another team of theirs.
-            flash_notice(&session, format!("You left “{}”.", actor.team_name)).await;
-            Redirect::to("/").into_response()
-        }
-        Ok(()) => {
-            flash_notice(&session, "Member removed.".to_owned()).await;
-            Redirect::to(MEMBERS).into_response()
-        }
-        Err(error) => back_with_error(MEMBERS, &session, "", &error).await,
+    let result = Accounts::new(&state.store).remove_member(&actor, &form.user_id, &client_addr(peer)).await;
+    if result.is_ok() && form.user_id == actor.user_id {
+        // Left the team: the session falls back to another team of theirs.
+        return answer(&session, "/", Ok(format!("You left “{}”.", actor.team_name))).await;
     }
+    answer(&session, MEMBERS, result.map(|()| "Member removed.".to_owned())).await
 }
 
 pub async fn create_invite(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
+    SignedIn(actor): SignedIn,
     Form(form): Form<InviteRole>,
 ) -> Response {
-    let actor = match signed_in(&state, &session).await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
     let result = match parse_role(&form.role) {
         Ok(role) => Accounts::new(&state.store).create_invite(&actor, role, &client_addr(peer)).await.map(|i| (role, i)),
         Err(error) => Err(error),
     };
     match result {
         Ok((role, invite)) => {
+            let notice = format!(
+                "Invite link created: one person can join as {role} with it within 7 days. \
+                 Copy it now and send it to them; it is not shown again."
+            );
             let link = format!("{}/invite/{}", state.config.public_url, invite.token.expose_secret());
-            let flash = Flash {
-                notice: Some(format!(
-                    "Invite link created: one person can join as {role} with it within 7 days. \
-                     Copy it now and send it to them; it is not shown again."
-                )),
-                secret: Some(link),
-                ..Flash::default()
-            };
-            session::set_flash(&session, flash).await;
-            Redirect::to(MEMBERS).into_response()
+            reveal(&session, MEMBERS, notice, link).await
         }
         Err(error) => back_with_error(MEMBERS, &session, "", &error).await,
     }
@@ -155,19 +160,11 @@ pub async fn revoke_invite(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
+    SignedIn(actor): SignedIn,
     Form(form): Form<InviteChoice>,
 ) -> Response {
-    let actor = match signed_in(&state, &session).await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    match Accounts::new(&state.store).revoke_invite(&actor, &form.invite_id, &client_addr(peer)).await {
-        Ok(()) => {
-            flash_notice(&session, "Invite link revoked; it no longer works.".to_owned()).await;
-            Redirect::to(MEMBERS).into_response()
-        }
-        Err(error) => back_with_error(MEMBERS, &session, "", &error).await,
-    }
+    let result = Accounts::new(&state.store).revoke_invite(&actor, &form.invite_id, &client_addr(peer)).await;
+    answer(&session, MEMBERS, result.map(|()| "Invite link revoked; it no longer works.".to_owned())).await
 }
 
 /// Accepting needs a signed-in person: anyone else signs in (or up) first and comes back.
@@ -184,8 +181,7 @@ pub async fn accept_invite(
     match Accounts::new(&state.store).accept_invite(&actor, &form.token, &client_addr(peer)).await {
         Ok(offer) => {
             let _ = session::set_team(&session, &offer.team_id).await;
-            flash_notice(&session, format!("You joined “{}” as {}.", offer.team_name, offer.role)).await;
-            Redirect::to("/").into_response()
+            answer(&session, "/", Ok(format!("You joined “{}” as {}.", offer.team_name, offer.role))).await
         }
         Err(error) => back_with_error(&link, &session, "", &error).await,
     }
@@ -204,12 +200,9 @@ pub async fn create_api_key(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
+    SignedIn(actor): SignedIn,
     Form(form): Form<NewKey>,
 ) -> Response {
-    let actor = match signed_in(&state, &session).await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
     let accounts = Accounts::new(&state.store);
     let result = match (parse_role(&form.role), key_expiry(&form.expires_in_days)) {
         (Ok(role), Ok(expiry)) => accounts.create_api_key(&actor, &form.name, role, expiry, &client_addr(peer)).await,
@@ -217,16 +210,8 @@ pub async fn create_api_key(
     };
     match result {
         Ok((_, key)) => {
-            let flash = Flash {
-                notice: Some(format!(
-                    "API key “{}” created. Copy it now; it is not shown again.",
-                    form.name.trim()
-                )),
-                secret: Some(key.expose_secret().to_owned()),
-                ..Flash::default()
-            };
-            session::set_flash(&session, flash).await;
-            Redirect::to(API_KEYS).into_response()
+            let notice = format!("API key “{}” created. Copy it now; it is not shown again.", form.name.trim());
+            reveal(&session, API_KEYS, notice, key.expose_secret().to_owned()).await
         }
         Err(error) => back_with_error(API_KEYS, &session, "", &error).await,
     }
@@ -236,19 +221,12 @@ pub async fn revoke_api_key(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
+    SignedIn(actor): SignedIn,
     Form(form): Form<KeyChoice>,
 ) -> Response {
-    let actor = match signed_in(&state, &session).await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    match Accounts::new(&state.store).revoke_api_key(&actor, &form.key_id, &client_addr(peer)).await {
-        Ok(()) => {
-            flash_notice(&session, "API key revoked; requests with it are refused from now on.".to_owned()).await;
-            Redirect::to(API_KEYS).into_response()
-        }
-        Err(error) => back_with_error(API_KEYS, &session, "", &error).await,
-    }
+    let result = Accounts::new(&state.store).revoke_api_key(&actor, &form.key_id, &client_addr(peer)).await;
+    let notice = "API key revoked; requests with it are refused from now on.";
+    answer(&session, API_KEYS, result.map(|()| notice.to_owned())).await
 }
 
 #[cfg(test)]
