@@ -18,6 +18,7 @@ on_both!(
     invite_links_work_once_and_not_after_expiry,
     signed_out_people_sign_up_and_come_back_to_the_invite,
     the_last_admin_can_neither_leave_nor_be_demoted,
+    two_admins_demoting_each_other_at_once_leave_one_admin,
     members_leave_and_admins_remove_them,
     a_viewer_cannot_change_anything,
     api_keys_are_created_shown_once_listed_and_revoked,
@@ -172,6 +173,26 @@ async fn the_last_admin_can_neither_leave_nor_be_demoted(db: Db) {
     assert!(bob.page("/team/members").await.contains("bob@example.com"));
     let alice_teams = server.db.store.memberships(&alice_id).await.unwrap();
     assert!(alice_teams.is_empty(), "{alice_teams:?}");
+}
+
+async fn two_admins_demoting_each_other_at_once_leave_one_admin(db: Db) {
+    let server = TestServer::start(db).await;
+    let accounts = Accounts::new(&server.db.store);
+    for round in 0..5 {
+        let first = accounts.sign_up(&format!("a{round}@example.com"), PASSWORD.into(), Some(&format!("T{round}")), "t").await.unwrap();
+        let second = accounts.sign_up(&format!("b{round}@example.com"), PASSWORD.into(), Some(&format!("T{round}")), "t").await.unwrap();
+        let team = first.team_id.clone();
+        assert_eq!(second.team_id, team, "both joined T{round} as admins");
+        let a = accounts.session_actor(&first.user_id, &team, 0).await.unwrap().unwrap();
+        let b = accounts.session_actor(&second.user_id, &team, 0).await.unwrap().unwrap();
+        let (x, y) = tokio::join!(
+            accounts.change_role(&a, &second.user_id, Role::Viewer, "t"),
+            accounts.change_role(&b, &first.user_id, Role::Viewer, "t"),
+        );
+        assert!(x.is_ok() != y.is_ok(), "exactly one demotion succeeds: {x:?} {y:?}");
+        let admins = server.db.store.members(&team).await.unwrap().into_iter().filter(|m| m.role == "admin").count();
+        assert_eq!(admins, 1);
+    }
 }
 
 async fn members_leave_and_admins_remove_them(db: Db) {

@@ -308,16 +308,18 @@ impl Store {
         })
     }
 
-    /// Changes a member's role unless that would leave the team without an admin (checked in
-    /// the same statement, so two admins demoting each other at once cannot both succeed).
-    /// False when nothing changed.
+    /// Changes a member's role unless that would leave the team without an admin. False
+    /// when nothing changed.
     pub async fn set_member_role(&self, team_id: &str, user_id: &str, role: &str) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            lock_team(&mut tx, team_id).await?;
             let done = sqlx::query(
                 "UPDATE memberships SET role = $1 WHERE team_id = $2 AND user_id = $3 \
                  AND ($1 = 'admin' OR role <> 'admin' OR \
                       (SELECT COUNT(*) FROM memberships WHERE team_id = $2 AND role = 'admin') > 1)")
-                .bind(role).bind(team_id).bind(user_id).execute(pool).await?;
+                .bind(role).bind(team_id).bind(user_id).execute(&mut *tx).await?;
+            tx.commit().await?;
             Ok(done.rows_affected() == 1)
         })
     }
@@ -325,10 +327,13 @@ impl Store {
     /// Removes a member unless they are the team's last admin. False when nothing changed.
     pub async fn remove_member(&self, team_id: &str, user_id: &str) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            lock_team(&mut tx, team_id).await?;
             let done = sqlx::query(
                 "DELETE FROM memberships WHERE team_id = $1 AND user_id = $2 \
                  AND (role <> 'admin' OR (SELECT COUNT(*) FROM memberships WHERE team_id = $1 AND role = 'admin') > 1)")
-                .bind(team_id).bind(user_id).execute(pool).await?;
+                .bind(team_id).bind(user_id).execute(&mut *tx).await?;
+            tx.commit().await?;
             Ok(done.rows_affected() == 1)
         })
     }
@@ -402,6 +407,20 @@ impl Store {
             Ok(true)
         })
     }
+}
+
+/// Serialises changes to a team's memberships: PostgreSQL (read committed) would otherwise
+/// let two admins demote each other at once, each counting the other as the remaining
+/// admin. The row lock makes the second wait and then count afresh; SQLite has one writer.
+async fn lock_team<'c, DB>(tx: &mut sqlx::Transaction<'c, DB>, team_id: &str) -> Result<(), StoreError>
+where
+    DB: sqlx::Database,
+    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query("UPDATE teams SET name = name WHERE id = $1").bind(team_id).execute(&mut **tx).await?;
+    Ok(())
 }
 
 const INVITE_SELECT: &str = "SELECT i.id, i.team_id, t.name, i.role, u.email, i.created_at_ms, i.expires_at_ms, i.accepted_at_ms \
