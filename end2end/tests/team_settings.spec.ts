@@ -60,3 +60,28 @@ test('invite a second person who accepts, and a role change takes effect', async
   await other.close();
   await third.close();
 });
+
+test.describe('with JavaScript off', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('API keys are created, shown once, and revoked; the audit log records it', async ({ page }) => {
+    await signUp(page, uniqueEmail('nojs-keys'));
+    await page.goto('/team/api-keys');
+    await page.getByLabel('Name').fill('nightly check');
+    await page.getByLabel('Role').selectOption('viewer');
+    await page.getByLabel('Expires in (days)').fill('30');
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    await expect(page.getByTestId('one-time-secret')).toHaveText(/^ferry_/);
+    await expect(page.getByTestId('api-key')).toContainText('active');
+
+    await page.reload();
+    await expect(page.getByTestId('one-time-secret')).toHaveCount(0);
+    await page.getByRole('button', { name: 'Revoke nightly check' }).click();
+    await expect(page.getByRole('status')).toContainText('API key revoked');
+    await expect(page.getByTestId('api-key')).toContainText('revoked');
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await expect(page.getByTestId('audit-log')).toContainText('api_key.revoked');
+    await expect(page.getByTestId('audit-log')).toContainText('api_key.created');
+  });
+});
