@@ -24,7 +24,7 @@ test('sign up, sign out, sign in, and a wrong password', async ({ page }) => {
   await signUp(page, email);
   await expect(page.getByTestId('current-team')).toContainText("'s team");
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/signin$/);
   await expect(page.getByTestId('account-email')).toHaveCount(0);
 
@@ -40,7 +40,7 @@ test('sign up, sign out, sign in, and a wrong password', async ({ page }) => {
 test('repeated failures are throttled with a clear message', async ({ page }) => {
   const email = uniqueEmail('grace');
   await signUp(page, email);
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   // Wrong passwords until the wait is long enough that the next attempt surely falls in it
   // (backoff doubles per failure; a slow machine may pass the first short waits).
   const throttled = /Too many attempts\. Try again in (\d+) seconds?\./;
@@ -74,13 +74,28 @@ async function personalTeam(page: Page): Promise<string> {
   return labels.find((l) => l.endsWith("'s team"))!;
 }
 
+test('sign out everywhere ends the other browsers\' sessions', async ({ page, browser }) => {
+  const email = uniqueEmail('tim');
+  await signUp(page, email);
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await signIn(otherPage, email, PASSWORD);
+  await expect(otherPage.getByTestId('account-email')).toHaveText(email);
+
+  await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+  await expect(page).toHaveURL(/\/signin$/);
+  await otherPage.reload();
+  await expect(otherPage.getByTestId('account-email')).toHaveCount(0);
+  await other.close();
+});
+
 test.describe('with JavaScript off', () => {
   test.use({ javaScriptEnabled: false });
 
   test('the sign-in form still works', async ({ page }) => {
     const email = uniqueEmail('nojs');
     await signUp(page, email);
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await signIn(page, email, 'wrong password here');
     await expect(page.getByRole('alert')).toHaveText('Email or password is not right; check both and try again');
     await signIn(page, email, PASSWORD);

@@ -80,5 +80,10 @@ fn Account(viewer: Viewer) -> impl IntoView {
         <form method="post" action="/signout">
             <button class="button secondary small" type="submit">"Sign out"</button>
         </form>
+        <form method="post" action="/signout/everywhere">
+            <button class="link-button" type="submit" title="End this account's sessions in every browser">
+                "Sign out everywhere"
+            </button>
+        </form>
     }
 }
