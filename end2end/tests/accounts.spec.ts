@@ -1,23 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-
-const PASSWORD = 'correct horse battery staple';
-let counter = 0;
-const uniqueEmail = (name: string) => `${name}.${Date.now()}.${counter++}@example.com`;
-
-async function signUp(page: Page, email: string) {
-  await page.goto('/signup');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect(page.getByTestId('account-email')).toHaveText(email);
-}
-
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto('/signin');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+import { PASSWORD, signIn, signUp, uniqueEmail } from './helpers';
 
 test('sign up, sign out, sign in, and a wrong password', async ({ page }) => {
   const email = uniqueEmail('ada');

@@ -1,16 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-
-const PASSWORD = 'correct horse battery staple';
-let counter = 0;
-const uniqueEmail = (name: string) => `${name}.${Date.now()}.${counter++}@example.com`;
-
-async function signUp(page: Page, email: string) {
-  await page.goto('/signup');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect(page.getByTestId('account-email')).toHaveText(email);
-}
+import { PASSWORD, signUp, uniqueEmail } from './helpers';
 
 test('invite a second person who accepts, and a role change takes effect', async ({ page, browser }) => {
   const admin = uniqueEmail('alice');

@@ -10,7 +10,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use ferry_domain::accounts::{AccountError, Accounts};
+use ferry_domain::accounts::{AccountError, Accounts, SignedIn};
 use secrecy::SecretString;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -41,15 +41,8 @@ pub async fn sign_up(
     session: Session,
     Form(form): Form<Credentials>,
 ) -> Response {
-    let accounts = Accounts::new(&state.store);
-    let back = with_next("/signup", form.next.as_deref());
-    match accounts.sign_up(&form.email, form.password, None, &client_addr(peer)).await {
-        Ok(signed_in) => match session::begin(&session, &signed_in).await {
-            Ok(()) => Redirect::to(safe_next(form.next.as_deref())).into_response(),
-            Err(error) => retry_later(&back, &session, &form.email, error.to_string()).await,
-        },
-        Err(error) => back_with_error(&back, &session, &form.email, &error).await,
-    }
+    let outcome = Accounts::new(&state.store).sign_up(&form.email, form.password, None, &client_addr(peer)).await;
+    start_session("/signup", &session, &form.email, form.next.as_deref(), outcome).await
 }
 
 pub async fn sign_in(
@@ -58,14 +51,25 @@ pub async fn sign_in(
     session: Session,
     Form(form): Form<Credentials>,
 ) -> Response {
-    let accounts = Accounts::new(&state.store);
-    let back = with_next("/signin", form.next.as_deref());
-    match accounts.sign_in(&form.email, form.password, &client_addr(peer)).await {
-        Ok(signed_in) => match session::begin(&session, &signed_in).await {
-            Ok(()) => Redirect::to(safe_next(form.next.as_deref())).into_response(),
-            Err(error) => retry_later(&back, &session, &form.email, error.to_string()).await,
+    let outcome = Accounts::new(&state.store).sign_in(&form.email, form.password, &client_addr(peer)).await;
+    start_session("/signin", &session, &form.email, form.next.as_deref(), outcome).await
+}
+
+/// After sign-up or sign-in: a session and on to `next`, or back to the form with the reason.
+async fn start_session(
+    form_path: &str,
+    session: &Session,
+    email: &str,
+    next: Option<&str>,
+    outcome: Result<SignedIn, AccountError>,
+) -> Response {
+    let back = with_next(form_path, next);
+    match outcome {
+        Ok(signed_in) => match session::begin(session, &signed_in).await {
+            Ok(()) => Redirect::to(safe_next(next)).into_response(),
+            Err(error) => retry_later(&back, session, email, error.to_string()).await,
         },
-        Err(error) => back_with_error(&back, &session, &form.email, &error).await,
+        Err(error) => back_with_error(&back, session, email, &error).await,
     }
 }
 
