@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod collection;
+pub mod collections;
 pub mod store;
 
 pub use store::{Backend, DatabaseUrl, Store, StoreError};

@@ -1,18 +1,10 @@
 //! One conformance suite, run against both backends: whatever a test here asserts holds
 //! on SQLite and on PostgreSQL alike.
 
-use ferry_domain::{testing, Store};
+#[macro_use]
+mod conformance;
 
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { let db = ferry_domain::testing::sqlite().await; super::$name(&db.store).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { let db = ferry_domain::testing::postgres().await; super::$name(&db.store).await })*
-        }
-    };
-}
+use ferry_domain::{testing, Store};
 
 conformance!(
     answers_ping,

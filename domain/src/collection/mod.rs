@@ -90,6 +90,14 @@ impl Collection {
         &self.document
     }
 
+    /// Gives the collection the id `id`: a replace keeps the id it was stored under, whatever
+    /// `info._postman_id` the new document carries.
+    pub(crate) fn set_id(&mut self, id: &str) {
+        if let Some(Value::Object(info)) = self.document.get_mut("info") {
+            info.insert("_postman_id".to_owned(), Value::String(id.to_owned()));
+        }
+    }
+
     fn info_str(&self, key: &str) -> &str {
         self.document
             .get("info")

@@ -28,6 +28,7 @@ macro_rules! on_pool {
 }
 
 pub mod accounts;
+pub mod collections;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

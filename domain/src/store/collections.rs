@@ -1,0 +1,247 @@
+//! SQL for collections, their revisions and the outbox of change events.
+//! Every query takes the team id; every write records its revision and event in the same
+//! transaction as the change.
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectionRow {
+    pub id: String,
+    pub team_id: String,
+    pub name: String,
+    pub revision: i64,
+    pub created_by: String,
+    pub created_at_ms: i64,
+    pub updated_by: String,
+    pub updated_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionRow {
+    pub number: i64,
+    pub author_user_id: String,
+    pub author_email: String,
+    pub created_at_ms: i64,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    pub id: String,
+    pub collection_id: String,
+    pub revision: i64,
+    pub kind: String,
+    pub author_user_id: String,
+    pub author_email: String,
+    pub summary: String,
+    pub created_at_ms: i64,
+    pub processed_at_ms: Option<i64>,
+}
+
+/// One change to record: who made it, when, and what it did.
+pub struct Change<'a> {
+    pub team_id: &'a str,
+    pub collection_id: &'a str,
+    pub author_user_id: &'a str,
+    pub author_email: &'a str,
+    pub summary: &'a str,
+    pub at_ms: i64,
+}
+
+const COLLECTION_COLUMNS: &str =
+    "id, team_id, name, revision, created_by, created_at_ms, updated_by, updated_at_ms";
+
+/// A `CollectionRow` from a row holding the collection columns (a macro: rows of both
+/// backends have different types).
+macro_rules! collection_row {
+    ($r:expr) => {
+        CollectionRow {
+            id: $r.get("id"),
+            team_id: $r.get("team_id"),
+            name: $r.get("name"),
+            revision: $r.get("revision"),
+            created_by: $r.get("created_by"),
+            created_at_ms: $r.get("created_at_ms"),
+            updated_by: $r.get("updated_by"),
+            updated_at_ms: $r.get("updated_at_ms"),
+        }
+    };
+}
+
+/// The outbox row of a change; run inside the change's transaction.
+macro_rules! insert_event {
+    ($tx:expr, $change:expr, $revision:expr, $kind:expr) => {
+        sqlx::query(
+            "INSERT INTO collection_events (id, team_id, collection_id, revision, kind, author_user_id, \
+             author_email, summary, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind($change.team_id)
+        .bind($change.collection_id)
+        .bind($revision)
+        .bind($kind)
+        .bind($change.author_user_id)
+        .bind($change.author_email)
+        .bind($change.summary)
+        .bind($change.at_ms)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+
+macro_rules! insert_revision {
+    ($tx:expr, $change:expr, $revision:expr, $json:expr) => {
+        sqlx::query(
+            "INSERT INTO collection_revisions (team_id, collection_id, number, canonical_json, author_user_id, \
+             author_email, created_at_ms, summary) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind($change.team_id)
+        .bind($change.collection_id)
+        .bind($revision)
+        .bind($json)
+        .bind($change.author_user_id)
+        .bind($change.author_email)
+        .bind($change.at_ms)
+        .bind($change.summary)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+
+impl Store {
+    /// The team's collections, by name.
+    pub async fn collections(&self, team_id: &str) -> Result<Vec<CollectionRow>, StoreError> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&format!(
+                "SELECT {COLLECTION_COLUMNS} FROM collections WHERE team_id = $1 ORDER BY name, id"))
+                .bind(team_id).fetch_all(pool).await?;
+            Ok(rows.iter().map(|r| collection_row!(r)).collect())
+        })
+    }
+
+    /// A collection with the canonical JSON of its current revision.
+    pub async fn collection(&self, team_id: &str, id: &str) -> Result<Option<(CollectionRow, String)>, StoreError> {
+        on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT c.id, c.team_id, c.name, c.revision, c.created_by, c.created_at_ms, c.updated_by, \
+                 c.updated_at_ms, r.canonical_json FROM collections c JOIN collection_revisions r \
+                 ON r.team_id = c.team_id AND r.collection_id = c.id AND r.number = c.revision \
+                 WHERE c.team_id = $1 AND c.id = $2")
+                .bind(team_id).bind(id).fetch_optional(pool).await?;
+            Ok(row.map(|r| (collection_row!(r), r.get("canonical_json"))))
+        })
+    }
+
+    /// Creates the collection with revision 1 and its `created` event, in one transaction.
+    /// Fails with a unique violation when the team already has a collection with this id.
+    pub async fn insert_collection(&self, change: &Change<'_>, name: &str, canonical_json: &str) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // The event goes first: a failure of any later statement must take it back too.
+            insert_event!(tx, change, 1_i64, "created");
+            sqlx::query(
+                "INSERT INTO collections (team_id, id, name, revision, created_by, created_at_ms, updated_by, \
+                 updated_at_ms) VALUES ($1, $2, $3, 1, $4, $5, $4, $5)")
+                .bind(change.team_id).bind(change.collection_id).bind(name)
+                .bind(change.author_user_id).bind(change.at_ms)
+                .execute(&mut *tx).await?;
+            insert_revision!(tx, change, 1_i64, canonical_json);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Stores a new revision if the current one is still `expected_revision`, with its
+    /// `updated` event, in one transaction. `None` (and nothing written) when the collection
+    /// is gone or another change came first.
+    pub async fn update_collection(
+        &self,
+        change: &Change<'_>,
+        expected_revision: i64,
+        name: &str,
+        canonical_json: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let next = expected_revision + 1;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            insert_event!(tx, change, next, "updated");
+            let updated = sqlx::query(
+                "UPDATE collections SET name = $1, revision = $2, updated_by = $3, updated_at_ms = $4 \
+                 WHERE team_id = $5 AND id = $6 AND revision = $7")
+                .bind(name).bind(next).bind(change.author_user_id).bind(change.at_ms)
+                .bind(change.team_id).bind(change.collection_id).bind(expected_revision)
+                .execute(&mut *tx).await?;
+            if updated.rows_affected() == 0 {
+                return Ok(None);
+            }
+            insert_revision!(tx, change, next, canonical_json);
+            tx.commit().await?;
+            Ok(Some(next))
+        })
+    }
+
+    /// Deletes the collection and its revisions, recording a `deleted` event, in one
+    /// transaction. False (and nothing written) when there is no such collection.
+    pub async fn delete_collection(&self, change: &Change<'_>) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let revision: Option<i64> = sqlx::query_scalar(
+                "DELETE FROM collections WHERE team_id = $1 AND id = $2 RETURNING revision")
+                .bind(change.team_id).bind(change.collection_id).fetch_optional(&mut *tx).await?;
+            let Some(revision) = revision else { return Ok(false) };
+            insert_event!(tx, change, revision, "deleted");
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// The collection's revisions, newest first.
+    pub async fn collection_revisions(&self, team_id: &str, id: &str) -> Result<Vec<RevisionRow>, StoreError> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT number, author_user_id, author_email, created_at_ms, summary FROM collection_revisions \
+                 WHERE team_id = $1 AND collection_id = $2 ORDER BY number DESC")
+                .bind(team_id).bind(id).fetch_all(pool).await?;
+            Ok(rows.iter().map(|r| RevisionRow {
+                number: r.get(0), author_user_id: r.get(1), author_email: r.get(2),
+                created_at_ms: r.get(3), summary: r.get(4),
+            }).collect())
+        })
+    }
+
+    /// One revision with its canonical JSON.
+    pub async fn collection_revision(
+        &self,
+        team_id: &str,
+        id: &str,
+        number: i64,
+    ) -> Result<Option<(RevisionRow, String)>, StoreError> {
+        on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT number, author_user_id, author_email, created_at_ms, summary, canonical_json \
+                 FROM collection_revisions WHERE team_id = $1 AND collection_id = $2 AND number = $3")
+                .bind(team_id).bind(id).bind(number).fetch_optional(pool).await?;
+            Ok(row.map(|r| (RevisionRow {
+                number: r.get(0), author_user_id: r.get(1), author_email: r.get(2),
+                created_at_ms: r.get(3), summary: r.get(4),
+            }, r.get(5))))
+        })
+    }
+
+    /// The team's change events, oldest first.
+    pub async fn collection_events(&self, team_id: &str) -> Result<Vec<EventRow>, StoreError> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, collection_id, revision, kind, author_user_id, author_email, summary, created_at_ms, \
+                 processed_at_ms FROM collection_events WHERE team_id = $1 ORDER BY created_at_ms, id")
+                .bind(team_id).fetch_all(pool).await?;
+            Ok(rows.iter().map(|r| EventRow {
+                id: r.get(0), collection_id: r.get(1), revision: r.get(2), kind: r.get(3),
+                author_user_id: r.get(4), author_email: r.get(5), summary: r.get(6),
+                created_at_ms: r.get(7), processed_at_ms: r.get(8),
+            }).collect())
+        })
+    }
+}

@@ -1,0 +1,204 @@
+//! The collections service on both backends: team scoping, permissions, revisions, and the
+//! outbox written in the same transaction as each change.
+
+#[macro_use]
+mod conformance;
+
+use ferry_domain::{
+    accounts::{Actor, Via},
+    auth::Role,
+    collection::Collection,
+    collections::{Collections, CollectionsError},
+    store::collections::Change,
+    Store,
+};
+
+conformance!(
+    create_get_list_and_search,
+    replace_writes_a_revision_and_an_event,
+    unchanged_replace_writes_nothing,
+    replace_keeps_the_stored_id,
+    delete_removes_collection_and_revisions_and_records_an_event,
+    other_teams_see_nothing,
+    viewers_cannot_write,
+    duplicate_create_leaves_no_event,
+    stale_update_leaves_no_event,
+);
+
+async fn actor(store: &Store, email: &str, role: Role) -> Actor {
+    let (user_id, team_id) = store.create_user_with_team(email, "hash", "").await.unwrap();
+    Actor { user_id, email: email.into(), team_id, team_name: "Team".into(), role, via: Via::ApiKey }
+}
+
+fn collection(id: &str, name: &str, requests: &[&str]) -> Collection {
+    let items: Vec<_> = requests
+        .iter()
+        .map(|r| serde_json::json!({"id": r, "name": r, "request": format!("https://api.example.com/{r}")}))
+        .collect();
+    let json = serde_json::json!({
+        "info": {"_postman_id": id, "name": name,
+                 "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "item": items,
+    });
+    Collection::import(json.to_string().as_bytes()).unwrap()
+}
+
+async fn create_get_list_and_search(store: &Store) {
+    let editor = actor(store, "ed@example.com", Role::Editor).await;
+    let service = Collections::new(store);
+    let users = collection("c-users", "Users API", &["list"]);
+    let created = service.create(&editor, users.clone()).await.unwrap();
+    assert_eq!(created.row.id, "c-users");
+    assert_eq!(created.row.revision, 1);
+    assert_eq!(created.row.created_by, editor.user_id);
+    service.create(&editor, collection("c-orders", "Orders", &[])).await.unwrap();
+
+    let got = service.get(&editor, "c-users").await.unwrap();
+    assert_eq!(got.collection.to_canonical_json(), users.to_canonical_json());
+    let names: Vec<_> = service.list(&editor, "").await.unwrap().into_iter().map(|r| r.name).collect();
+    assert_eq!(names, ["Orders", "Users API"]);
+    let found: Vec<_> = service.list(&editor, " users ").await.unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(found, ["c-users"]);
+
+    let revisions = service.revisions(&editor, "c-users").await.unwrap();
+    assert_eq!(revisions.len(), 1);
+    assert_eq!(revisions[0].summary, r#"Create "Users API": added "list""#);
+    let events = store.collection_events(&editor.team_id).await.unwrap();
+    let kinds: Vec<_> = events.iter().map(|e| (e.collection_id.as_str(), e.kind.as_str(), e.revision)).collect();
+    assert_eq!(kinds, [("c-users", "created", 1), ("c-orders", "created", 1)]);
+    assert!(events.iter().all(|e| e.processed_at_ms.is_none() && e.author_email == "ed@example.com"));
+}
+
+async fn replace_writes_a_revision_and_an_event(store: &Store) {
+    let editor = actor(store, "ed@example.com", Role::Editor).await;
+    let service = Collections::new(store);
+    let first = collection("c1", "Users API", &["list"]);
+    service.create(&editor, first.clone()).await.unwrap();
+    let second = collection("c1", "Users API", &["list", "create"]);
+    let replaced = service.replace(&editor, "c1", second.clone()).await.unwrap();
+    assert_eq!(replaced.row.revision, 2);
+
+    let revisions = service.revisions(&editor, "c1").await.unwrap();
+    let numbers: Vec<_> = revisions.iter().map(|r| (r.number, r.summary.as_str())).collect();
+    assert_eq!(numbers, [(2, r#"Update "Users API": added "create""#), (1, r#"Create "Users API": added "list""#)]);
+    let old = service.revision(&editor, "c1", 1).await.unwrap();
+    assert_eq!(old.collection.to_canonical_json(), first.to_canonical_json());
+    let new = service.revision(&editor, "c1", 2).await.unwrap();
+    assert_eq!(new.collection.to_canonical_json(), second.to_canonical_json());
+    assert!(matches!(service.revision(&editor, "c1", 3).await, Err(CollectionsError::NotFound)));
+
+    let events = store.collection_events(&editor.team_id).await.unwrap();
+    let kinds: Vec<_> = events.iter().map(|e| (e.kind.as_str(), e.revision, e.summary.as_str())).collect();
+    assert_eq!(kinds, [("created", 1, r#"Create "Users API": added "list""#), ("updated", 2, r#"Update "Users API": added "create""#)]);
+}
+
+async fn unchanged_replace_writes_nothing(store: &Store) {
+    let editor = actor(store, "ed@example.com", Role::Editor).await;
+    let service = Collections::new(store);
+    service.create(&editor, collection("c1", "Users API", &["list"])).await.unwrap();
+    let again = service.replace(&editor, "c1", collection("c1", "Users API", &["list"])).await.unwrap();
+    assert_eq!(again.row.revision, 1);
+    assert_eq!(service.revisions(&editor, "c1").await.unwrap().len(), 1);
+    assert_eq!(store.collection_events(&editor.team_id).await.unwrap().len(), 1);
+}
+
+async fn replace_keeps_the_stored_id(store: &Store) {
+    let editor = actor(store, "ed@example.com", Role::Editor).await;
+    let service = Collections::new(store);
+    service.create(&editor, collection("c1", "Users API", &[])).await.unwrap();
+    let replaced = service.replace(&editor, "c1", collection("other", "Renamed", &[])).await.unwrap();
+    assert_eq!(replaced.collection.id(), "c1");
+    assert_eq!(replaced.row.name, "Renamed");
+    let ids: Vec<_> = service.list(&editor, "").await.unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(ids, ["c1"]);
+}
+
+async fn delete_removes_collection_and_revisions_and_records_an_event(store: &Store) {
+    let editor = actor(store, "ed@example.com", Role::Editor).await;
+    let service = Collections::new(store);
+    service.create(&editor, collection("c1", "Users API", &[])).await.unwrap();
+    service.replace(&editor, "c1", collection("c1", "Users", &[])).await.unwrap();
+    service.delete(&editor, "c1").await.unwrap();
+    assert!(matches!(service.get(&editor, "c1").await, Err(CollectionsError::NotFound)));
+    assert!(matches!(service.revisions(&editor, "c1").await, Err(CollectionsError::NotFound)));
+    assert!(matches!(service.delete(&editor, "c1").await, Err(CollectionsError::NotFound)));
+    let events = store.collection_events(&editor.team_id).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!((last.kind.as_str(), last.revision, last.summary.as_str()), ("deleted", 2, r#"Delete "Users""#));
+    assert_eq!(events.len(), 3);
+}
+
+async fn other_teams_see_nothing(store: &Store) {
+    let mine = actor(store, "me@example.com", Role::Admin).await;
+    let theirs = actor(store, "them@example.com", Role::Admin).await;
+    let service = Collections::new(store);
+    service.create(&mine, collection("c1", "Mine", &["a"])).await.unwrap();
+
+    assert!(service.list(&theirs, "").await.unwrap().is_empty());
+    assert!(matches!(service.get(&theirs, "c1").await, Err(CollectionsError::NotFound)));
+    assert!(matches!(service.revisions(&theirs, "c1").await, Err(CollectionsError::NotFound)));
+    assert!(matches!(service.revision(&theirs, "c1", 1).await, Err(CollectionsError::NotFound)));
+    assert!(matches!(
+        service.replace(&theirs, "c1", collection("c1", "Taken", &[])).await,
+        Err(CollectionsError::NotFound)
+    ));
+    assert!(matches!(service.delete(&theirs, "c1").await, Err(CollectionsError::NotFound)));
+    assert!(store.collection_events(&theirs.team_id).await.unwrap().is_empty());
+
+    // The same Postman id in another team is another collection.
+    service.create(&theirs, collection("c1", "Theirs", &[])).await.unwrap();
+    assert_eq!(service.get(&mine, "c1").await.unwrap().row.name, "Mine");
+    assert_eq!(service.get(&theirs, "c1").await.unwrap().row.name, "Theirs");
+}
+
+async fn viewers_cannot_write(store: &Store) {
+    let editor = actor(store, "ed@example.com", Role::Editor).await;
+    let viewer = Actor { role: Role::Viewer, ..editor.clone() };
+    let service = Collections::new(store);
+    service.create(&editor, collection("c1", "Users API", &[])).await.unwrap();
+
+    let forbidden = |r: Result<_, CollectionsError>| matches!(r, Err(CollectionsError::Forbidden { role: Role::Viewer, .. }));
+    assert!(forbidden(service.create(&viewer, collection("c2", "New", &[])).await.map(|_| ())));
+    assert!(forbidden(service.replace(&viewer, "c1", collection("c1", "Changed", &[])).await.map(|_| ())));
+    assert!(forbidden(service.delete(&viewer, "c1").await));
+    assert_eq!(service.list(&viewer, "").await.unwrap().len(), 1);
+    assert_eq!(service.get(&viewer, "c1").await.unwrap().row.name, "Users API");
+    assert_eq!(store.collection_events(&editor.team_id).await.unwrap().len(), 1);
+}
+
+async fn duplicate_create_leaves_no_event(store: &Store) {
+    let editor = actor(store, "ed@example.com", Role::Editor).await;
+    let service = Collections::new(store);
+    service.create(&editor, collection("c1", "Users API", &[])).await.unwrap();
+    // The event is inserted before the collection row, so this proves the transaction.
+    let duplicate = service.create(&editor, collection("c1", "Impostor", &["x"])).await;
+    match duplicate {
+        Err(CollectionsError::Conflict(message)) => assert!(message.contains("collection.info._postman_id"), "{message}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(store.collection_events(&editor.team_id).await.unwrap().len(), 1);
+    assert_eq!(service.get(&editor, "c1").await.unwrap().row.name, "Users API");
+    assert_eq!(service.revisions(&editor, "c1").await.unwrap().len(), 1);
+}
+
+async fn stale_update_leaves_no_event(store: &Store) {
+    let editor = actor(store, "ed@example.com", Role::Editor).await;
+    let service = Collections::new(store);
+    service.create(&editor, collection("c1", "Users API", &[])).await.unwrap();
+    let change = Change {
+        team_id: &editor.team_id,
+        collection_id: "c1",
+        author_user_id: &editor.user_id,
+        author_email: &editor.email,
+        summary: "stale",
+        at_ms: 1,
+    };
+    let stale = store.update_collection(&change, 7, "Stale", "{}").await.unwrap();
+    assert_eq!(stale, None);
+    assert_eq!(store.collection_events(&editor.team_id).await.unwrap().len(), 1);
+    assert_eq!(service.get(&editor, "c1").await.unwrap().row.revision, 1);
+
+    let fresh = store.update_collection(&change, 1, "Fresh", &collection("c1", "Fresh", &[]).to_canonical_json()).await;
+    assert_eq!(fresh.unwrap(), Some(2));
+    assert_eq!(store.collection_events(&editor.team_id).await.unwrap().len(), 2);
+}
