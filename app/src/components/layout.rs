@@ -30,7 +30,12 @@ fn Header() -> impl IntoView {
     view! {
         <header class="header">
             <A href="/" attr:class="brand">
-                <span class="brand-mark" aria-hidden="true">"⛴"</span>
+                <svg class="brand-mark" width="24" height="24" viewBox="0 0 24 24" aria-hidden="true">
+                    <path d="M11 3v10h-6z" fill="currentColor"/>
+                    <path d="M13 6l5 7h-5z" fill="currentColor" opacity="0.6"/>
+                    <path d="M3 15h18l-3 3H6z" fill="currentColor"/>
+                    <path d="M2 21c2-1.2 4-1.2 6 0s4 1.2 6 0 4-1.2 6 0" stroke="currentColor" stroke-width="1.5" fill="none"/>
+                </svg>
                 <span>"Ferry"</span>
             </A>
             <button
