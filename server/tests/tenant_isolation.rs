@@ -1,5 +1,5 @@
 //! Tenant isolation: team B's admin, signed in, asks every route of the server about team
-//! A's people, invites, keys and the team itself. Ids of another team answer 404, and no
+//! A's people, invites, keys, collections and the team itself; the REST API with B's key. Ids of another team answer 404, and no
 //! answer carries anything of A. The routes come from the router's own table
 //! (`ferry::http::every_route`), so a new route fails this suite until it has a case here.
 
@@ -7,7 +7,7 @@
 mod common;
 
 use common::{location, Browser, Db, TestServer};
-use ferry_domain::{accounts::Accounts, auth::Role};
+use ferry_domain::{accounts::Accounts, auth::Role, collection::Collection, collections::Collections};
 use http::Method;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -22,6 +22,7 @@ struct TeamA {
     invite_id: String,
     invite_token: String,
     key_id: String,
+    collection_id: String,
 }
 
 impl TeamA {
@@ -37,12 +38,14 @@ impl TeamA {
             &self.invite_id,
             &self.invite_token,
             &self.key_id,
+            "Alpha collection",
+            &self.collection_id,
         ]
     }
 
     /// The values a path parameter or form field is tried with.
     fn ids(&self) -> Vec<&str> {
-        vec![&self.team_id, &self.alice_id, &self.bob_id, &self.invite_id, &self.key_id]
+        vec![&self.team_id, &self.alice_id, &self.bob_id, &self.invite_id, &self.key_id, &self.collection_id]
     }
 }
 
@@ -57,6 +60,10 @@ async fn team_a(server: &TestServer) -> TeamA {
     let pending = accounts.create_invite(&admin, Role::Admin, "a").await.unwrap();
     let invite_id = server.db.store.pending_invites(&alice.team_id).await.unwrap().remove(0).id;
     let (key_id, _) = accounts.create_api_key(&admin, "alpha-deploy-key", Role::Admin, None, "a").await.unwrap();
+    let collection = Collections::new(&server.db.store)
+        .create(&admin, Collection::new("Alpha collection").unwrap())
+        .await
+        .unwrap();
     TeamA {
         team_id: alice.team_id,
         alice_id: alice.user_id,
@@ -64,6 +71,7 @@ async fn team_a(server: &TestServer) -> TeamA {
         invite_id,
         invite_token: pending.token.expose_secret().to_owned(),
         key_id,
+        collection_id: collection.row.id,
     }
 }
 
@@ -80,6 +88,9 @@ enum Case {
     /// Read-only: a GET (pages with each of A's ids in their parameters) or a server function
     /// (with each of A's ids as its argument); answered for B's team only.
     Read,
+    /// The REST API, with an admin key of B's team: A's ids answer 404, lists and creates
+    /// reach B's team only.
+    ApiKey,
     /// Ends the session; run last.
     SignsOut,
 }
@@ -98,6 +109,7 @@ fn case(method: &Method, path: &str) -> Option<Case> {
         ("POST", "/signup") => Anonymous(&[("email", "eve@example.com"), ("password", PASSWORD)]),
         ("POST", "/signin") => Anonymous(&[("email", "mallory@example.com"), ("password", PASSWORD)]),
         ("POST", "/signout") | ("POST", "/signout/everywhere") => SignsOut,
+        ("GET" | "POST", "/api/collections") | ("GET" | "PUT" | "DELETE", "/api/collections/{id}") => ApiKey,
         ("GET", _) => Read,
         ("POST", path) if path.starts_with("/api/") => Read,
         _ => return None,
@@ -109,6 +121,8 @@ async fn team_b_reaches_nothing_of_team_a_on_any_route(db: Db) {
     let a = team_a(&server).await;
     let mallory = server.browser();
     mallory.post_form("/signup", &[("email", "mallory@example.com"), ("password", PASSWORD)]).await;
+
+    let bravo_key = bravo_admin_key(&server).await;
 
     let routes = ferry::http::every_route();
     let uncovered: Vec<_> = routes.iter().filter(|(m, p)| case(m, p).is_none()).collect();
@@ -147,6 +161,7 @@ async fn team_b_reaches_nothing_of_team_a_on_any_route(db: Db) {
                 }
             }
             Case::Read => read(&server, &mallory, &a, method, path).await,
+            Case::ApiKey => api(&server, &bravo_key, &a, method, path).await,
             Case::SignsOut => signs_out.push(path.clone()),
         }
     }
@@ -163,8 +178,43 @@ async fn team_b_reaches_nothing_of_team_a_on_any_route(db: Db) {
     assert_eq!(store.pending_invites(&a.team_id).await.unwrap().len(), 1, "A's invite is still open");
     let keys = store.api_keys(&a.team_id).await.unwrap();
     assert!(keys.iter().all(|k| k.revoked_at_ms.is_none()) && keys.len() == 1, "A's key is untouched");
+    let alice = Accounts::new(store).session_actor(&a.alice_id, &a.team_id, 0).await.unwrap().unwrap();
+    let collection = Collections::new(store).get(&alice, &a.collection_id).await.unwrap();
+    assert_eq!((collection.row.name.as_str(), collection.row.revision), ("Alpha collection", 1), "A's collection is untouched");
+    assert_eq!(store.collection_events(&a.team_id).await.unwrap().len(), 1, "no change recorded in A");
     let audit = store.audit_log(&a.team_id, 100).await.unwrap();
     assert!(audit.iter().all(|e| e.actor != "mallory@example.com"), "B did nothing in A");
+}
+
+/// An admin key of Mallory's own team.
+async fn bravo_admin_key(server: &TestServer) -> String {
+    let store = &server.db.store;
+    let mallory = store.user_by_email("mallory@example.com").await.unwrap().unwrap();
+    let team_id = store.memberships(&mallory.id).await.unwrap().remove(0).team_id;
+    let accounts = Accounts::new(store);
+    let admin = accounts.session_actor(&mallory.id, &team_id, mallory.session_epoch).await.unwrap().unwrap();
+    let (_, key) = accounts.create_api_key(&admin, "bravo key", Role::Admin, None, "b").await.unwrap();
+    key.expose_secret().to_owned()
+}
+
+/// A REST route with B's key: with each of A's ids where it takes one (404), else acting on
+/// B's own team.
+async fn api(server: &TestServer, key: &str, a: &TeamA, method: &Method, path: &str) {
+    let body = serde_json::json!({ "collection": Collection::new("Bravo collection").unwrap().as_json() });
+    let send = |path: String| {
+        server.client.request(method.clone(), server.at(&path)).header("x-api-key", key).json(&body).send()
+    };
+    if path.contains('{') {
+        for id in a.ids() {
+            let response = send(fill_params(path, id)).await.unwrap();
+            assert_eq!(response.status(), 404, "{method} {path} with {id}");
+            assert_reveals_nothing(a, path, &response.text().await.unwrap());
+        }
+    } else {
+        let response = send(path.to_owned()).await.unwrap();
+        assert_eq!(response.status(), 200, "{method} {path}");
+        assert_reveals_nothing(a, path, &response.text().await.unwrap());
+    }
 }
 
 /// A read-only route, with each of A's ids wherever it takes one.

@@ -1,4 +1,4 @@
-//! The REST API's front door: who is calling (an `X-Api-Key` header or `?apikey=`), and
+//! The REST API's front door and its OpenAPI document: who is calling (an `X-Api-Key` header or `?apikey=`), and
 //! errors in the `{"error":{"name","message"}}` shape Postman's API uses.
 
 use axum::{
@@ -75,4 +75,11 @@ pub async fn me(State(_): State<AppState>, ApiActor(actor): ApiActor) -> Json<se
         "team": { "id": actor.team_id, "name": actor.team_name },
         "role": actor.role.as_str(),
     }))
+}
+
+/// The OpenAPI 3 document of the REST API (`GET /api/openapi.json`; no key needed).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+pub async fn openapi() -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)
 }

@@ -3,6 +3,7 @@
 
 mod account_forms;
 mod api;
+mod collections_api;
 mod health;
 mod request_id;
 mod security;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 
 use app::{shell, App};
 use axum::{
-    extract::FromRef,
+    extract::{DefaultBodyLimit, FromRef},
     handler::Handler,
     http::Method,
     middleware,
@@ -63,6 +64,11 @@ where
     (method, path, on(filter, handler))
 }
 
+/// Lets a route read bodies up to [`collections_api::MAX_BODY_BYTES`] (axum's default is 2 MB).
+fn with_body_limit((method, path, router): RouteDef) -> RouteDef {
+    (method, path, router.layer(DefaultBodyLimit::max(collections_api::MAX_BODY_BYTES)))
+}
+
 /// Every route served by Ferry's own handlers: the router is built from this list, and the
 /// tenant-isolation suite walks it, so a route cannot be added without being tested.
 fn handlers() -> Vec<RouteDef> {
@@ -83,6 +89,12 @@ fn handlers() -> Vec<RouteDef> {
         at(Method::POST, "/team/api-keys", team_forms::create_api_key),
         at(Method::POST, "/team/api-keys/revoke", team_forms::revoke_api_key),
         at(Method::GET, "/api/me", api::me),
+        at(Method::GET, "/api/openapi.json", api::openapi),
+        at(Method::GET, "/api/collections", collections_api::list),
+        with_body_limit(at(Method::POST, "/api/collections", collections_api::create)),
+        at(Method::GET, "/api/collections/{id}", collections_api::get),
+        with_body_limit(at(Method::PUT, "/api/collections/{id}", collections_api::replace)),
+        at(Method::DELETE, "/api/collections/{id}", collections_api::delete),
     ]
 }
 

@@ -28,8 +28,14 @@ pub async fn same_origin_writes(State(state): State<AppState>, request: Request,
             .is_ok_and(|r| r == public || r.strip_prefix(public).is_some_and(|rest| rest.starts_with('/'))),
         (None, None) => false,
     };
+    // The collection endpoints authenticate by API key alone, never by cookie: without a
+    // cookie a request there acts for nobody, and its handler answers 401 if it has no key.
+    let path = request.uri().path();
+    let key_only_route = path == "/api/collections" || path.starts_with("/api/collections/");
     let script_with_key = !headers.contains_key(header::COOKIE)
-        && (headers.contains_key("x-api-key") || request.uri().query().is_some_and(|q| q.contains("apikey=")));
+        && (key_only_route
+            || headers.contains_key("x-api-key")
+            || request.uri().query().is_some_and(|q| q.contains("apikey=")));
     if origin_ok || script_with_key {
         return next.run(request).await;
     }
