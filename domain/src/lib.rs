@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod bitbucket;
 pub mod collection;
 pub mod collections;
 pub mod store;
