@@ -29,6 +29,7 @@ macro_rules! on_pool {
 
 pub mod accounts;
 pub mod collections;
+pub mod integrations;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

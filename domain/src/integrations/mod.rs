@@ -1,0 +1,351 @@
+//! Integrations as a service: a team's collections, each backed up to one file in a Bitbucket
+//! repository through one of the team's connected accounts.
+//!
+//! Every call takes the [`Actor`] and reads or writes only the actor's team: another team's
+//! integration, collection or account id answers like an unknown one. Editors create
+//! integrations and change or delete their own; admins change or delete any. Two integrations
+//! of a team never write the same repository, branch and path.
+
+mod fields;
+mod status;
+
+pub use fields::{repository_path, BranchName, Directory, FieldError, Filename, Slug};
+pub use status::IntegrationStatus;
+
+use crate::{
+    accounts::Actor,
+    auth::{Permission, Role},
+    store::{
+        accounts::{is_unique_violation, NewAudit},
+        integrations::{IntegrationFields, IntegrationRow},
+        now_ms, Store, StoreError,
+    },
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntegrationError {
+    /// A field of the form is refused; `field` is its name on the form.
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    #[error("no such integration in this team; check the link")]
+    NotFound,
+    #[error("your role ({role}) does not allow this: {needed}")]
+    Forbidden { role: Role, needed: &'static str },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl IntegrationError {
+    /// The form field the error is about, if it is about one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            IntegrationError::Field(error) => Some(error.field),
+            _ => None,
+        }
+    }
+}
+
+/// An integration's fields as a person typed or chose them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IntegrationDraft {
+    pub collection_id: String,
+    pub account_id: String,
+    pub workspace: String,
+    pub repository: String,
+    pub branch: String,
+    pub directory: String,
+    pub filename: String,
+}
+
+/// An integration as the team sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Integration {
+    pub id: String,
+    pub collection_id: String,
+    pub collection_name: String,
+    /// `None` once its connected account was deleted.
+    pub account_id: Option<String>,
+    pub account_label: Option<String>,
+    pub workspace: String,
+    pub repository: String,
+    pub branch: String,
+    pub directory: String,
+    pub filename: String,
+    pub status: IntegrationStatus,
+    /// Why it is failing or needs re-authentication, in words.
+    pub status_reason: Option<String>,
+    pub created_by: String,
+    pub created_by_email: String,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+impl Integration {
+    /// The file's path in the repository.
+    pub fn path(&self) -> String {
+        repository_path(&self.directory, &self.filename)
+    }
+
+    fn from_row(row: IntegrationRow) -> Result<Self, IntegrationError> {
+        let stored: IntegrationStatus = row
+            .status
+            .parse()
+            .map_err(|message: String| StoreError::Query(sqlx::Error::Decode(message.into())))?;
+        let (status, status_reason) = match &row.account_id {
+            None if stored != IntegrationStatus::Paused => (
+                IntegrationStatus::NeedsReauth,
+                Some("its connected account was deleted; edit it and choose another account".to_owned()),
+            ),
+            _ => (stored, row.status_reason),
+        };
+        Ok(Integration {
+            id: row.id,
+            collection_id: row.collection_id,
+            collection_name: row.collection_name,
+            account_id: row.account_id,
+            account_label: row.account_label,
+            workspace: row.workspace,
+            repository: row.repository,
+            branch: row.branch,
+            directory: row.directory,
+            filename: row.filename,
+            status,
+            status_reason,
+            created_by: row.created_by,
+            created_by_email: row.created_by_email,
+            created_at_ms: row.created_at_ms,
+            updated_at_ms: row.updated_at_ms,
+        })
+    }
+
+    /// Whether `filter` (any case) appears in its collection, target, path, account or creator.
+    fn matches(&self, filter: &str) -> bool {
+        let needle = filter.trim().to_lowercase();
+        needle.is_empty()
+            || [
+                self.collection_name.as_str(),
+                &format!("{}/{}", self.workspace, self.repository),
+                &self.branch,
+                &self.path(),
+                self.account_label.as_deref().unwrap_or(""),
+                &self.created_by_email,
+                self.status.label(),
+            ]
+            .iter()
+            .any(|field| field.to_lowercase().contains(&needle))
+    }
+}
+
+/// A draft whose every field parsed.
+struct Parsed {
+    collection_id: String,
+    account_id: String,
+    workspace: Slug,
+    repository: Slug,
+    branch: BranchName,
+    directory: Directory,
+    filename: Filename,
+}
+
+impl Parsed {
+    fn fields(&self) -> IntegrationFields<'_> {
+        IntegrationFields {
+            collection_id: &self.collection_id,
+            account_id: &self.account_id,
+            workspace: self.workspace.as_str(),
+            repository: self.repository.as_str(),
+            branch: self.branch.as_str(),
+            directory: self.directory.as_str(),
+            filename: self.filename.as_str(),
+        }
+    }
+
+    fn describe(&self, collection_name: &str) -> String {
+        format!(
+            "\"{collection_name}\" → {}/{} {}:{}",
+            self.workspace.as_str(),
+            self.repository.as_str(),
+            self.branch,
+            repository_path(self.directory.as_str(), self.filename.as_str())
+        )
+    }
+}
+
+pub struct Integrations<'a> {
+    store: &'a Store,
+}
+
+impl<'a> Integrations<'a> {
+    pub fn new(store: &'a Store) -> Self {
+        Self { store }
+    }
+
+    /// The team's integrations; with a non-empty `filter`, those mentioning it anywhere.
+    pub async fn list(&self, actor: &Actor, filter: &str) -> Result<Vec<Integration>, IntegrationError> {
+        require(actor, Permission::ReadTeamData)?;
+        let mut integrations = Vec::new();
+        for row in self.store.integrations(&actor.team_id).await? {
+            let integration = Integration::from_row(row)?;
+            if integration.matches(filter) {
+                integrations.push(integration);
+            }
+        }
+        Ok(integrations)
+    }
+
+    pub async fn get(&self, actor: &Actor, id: &str) -> Result<Integration, IntegrationError> {
+        require(actor, Permission::ReadTeamData)?;
+        let row = self.store.integration(&actor.team_id, id).await?.ok_or(IntegrationError::NotFound)?;
+        Integration::from_row(row)
+    }
+
+    pub async fn create(&self, actor: &Actor, draft: &IntegrationDraft) -> Result<Integration, IntegrationError> {
+        require(actor, Permission::CreateIntegrations)?;
+        let parsed = self.parse(actor, draft, None).await?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let fields = parsed.fields();
+        match self.store.insert_integration(&actor.team_id, &id, &fields, &actor.user_id, now_ms()).await {
+            Err(error) if is_unique_violation(&error) => return Err(self.taken(actor, &parsed, None).await),
+            other => other?,
+        }
+        let created = self.get(actor, &id).await?;
+        self.audit(actor, "integration.created", &parsed.describe(&created.collection_name)).await?;
+        Ok(created)
+    }
+
+    /// Rewrites every field, the account included.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: &str,
+        draft: &IntegrationDraft,
+    ) -> Result<Integration, IntegrationError> {
+        let current = self.get(actor, id).await?;
+        require_manage(actor, &current)?;
+        let parsed = self.parse(actor, draft, Some(id)).await?;
+        let fields = parsed.fields();
+        match self.store.update_integration(&actor.team_id, id, &fields, now_ms()).await {
+            Err(error) if is_unique_violation(&error) => return Err(self.taken(actor, &parsed, Some(id)).await),
+            Ok(false) => return Err(IntegrationError::NotFound),
+            other => other?,
+        };
+        let updated = self.get(actor, id).await?;
+        self.audit(actor, "integration.updated", &parsed.describe(&updated.collection_name)).await?;
+        Ok(updated)
+    }
+
+    pub async fn delete(&self, actor: &Actor, id: &str) -> Result<(), IntegrationError> {
+        let current = self.get(actor, id).await?;
+        require_manage(actor, &current)?;
+        if !self.store.delete_integration(&actor.team_id, id).await? {
+            return Err(IntegrationError::NotFound);
+        }
+        let detail = format!(
+            "\"{}\" → {}/{} {}:{}",
+            current.collection_name,
+            current.workspace,
+            current.repository,
+            current.branch,
+            current.path()
+        );
+        self.audit(actor, "integration.deleted", &detail).await
+    }
+
+    /// Parses every field and checks that the collection and the account are the team's and
+    /// that no other integration (`except` = the one being edited) writes the same file.
+    async fn parse(
+        &self,
+        actor: &Actor,
+        draft: &IntegrationDraft,
+        except: Option<&str>,
+    ) -> Result<Parsed, IntegrationError> {
+        let collection_id = draft.collection_id.trim().to_owned();
+        if collection_id.is_empty() || self.store.collection(&actor.team_id, &collection_id).await?.is_none() {
+            return Err(field("collection", "choose one of this team's collections"));
+        }
+        let account_id = draft.account_id.trim().to_owned();
+        if account_id.is_empty() || !self.store.team_has_connected_account(&actor.team_id, &account_id).await? {
+            return Err(field("account", "choose one of this team's connected Bitbucket accounts, or connect one"));
+        }
+        let parsed = Parsed {
+            collection_id,
+            account_id,
+            workspace: Slug::parse("workspace", &draft.workspace)?,
+            repository: Slug::parse("repository", &draft.repository)?,
+            branch: BranchName::parse(&draft.branch)?,
+            directory: Directory::parse(&draft.directory)?,
+            filename: Filename::parse(&draft.filename)?,
+        };
+        if let Some(error) = self.conflict(actor, &parsed, except).await? {
+            return Err(error);
+        }
+        Ok(parsed)
+    }
+
+    async fn conflict(
+        &self,
+        actor: &Actor,
+        parsed: &Parsed,
+        except: Option<&str>,
+    ) -> Result<Option<IntegrationError>, IntegrationError> {
+        let other = self.store.integration_at(&actor.team_id, &parsed.fields()).await?;
+        Ok(other.filter(|other| Some(other.id.as_str()) != except).map(|other| {
+            field(
+                "filename",
+                &format!(
+                    "the integration of \"{}\" (created by {}) already writes {} on branch {} of {}/{}; \
+                     choose another filename, directory or branch",
+                    other.collection_name,
+                    other.created_by_email,
+                    repository_path(&other.directory, &other.filename),
+                    other.branch,
+                    other.workspace,
+                    other.repository
+                ),
+            )
+        }))
+    }
+
+    /// The error for an insert or update that lost a race for the same file.
+    async fn taken(&self, actor: &Actor, parsed: &Parsed, except: Option<&str>) -> IntegrationError {
+        match self.conflict(actor, parsed, except).await {
+            Ok(Some(error)) | Err(error) => error,
+            Ok(None) => field("filename", "another integration writes this file; choose another filename"),
+        }
+    }
+
+    async fn audit(&self, actor: &Actor, action: &str, detail: &str) -> Result<(), IntegrationError> {
+        self.store
+            .append_audit(NewAudit {
+                team_id: &actor.team_id,
+                actor_user_id: Some(&actor.user_id),
+                actor: &actor.email,
+                action,
+                detail,
+                client_addr: "",
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+fn field(field: &'static str, message: &str) -> IntegrationError {
+    IntegrationError::Field(FieldError { field, message: message.to_owned() })
+}
+
+fn require(actor: &Actor, permission: Permission) -> Result<(), IntegrationError> {
+    if actor.role.allows(permission) {
+        Ok(())
+    } else {
+        Err(IntegrationError::Forbidden { role: actor.role, needed: permission.description() })
+    }
+}
+
+/// Creators manage their own integrations; admins manage every one.
+fn require_manage(actor: &Actor, integration: &Integration) -> Result<(), IntegrationError> {
+    if integration.created_by == actor.user_id {
+        require(actor, Permission::ManageOwnIntegrations)
+    } else {
+        require(actor, Permission::ManageAllIntegrations)
+    }
+}

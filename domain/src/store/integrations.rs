@@ -1,0 +1,171 @@
+//! SQL for integrations. Every query takes the team id; reads join the collection's name,
+//! the account's label and the creator's email so a list renders from one query.
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntegrationRow {
+    pub id: String,
+    pub team_id: String,
+    pub collection_id: String,
+    pub collection_name: String,
+    pub account_id: Option<String>,
+    pub account_label: Option<String>,
+    pub workspace: String,
+    pub repository: String,
+    pub branch: String,
+    pub directory: String,
+    pub filename: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub created_by: String,
+    pub created_by_email: String,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+/// The target and account of an integration, as written by a create or an update.
+#[derive(Debug, Clone, Copy)]
+pub struct IntegrationFields<'a> {
+    pub collection_id: &'a str,
+    pub account_id: &'a str,
+    pub workspace: &'a str,
+    pub repository: &'a str,
+    pub branch: &'a str,
+    pub directory: &'a str,
+    pub filename: &'a str,
+}
+
+const SELECT: &str = "SELECT i.id, i.team_id, i.collection_id, c.name AS collection_name, i.account_id, \
+     a.label AS account_label, i.workspace, i.repository, i.branch, i.directory, i.filename, i.status, \
+     i.status_reason, i.created_by, COALESCE(u.email, '') AS created_by_email, i.created_at_ms, i.updated_at_ms \
+     FROM integrations i \
+     JOIN collections c ON c.team_id = i.team_id AND c.id = i.collection_id \
+     LEFT JOIN connected_accounts a ON a.id = i.account_id AND a.team_id = i.team_id \
+     LEFT JOIN users u ON u.id = i.created_by";
+
+macro_rules! integration_row {
+    ($r:expr) => {
+        IntegrationRow {
+            id: $r.get("id"),
+            team_id: $r.get("team_id"),
+            collection_id: $r.get("collection_id"),
+            collection_name: $r.get("collection_name"),
+            account_id: $r.get("account_id"),
+            account_label: $r.get("account_label"),
+            workspace: $r.get("workspace"),
+            repository: $r.get("repository"),
+            branch: $r.get("branch"),
+            directory: $r.get("directory"),
+            filename: $r.get("filename"),
+            status: $r.get("status"),
+            status_reason: $r.get("status_reason"),
+            created_by: $r.get("created_by"),
+            created_by_email: $r.get("created_by_email"),
+            created_at_ms: $r.get("created_at_ms"),
+            updated_at_ms: $r.get("updated_at_ms"),
+        }
+    };
+}
+
+impl Store {
+    /// The team's integrations, by collection name and then target.
+    pub async fn integrations(&self, team_id: &str) -> Result<Vec<IntegrationRow>, StoreError> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&format!(
+                "{SELECT} WHERE i.team_id = $1 ORDER BY c.name, i.workspace, i.repository, i.branch, i.directory, i.filename"))
+                .bind(team_id).fetch_all(pool).await?;
+            Ok(rows.iter().map(|r| integration_row!(r)).collect())
+        })
+    }
+
+    pub async fn integration(&self, team_id: &str, id: &str) -> Result<Option<IntegrationRow>, StoreError> {
+        on_pool!(self, pool => {
+            let row = sqlx::query(&format!("{SELECT} WHERE i.team_id = $1 AND i.id = $2"))
+                .bind(team_id).bind(id).fetch_optional(pool).await?;
+            Ok(row.map(|r| integration_row!(r)))
+        })
+    }
+
+    /// The integrations of the team writing exactly this file (at most one, by the unique key).
+    pub async fn integration_at(
+        &self,
+        team_id: &str,
+        fields: &IntegrationFields<'_>,
+    ) -> Result<Option<IntegrationRow>, StoreError> {
+        on_pool!(self, pool => {
+            let row = sqlx::query(&format!(
+                "{SELECT} WHERE i.team_id = $1 AND i.workspace = $2 AND i.repository = $3 AND i.branch = $4 \
+                 AND i.directory = $5 AND i.filename = $6"))
+                .bind(team_id).bind(fields.workspace).bind(fields.repository).bind(fields.branch)
+                .bind(fields.directory).bind(fields.filename)
+                .fetch_optional(pool).await?;
+            Ok(row.map(|r| integration_row!(r)))
+        })
+    }
+
+    /// Whether the team holds a connected account with this id.
+    pub async fn team_has_connected_account(&self, team_id: &str, account_id: &str) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let row = sqlx::query("SELECT 1 FROM connected_accounts WHERE team_id = $1 AND id = $2")
+                .bind(team_id).bind(account_id).fetch_optional(pool).await?;
+            Ok(row.is_some())
+        })
+    }
+
+    pub async fn insert_integration(
+        &self,
+        team_id: &str,
+        id: &str,
+        fields: &IntegrationFields<'_>,
+        created_by: &str,
+        at_ms: i64,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO integrations (id, team_id, collection_id, account_id, workspace, repository, branch, \
+                 directory, filename, status, created_by, created_at_ms, updated_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, $11, $11)")
+                .bind(id).bind(team_id).bind(fields.collection_id).bind(fields.account_id)
+                .bind(fields.workspace).bind(fields.repository).bind(fields.branch)
+                .bind(fields.directory).bind(fields.filename).bind(created_by).bind(at_ms)
+                .execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    /// Rewrites every field of the integration. An edit is how a person answers a failure, so
+    /// a failing or re-authentication status becomes active again; a pause stays a pause.
+    /// Returns whether the integration exists in the team.
+    pub async fn update_integration(
+        &self,
+        team_id: &str,
+        id: &str,
+        fields: &IntegrationFields<'_>,
+        at_ms: i64,
+    ) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let done = sqlx::query(
+                "UPDATE integrations SET collection_id = $3, account_id = $4, workspace = $5, repository = $6, \
+                 branch = $7, directory = $8, filename = $9, updated_at_ms = $10, \
+                 status = CASE WHEN status = 'paused' THEN 'paused' ELSE 'active' END, \
+                 status_reason = CASE WHEN status = 'paused' THEN status_reason ELSE NULL END \
+                 WHERE team_id = $1 AND id = $2")
+                .bind(team_id).bind(id).bind(fields.collection_id).bind(fields.account_id)
+                .bind(fields.workspace).bind(fields.repository).bind(fields.branch)
+                .bind(fields.directory).bind(fields.filename).bind(at_ms)
+                .execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    pub async fn delete_integration(&self, team_id: &str, id: &str) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let done = sqlx::query("DELETE FROM integrations WHERE team_id = $1 AND id = $2")
+                .bind(team_id).bind(id).execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+}
