@@ -1,6 +1,21 @@
-//! Bitbucket Cloud as a provider: the credentials a team connects and (growing) the client
-//! that speaks Bitbucket's REST API 2.0 and OAuth 2.0 on their behalf.
+//! Bitbucket Cloud as a provider: the credentials a team connects and the client that speaks
+//! Bitbucket's REST API 2.0 and OAuth 2.0 on their behalf.
 
+mod calls;
+mod client;
+mod commit;
+mod config;
 mod credential;
+mod errors;
+mod models;
+mod oauth;
+mod pagination;
 
+pub use calls::{ProviderCallCount, ProviderCalls};
+pub use client::{BitbucketClient, ClientSetupError};
+pub use commit::CommitRequest;
+pub use config::{parse_base_url, BitbucketConfig, InvalidBaseUrl, OAuthConsumer, DEFAULT_API_URL, DEFAULT_WEB_URL};
 pub use credential::{AuthMethod, Credential, UnknownAuthMethod};
+pub use errors::{needed_scopes, BitbucketError};
+pub use models::{Branch, CommitHash, InvalidCommitHash, Repository, VerifiedAccount, Workspace};
+pub use reqwest::Url;
