@@ -4,6 +4,7 @@
 
 mod components;
 pub mod context;
+pub mod integration_data;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -21,6 +22,8 @@ use context::{load_page_context, PageContextResource};
 use pages::{
     auth::{SignInPage, SignUpPage},
     home::HomePage,
+    integrations::IntegrationsPage,
+    integrations_bitbucket::BitbucketPage,
     invite::InvitePage,
     not_found::NotFound,
     team_settings::{ApiKeysPage, AuditPage, MembersPage},
@@ -83,6 +86,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("team/api-keys") ssr=SsrMode::Async view=ApiKeysPage/>
                     <Route path=path!("team/audit") ssr=SsrMode::Async view=AuditPage/>
                     <Route path=path!("invite/:token") ssr=SsrMode::Async view=InvitePage/>
+                    <Route path=path!("integrations") ssr=SsrMode::Async view=IntegrationsPage/>
+                    <Route path=path!("integrations/bitbucket") ssr=SsrMode::Async view=BitbucketPage/>
                 </Routes>
             </Layout>
         </Router>

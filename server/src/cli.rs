@@ -90,6 +90,10 @@ pub struct ServeArgs {
     /// The directory cargo-leptos built the static site into (wasm, js, css).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+    /// Bitbucket is the local demo sandbox (`scripts/run` starts one): pages say so and show
+    /// its demo account.
+    #[arg(long, env = "FERRY_DEMO_SANDBOX")]
+    pub demo_sandbox: bool,
 }
 
 impl Default for ServeArgs {

@@ -13,6 +13,8 @@ pub struct Config {
     pub listen: SocketAddr,
     pub public_url: String,
     pub site_root: PathBuf,
+    /// Bitbucket is the local demo sandbox: the Integrations pages say so.
+    pub demo_sandbox: bool,
 }
 
 /// Why the process could not start or run; each names the setting to fix.
@@ -41,7 +43,7 @@ impl Config {
             Some(raw) => DatabaseUrl::parse(raw).map_err(|e| StartError::DatabaseUrl(e.to_string()))?,
             None => DatabaseUrl::Sqlite(data_dir.join("ferry.db")),
         };
-        let (listen, public_url, site_root) = match command {
+        let (listen, public_url, site_root, demo_sandbox) = match command {
             Command::Serve(args) => {
                 let listen: SocketAddr = args.listen.trim().parse().map_err(|_| {
                     StartError::Listen(format!(
@@ -53,11 +55,11 @@ impl Config {
                     Some(url) => parse_public_url(url)?,
                     None => format!("http://{listen}"),
                 };
-                (listen, public_url, args.site_root.clone())
+                (listen, public_url, args.site_root.clone(), args.demo_sandbox)
             }
-            _ => (([127, 0, 0, 1], 3000).into(), String::new(), PathBuf::new()),
+            _ => (([127, 0, 0, 1], 3000).into(), String::new(), PathBuf::new(), false),
         };
-        Ok(Self { data_dir, database_url, listen, public_url, site_root })
+        Ok(Self { data_dir, database_url, listen, public_url, site_root, demo_sandbox })
     }
 
     pub fn ensure_data_dir(&self) -> Result<(), StartError> {

@@ -1,2 +1,3 @@
 pub mod flash;
 pub mod layout;
+pub mod sandbox_notice;

@@ -38,6 +38,7 @@ pub fn HomePage() -> impl IntoView {
                 "Ferry keeps your team's Postman collections and commits every change to the \
                  repository you choose, as reviewable JSON, attributed to whoever made it."
             </p>
+            <p><A href="/integrations" attr:class="button">"Integrations"</A></p>
         </section>
         <section class="cards" aria-label="How Ferry works">
             <article class="card">

@@ -12,7 +12,7 @@ mod team_forms;
 
 use std::sync::Arc;
 
-use app::{shell, App};
+use app::{integration_data::BitbucketSetup, shell, App};
 use axum::{
     extract::{DefaultBodyLimit, FromRef},
     handler::Handler,
@@ -116,7 +116,11 @@ pub fn every_route() -> Vec<(Method, String)> {
 pub fn router(state: AppState, sessions: SessionBackend) -> Router {
     let routes = generate_route_list(App);
     let store = state.store.clone();
-    let context = move || provide_context(store.clone());
+    let bitbucket = BitbucketSetup { demo_sandbox: state.config.demo_sandbox };
+    let context = move || {
+        provide_context(store.clone());
+        provide_context(bitbucket);
+    };
     let pages = Router::<AppState>::new()
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();

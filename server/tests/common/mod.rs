@@ -42,6 +42,7 @@ impl TestServer {
             listen: addr,
             public_url: format!("http://{addr}"),
             site_root: "target/site".into(),
+            demo_sandbox: false,
         };
         let router = app_router(db.store.clone(), config).await.unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
