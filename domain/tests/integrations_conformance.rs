@@ -3,15 +3,15 @@
 
 #[macro_use]
 mod conformance;
+mod fixtures;
 
 use ferry_domain::{
-    accounts::{Actor, Via},
     auth::Role,
-    collection::Collection,
     collections::Collections,
     integrations::{IntegrationDraft, IntegrationError, IntegrationStatus, Integrations},
     Store,
 };
+use fixtures::{account, collection, exec, member, teammate};
 
 conformance!(
     create_get_list_and_filter,
@@ -24,71 +24,6 @@ conformance!(
     deleting_the_collection_deletes_its_integrations,
     changes_are_audited,
 );
-
-async fn member(store: &Store, email: &str, role: Role) -> Actor {
-    let (user_id, team_id) = store.create_user_with_team(email, "hash", "").await.unwrap();
-    Actor { user_id, email: email.into(), team_id, team_name: "Team".into(), role, via: Via::Session }
-}
-
-/// A second member of `actor`'s team.
-async fn teammate(store: &Store, actor: &Actor, email: &str, role: Role) -> Actor {
-    let (user_id, _) = store.create_user_with_team(email, "hash", "").await.unwrap();
-    exec(store, "INSERT INTO memberships (team_id, user_id, role, created_at_ms) VALUES ($1, $2, $3, 0)", &[
-        &actor.team_id,
-        &user_id,
-        role.as_str(),
-    ])
-    .await;
-    Actor { user_id, email: email.into(), team_id: actor.team_id.clone(), team_name: "Team".into(), role, via: Via::Session }
-}
-
-async fn exec(store: &Store, sql: &str, binds: &[&str]) {
-    match store {
-        Store::Sqlite(pool) => {
-            let mut query = sqlx::query(sql);
-            for bind in binds {
-                query = query.bind(*bind);
-            }
-            query.execute(pool).await.unwrap();
-        }
-        Store::Postgres(pool) => {
-            let mut query = sqlx::query(sql);
-            for bind in binds {
-                query = query.bind(*bind);
-            }
-            query.execute(pool).await.unwrap();
-        }
-    }
-}
-
-/// A connected account row; its secret is opaque bytes here (sealing is the keyring's job).
-async fn account(store: &Store, actor: &Actor, label: &str) -> String {
-    let id = uuid::Uuid::now_v7().to_string();
-    let sql = "INSERT INTO connected_accounts (id, team_id, provider, label, method, login, display_name, \
-         provider_user_id, secret, secret_key_id, created_by, created_at_ms, verified_at_ms, updated_at_ms) \
-         VALUES ($1, $2, 'bitbucket', $3, 'api_token', 'demo@example.com', 'Demo', '{u}', $4, 'k1', $5, 0, 0, 0)";
-    let secret: &[u8] = b"sealed";
-    match store {
-        Store::Sqlite(pool) => sqlx::query(sql)
-            .bind(&id).bind(&actor.team_id).bind(label).bind(secret).bind(&actor.user_id)
-            .execute(pool).await.map(drop),
-        Store::Postgres(pool) => sqlx::query(sql)
-            .bind(&id).bind(&actor.team_id).bind(label).bind(secret).bind(&actor.user_id)
-            .execute(pool).await.map(drop),
-    }
-    .unwrap();
-    id
-}
-
-async fn collection(store: &Store, actor: &Actor, id: &str, name: &str) {
-    let json = serde_json::json!({
-        "info": {"_postman_id": id, "name": name,
-                 "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
-        "item": [],
-    });
-    let doc = Collection::import(json.to_string().as_bytes()).unwrap();
-    Collections::new(store).create(actor, doc).await.unwrap();
-}
 
 fn draft(collection_id: &str, account_id: &str, filename: &str) -> IntegrationDraft {
     IntegrationDraft {

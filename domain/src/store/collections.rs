@@ -1,6 +1,6 @@
 //! SQL for collections, their revisions and the outbox of change events.
-//! Every query takes the team id; every write records its revision and event in the same
-//! transaction as the change.
+//! Every query takes the team id; every write records its revision and event, and queues the
+//! sync jobs of the collection's integrations, in the same transaction as the change.
 
 use sqlx::Row;
 
@@ -177,6 +177,7 @@ impl Store {
                 return Ok(None);
             }
             insert_revision!(tx, change, next, canonical_json);
+            super::sync::enqueue_change_jobs!(tx, change.team_id, change.collection_id, change.at_ms);
             tx.commit().await?;
             Ok(Some(next))
         })

@@ -3,7 +3,10 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{
+    sync::{enqueue_job_now, Trigger},
+    Store, StoreError,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntegrationRow {
@@ -115,6 +118,7 @@ impl Store {
         })
     }
 
+    /// Stores the integration and queues its first run, in one transaction.
     pub async fn insert_integration(
         &self,
         team_id: &str,
@@ -124,6 +128,7 @@ impl Store {
         at_ms: i64,
     ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO integrations (id, team_id, collection_id, account_id, workspace, repository, branch, \
                  directory, filename, status, created_by, created_at_ms, updated_at_ms) \
@@ -131,14 +136,18 @@ impl Store {
                 .bind(id).bind(team_id).bind(fields.collection_id).bind(fields.account_id)
                 .bind(fields.workspace).bind(fields.repository).bind(fields.branch)
                 .bind(fields.directory).bind(fields.filename).bind(created_by).bind(at_ms)
-                .execute(pool).await?;
+                .execute(&mut *tx).await?;
+            enqueue_job_now!(tx, team_id, id, Trigger::Initial, at_ms);
+            tx.commit().await?;
             Ok(())
         })
     }
 
-    /// Rewrites every field of the integration. An edit is how a person answers a failure, so
-    /// a failing or re-authentication status becomes active again; a pause stays a pause.
-    /// Returns whether the integration exists in the team.
+    /// Rewrites every field of the integration and, unless it is paused, queues a run that
+    /// writes the collection to its (maybe new) target. An edit is how a person answers a
+    /// failure, so a failing or re-authentication status becomes active again; a pause stays.
+    /// What was committed before is forgotten: the new target has not seen it. Returns whether
+    /// the integration exists in the team.
     pub async fn update_integration(
         &self,
         team_id: &str,
@@ -147,17 +156,28 @@ impl Store {
         at_ms: i64,
     ) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
             let done = sqlx::query(
                 "UPDATE integrations SET collection_id = $3, account_id = $4, workspace = $5, repository = $6, \
                  branch = $7, directory = $8, filename = $9, updated_at_ms = $10, \
+                 committed_sha256 = NULL, branch_tip = NULL, \
                  status = CASE WHEN status = 'paused' THEN 'paused' ELSE 'active' END, \
                  status_reason = CASE WHEN status = 'paused' THEN status_reason ELSE NULL END \
                  WHERE team_id = $1 AND id = $2")
                 .bind(team_id).bind(id).bind(fields.collection_id).bind(fields.account_id)
                 .bind(fields.workspace).bind(fields.repository).bind(fields.branch)
                 .bind(fields.directory).bind(fields.filename).bind(at_ms)
-                .execute(pool).await?;
-            Ok(done.rows_affected() == 1)
+                .execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            let paused: bool = sqlx::query_scalar("SELECT status = 'paused' FROM integrations WHERE id = $1")
+                .bind(id).fetch_one(&mut *tx).await?;
+            if !paused {
+                enqueue_job_now!(tx, team_id, id, Trigger::Initial, at_ms);
+            }
+            tx.commit().await?;
+            Ok(true)
         })
     }
 

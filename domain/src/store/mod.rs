@@ -30,6 +30,7 @@ macro_rules! on_pool {
 pub mod accounts;
 pub mod collections;
 pub mod integrations;
+pub mod sync;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

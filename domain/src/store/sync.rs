@@ -1,0 +1,397 @@
+//! SQL of the sync engine: the job queue (leases, coalescing, backoff), the run log, and what
+//! each integration last committed.
+//!
+//! Jobs are enqueued inside the transaction of the change they answer ([`enqueue_change_jobs!`]).
+//! Claims take a lease; on PostgreSQL they skip rows other processes hold (`FOR UPDATE SKIP
+//! LOCKED`) and every enqueue notifies the channel [`WAKE_CHANNEL`] at commit, so workers of
+//! several processes share the queue and none waits for a poll.
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+
+/// The PostgreSQL channel a worker listens on for new jobs.
+pub const WAKE_CHANNEL: &str = "ferry_sync";
+
+/// Queues (or coalesces into the queued job) work for every active integration of a collection;
+/// run inside the transaction of the change.
+macro_rules! enqueue_change_jobs {
+    ($tx:expr, $team_id:expr, $collection_id:expr, $at_ms:expr) => {{
+        sqlx::query(
+            "INSERT INTO sync_jobs (integration_id, team_id, trigger, generation, first_change_at_ms, \
+             last_change_at_ms, not_before_ms) \
+             SELECT id, team_id, 'change', 1, $3, $3, $3 FROM integrations \
+             WHERE team_id = $1 AND collection_id = $2 AND status = 'active' \
+             ON CONFLICT (integration_id) DO UPDATE SET generation = sync_jobs.generation + 1, \
+             last_change_at_ms = excluded.last_change_at_ms",
+        )
+        .bind($team_id)
+        .bind($collection_id)
+        .bind($at_ms)
+        .execute(&mut *$tx)
+        .await?;
+        $crate::store::sync::notify_workers!($tx);
+    }};
+}
+pub(crate) use enqueue_change_jobs;
+
+/// Queues a run of one integration that skips the debounce, inside the caller's transaction.
+macro_rules! enqueue_job_now {
+    ($tx:expr, $team_id:expr, $integration_id:expr, $trigger:expr, $at_ms:expr) => {{
+        sqlx::query(
+            "INSERT INTO sync_jobs (integration_id, team_id, trigger, generation, first_change_at_ms, \
+             last_change_at_ms, not_before_ms, skip_debounce) \
+             SELECT id, team_id, $3, 1, $4, $4, $4, 1 FROM integrations WHERE team_id = $1 AND id = $2 \
+             ON CONFLICT (integration_id) DO UPDATE SET generation = sync_jobs.generation + 1, \
+             trigger = excluded.trigger, last_change_at_ms = excluded.last_change_at_ms, \
+             not_before_ms = excluded.not_before_ms, skip_debounce = 1, attempts = 0",
+        )
+        .bind($team_id)
+        .bind($integration_id)
+        .bind($crate::store::sync::Trigger::as_str($trigger))
+        .bind($at_ms)
+        .execute(&mut *$tx)
+        .await?;
+        $crate::store::sync::notify_workers!($tx);
+    }};
+}
+pub(crate) use enqueue_job_now;
+
+/// On PostgreSQL, wakes every listening worker when the transaction commits; a no-op query on
+/// SQLite, whose workers share the process with the writer.
+macro_rules! notify_workers {
+    ($tx:expr) => {{
+        let tx: &mut _ = &mut *$tx;
+        $crate::store::sync::WakeWorkers::wake_workers(tx).await?;
+    }};
+}
+pub(crate) use notify_workers;
+
+/// How a transaction wakes workers on each backend.
+pub(crate) trait WakeWorkers {
+    async fn wake_workers(&mut self) -> Result<(), sqlx::Error>;
+}
+
+impl WakeWorkers for sqlx::SqliteConnection {
+    async fn wake_workers(&mut self) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+}
+
+impl WakeWorkers for sqlx::PgConnection {
+    async fn wake_workers(&mut self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT pg_notify($1, '')").bind(WAKE_CHANNEL).execute(self).await?;
+        Ok(())
+    }
+}
+
+/// Why a job runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Change,
+    Manual,
+    Initial,
+    Retry,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Change => "change",
+            Trigger::Manual => "manual",
+            Trigger::Initial => "initial",
+            Trigger::Retry => "retry",
+        }
+    }
+
+    fn parse(text: &str) -> Trigger {
+        match text {
+            "manual" => Trigger::Manual,
+            "initial" => Trigger::Initial,
+            "retry" => Trigger::Retry,
+            _ => Trigger::Change,
+        }
+    }
+}
+
+/// A job a worker holds the lease of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedJob {
+    pub integration_id: String,
+    pub team_id: String,
+    pub trigger: Trigger,
+    pub generation: i64,
+    pub first_change_at_ms: i64,
+    pub attempts: i64,
+}
+
+/// When queued jobs become due.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub now_ms: i64,
+    /// A job waits until no change came for this long…
+    pub debounce_ms: i64,
+    /// …or until its oldest pending change is this old.
+    pub max_wait_ms: i64,
+    /// How long a claim holds without a heartbeat.
+    pub lease_ms: i64,
+}
+
+/// The queued job of an integration, for the list and the tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedJob {
+    pub integration_id: String,
+    pub trigger: Trigger,
+    pub generation: i64,
+    pub attempts: i64,
+    pub not_before_ms: i64,
+    pub locked_by: Option<String>,
+}
+
+/// One run of the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRow {
+    pub id: String,
+    pub integration_id: String,
+    pub trigger: String,
+    pub started_at_ms: i64,
+    pub finished_at_ms: i64,
+    pub outcome: String,
+    pub commit_hash: Option<String>,
+    pub error: Option<String>,
+    pub will_retry: bool,
+    pub attempts: i64,
+    pub revision: Option<i64>,
+    pub latency_ms: Option<i64>,
+}
+
+/// What a worker learned about one integration's target after a run.
+#[derive(Debug, Clone, Copy)]
+pub struct Committed<'a> {
+    pub sha256: &'a str,
+    pub branch_tip: &'a str,
+}
+
+const JOB_COLUMNS: &str = "integration_id, team_id, trigger, generation, first_change_at_ms, attempts";
+
+macro_rules! claimed_job {
+    ($r:expr) => {
+        ClaimedJob {
+            integration_id: $r.get("integration_id"),
+            team_id: $r.get("team_id"),
+            trigger: Trigger::parse($r.get::<&str, _>("trigger")),
+            generation: $r.get("generation"),
+            first_change_at_ms: $r.get("first_change_at_ms"),
+            attempts: $r.get("attempts"),
+        }
+    };
+}
+
+/// A free (never or no longer leased) job whose time has come.
+const DUE: &str = "(j.locked_until_ms IS NULL OR j.locked_until_ms < $1) AND j.not_before_ms <= $1 \
+     AND (j.skip_debounce = 1 OR j.last_change_at_ms + $2 <= $1 OR j.first_change_at_ms + $3 <= $1)";
+
+/// Free jobs of active integrations writing to the same repository and branch with the same
+/// account as integration `$4`: they go into the same commit, due or not yet.
+const SAME_TARGET: &str = "(j.locked_until_ms IS NULL OR j.locked_until_ms < $1) AND j.not_before_ms <= $1 \
+     AND i.status = 'active' AND EXISTS (SELECT 1 FROM integrations o WHERE o.id = $4 \
+     AND o.team_id = i.team_id AND o.account_id = i.account_id AND o.workspace = i.workspace \
+     AND o.repository = i.repository AND o.branch = i.branch)";
+
+impl Store {
+    /// Queues a run of one integration that skips the debounce (added, edited, resumed, run by
+    /// hand), coalescing with a queued job; backoff of an earlier failure is forgotten.
+    pub async fn enqueue_now(&self, team_id: &str, integration_id: &str, trigger: Trigger, at_ms: i64) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            enqueue_job_now!(tx, team_id, integration_id, trigger, at_ms);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Takes the lease of the oldest due job and of every free job writing to the same
+    /// repository and branch with the same account. Empty when nothing is due.
+    pub async fn claim_jobs(&self, worker: &str, timing: Timing) -> Result<Vec<ClaimedJob>, StoreError> {
+        let until = timing.now_ms + timing.lease_ms;
+        // SQLite takes its write lock at the first UPDATE, so one statement both picks and
+        // leases; PostgreSQL skips what other transactions hold.
+        let (first, rest) = match self {
+            Store::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                let first = sqlx::query(&format!(
+                    "UPDATE sync_jobs SET locked_by = $4, locked_until_ms = $5 WHERE integration_id = \
+                     (SELECT j.integration_id FROM sync_jobs j WHERE {DUE} ORDER BY j.first_change_at_ms LIMIT 1) \
+                     RETURNING {JOB_COLUMNS}"))
+                    .bind(timing.now_ms).bind(timing.debounce_ms).bind(timing.max_wait_ms).bind(worker).bind(until)
+                    .fetch_optional(&mut *tx).await?;
+                let Some(first) = first.map(|r| claimed_job!(r)) else { return Ok(Vec::new()) };
+                let rest = sqlx::query(&format!(
+                    "UPDATE sync_jobs SET locked_by = $2, locked_until_ms = $3 WHERE integration_id IN \
+                     (SELECT j.integration_id FROM sync_jobs j JOIN integrations i ON i.id = j.integration_id \
+                      WHERE {SAME_TARGET}) RETURNING {JOB_COLUMNS}"))
+                    .bind(timing.now_ms).bind(worker).bind(until).bind(&first.integration_id)
+                    .fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                (first, rest.iter().map(|r| claimed_job!(r)).collect::<Vec<_>>())
+            }
+            Store::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let first = sqlx::query(&format!(
+                    "UPDATE sync_jobs SET locked_by = $4, locked_until_ms = $5 WHERE integration_id = \
+                     (SELECT j.integration_id FROM sync_jobs j WHERE {DUE} ORDER BY j.first_change_at_ms \
+                      LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING {JOB_COLUMNS}"))
+                    .bind(timing.now_ms).bind(timing.debounce_ms).bind(timing.max_wait_ms).bind(worker).bind(until)
+                    .fetch_optional(&mut *tx).await?;
+                let Some(first) = first.map(|r| claimed_job!(r)) else { return Ok(Vec::new()) };
+                let rest = sqlx::query(&format!(
+                    "UPDATE sync_jobs SET locked_by = $2, locked_until_ms = $3 WHERE integration_id IN \
+                     (SELECT j.integration_id FROM sync_jobs j JOIN integrations i ON i.id = j.integration_id \
+                      WHERE {SAME_TARGET} FOR UPDATE OF j SKIP LOCKED) RETURNING {JOB_COLUMNS}"))
+                    .bind(timing.now_ms).bind(worker).bind(until).bind(&first.integration_id)
+                    .fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                (first, rest.iter().map(|r| claimed_job!(r)).collect::<Vec<_>>())
+            }
+        };
+        let first_id = first.integration_id.clone();
+        let mut jobs = vec![first];
+        jobs.extend(rest.into_iter().filter(|job| job.integration_id != first_id));
+        Ok(jobs)
+    }
+
+    /// Extends the worker's lease on a job; false when the lease was lost (it expired and
+    /// another worker took the job).
+    pub async fn extend_lease(&self, worker: &str, integration_id: &str, until_ms: i64) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let done = sqlx::query(
+                "UPDATE sync_jobs SET locked_until_ms = $3 WHERE integration_id = $1 AND locked_by = $2")
+                .bind(integration_id).bind(worker).bind(until_ms).execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Ends a job the worker ran: gone when no change came since it was claimed; otherwise
+    /// queued again for the newer changes (pending since `claimed_at_ms`).
+    pub async fn finish_job(&self, worker: &str, job: &ClaimedJob, claimed_at_ms: i64) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let deleted = sqlx::query(
+                "DELETE FROM sync_jobs WHERE integration_id = $1 AND locked_by = $2 AND generation = $3")
+                .bind(&job.integration_id).bind(worker).bind(job.generation).execute(&mut *tx).await?;
+            if deleted.rows_affected() == 0 {
+                sqlx::query(
+                    "UPDATE sync_jobs SET locked_by = NULL, locked_until_ms = NULL, trigger = 'change', \
+                     skip_debounce = 0, attempts = 0, first_change_at_ms = $3 \
+                     WHERE integration_id = $1 AND locked_by = $2")
+                    .bind(&job.integration_id).bind(worker).bind(claimed_at_ms).execute(&mut *tx).await?;
+                notify_workers!(tx);
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Releases a job that failed for a passing reason, to be retried after `not_before_ms`.
+    pub async fn retry_job_later(&self, worker: &str, integration_id: &str, not_before_ms: i64) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE sync_jobs SET locked_by = NULL, locked_until_ms = NULL, trigger = 'retry', \
+                 attempts = attempts + 1, not_before_ms = $3, skip_debounce = 1 \
+                 WHERE integration_id = $1 AND locked_by = $2")
+                .bind(integration_id).bind(worker).bind(not_before_ms).execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    /// Drops a job whose integration cannot run until a person acts (or was paused).
+    pub async fn drop_job(&self, team_id: &str, integration_id: &str) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM sync_jobs WHERE team_id = $1 AND integration_id = $2")
+                .bind(team_id).bind(integration_id).execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    pub async fn queued_job(&self, team_id: &str, integration_id: &str) -> Result<Option<QueuedJob>, StoreError> {
+        on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT integration_id, trigger, generation, attempts, not_before_ms, locked_by FROM sync_jobs \
+                 WHERE team_id = $1 AND integration_id = $2")
+                .bind(team_id).bind(integration_id).fetch_optional(pool).await?;
+            Ok(row.map(|r| QueuedJob {
+                integration_id: r.get(0), trigger: Trigger::parse(r.get::<&str, _>(1)), generation: r.get(2),
+                attempts: r.get(3), not_before_ms: r.get(4), locked_by: r.get(5),
+            }))
+        })
+    }
+
+    /// Jobs queued and jobs leased right now, for /metrics.
+    pub async fn job_counts(&self, now_ms: i64) -> Result<(i64, i64), StoreError> {
+        on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN locked_until_ms >= $1 THEN 1 ELSE 0 END), 0) FROM sync_jobs")
+                .bind(now_ms).fetch_one(pool).await?;
+            Ok((row.get(0), row.get::<i64, _>(1)))
+        })
+    }
+
+    pub async fn insert_run(&self, team_id: &str, run: &RunRow) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO sync_runs (id, team_id, integration_id, trigger, started_at_ms, finished_at_ms, outcome, \
+                 commit_hash, error, will_retry, attempts, revision, latency_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
+                .bind(&run.id).bind(team_id).bind(&run.integration_id).bind(&run.trigger)
+                .bind(run.started_at_ms).bind(run.finished_at_ms).bind(&run.outcome).bind(&run.commit_hash)
+                .bind(&run.error).bind(i64::from(run.will_retry)).bind(run.attempts).bind(run.revision)
+                .bind(run.latency_ms)
+                .execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    /// The integration's runs, newest first.
+    pub async fn runs(&self, team_id: &str, integration_id: &str, limit: i64) -> Result<Vec<RunRow>, StoreError> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, integration_id, trigger, started_at_ms, finished_at_ms, outcome, commit_hash, error, \
+                 will_retry, attempts, revision, latency_ms FROM sync_runs WHERE team_id = $1 AND integration_id = $2 \
+                 ORDER BY started_at_ms DESC, id DESC LIMIT $3")
+                .bind(team_id).bind(integration_id).bind(limit).fetch_all(pool).await?;
+            Ok(rows.iter().map(|r| RunRow {
+                id: r.get(0), integration_id: r.get(1), trigger: r.get(2), started_at_ms: r.get(3),
+                finished_at_ms: r.get(4), outcome: r.get(5), commit_hash: r.get(6), error: r.get(7),
+                will_retry: r.get::<i64, _>(8) != 0, attempts: r.get(9), revision: r.get(10), latency_ms: r.get(11),
+            }).collect())
+        })
+    }
+
+    /// What the integration last committed (sha256 of the file) and the branch tip it saw.
+    pub async fn integration_sync_state(&self, team_id: &str, integration_id: &str) -> Result<Option<(Option<String>, Option<String>)>, StoreError> {
+        on_pool!(self, pool => {
+            let row = sqlx::query("SELECT committed_sha256, branch_tip FROM integrations WHERE team_id = $1 AND id = $2")
+                .bind(team_id).bind(integration_id).fetch_optional(pool).await?;
+            Ok(row.map(|r| (r.get(0), r.get(1))))
+        })
+    }
+
+    pub async fn record_commit(&self, team_id: &str, integration_id: &str, committed: Committed<'_>) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE integrations SET committed_sha256 = $3, branch_tip = $4 WHERE team_id = $1 AND id = $2")
+                .bind(team_id).bind(integration_id).bind(committed.sha256).bind(committed.branch_tip)
+                .execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    /// Sets the status (and its reason in words) unless a person paused the integration.
+    pub async fn set_integration_status(&self, team_id: &str, integration_id: &str, status: &str, reason: Option<&str>) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let done = sqlx::query(
+                "UPDATE integrations SET status = $3, status_reason = $4 WHERE team_id = $1 AND id = $2 AND status <> 'paused'")
+                .bind(team_id).bind(integration_id).bind(status).bind(reason).execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+}

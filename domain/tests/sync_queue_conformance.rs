@@ -1,0 +1,207 @@
+//! The sync engine's durable queue on both backends: jobs written with the change, coalescing,
+//! debounce and maximum wait, leases that expire when a worker dies, multi-file grouping,
+//! backoff, and concurrent workers that never hold one job twice.
+
+#[macro_use]
+mod conformance;
+mod fixtures;
+
+use std::collections::HashSet;
+
+use ferry_domain::{
+    auth::Role,
+    store::{
+        now_ms,
+        sync::{ClaimedJob, Timing, Trigger},
+    },
+    Store,
+};
+use fixtures::{account, collection, edit, exec, integration, member};
+
+conformance!(
+    adding_an_integration_queues_its_first_run_now,
+    a_change_queues_work_for_active_integrations_only,
+    a_burst_of_changes_is_one_job_due_after_the_quiet_period,
+    constant_changes_are_due_after_the_maximum_wait,
+    a_lease_holds_until_it_expires,
+    a_change_during_a_run_keeps_the_job_queued,
+    integrations_on_one_branch_are_claimed_together,
+    a_retry_waits_for_its_backoff,
+    concurrent_workers_never_share_a_job,
+);
+
+const DEBOUNCE: i64 = 2_000;
+const MAX_WAIT: i64 = 30_000;
+const LEASE: i64 = 10_000;
+
+fn at(now_ms: i64) -> Timing {
+    Timing { now_ms, debounce_ms: DEBOUNCE, max_wait_ms: MAX_WAIT, lease_ms: LEASE }
+}
+
+fn ids(jobs: &[ClaimedJob]) -> Vec<&str> {
+    jobs.iter().map(|job| job.integration_id.as_str()).collect()
+}
+
+/// A team with one collection "c" and an account; the integration's first run already done.
+async fn setup(store: &Store) -> (ferry_domain::accounts::Actor, String, String) {
+    let admin = member(store, "admin@example.com", Role::Admin).await;
+    let account = account(store, &admin, "Demo").await;
+    collection(store, &admin, "c", "Users API").await;
+    let id = integration(store, &admin, &account, "c", "main", "users.json").await;
+    let claimed = store.claim_jobs("setup", at(now_ms())).await.unwrap();
+    store.finish_job("setup", &claimed[0], now_ms()).await.unwrap();
+    (admin, account, id)
+}
+
+async fn adding_an_integration_queues_its_first_run_now(store: &Store) {
+    let admin = member(store, "admin@example.com", Role::Admin).await;
+    let account = account(store, &admin, "Demo").await;
+    collection(store, &admin, "c", "Users API").await;
+    let id = integration(store, &admin, &account, "c", "main", "users.json").await;
+
+    let job = store.queued_job(&admin.team_id, &id).await.unwrap().expect("queued with the integration");
+    assert_eq!(job.trigger, Trigger::Initial);
+    let claimed = store.claim_jobs("w1", at(now_ms())).await.unwrap();
+    assert_eq!(ids(&claimed), [id.as_str()], "due at once: no debounce for a first run");
+    assert_eq!(claimed[0].trigger, Trigger::Initial);
+}
+
+async fn a_change_queues_work_for_active_integrations_only(store: &Store) {
+    let (admin, account, active) = setup(store).await;
+    let paused = integration(store, &admin, &account, "c", "other", "users.json").await;
+    let claimed = store.claim_jobs("w", at(now_ms())).await.unwrap();
+    store.finish_job("w", &claimed[0], now_ms()).await.unwrap();
+    exec(store, "UPDATE integrations SET status = 'paused' WHERE id = $1", &[&paused]).await;
+
+    edit(store, &admin, "c", "Users API", &["list"]).await;
+    assert_eq!(store.queued_job(&admin.team_id, &active).await.unwrap().unwrap().trigger, Trigger::Change);
+    assert_eq!(store.queued_job(&admin.team_id, &paused).await.unwrap(), None);
+}
+
+async fn a_burst_of_changes_is_one_job_due_after_the_quiet_period(store: &Store) {
+    let (admin, _, id) = setup(store).await;
+    let start = now_ms();
+    for n in 0..5 {
+        let requests: Vec<String> = (0..=n).map(|i| format!("r{i}")).collect();
+        let requests: Vec<&str> = requests.iter().map(String::as_str).collect();
+        edit(store, &admin, "c", "Users API", &requests).await;
+    }
+    let job = store.queued_job(&admin.team_id, &id).await.unwrap().unwrap();
+    assert_eq!(job.generation, 5, "five changes coalesce into one job");
+    let last_change = now_ms();
+    assert!(store.claim_jobs("w", at(start + 100)).await.unwrap().is_empty(), "not during the burst");
+    let due = store.claim_jobs("w", at(last_change + DEBOUNCE + 1)).await.unwrap();
+    assert_eq!(ids(&due), [id.as_str()]);
+}
+
+async fn constant_changes_are_due_after_the_maximum_wait(store: &Store) {
+    let (admin, _, id) = setup(store).await;
+    edit(store, &admin, "c", "Users API", &["a"]).await;
+    let first = now_ms();
+    // The newest change is always recent: only the maximum wait makes the job due.
+    let always_recent = format!("UPDATE sync_jobs SET last_change_at_ms = {} WHERE integration_id = $1", first + MAX_WAIT);
+    exec(store, &always_recent, &[&id]).await;
+    assert!(store.claim_jobs("w", at(first + MAX_WAIT - 1_000)).await.unwrap().is_empty());
+    let due = store.claim_jobs("w", at(first + MAX_WAIT + 1)).await.unwrap();
+    assert_eq!(ids(&due), [id.as_str()]);
+}
+
+async fn a_lease_holds_until_it_expires(store: &Store) {
+    let (admin, _, id) = setup(store).await;
+    edit(store, &admin, "c", "Users API", &["a"]).await;
+    let t = now_ms() + DEBOUNCE + 1;
+    assert_eq!(ids(&store.claim_jobs("dead-worker", at(t)).await.unwrap()), [id.as_str()]);
+    assert!(store.claim_jobs("w2", at(t + 1)).await.unwrap().is_empty(), "leased");
+    assert!(store.extend_lease("dead-worker", &id, t + LEASE + 5_000).await.unwrap(), "heartbeat");
+    assert!(store.claim_jobs("w2", at(t + LEASE + 1)).await.unwrap().is_empty(), "the heartbeat extended it");
+    let rescued = store.claim_jobs("w2", at(t + LEASE + 5_001)).await.unwrap();
+    assert_eq!(ids(&rescued), [id.as_str()], "picked up again once the lease expired");
+    assert!(!store.extend_lease("dead-worker", &id, t + 100_000).await.unwrap(), "the old worker lost it");
+}
+
+async fn a_change_during_a_run_keeps_the_job_queued(store: &Store) {
+    let (admin, _, id) = setup(store).await;
+    edit(store, &admin, "c", "Users API", &["a"]).await;
+    let t = now_ms() + DEBOUNCE + 1;
+    let claimed = store.claim_jobs("w", at(t)).await.unwrap();
+    edit(store, &admin, "c", "Users API", &["a", "b"]).await;
+    store.finish_job("w", &claimed[0], t).await.unwrap();
+    let job = store.queued_job(&admin.team_id, &id).await.unwrap().expect("the newer change still needs a run");
+    assert_eq!(job.locked_by, None);
+
+    let again = store.claim_jobs("w", at(now_ms() + DEBOUNCE + 1)).await.unwrap();
+    store.finish_job("w", &again[0], t).await.unwrap();
+    assert_eq!(store.queued_job(&admin.team_id, &id).await.unwrap(), None);
+}
+
+async fn integrations_on_one_branch_are_claimed_together(store: &Store) {
+    let (admin, account, users) = setup(store).await;
+    collection(store, &admin, "o", "Orders").await;
+    let orders = integration(store, &admin, &account, "o", "main", "orders.json").await;
+    let elsewhere = integration(store, &admin, &account, "o", "other-branch", "orders.json").await;
+    for claimed in [store.claim_jobs("w", at(now_ms())).await.unwrap(), store.claim_jobs("w", at(now_ms())).await.unwrap()] {
+        for job in &claimed {
+            store.finish_job("w", job, now_ms()).await.unwrap();
+        }
+    }
+
+    edit(store, &admin, "c", "Users API", &["a"]).await;
+    let t = now_ms() + DEBOUNCE + 1;
+    exec(store, "UPDATE sync_jobs SET generation = 1 WHERE integration_id = $1", &[&users]).await;
+    // Orders changed just now (not due yet) on the same branch, and on another branch.
+    edit(store, &admin, "o", "Orders", &["b"]).await;
+    let just_now = format!("UPDATE sync_jobs SET last_change_at_ms = {t} WHERE integration_id <> $1");
+    exec(store, &just_now, &[&users]).await;
+
+    let claimed = store.claim_jobs("w", at(t)).await.unwrap();
+    let mut claimed: Vec<&str> = ids(&claimed);
+    claimed.sort();
+    let mut expected = vec![users.as_str(), orders.as_str()];
+    expected.sort();
+    assert_eq!(claimed, expected, "one commit for both files on main; not {elsewhere}");
+}
+
+async fn a_retry_waits_for_its_backoff(store: &Store) {
+    let (admin, _, id) = setup(store).await;
+    edit(store, &admin, "c", "Users API", &["a"]).await;
+    let t = now_ms() + DEBOUNCE + 1;
+    store.claim_jobs("w", at(t)).await.unwrap();
+    store.retry_job_later("w", &id, t + 4_000).await.unwrap();
+    let job = store.queued_job(&admin.team_id, &id).await.unwrap().unwrap();
+    assert_eq!((job.trigger, job.attempts, job.locked_by), (Trigger::Retry, 1, None));
+    assert!(store.claim_jobs("w", at(t + 3_999)).await.unwrap().is_empty());
+    let retried = store.claim_jobs("w", at(t + 4_000)).await.unwrap();
+    assert_eq!((retried[0].trigger, retried[0].attempts), (Trigger::Retry, 1));
+}
+
+async fn concurrent_workers_never_share_a_job(store: &Store) {
+    let admin = member(store, "admin@example.com", Role::Admin).await;
+    let mut expected = HashSet::new();
+    for n in 0..24 {
+        // One account per integration: no grouping, every job claimed on its own.
+        let account = account(store, &admin, &format!("A{n}")).await;
+        collection(store, &admin, &format!("c{n}"), &format!("C{n}")).await;
+        expected.insert(integration(store, &admin, &account, &format!("c{n}"), "main", &format!("x{n}.json")).await);
+    }
+    let mut workers = Vec::new();
+    for w in 0..4 {
+        let store = store.clone();
+        workers.push(tokio::spawn(async move {
+            let name = format!("w{w}");
+            let mut mine = Vec::new();
+            loop {
+                let claimed = store.claim_jobs(&name, at(now_ms())).await.unwrap();
+                if claimed.is_empty() {
+                    return mine;
+                }
+                mine.extend(claimed.into_iter().map(|job| job.integration_id));
+            }
+        }));
+    }
+    let mut seen = Vec::new();
+    for worker in workers {
+        seen.extend(worker.await.unwrap());
+    }
+    assert_eq!(seen.len(), expected.len(), "each job claimed exactly once");
+    assert_eq!(seen.into_iter().collect::<HashSet<_>>(), expected);
+}
