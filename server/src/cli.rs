@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ferry_domain::bitbucket::{DEFAULT_API_URL, DEFAULT_WEB_URL};
+use secrecy::SecretString;
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "ferry", version = app::BUILD_VERSION, about = "Back up API collections to Bitbucket")]
@@ -94,6 +96,18 @@ pub struct ServeArgs {
     /// its demo account.
     #[arg(long, env = "FERRY_DEMO_SANDBOX")]
     pub demo_sandbox: bool,
+    /// Bitbucket's REST API base (point it at the bitbucket-sandbox for tests and demos).
+    #[arg(long, env = "FERRY_BITBUCKET_API_URL", default_value = DEFAULT_API_URL)]
+    pub bitbucket_api_url: String,
+    /// Bitbucket's web base: OAuth pages and commit links.
+    #[arg(long, env = "FERRY_BITBUCKET_URL", default_value = DEFAULT_WEB_URL)]
+    pub bitbucket_url: String,
+    /// OAuth consumer key; "Connect with Bitbucket" is offered when key and secret are both set.
+    #[arg(long, env = "FERRY_BITBUCKET_OAUTH_KEY")]
+    pub bitbucket_oauth_key: Option<String>,
+    /// OAuth consumer secret (prefer the environment variable to the flag).
+    #[arg(long, env = "FERRY_BITBUCKET_OAUTH_SECRET", hide_env_values = true)]
+    pub bitbucket_oauth_secret: Option<SecretString>,
 }
 
 impl Default for ServeArgs {

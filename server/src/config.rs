@@ -2,9 +2,15 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
+use ferry_domain::bitbucket::{parse_base_url, BitbucketConfig, OAuthConsumer, Url};
 use ferry_domain::DatabaseUrl;
+use secrecy::ExposeSecret;
 
-use crate::cli::{Command, GlobalArgs};
+use crate::cli::{Command, GlobalArgs, ServeArgs};
+
+/// Where Bitbucket sends people back after "Connect with Bitbucket", under the public URL;
+/// the OAuth consumer's callback URL must be exactly this.
+pub const OAUTH_CALLBACK_PATH: &str = "/integrations/bitbucket/oauth/callback";
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -15,6 +21,7 @@ pub struct Config {
     pub site_root: PathBuf,
     /// Bitbucket is the local demo sandbox: the Integrations pages say so.
     pub demo_sandbox: bool,
+    pub bitbucket: BitbucketConfig,
 }
 
 /// Why the process could not start or run; each names the setting to fix.
@@ -28,6 +35,9 @@ pub enum StartError {
     Listen(String),
     #[error("FERRY_PUBLIC_URL: {0}")]
     PublicUrl(String),
+    /// Already names the setting (`FERRY_BITBUCKET_…: …`).
+    #[error("{0}")]
+    Bitbucket(String),
     #[error("FERRY_DATABASE_URL: {0}")]
     Database(#[from] ferry_domain::StoreError),
     #[error("server stopped: {0}")]
@@ -43,7 +53,7 @@ impl Config {
             Some(raw) => DatabaseUrl::parse(raw).map_err(|e| StartError::DatabaseUrl(e.to_string()))?,
             None => DatabaseUrl::Sqlite(data_dir.join("ferry.db")),
         };
-        let (listen, public_url, site_root, demo_sandbox) = match command {
+        let (listen, public_url, site_root, demo_sandbox, bitbucket) = match command {
             Command::Serve(args) => {
                 let listen: SocketAddr = args.listen.trim().parse().map_err(|_| {
                     StartError::Listen(format!(
@@ -55,11 +65,12 @@ impl Config {
                     Some(url) => parse_public_url(url)?,
                     None => format!("http://{listen}"),
                 };
-                (listen, public_url, args.site_root.clone(), args.demo_sandbox)
+                let bitbucket = bitbucket_config(args, &public_url)?;
+                (listen, public_url, args.site_root.clone(), args.demo_sandbox, bitbucket)
             }
-            _ => (([127, 0, 0, 1], 3000).into(), String::new(), PathBuf::new(), false),
+            _ => (([127, 0, 0, 1], 3000).into(), String::new(), PathBuf::new(), false, BitbucketConfig::bitbucket_org()),
         };
-        Ok(Self { data_dir, database_url, listen, public_url, site_root, demo_sandbox })
+        Ok(Self { data_dir, database_url, listen, public_url, site_root, demo_sandbox, bitbucket })
     }
 
     pub fn ensure_data_dir(&self) -> Result<(), StartError> {
@@ -84,9 +95,73 @@ fn parse_public_url(raw: &str) -> Result<String, StartError> {
     Ok(url.to_owned())
 }
 
+fn bitbucket_config(args: &ServeArgs, public_url: &str) -> Result<BitbucketConfig, StartError> {
+    let url = |setting: &str, raw: &str| {
+        parse_base_url(raw).map_err(|e| StartError::Bitbucket(format!("{setting}: {e}")))
+    };
+    let config = BitbucketConfig::new(
+        url("FERRY_BITBUCKET_API_URL", &args.bitbucket_api_url)?,
+        url("FERRY_BITBUCKET_URL", &args.bitbucket_url)?,
+    );
+    let key = args.bitbucket_oauth_key.as_deref().map(str::trim).filter(|key| !key.is_empty());
+    let secret = args.bitbucket_oauth_secret.as_ref().filter(|secret| !secret.expose_secret().trim().is_empty());
+    match (key, secret) {
+        (Some(key), Some(secret)) => {
+            let redirect = format!("{public_url}{OAUTH_CALLBACK_PATH}");
+            let redirect_url = Url::parse(&redirect)
+                .map_err(|_| StartError::PublicUrl(format!("'{public_url}' does not make a valid OAuth callback URL")))?;
+            Ok(config.with_oauth(OAuthConsumer { key: key.to_owned(), secret: secret.clone(), redirect_url }))
+        }
+        (None, None) => Ok(config),
+        (Some(_), None) => Err(StartError::Bitbucket(
+            "FERRY_BITBUCKET_OAUTH_SECRET: set it too (OAuth needs the consumer's key and secret), or unset FERRY_BITBUCKET_OAUTH_KEY".to_owned(),
+        )),
+        (None, Some(_)) => Err(StartError::Bitbucket(
+            "FERRY_BITBUCKET_OAUTH_KEY: set it too (OAuth needs the consumer's key and secret), or unset FERRY_BITBUCKET_OAUTH_SECRET".to_owned(),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
+    use crate::cli::Cli;
+
+    fn serve(args: &[&str]) -> Result<Config, StartError> {
+        let cli = Cli::try_parse_from([&["ferry"], args].concat()).unwrap();
+        Config::resolve(&cli.global, cli.command.as_ref().unwrap())
+    }
+
+    #[test]
+    fn bitbucket_defaults_to_bitbucket_org_without_oauth() {
+        let config = serve(&["serve", "--public-url", "https://ferry.example.com"]).unwrap();
+        // The test process may carry FERRY_BITBUCKET_* from a developer's shell; flags win.
+        if std::env::vars().any(|(name, _)| name.starts_with("FERRY_BITBUCKET")) {
+            return;
+        }
+        assert_eq!(config.bitbucket.api_url.as_str(), "https://api.bitbucket.org/2.0");
+        assert_eq!(config.bitbucket.web_url.as_str(), "https://bitbucket.org/");
+        assert!(config.bitbucket.oauth.is_none());
+    }
+
+    #[test]
+    fn oauth_needs_key_and_secret_and_calls_back_under_the_public_url() {
+        let base = ["serve", "--public-url", "https://ferry.example.com/", "--bitbucket-api-url", "http://127.0.0.1:7990/2.0/"];
+        let both = serve(&[&base[..], &["--bitbucket-oauth-key", "k", "--bitbucket-oauth-secret", "s3cret"]].concat()).unwrap();
+        let consumer = both.bitbucket.oauth.expect("OAuth configured");
+        assert_eq!(consumer.redirect_url.as_str(), "https://ferry.example.com/integrations/bitbucket/oauth/callback");
+        assert_eq!(both.bitbucket.api_url.as_str(), "http://127.0.0.1:7990/2.0");
+        assert!(!format!("{consumer:?}").contains("s3cret"));
+
+        let key_only = serve(&[&base[..], &["--bitbucket-oauth-key", "k"]].concat());
+        if std::env::var_os("FERRY_BITBUCKET_OAUTH_SECRET").is_none() {
+            assert!(key_only.unwrap_err().to_string().starts_with("FERRY_BITBUCKET_OAUTH_SECRET: "));
+        }
+        let bad = serve(&["serve", "--bitbucket-url", "bitbucket.org"]).unwrap_err().to_string();
+        assert!(bad.starts_with("FERRY_BITBUCKET_URL: 'bitbucket.org'"), "{bad}");
+    }
 
     #[test]
     fn public_url_is_checked_and_normalised() {

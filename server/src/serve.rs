@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ferry_domain::Store;
+use ferry_domain::{bitbucket::BitbucketClient, Store};
 
 use crate::{
     config::{Config, StartError},
@@ -55,7 +55,8 @@ pub async fn app_router(store: Store, config: Config) -> Result<axum::Router, St
         .await
         .map_err(|e| StartError::Serve(format!("cannot prepare the session table: {e}")))?;
     let leptos_options = http::leptos_options(&config);
-    Ok(http::router(AppState { store, leptos_options, config: Arc::new(config) }, sessions))
+    let bitbucket = BitbucketClient::new(config.bitbucket.clone()).map_err(|e| StartError::Bitbucket(e.to_string()))?;
+    Ok(http::router(AppState { store, leptos_options, config: Arc::new(config), bitbucket }, sessions))
 }
 
 async fn shutdown_signal() {

@@ -69,6 +69,25 @@ fn port_in_use_is_one_line() {
 }
 
 #[test]
+fn bitbucket_settings_are_checked_at_start_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let half_oauth = run_to_end(ferry(
+        &[("FERRY_DATA_DIR", data), ("LEPTOS_SITE_ADDR", "127.0.0.1:0"), ("FERRY_BITBUCKET_OAUTH_SECRET", "consumer-s3cret")],
+        &["serve"],
+    ));
+    assert_one_clear_line(&half_oauth, "FERRY_BITBUCKET_OAUTH_KEY");
+    let all = format!("{}{}", String::from_utf8_lossy(&half_oauth.stdout), String::from_utf8_lossy(&half_oauth.stderr));
+    assert!(!all.contains("consumer-s3cret"), "the secret never shows: {all}");
+
+    let bad_url = run_to_end(ferry(
+        &[("FERRY_DATA_DIR", data), ("LEPTOS_SITE_ADDR", "127.0.0.1:0"), ("FERRY_BITBUCKET_API_URL", "api.bitbucket.org/2.0")],
+        &["serve"],
+    ));
+    assert_one_clear_line(&bad_url, "FERRY_BITBUCKET_API_URL");
+}
+
+#[test]
 fn bad_listen_address_is_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let output = run_to_end(ferry(

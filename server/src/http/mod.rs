@@ -21,7 +21,7 @@ use axum::{
     routing::{on, MethodFilter, MethodRouter},
     Router,
 };
-use ferry_domain::Store;
+use ferry_domain::{bitbucket::BitbucketClient, Store};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
@@ -34,6 +34,8 @@ pub struct AppState {
     pub store: Store,
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
+    /// One client per process: its connection pool and call counts are shared.
+    pub bitbucket: BitbucketClient,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -115,11 +117,12 @@ pub fn every_route() -> Vec<(Method, String)> {
 
 pub fn router(state: AppState, sessions: SessionBackend) -> Router {
     let routes = generate_route_list(App);
-    let store = state.store.clone();
-    let bitbucket = BitbucketSetup { demo_sandbox: state.config.demo_sandbox };
+    let (store, bitbucket) = (state.store.clone(), state.bitbucket.clone());
+    let setup = BitbucketSetup { demo_sandbox: state.config.demo_sandbox };
     let context = move || {
         provide_context(store.clone());
-        provide_context(bitbucket);
+        provide_context(bitbucket.clone());
+        provide_context(setup);
     };
     let pages = Router::<AppState>::new()
         .leptos_routes_with_context(&state, routes, context.clone(), {

@@ -43,6 +43,7 @@ impl TestServer {
             public_url: format!("http://{addr}"),
             site_root: "target/site".into(),
             demo_sandbox: false,
+            bitbucket: ferry_domain::bitbucket::BitbucketConfig::bitbucket_org(),
         };
         let router = app_router(db.store.clone(), config).await.unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
