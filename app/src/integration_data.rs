@@ -32,3 +32,142 @@ pub const DEMO: DemoAccount = DemoAccount {
 pub async fn load_bitbucket_setup() -> Result<BitbucketSetup, ServerFnError> {
     Ok(use_context::<BitbucketSetup>().unwrap_or_default())
 }
+
+/// One configured integration, as a row of the list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntegrationRowView {
+    pub id: String,
+    pub collection: String,
+    /// `workspace/repository`.
+    pub target: String,
+    pub branch: String,
+    /// The file's path in the repository.
+    pub path: String,
+    pub account: Option<String>,
+    /// The badge: its text and the class that colours it.
+    pub status: String,
+    pub status_class: String,
+    pub status_reason: Option<String>,
+    pub last_run: String,
+    pub created_by: String,
+    pub created: String,
+    /// Whether the viewer may edit and delete it (its creator if editor, any admin).
+    pub can_manage: bool,
+}
+
+/// This team's Bitbucket integrations, as the details page lists them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntegrationList {
+    pub can_add: bool,
+    pub filter: String,
+    /// How many the team has in all (the list holds those matching `filter`).
+    pub total: usize,
+    pub integrations: Vec<IntegrationRowView>,
+}
+
+#[cfg(feature = "ssr")]
+fn integration_error(error: ferry_domain::integrations::IntegrationError) -> ServerFnError {
+    use ferry_domain::integrations::IntegrationError;
+    match error {
+        IntegrationError::Store(inner) => {
+            tracing::error!(error = %inner, "loading integrations failed");
+            ServerFnError::new("Something went wrong on our side; try again in a moment.")
+        }
+        other => ServerFnError::new(other.to_string()),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn row_view(actor: &ferry_domain::accounts::Actor, integration: ferry_domain::integrations::Integration) -> IntegrationRowView {
+    use ferry_domain::auth::Permission;
+    let own = integration.created_by == actor.user_id;
+    let can_manage = actor.role.allows(if own { Permission::ManageOwnIntegrations } else { Permission::ManageAllIntegrations });
+    IntegrationRowView {
+        path: integration.path(),
+        target: format!("{}/{}", integration.workspace, integration.repository),
+        status: integration.status.label().to_owned(),
+        status_class: integration.status.as_str().replace('_', "-"),
+        status_reason: integration.status_reason,
+        // The sync engine records runs; until an integration has one, it has not run.
+        last_run: "not run yet".to_owned(),
+        created: crate::session::when(integration.created_at_ms),
+        id: integration.id,
+        collection: integration.collection_name,
+        branch: integration.branch,
+        account: integration.account_label,
+        created_by: integration.created_by_email,
+        can_manage,
+    }
+}
+
+/// The team's integrations mentioning `filter`; `None` when signed out.
+#[server]
+pub async fn load_integration_list(filter: String) -> Result<Option<IntegrationList>, ServerFnError> {
+    use crate::session::server_fn_actor;
+    use ferry_domain::{auth::Permission, integrations::Integrations};
+
+    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let integrations = Integrations::new(&store);
+    let total = integrations.list(&actor, "").await.map_err(integration_error)?.len();
+    let matching = integrations.list(&actor, &filter).await.map_err(integration_error)?;
+    Ok(Some(IntegrationList {
+        can_add: actor.role.allows(Permission::CreateIntegrations),
+        filter,
+        total,
+        integrations: matching.into_iter().map(|i| row_view(&actor, i)).collect(),
+    }))
+}
+
+/// One integration of the team, for its delete confirmation; `None` when signed out.
+#[server]
+pub async fn load_integration(id: String) -> Result<Option<IntegrationRowView>, ServerFnError> {
+    use crate::session::server_fn_actor;
+    use ferry_domain::integrations::Integrations;
+
+    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let integration = Integrations::new(&store).get(&actor, &id).await.map_err(integration_error)?;
+    Ok(Some(row_view(&actor, integration)))
+}
+
+/// What a failed load says to a person: the server's own sentence, without the transport's
+/// "error running server function" prefix.
+pub fn problem(error: &ServerFnError) -> String {
+    match error {
+        ServerFnError::ServerError(message) => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A refused Integrations form, carried to the page that shows it again: the message, the
+/// field it is about, and what was typed (never a secret: handlers leave those out).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RefusedForm {
+    pub error: String,
+    pub field: Option<String>,
+    pub values: Vec<(String, String)>,
+}
+
+impl RefusedForm {
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.values.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    }
+}
+
+#[cfg(feature = "ssr")]
+const REFUSED_FORM: &str = "integration_form";
+
+/// Keeps a refused form for the next page (the page it is posted back to).
+#[cfg(feature = "ssr")]
+pub async fn keep_refused_form(session: &tower_sessions::Session, form: RefusedForm) {
+    let _ = session.insert(REFUSED_FORM, form).await;
+}
+
+/// Reads and removes the refused form, saved at once (pages stream; see `take_flash`).
+#[cfg(feature = "ssr")]
+pub async fn take_refused_form(session: &tower_sessions::Session) -> Option<RefusedForm> {
+    let form = session.remove::<RefusedForm>(REFUSED_FORM).await.ok().flatten();
+    if form.is_some() {
+        let _ = session.save().await;
+    }
+    form
+}

@@ -24,6 +24,7 @@ use pages::{
     home::HomePage,
     integrations::IntegrationsPage,
     integrations_bitbucket::BitbucketPage,
+    integrations_delete::DeleteIntegrationPage,
     invite::InvitePage,
     not_found::NotFound,
     team_settings::{ApiKeysPage, AuditPage, MembersPage},
@@ -88,6 +89,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("invite/:token") ssr=SsrMode::Async view=InvitePage/>
                     <Route path=path!("integrations") ssr=SsrMode::Async view=IntegrationsPage/>
                     <Route path=path!("integrations/bitbucket") ssr=SsrMode::Async view=BitbucketPage/>
+                    <Route path=path!("integrations/bitbucket/:id/delete") ssr=SsrMode::Async view=DeleteIntegrationPage/>
                 </Routes>
             </Layout>
         </Router>

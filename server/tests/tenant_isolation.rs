@@ -6,8 +6,14 @@
 #[macro_use]
 mod common;
 
-use common::{location, Browser, Db, TestServer};
-use ferry_domain::{accounts::Accounts, auth::Role, collection::Collection, collections::Collections};
+use common::{integrations::account_row, location, Browser, Db, TestServer};
+use ferry_domain::{
+    accounts::Accounts,
+    auth::Role,
+    collection::Collection,
+    collections::Collections,
+    integrations::{IntegrationDraft, Integrations},
+};
 use http::Method;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -23,6 +29,8 @@ struct TeamA {
     invite_token: String,
     key_id: String,
     collection_id: String,
+    account_id: String,
+    integration_id: String,
 }
 
 impl TeamA {
@@ -40,12 +48,26 @@ impl TeamA {
             &self.key_id,
             "Alpha collection",
             &self.collection_id,
+            "Alpha account",
+            &self.account_id,
+            "alpha-repo",
+            "alpha-backup.json",
+            &self.integration_id,
         ]
     }
 
     /// The values a path parameter or form field is tried with.
     fn ids(&self) -> Vec<&str> {
-        vec![&self.team_id, &self.alice_id, &self.bob_id, &self.invite_id, &self.key_id, &self.collection_id]
+        vec![
+            &self.team_id,
+            &self.alice_id,
+            &self.bob_id,
+            &self.invite_id,
+            &self.key_id,
+            &self.collection_id,
+            &self.account_id,
+            &self.integration_id,
+        ]
     }
 }
 
@@ -64,7 +86,20 @@ async fn team_a(server: &TestServer) -> TeamA {
         .create(&admin, Collection::new("Alpha collection").unwrap())
         .await
         .unwrap();
+    let account_id = account_row(&server.db.store, &admin, "Alpha account").await;
+    let draft = IntegrationDraft {
+        collection_id: collection.row.id.clone(),
+        account_id: account_id.clone(),
+        workspace: "alpha".into(),
+        repository: "alpha-repo".into(),
+        branch: "main".into(),
+        directory: String::new(),
+        filename: "alpha-backup.json".into(),
+    };
+    let integration_id = Integrations::new(&server.db.store).create(&admin, &draft).await.unwrap().id;
     TeamA {
+        account_id,
+        integration_id,
         team_id: alice.team_id,
         alice_id: alice.user_id,
         bob_id: bob.user_id,
@@ -79,6 +114,10 @@ async fn team_a(server: &TestServer) -> TeamA {
 enum Case {
     /// A form naming one of A's things by id: 404, nothing changes.
     ForeignId(&'static str),
+    /// A form to a path naming one of A's things by id: 404, nothing changes.
+    ForeignPath(&'static [(&'static str, &'static str)]),
+    /// A form whose fields name A's collection and account: refused, nothing created anywhere.
+    ForeignFields,
     /// A form with no ids: it can only act on the session's own team (or none).
     NoIds(&'static [(&'static str, &'static str)]),
     /// Invites are found by their secret token, never by id: A's ids are no token.
@@ -110,6 +149,9 @@ fn case(method: &Method, path: &str) -> Option<Case> {
         ("POST", "/signin") => Anonymous(&[("email", "mallory@example.com"), ("password", PASSWORD)]),
         ("POST", "/signout") | ("POST", "/signout/everywhere") => SignsOut,
         ("GET" | "POST", "/api/collections") | ("GET" | "PUT" | "DELETE", "/api/collections/{id}") => ApiKey,
+        ("POST", "/integrations/bitbucket") => ForeignFields,
+        ("POST", "/integrations/bitbucket/{id}") => ForeignPath(&[("workspace", "bravo"), ("filename", "b.json")]),
+        ("POST", "/integrations/bitbucket/{id}/delete") => ForeignPath(&[]),
         ("GET", _) => Read,
         ("POST", path) if path.starts_with("/api/") => Read,
         _ => return None,
@@ -139,6 +181,28 @@ async fn team_b_reaches_nothing_of_team_a_on_any_route(db: Db) {
                     assert_eq!(response.status(), 404, "{path} with {field}={id}");
                     assert_reveals_nothing(&a, path, &response.text().await.unwrap());
                 }
+            }
+            Case::ForeignPath(form) => {
+                for id in a.ids() {
+                    let filled = fill_params(path, id);
+                    let response = mallory.post_form(&filled, form).await;
+                    assert_eq!(response.status(), 404, "{filled}");
+                    assert_reveals_nothing(&a, path, &response.text().await.unwrap());
+                }
+            }
+            Case::ForeignFields => {
+                let form = [
+                    ("collection", a.collection_id.as_str()),
+                    ("account", a.account_id.as_str()),
+                    ("workspace", "alpha"),
+                    ("repository", "alpha-repo"),
+                    ("branch", "bravo"),
+                    ("directory", ""),
+                    ("filename", "bravo.json"),
+                ];
+                let response = mallory.post_form(path, &form).await;
+                assert_ne!(location(&response), "/integrations/bitbucket", "{path}: refused");
+                follow(&mallory, &a, path, response).await;
             }
             Case::NoIds(form) => {
                 let response = mallory.post_form(path, form).await;
@@ -182,6 +246,9 @@ async fn team_b_reaches_nothing_of_team_a_on_any_route(db: Db) {
     let collection = Collections::new(store).get(&alice, &a.collection_id).await.unwrap();
     assert_eq!((collection.row.name.as_str(), collection.row.revision), ("Alpha collection", 1), "A's collection is untouched");
     assert_eq!(store.collection_events(&a.team_id).await.unwrap().len(), 1, "no change recorded in A");
+    let integrations = Integrations::new(store).list(&alice, "").await.unwrap();
+    assert_eq!(integrations.len(), 1, "A's integration is still there, and no other joined it");
+    assert_eq!((integrations[0].filename.as_str(), integrations[0].branch.as_str()), ("alpha-backup.json", "main"));
     let audit = store.audit_log(&a.team_id, 100).await.unwrap();
     assert!(audit.iter().all(|e| e.actor != "mallory@example.com"), "B did nothing in A");
 }

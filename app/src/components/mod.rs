@@ -1,3 +1,4 @@
+pub mod breadcrumbs;
 pub mod flash;
 pub mod layout;
 pub mod sandbox_notice;

@@ -3,10 +3,11 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
+use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::components::{flash::FlashMessage, sandbox_notice::SandboxNotice};
 use crate::context::use_page_context;
+use crate::integration_data::{load_integration_list, problem, IntegrationList, IntegrationRowView};
 
 #[component]
 pub fn BitbucketPage() -> impl IntoView {
@@ -52,6 +53,87 @@ pub fn BitbucketPage() -> impl IntoView {
                 <li>"Choose the collection, the repository, the directory, the file name and the branch; a new branch is created by the first commit."</li>
                 <li>"Replace an expired token in place: every integration using the account keeps working."</li>
             </ul>
+            <p><A href="/integrations/accounts">"Connected accounts"</A></p>
+            <ConfiguredIntegrations/>
         </section>
+    }
+}
+
+/// The team's configured integrations, filterable with a plain GET form.
+#[component]
+fn ConfiguredIntegrations() -> impl IntoView {
+    let query = use_query_map();
+    let filter = move || query.read().get("filter").unwrap_or_default();
+    let list = Resource::new(filter, load_integration_list);
+    view! {
+        <h2 id="configured">"Configured integrations"</h2>
+        <Suspense fallback=|| view! { <p class="hint">"Loading…"</p> }>
+            {move || list.get().map(|loaded| match loaded {
+                Ok(Some(list)) => integration_list(list).into_any(),
+                Ok(None) => ().into_any(),
+                Err(error) => view! { <p class="alert error" role="alert">{problem(&error)}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+fn integration_list(list: IntegrationList) -> impl IntoView {
+    if list.total == 0 {
+        let hint = if list.can_add {
+            "This team has no Bitbucket integration yet. Add Integration backs up a collection to a repository."
+        } else {
+            "This team has no Bitbucket integration yet."
+        };
+        return view! { <p class="hint" data-testid="no-integrations">{hint}</p> }.into_any();
+    }
+    let filter = list.filter.clone();
+    view! {
+        <form class="search-form" method="get" action="/integrations/bitbucket" role="search">
+            <label for="integration-filter">"Filter integrations"</label>
+            <input id="integration-filter" name="filter" type="search" value=list.filter.clone()
+                placeholder="collection, repository, branch, path, person"/>
+            <button class="button secondary" type="submit">"Filter"</button>
+        </form>
+        {if list.integrations.is_empty() {
+            view! { <p class="hint" role="status">"No integration mentions “" {filter} "”."</p> }.into_any()
+        } else {
+            view! {
+                <table class="table integrations-table" data-testid="integrations">
+                    <thead><tr>
+                        <th scope="col">"Collection"</th><th scope="col">"Repository"</th>
+                        <th scope="col">"Branch and path"</th><th scope="col">"Status"</th>
+                        <th scope="col">"Last run"</th><th scope="col">"Created by"</th>
+                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr></thead>
+                    <tbody>{list.integrations.into_iter().map(integration_row).collect_view()}</tbody>
+                </table>
+            }.into_any()
+        }}
+    }
+    .into_any()
+}
+
+fn integration_row(row: IntegrationRowView) -> impl IntoView {
+    let actions = row.can_manage.then(|| {
+        let edit = format!("/integrations/bitbucket/{}/edit", row.id);
+        let delete = format!("/integrations/bitbucket/{}/delete", row.id);
+        view! {
+            <A href=edit attr:class="button secondary small" attr:aria-label=format!("Edit {}", row.collection)>"Edit"</A>
+            <A href=delete attr:class="button secondary small" attr:aria-label=format!("Delete {}", row.collection)>"Delete"</A>
+        }
+    });
+    view! {
+        <tr data-testid="integration">
+            <td>{row.collection}</td>
+            <td><code>{row.target}</code>{row.account.map(|account| view! { <div class="hint">"as " {account}</div> })}</td>
+            <td><code>{row.branch}</code> " · " <code>{row.path}</code></td>
+            <td>
+                <span class=format!("badge {}", row.status_class)>{row.status}</span>
+                {row.status_reason.map(|reason| view! { <div class="hint">{reason}</div> })}
+            </td>
+            <td>{row.last_run}</td>
+            <td>{row.created_by}<div class="hint">{row.created}</div></td>
+            <td class="row-actions">{actions}</td>
+        </tr>
     }
 }

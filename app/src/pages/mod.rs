@@ -2,6 +2,7 @@ pub mod auth;
 pub mod home;
 pub mod integrations;
 pub mod integrations_bitbucket;
+pub mod integrations_delete;
 pub mod invite;
 pub mod not_found;
 pub mod team_settings;

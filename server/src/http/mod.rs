@@ -5,6 +5,7 @@ mod account_forms;
 mod api;
 mod collections_api;
 mod health;
+mod integration_forms;
 mod request_id;
 mod security;
 pub mod sessions;
@@ -97,6 +98,9 @@ fn handlers() -> Vec<RouteDef> {
         at(Method::GET, "/api/collections/{id}", collections_api::get),
         with_body_limit(at(Method::PUT, "/api/collections/{id}", collections_api::replace)),
         at(Method::DELETE, "/api/collections/{id}", collections_api::delete),
+        at(Method::POST, "/integrations/bitbucket", integration_forms::create),
+        at(Method::POST, "/integrations/bitbucket/{id}", integration_forms::update),
+        at(Method::POST, "/integrations/bitbucket/{id}/delete", integration_forms::delete),
     ]
 }
 

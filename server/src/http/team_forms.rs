@@ -65,7 +65,7 @@ pub struct KeyChoice {
 }
 
 /// The signed-in actor of a form post; anyone else is sent to sign in.
-pub struct SignedIn(Actor);
+pub struct SignedIn(pub Actor);
 
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Response;

@@ -1,0 +1,214 @@
+//! The Integrations pages' POST targets for integrations themselves: add, edit, delete.
+//! Each acts in the session's current team only. A refusal goes back to the form with the
+//! message, the field it is about and what was typed; another team's id answers 404 and a
+//! role that may not act answers 403, with nothing changed.
+
+use app::integration_data::{keep_refused_form, RefusedForm};
+use axum::{
+    extract::{Form, Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use ferry_domain::integrations::{IntegrationDraft, IntegrationError, Integrations};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{account_forms::flash_notice, team_forms::SignedIn, AppState};
+
+pub const LIST: &str = "/integrations/bitbucket";
+
+/// The Configure form as posted (Add Integration and Edit post the same fields).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TargetForm {
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    collection: String,
+    #[serde(default)]
+    workspace: String,
+    #[serde(default)]
+    repository: String,
+    #[serde(default)]
+    branch: String,
+    #[serde(default)]
+    directory: String,
+    #[serde(default)]
+    filename: String,
+}
+
+impl TargetForm {
+    fn draft(&self) -> IntegrationDraft {
+        IntegrationDraft {
+            collection_id: self.collection.clone(),
+            account_id: self.account.clone(),
+            workspace: self.workspace.clone(),
+            repository: self.repository.clone(),
+            branch: self.branch.clone(),
+            directory: self.directory.clone(),
+            filename: self.filename.clone(),
+        }
+    }
+
+    fn values(&self) -> Vec<(String, String)> {
+        [
+            ("account", &self.account),
+            ("collection", &self.collection),
+            ("workspace", &self.workspace),
+            ("repository", &self.repository),
+            ("branch", &self.branch),
+            ("directory", &self.directory),
+            ("filename", &self.filename),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value.clone()))
+        .collect()
+    }
+
+    /// The form's page again, with the choices that decide its lists (account, workspace,
+    /// repository) in the query so the lists load as they were.
+    fn back_to(&self, page: &str) -> String {
+        let query: String = [("account", &self.account), ("workspace", &self.workspace), ("repository", &self.repository)]
+            .into_iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| format!("{name}={}", encode(value)))
+            .collect::<Vec<_>>()
+            .join("&");
+        if query.is_empty() {
+            page.to_owned()
+        } else {
+            format!("{page}?{query}")
+        }
+    }
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// How a form field is named on the page.
+pub fn field_label(field: &str) -> &str {
+    match field {
+        "account" => "Connected account",
+        "collection" => "Collection",
+        "workspace" => "Workspace",
+        "repository" => "Repository",
+        "branch" => "Branch",
+        "directory" => "Directory",
+        "filename" => "Filename",
+        other => other,
+    }
+}
+
+/// The answer to a refused integration form: back to `page` with the reason and the
+/// typed values; unknown ids 404, a role that may not act 403.
+async fn refuse(session: &Session, page: &str, values: Vec<(String, String)>, error: IntegrationError) -> Response {
+    let (message, field) = match error {
+        IntegrationError::NotFound => return not_found(),
+        IntegrationError::Forbidden { .. } => return (StatusCode::FORBIDDEN, error.to_string()).into_response(),
+        IntegrationError::Field(refused) => {
+            (format!("{}: {}", field_label(refused.field), refused.message), Some(refused.field.to_owned()))
+        }
+        IntegrationError::Store(inner) => {
+            tracing::error!(error = %inner, "saving an integration failed");
+            ("Something went wrong on our side; try again in a moment.".to_owned(), None)
+        }
+    };
+    keep_refused_form(session, RefusedForm { error: message, field, values }).await;
+    Redirect::to(page).into_response()
+}
+
+pub fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "Not found: nothing with this id is in your current team. Go back and reload the page.")
+        .into_response()
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    SignedIn(actor): SignedIn,
+    Form(form): Form<TargetForm>,
+) -> Response {
+    match Integrations::new(&state.store).create(&actor, &form.draft()).await {
+        Ok(created) => {
+            let notice = format!(
+                "Integration added: “{}” is backed up to {}/{} on branch {} as {}.",
+                created.collection_name,
+                created.workspace,
+                created.repository,
+                created.branch,
+                created.path()
+            );
+            flash_notice(&session, notice).await;
+            Redirect::to(LIST).into_response()
+        }
+        Err(error) => refuse(&session, &form.back_to("/integrations/bitbucket/new/configure"), form.values(), error).await,
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    session: Session,
+    SignedIn(actor): SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<TargetForm>,
+) -> Response {
+    match Integrations::new(&state.store).update(&actor, &id, &form.draft()).await {
+        Ok(updated) => {
+            flash_notice(&session, format!("Integration of “{}” saved.", updated.collection_name)).await;
+            Redirect::to(LIST).into_response()
+        }
+        Err(error) => {
+            let page = form.back_to(&format!("/integrations/bitbucket/{}/edit", encode(&id)));
+            refuse(&session, &page, form.values(), error).await
+        }
+    }
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    session: Session,
+    SignedIn(actor): SignedIn,
+    Path(id): Path<String>,
+) -> Response {
+    let integrations = Integrations::new(&state.store);
+    let deleted = match integrations.get(&actor, &id).await {
+        Ok(integration) => integrations.delete(&actor, &id).await.map(|()| integration),
+        Err(error) => Err(error),
+    };
+    match deleted {
+        Ok(integration) => {
+            let notice = format!(
+                "Integration deleted: “{}” is no longer backed up to {}/{}.",
+                integration.collection_name, integration.workspace, integration.repository
+            );
+            flash_notice(&session, notice).await;
+            Redirect::to(LIST).into_response()
+        }
+        Err(error) => refuse(&session, LIST, Vec::new(), error).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode("demo"), "demo");
+        assert_eq!(encode("a b&c=d/{é}"), "a%20b%26c%3Dd%2F%7B%C3%A9%7D");
+    }
+
+    #[test]
+    fn a_refused_form_returns_with_the_choices_that_fill_its_lists() {
+        let form = TargetForm { account: "acc".into(), workspace: "demo".into(), ..TargetForm::default() };
+        assert_eq!(form.back_to("/p"), "/p?account=acc&workspace=demo");
+        assert_eq!(TargetForm::default().back_to("/p"), "/p");
+    }
+}
