@@ -23,6 +23,11 @@ pub struct GlobalArgs {
     /// `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`; default: a SQLite file in the data dir.
     #[arg(long, env = "FERRY_DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// The encryption key file (one `id:base64key` per line, the newest last), used unless
+    /// FERRY_ENCRYPTION_KEYS holds the keys; default: `encryption-keys` in the data dir,
+    /// created with one new key on first start.
+    #[arg(long, env = "FERRY_ENCRYPTION_KEY_FILE", global = true)]
+    pub encryption_key_file: Option<PathBuf>,
     /// Log lines for people (`human`) or for log shippers (`json`).
     #[arg(long, env = "FERRY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human, global = true)]
     pub log_format: LogFormat,

@@ -3,8 +3,11 @@
 use std::{net::SocketAddr, path::PathBuf};
 
 use ferry_domain::bitbucket::{parse_base_url, BitbucketConfig, OAuthConsumer, Url};
-use ferry_domain::DatabaseUrl;
-use secrecy::ExposeSecret;
+use ferry_domain::{
+    crypto::{CryptoError, KeySource, KEYS_ENV},
+    DatabaseUrl,
+};
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::cli::{Command, GlobalArgs, ServeArgs};
 
@@ -22,6 +25,8 @@ pub struct Config {
     /// Bitbucket is the local demo sandbox: the Integrations pages say so.
     pub demo_sandbox: bool,
     pub bitbucket: BitbucketConfig,
+    /// Where the encryption keys come from (loaded by the commands that need them).
+    pub key_source: KeySource,
 }
 
 /// Why the process could not start or run; each names the setting to fix.
@@ -42,6 +47,9 @@ pub enum StartError {
     Database(#[from] ferry_domain::StoreError),
     #[error("server stopped: {0}")]
     Serve(String),
+    /// Names the variable or file, and the entry or line.
+    #[error("{0}")]
+    Keys(#[from] CryptoError),
     #[error("{0}")]
     Operator(String),
 }
@@ -49,6 +57,9 @@ pub enum StartError {
 impl Config {
     pub fn resolve(global: &GlobalArgs, command: &Command) -> Result<Self, StartError> {
         let data_dir = global.data_dir.clone();
+        // Read here rather than as a flag: keys do not belong on a command line.
+        let keys = std::env::var(KEYS_ENV).ok().map(SecretString::from);
+        let key_source = KeySource::select(keys, global.encryption_key_file.clone(), &data_dir)?;
         let database_url = match &global.database_url {
             Some(raw) => DatabaseUrl::parse(raw).map_err(|e| StartError::DatabaseUrl(e.to_string()))?,
             None => DatabaseUrl::Sqlite(data_dir.join("ferry.db")),
@@ -70,7 +81,7 @@ impl Config {
             }
             _ => (([127, 0, 0, 1], 3000).into(), String::new(), PathBuf::new(), false, BitbucketConfig::bitbucket_org()),
         };
-        Ok(Self { data_dir, database_url, listen, public_url, site_root, demo_sandbox, bitbucket })
+        Ok(Self { data_dir, database_url, listen, public_url, site_root, demo_sandbox, bitbucket, key_source })
     }
 
     pub fn ensure_data_dir(&self) -> Result<(), StartError> {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ferry_domain::{bitbucket::BitbucketClient, Store};
+use ferry_domain::{bitbucket::BitbucketClient, crypto::Keyring, Store};
 
 use crate::{
     config::{Config, StartError},
@@ -30,8 +30,9 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| StartError::Listen(format!("cannot listen on {}: {e}", config.listen)))?;
+    let keyring = config.key_source.load()?;
     let store = open_store(&config).await?;
-    let app = app_router(store.clone(), config.clone()).await?;
+    let app = app_router(store.clone(), keyring, config.clone()).await?;
     let local = listener.local_addr().map_err(|e| StartError::Listen(e.to_string()))?;
     tracing::info!(
         address = %local,
@@ -50,13 +51,13 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
 }
 
 /// The full router over a given store, as `serve` runs it (tests use it in-process).
-pub async fn app_router(store: Store, config: Config) -> Result<axum::Router, StartError> {
+pub async fn app_router(store: Store, keyring: Keyring, config: Config) -> Result<axum::Router, StartError> {
     let sessions = SessionBackend::open(&store)
         .await
         .map_err(|e| StartError::Serve(format!("cannot prepare the session table: {e}")))?;
     let leptos_options = http::leptos_options(&config);
     let bitbucket = BitbucketClient::new(config.bitbucket.clone()).map_err(|e| StartError::Bitbucket(e.to_string()))?;
-    Ok(http::router(AppState { store, leptos_options, config: Arc::new(config), bitbucket }, sessions))
+    Ok(http::router(AppState { store, keyring, leptos_options, config: Arc::new(config), bitbucket }, sessions))
 }
 
 async fn shutdown_signal() {

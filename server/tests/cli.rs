@@ -171,6 +171,17 @@ async fn serves_on_postgres_and_stops_on_sigterm() {
     serves_then_stops_on_sigterm(Some(db.url_string()), "postgres").await;
 }
 
+/// SIGTERM, then everything the process wrote.
+fn stop(mut child: std::process::Child) -> Output {
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "ferry did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
 fn run_with_stdin(mut command: Command, input: &str) -> Output {
     use std::io::Write;
     let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
@@ -205,7 +216,7 @@ async fn operator_creates_user_and_api_key_and_logs_keep_no_secrets() {
 
     let addr = free_port();
     let serve_envs = [("FERRY_DATA_DIR", data.as_str()), ("RUST_LOG", "trace"), ("LEPTOS_SITE_ADDR", addr.as_str())];
-    let mut child = ferry(&serve_envs, &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let child = ferry(&serve_envs, &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     wait_ready(&format!("http://{addr}/readyz")).await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let me: serde_json::Value = client
@@ -233,13 +244,7 @@ async fn operator_creates_user_and_api_key_and_logs_keep_no_secrets() {
         .await
         .unwrap();
 
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "ferry did not stop");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let output = child.wait_with_output().unwrap();
+    let output = stop(child);
     let logs = format!(
         "{}{}{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -251,4 +256,51 @@ async fn operator_creates_user_and_api_key_and_logs_keep_no_secrets() {
     assert!(!logs.contains(password), "the password never reaches a log");
     let secret_part = key.rsplit('_').next().unwrap();
     assert!(!logs.contains(secret_part), "the API key never reaches a log");
+}
+
+/// First start without keys: a key file owned by the operator alone, a warning in the log,
+/// and the key itself nowhere in the output.
+#[tokio::test]
+async fn first_start_generates_an_owner_only_key_file_and_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = free_port();
+    let child = ferry(&[("FERRY_DATA_DIR", dir.path().to_str().unwrap()), ("LEPTOS_SITE_ADDR", &addr)], &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_ready(&format!("http://{addr}/readyz")).await;
+    let output = stop(child);
+    let logs = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+
+    let path = dir.path().join("encryption-keys");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = text.lines().find(|l| !l.starts_with('#')).unwrap();
+    let (id, key) = line.split_once(':').unwrap();
+    assert_eq!(key.len(), 44, "32 bytes of base64");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(logs.contains("WARN") && logs.contains("created a key file"), "{logs}");
+    assert!(logs.contains(id) && !logs.contains(key), "the key id is logged, never the key: {logs}");
+}
+
+#[test]
+fn malformed_keys_are_one_line_naming_the_variable_or_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let short = "AAAAAAAAAAAAAAAAAAAAAA==";
+    let from_env = run_to_end(ferry(
+        &[("FERRY_DATA_DIR", data), ("FERRY_ENCRYPTION_KEYS", &format!("k1:{short}")), ("LEPTOS_SITE_ADDR", "127.0.0.1:0")],
+        &["serve"],
+    ));
+    assert_one_clear_line(&from_env, "FERRY_ENCRYPTION_KEYS entry 1");
+    assert!(!String::from_utf8_lossy(&from_env.stderr).contains(short));
+
+    let file = dir.path().join("keys");
+    std::fs::write(&file, "# ours\nk1 AAAA\n").unwrap();
+    let from_file = run_to_end(ferry(
+        &[("FERRY_DATA_DIR", data), ("FERRY_ENCRYPTION_KEY_FILE", file.to_str().unwrap()), ("LEPTOS_SITE_ADDR", "127.0.0.1:0")],
+        &["serve"],
+    ));
+    assert_one_clear_line(&from_file, &format!("encryption key file {} line 2", file.display()));
 }

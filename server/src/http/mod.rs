@@ -22,7 +22,7 @@ use axum::{
     routing::{on, MethodFilter, MethodRouter},
     Router,
 };
-use ferry_domain::{bitbucket::BitbucketClient, Store};
+use ferry_domain::{bitbucket::BitbucketClient, crypto::Keyring, Store};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
@@ -33,6 +33,8 @@ use sessions::SessionBackend;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Seals and opens the connected accounts' secrets.
+    pub keyring: Keyring,
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     /// One client per process: its connection pool and call counts are shared.
@@ -121,10 +123,11 @@ pub fn every_route() -> Vec<(Method, String)> {
 
 pub fn router(state: AppState, sessions: SessionBackend) -> Router {
     let routes = generate_route_list(App);
-    let (store, bitbucket) = (state.store.clone(), state.bitbucket.clone());
+    let (store, keyring, bitbucket) = (state.store.clone(), state.keyring.clone(), state.bitbucket.clone());
     let setup = BitbucketSetup { demo_sandbox: state.config.demo_sandbox };
     let context = move || {
         provide_context(store.clone());
+        provide_context(keyring.clone());
         provide_context(bitbucket.clone());
         provide_context(setup);
     };

@@ -4,7 +4,10 @@
 use std::net::SocketAddr;
 
 use ferry::{config::Config, serve::app_router};
-use ferry_domain::testing::{self, TestDatabase};
+use ferry_domain::{
+    crypto::{KeySource, Keyring},
+    testing::{self, TestDatabase},
+};
 
 /// Runs each named `async fn name(db: Db)` as two tests, one per database.
 #[allow(unused_macros)]
@@ -19,6 +22,9 @@ pub struct TestServer {
     pub url: String,
     pub client: reqwest::Client,
     pub db: TestDatabase,
+    /// The server's keys, loaded from a key file generated in `data_dir` as on a first start.
+    pub keyring: Keyring,
+    pub data_dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -36,16 +42,20 @@ impl TestServer {
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let data_dir = tempfile::tempdir().unwrap();
+        let key_source = KeySource::File(data_dir.path().join("encryption-keys"));
+        let keyring = key_source.load().unwrap();
         let config = Config {
-            data_dir: std::env::temp_dir(),
+            data_dir: data_dir.path().to_owned(),
             database_url: db.url.clone(),
             listen: addr,
             public_url: format!("http://{addr}"),
             site_root: "target/site".into(),
             demo_sandbox: false,
             bitbucket: ferry_domain::bitbucket::BitbucketConfig::bitbucket_org(),
+            key_source,
         };
-        let router = app_router(db.store.clone(), config).await.unwrap();
+        let router = app_router(db.store.clone(), keyring.clone(), config).await.unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -56,7 +66,7 @@ impl TestServer {
                 .unwrap();
         });
         let client = Self::new_browser();
-        Self { url: format!("http://{addr}"), client, db, shutdown: Some(tx) }
+        Self { url: format!("http://{addr}"), client, db, keyring, data_dir, shutdown: Some(tx) }
     }
 
     /// An independent browser: its own cookie jar, redirects left to the test.
