@@ -45,7 +45,7 @@ pub(crate) fn assign_missing(
     }
 }
 
-fn has_id(object: &Map<String, Value>, key: &str) -> bool {
+pub(crate) fn has_id(object: &Map<String, Value>, key: &str) -> bool {
     str_field(object, key).is_some_and(|id| !id.is_empty())
 }
 

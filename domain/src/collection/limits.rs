@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 
 use super::{
     error::{CollectionError, Problem},
+    ids,
     items::{self, str_field},
     path::{self, Step},
 };
@@ -81,7 +82,14 @@ pub(crate) fn check_document(document: &Map<String, Value>) -> Result<(), Collec
                 "name",
                 MAX_NAME_CHARS,
             );
-            check_text(&mut problems, visit.item, visit.path, "id", MAX_ID_CHARS);
+            // An item without an id takes its v2.0 `_postman_id` as one (ids::assign_missing),
+            // so that id is bounded too, or the export would not import again.
+            let id_key = if ids::has_id(visit.item, "id") {
+                "id"
+            } else {
+                "_postman_id"
+            };
+            check_text(&mut problems, visit.item, visit.path, id_key, MAX_ID_CHARS);
         });
     }
     if problems.is_empty() {

@@ -185,6 +185,28 @@ mod tests {
     }
 
     #[test]
+    fn bounds_the_v2_0_item_id_that_becomes_the_item_id() {
+        // Found by the fuzzer: the long `_postman_id` became the item's `id`, so the import
+        // succeeded and its export was refused.
+        let long_id = "i".repeat(MAX_ID_CHARS + 1);
+        let json = collection_with(&format!(
+            r#"[{{"_postman_id": "{long_id}", "name": "a", "request": "u"}}]"#
+        ));
+        assert_eq!(
+            Collection::import(json.as_bytes()).unwrap_err().to_string(),
+            "item[0]._postman_id: longer than 128 characters"
+        );
+
+        // With an id of its own, the item's `_postman_id` is only kept, not used as its id.
+        let json = collection_with(&format!(
+            r#"[{{"id": "a", "_postman_id": "{long_id}", "name": "a", "request": "u"}}]"#
+        ));
+        let collection = Collection::import(json.as_bytes()).unwrap();
+        let again = Collection::import(collection.to_canonical_json().as_bytes()).unwrap();
+        assert_eq!(again, collection);
+    }
+
+    #[test]
     fn upgrades_v2_0_and_writes_the_v2_1_schema_url() {
         let json = r#"{"info": {"name": "old", "schema": "https://schema.getpostman.com/json/collection/v2.0.0/collection.json"},
             "item": [], "auth": {"type": "bearer", "bearer": {"token": "t"}}}"#;
