@@ -12,6 +12,16 @@ pub struct Flash {
     pub email: Option<String>,
     /// A secret shown this once (a new invite link or API key); gone on the next page.
     pub secret: Option<String>,
+    /// The fields of a refused form as they were posted (never secrets), to fill it in again.
+    #[serde(default)]
+    pub fields: Vec<(String, String)>,
+}
+
+impl Flash {
+    /// What was posted in field `name` of the refused form, if anything.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

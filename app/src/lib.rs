@@ -2,6 +2,7 @@
 //!
 //! Rendered on the server (feature `ssr`) and hydrated in the browser (feature `hydrate`).
 
+pub mod collection_data;
 mod components;
 pub mod context;
 pub mod integration_data;
@@ -21,6 +22,9 @@ use components::layout::Layout;
 use context::{load_page_context, PageContextResource};
 use pages::{
     auth::{SignInPage, SignUpPage},
+    collections::CollectionsPage,
+    collections_detail::CollectionPage,
+    collections_history::{HistoryPage, RevisionPage},
     home::HomePage,
     integrations::IntegrationsPage,
     integrations_bitbucket::BitbucketPage,
@@ -90,6 +94,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("integrations") ssr=SsrMode::Async view=IntegrationsPage/>
                     <Route path=path!("integrations/bitbucket") ssr=SsrMode::Async view=BitbucketPage/>
                     <Route path=path!("integrations/bitbucket/:id/delete") ssr=SsrMode::Async view=DeleteIntegrationPage/>
+                    <Route path=path!("collections") ssr=SsrMode::Async view=CollectionsPage/>
+                    <Route path=path!("collections/:id") ssr=SsrMode::Async view=CollectionPage/>
+                    <Route path=path!("collections/:id/history") ssr=SsrMode::Async view=HistoryPage/>
+                    <Route path=path!("collections/:id/revisions/:n") ssr=SsrMode::Async view=RevisionPage/>
                 </Routes>
             </Layout>
         </Router>

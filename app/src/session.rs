@@ -99,6 +99,20 @@ pub fn when(ms: i64) -> String {
     }
 }
 
+/// How long ago `ms` was, as people say it: "just now", "5 minutes ago", "3 days ago".
+pub fn ago(ms: i64, now_ms: i64) -> String {
+    let seconds = (now_ms - ms).max(0) / 1000;
+    let (count, unit) = match seconds {
+        0..=59 => return "just now".to_owned(),
+        60..=3_599 => (seconds / 60, "minute"),
+        3_600..=86_399 => (seconds / 3_600, "hour"),
+        86_400..=2_591_999 => (seconds / 86_400, "day"),
+        2_592_000..=31_535_999 => (seconds / 2_592_000, "month"),
+        _ => (seconds / 31_536_000, "year"),
+    };
+    format!("{count} {unit}{} ago", if count == 1 { "" } else { "s" })
+}
+
 pub async fn set_flash(session: &Session, flash: Flash) {
     let _ = session.insert(FLASH, flash).await;
 }
@@ -119,5 +133,15 @@ mod tests {
     fn times_read_in_utc_to_the_minute() {
         assert_eq!(super::when(0), "1970-01-01 00:00 UTC");
         assert_eq!(super::when(1_764_103_020_999), "2025-11-25 20:37 UTC");
+    }
+
+    #[test]
+    fn ages_read_in_the_largest_whole_unit() {
+        let now = 1_764_103_020_000;
+        assert_eq!(super::ago(now - 59_999, now), "just now");
+        assert_eq!(super::ago(now - 60_000, now), "1 minute ago");
+        assert_eq!(super::ago(now - 7_200_000, now), "2 hours ago");
+        assert_eq!(super::ago(now - 3 * 86_400_000, now), "3 days ago");
+        assert_eq!(super::ago(now + 5_000, now), "just now");
     }
 }

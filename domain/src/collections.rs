@@ -57,6 +57,12 @@ impl<'a> Collections<'a> {
         Self { store }
     }
 
+    /// Refuses, as every write does, an actor whose role may not edit collections: for a
+    /// form that must say so before it checks its own fields.
+    pub fn require_editor(actor: &Actor) -> Result<(), CollectionsError> {
+        require(actor, Permission::EditCollections)
+    }
+
     /// The team's collections by name; with a non-empty `search`, only those whose name
     /// contains it (ignoring case).
     pub async fn list(&self, actor: &Actor, search: &str) -> Result<Vec<CollectionRow>, CollectionsError> {
@@ -118,6 +124,20 @@ impl<'a> Collections<'a> {
                 )
             })?;
         self.get(actor, id).await
+    }
+
+    /// Applies one editor change (see [`Collection`]'s edit methods) to the current document
+    /// of collection `id` and stores the result as [`Collections::replace`] does.
+    pub async fn edit(
+        &self,
+        actor: &Actor,
+        id: &str,
+        change: impl FnOnce(&mut Collection) -> Result<(), CollectionError>,
+    ) -> Result<StoredCollection, CollectionsError> {
+        require(actor, Permission::EditCollections)?;
+        let mut collection = self.get(actor, id).await?.collection;
+        change(&mut collection)?;
+        self.replace(actor, id, collection).await
     }
 
     /// Deletes the collection and its revisions; its events stay in the outbox.

@@ -23,6 +23,7 @@ conformance!(
     viewers_cannot_write,
     duplicate_create_leaves_no_event,
     stale_update_leaves_no_event,
+    edits_store_a_revision_naming_the_request_and_refusals_store_nothing,
 );
 
 async fn actor(store: &Store, email: &str, role: Role) -> Actor {
@@ -200,5 +201,26 @@ async fn stale_update_leaves_no_event(store: &Store) {
 
     let fresh = store.update_collection(&change, 1, "Fresh", &collection("c1", "Fresh", &[]).to_canonical_json()).await;
     assert_eq!(fresh.unwrap(), Some(2));
+    assert_eq!(store.collection_events(&editor.team_id).await.unwrap().len(), 2);
+}
+
+async fn edits_store_a_revision_naming_the_request_and_refusals_store_nothing(store: &Store) {
+    let editor = actor(store, "ed@example.com", Role::Editor).await;
+    let service = Collections::new(store);
+    service.create(&editor, collection("c1", "Users API", &["list"])).await.unwrap();
+    let edited = service.edit(&editor, "c1", |c| c.rename("list", "List users")).await.unwrap();
+    assert_eq!(edited.row.revision, 2);
+    assert_eq!(edited.collection.tree()[0].name, "List users");
+    assert_eq!(service.revisions(&editor, "c1").await.unwrap()[0].summary, r#"Update "Users API": changed "List users""#);
+
+    let refused = service.edit(&editor, "c1", |c| c.rename("nope", "x")).await;
+    assert!(matches!(refused, Err(CollectionsError::Invalid(_))), "{refused:?}");
+    let viewer = Actor { role: Role::Viewer, ..editor.clone() };
+    let forbidden = service.edit(&viewer, "c1", |c| c.rename("list", "Mine")).await;
+    assert!(matches!(forbidden, Err(CollectionsError::Forbidden { .. })), "{forbidden:?}");
+    let other = actor(store, "eve@example.com", Role::Admin).await;
+    let foreign = service.edit(&other, "c1", |c| c.rename("list", "Theirs")).await;
+    assert!(matches!(foreign, Err(CollectionsError::NotFound)), "{foreign:?}");
+    assert_eq!(service.get(&editor, "c1").await.unwrap().row.revision, 2);
     assert_eq!(store.collection_events(&editor.team_id).await.unwrap().len(), 2);
 }

@@ -4,7 +4,7 @@
 #[macro_use]
 mod common;
 
-use common::{Db, TestServer};
+use common::{example, Db, TestServer};
 use ferry_domain::{
     accounts::{Accounts, Actor},
     auth::Role,
@@ -25,11 +25,6 @@ on_both!(
     keys_are_required,
     openapi_lists_every_api_route,
 );
-
-fn example(name: &str) -> Vec<u8> {
-    let path = format!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/postman/examples/{}"), name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 /// A team with an admin, and a key of `role` in it.
 async fn team_key(server: &TestServer, email: &str, role: Role) -> (Actor, String) {

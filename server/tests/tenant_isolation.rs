@@ -31,6 +31,7 @@ struct TeamA {
     collection_id: String,
     account_id: String,
     integration_id: String,
+    request_id: String,
 }
 
 impl TeamA {
@@ -53,6 +54,8 @@ impl TeamA {
             "alpha-repo",
             "alpha-backup.json",
             &self.integration_id,
+            "Alpha request",
+            &self.request_id,
         ]
     }
 
@@ -67,6 +70,7 @@ impl TeamA {
             &self.collection_id,
             &self.account_id,
             &self.integration_id,
+            &self.request_id,
         ]
     }
 }
@@ -82,10 +86,9 @@ async fn team_a(server: &TestServer) -> TeamA {
     let pending = accounts.create_invite(&admin, Role::Admin, "a").await.unwrap();
     let invite_id = server.db.store.pending_invites(&alice.team_id).await.unwrap().remove(0).id;
     let (key_id, _) = accounts.create_api_key(&admin, "alpha-deploy-key", Role::Admin, None, "a").await.unwrap();
-    let collection = Collections::new(&server.db.store)
-        .create(&admin, Collection::new("Alpha collection").unwrap())
-        .await
-        .unwrap();
+    let mut alpha = Collection::new("Alpha collection").unwrap();
+    let request_id = alpha.add_request(None, "Alpha request", "GET", "https://alpha.example.com").unwrap();
+    let collection = Collections::new(&server.db.store).create(&admin, alpha).await.unwrap();
     let account_id = account_row(&server.db.store, &admin, "Alpha account").await;
     let draft = IntegrationDraft {
         collection_id: collection.row.id.clone(),
@@ -107,6 +110,7 @@ async fn team_a(server: &TestServer) -> TeamA {
         invite_token: pending.token.expose_secret().to_owned(),
         key_id,
         collection_id: collection.row.id,
+        request_id,
     }
 }
 
@@ -118,6 +122,8 @@ enum Case {
     ForeignPath(&'static [(&'static str, &'static str)]),
     /// A form whose fields name A's collection and account: refused, nothing created anywhere.
     ForeignFields,
+    /// A collection file uploaded for import: it lands in B's own team.
+    Upload,
     /// A form with no ids: it can only act on the session's own team (or none).
     NoIds(&'static [(&'static str, &'static str)]),
     /// Invites are found by their secret token, never by id: A's ids are no token.
@@ -152,6 +158,17 @@ fn case(method: &Method, path: &str) -> Option<Case> {
         ("POST", "/integrations/bitbucket") => ForeignFields,
         ("POST", "/integrations/bitbucket/{id}") => ForeignPath(&[("workspace", "bravo"), ("filename", "b.json")]),
         ("POST", "/integrations/bitbucket/{id}/delete") => ForeignPath(&[]),
+        ("POST", "/collections") => NoIds(&[("name", "Bravo collection")]),
+        ("POST", "/collections/import") => Upload,
+        ("POST", "/collections/{id}/delete") => ForeignPath(&[("confirm", "yes")]),
+        ("POST", "/collections/{id}/items") => ForeignPath(&[("kind", "folder"), ("name", "Bravo"), ("parent", "")]),
+        ("POST", "/collections/{id}/requests/{item}") => {
+            ForeignPath(&[("name", "Bravo"), ("method", "GET"), ("url", "https://b"), ("body_mode", "none")])
+        }
+        ("POST", "/collections/{id}/items/{item}/rename") => ForeignPath(&[("name", "Bravo")]),
+        ("POST", "/collections/{id}/items/{item}/move") => ForeignPath(&[("parent", ""), ("position", "1")]),
+        ("POST", "/collections/{id}/items/{item}/delete") => ForeignPath(&[]),
+        ("POST", "/collections/{id}/variables") => ForeignPath(&[("var.0.key", "bravo"), ("var.0.value", "b")]),
         ("GET", _) => Read,
         ("POST", path) if path.starts_with("/api/") => Read,
         _ => return None,
@@ -204,6 +221,20 @@ async fn team_b_reaches_nothing_of_team_a_on_any_route(db: Db) {
                 assert_ne!(location(&response), "/integrations/bitbucket", "{path}: refused");
                 follow(&mallory, &a, path, response).await;
             }
+            Case::Upload => {
+                let file = reqwest::multipart::Part::bytes(br#"{"info": {"name": "Bravo import", "schema": "x/v2.1.0/"}, "item": []}"#.to_vec())
+                    .file_name("bravo.json");
+                let response = mallory
+                    .client
+                    .post(server.at(path))
+                    .header("origin", &server.url)
+                    .multipart(reqwest::multipart::Form::new().part("file", file))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 303, "{path}");
+                follow(&mallory, &a, path, response).await;
+            }
             Case::NoIds(form) => {
                 let response = mallory.post_form(path, form).await;
                 assert_ne!(response.status(), 404, "{path}");
@@ -245,6 +276,7 @@ async fn team_b_reaches_nothing_of_team_a_on_any_route(db: Db) {
     let alice = Accounts::new(store).session_actor(&a.alice_id, &a.team_id, 0).await.unwrap().unwrap();
     let collection = Collections::new(store).get(&alice, &a.collection_id).await.unwrap();
     assert_eq!((collection.row.name.as_str(), collection.row.revision), ("Alpha collection", 1), "A's collection is untouched");
+    assert_eq!(collection.collection.tree().len(), 1, "A's request is still there");
     assert_eq!(store.collection_events(&a.team_id).await.unwrap().len(), 1, "no change recorded in A");
     let integrations = Integrations::new(store).list(&alice, "").await.unwrap();
     assert_eq!(integrations.len(), 1, "A's integration is still there, and no other joined it");
@@ -301,7 +333,7 @@ async fn read(server: &TestServer, mallory: &Browser<'_>, a: &TeamA, method: &Me
                     .client
                     .post(server.at(&path))
                     .header("origin", &server.url)
-                    .form(&[("token", id)])
+                    .form(&[("token", id), ("id", id), ("number", "1"), ("q", "")])
                     .send()
                     .await
                     .unwrap();

@@ -50,6 +50,7 @@ fn Header() -> impl IntoView {
             </button>
             <nav id="primary-nav" class="nav" class:open=menu_open aria-label="Primary">
                 <A href="/" exact=true on:click=close>"Home"</A>
+                <A href="/collections" on:click=close>"Collections"</A>
                 <A href="/integrations" on:click=close>"Integrations"</A>
                 <span class="nav-spacer"></span>
                 <Suspense fallback=|| ()>

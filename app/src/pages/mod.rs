@@ -1,4 +1,7 @@
 pub mod auth;
+pub mod collections;
+pub mod collections_detail;
+pub mod collections_history;
 pub mod home;
 pub mod integrations;
 pub mod integrations_bitbucket;

@@ -37,6 +37,7 @@ mod items;
 pub mod limits;
 mod parse;
 mod path;
+mod request_view;
 mod schema;
 mod tree;
 mod url;
@@ -52,6 +53,7 @@ use serde_json::{Map, Value};
 pub use diff::{diff, ChangeSummary, RequestRef};
 pub use edit::{Body, KeyValue, RequestUpdate};
 pub use error::{CollectionError, Problem};
+pub use request_view::{BodyView, RequestView};
 pub use tree::{NodeKind, TreeNode};
 pub use version::SCHEMA_V2_1;
 
@@ -84,6 +86,18 @@ impl Collection {
         self.info_str("name")
     }
 
+    /// The file an export is saved as: `<name>.postman_collection.json`, as Postman names it,
+    /// with characters no file name can hold (`/`, `\\`, control characters) made `_`.
+    pub fn file_name(&self) -> String {
+        let name: String = self
+            .name()
+            .chars()
+            .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
+            .collect();
+        let name = if name.trim().is_empty() { "collection".to_owned() } else { name };
+        format!("{name}.postman_collection.json")
+    }
+
     /// The whole document, e.g. to embed in an API response as `{"collection": …}`. Its key
     /// order is not canonical; use [`Collection::to_canonical_json`] for bytes to store or diff.
     pub fn as_json(&self) -> &Map<String, Value> {
@@ -104,5 +118,18 @@ impl Collection {
             .and_then(|info| info.get(key))
             .and_then(Value::as_str)
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Collection;
+
+    #[test]
+    fn export_file_names_follow_postman_and_hold_no_path() {
+        let named = |name: &str| Collection::new(name).unwrap().file_name();
+        assert_eq!(named("Users API"), "Users API.postman_collection.json");
+        assert_eq!(named("a/b\\c\nd"), "a_b_c_d.postman_collection.json");
+        assert_eq!(named(" "), "collection.postman_collection.json");
     }
 }

@@ -3,6 +3,7 @@
 
 mod account_forms;
 mod api;
+mod collection_forms;
 mod collections_api;
 mod health;
 mod integration_forms;
@@ -103,6 +104,17 @@ fn handlers() -> Vec<RouteDef> {
         at(Method::POST, "/integrations/bitbucket", integration_forms::create),
         at(Method::POST, "/integrations/bitbucket/{id}", integration_forms::update),
         at(Method::POST, "/integrations/bitbucket/{id}/delete", integration_forms::delete),
+        at(Method::POST, "/collections", collection_forms::create),
+        with_body_limit(at(Method::POST, "/collections/import", collection_forms::import)),
+        at(Method::GET, "/collections/{id}/export", collection_forms::export),
+        at(Method::GET, "/collections/{id}/revisions/{number}/export", collection_forms::export_revision),
+        at(Method::POST, "/collections/{id}/delete", collection_forms::delete),
+        at(Method::POST, "/collections/{id}/items", collection_forms::add_item),
+        with_body_limit(at(Method::POST, "/collections/{id}/requests/{item}", collection_forms::update_request)),
+        at(Method::POST, "/collections/{id}/items/{item}/rename", collection_forms::rename_item),
+        at(Method::POST, "/collections/{id}/items/{item}/move", collection_forms::move_item),
+        at(Method::POST, "/collections/{id}/items/{item}/delete", collection_forms::delete_item),
+        at(Method::POST, "/collections/{id}/variables", collection_forms::set_variables),
     ]
 }
 

@@ -112,6 +112,12 @@ impl TestServer {
     }
 }
 
+/// A Postman example from the shared set beside the repository (`../shared/postman/examples`).
+pub fn example(name: &str) -> Vec<u8> {
+    let path = format!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/postman/examples/{}"), name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 /// The value of Ferry's session cookie as the client holds it, if any.
 pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
     response

@@ -1,0 +1,352 @@
+//! What the Collections pages show, loaded by server functions from the collections service.
+//! Every one reads the session's current team only: a collection id of another team answers
+//! "not found" (404), like an unknown one.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// `text` with every byte but the unreserved ones (`A-Z a-z 0-9 - . _ ~`, RFC 3986)
+/// percent-encoded: fit for a path segment, a query value or an RFC 8187 file name.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// `/collections/<id>` with the id percent-encoded: Postman ids may hold any character.
+pub fn collection_href(id: &str) -> String {
+    format!("/collections/{}", percent_encode(id))
+}
+
+/// `<collection>?item=<item>`: the collection page with a folder or request selected.
+pub fn item_href(collection_id: &str, item_id: &str) -> String {
+    format!("{}?item={}", collection_href(collection_id), percent_encode(item_id))
+}
+
+/// The rows a pairs editor posted (`<prefix>.<n>.key`, `.value`, `.enabled`), in row order;
+/// rows left with an empty key and value are dropped, and a row without `enabled` is disabled.
+pub fn pairs_from_fields(fields: &[(String, String)], prefix: &str) -> Vec<Pair> {
+    let mut rows: std::collections::BTreeMap<usize, Pair> = std::collections::BTreeMap::new();
+    let mut enabled = std::collections::BTreeSet::new();
+    for (name, value) in fields {
+        let Some((row, part)) = name
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .and_then(|rest| rest.split_once('.'))
+        else {
+            continue;
+        };
+        let Ok(row) = row.parse::<usize>() else { continue };
+        match part {
+            "key" => rows.entry(row).or_default().key = value.clone(),
+            "value" => rows.entry(row).or_default().value = value.clone(),
+            "enabled" => {
+                enabled.insert(row);
+            }
+            _ => {}
+        }
+    }
+    rows.into_iter()
+        .filter(|(_, pair)| !(pair.key.is_empty() && pair.value.is_empty()))
+        .map(|(row, pair)| Pair { disabled: !enabled.contains(&row), ..pair })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollectionSummary {
+    pub id: String,
+    pub name: String,
+    pub revision: i64,
+    pub updated: String,
+    pub updated_ago: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollectionsList {
+    pub team_name: String,
+    pub can_edit: bool,
+    pub collections: Vec<CollectionSummary>,
+}
+
+/// A header, query parameter or variable row.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Pair {
+    pub key: String,
+    pub value: String,
+    pub disabled: bool,
+}
+
+/// One folder or request of the tree, in document order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeRow {
+    pub id: String,
+    pub name: String,
+    pub depth: usize,
+    pub parent_id: Option<String>,
+    pub folder: bool,
+    pub method: String,
+    pub url: String,
+}
+
+/// A request's editable fields. `body_mode` is `none`, `raw`, or the mode of a body the editor
+/// does not write (kept unless replaced).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestForm {
+    pub name: String,
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<Pair>,
+    pub query: Vec<Pair>,
+    pub body_mode: String,
+    pub body: String,
+    pub description: String,
+}
+
+/// The folder or request picked in the tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Selected {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    /// `None` for a folder.
+    pub request: Option<RequestForm>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollectionData {
+    pub id: String,
+    pub name: String,
+    pub revision: i64,
+    pub updated: String,
+    pub can_edit: bool,
+    pub tree: Vec<TreeRow>,
+    pub variables: Vec<Pair>,
+    pub selected: Option<Selected>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RevisionEntry {
+    pub number: i64,
+    pub author: String,
+    pub at: String,
+    pub ago: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryData {
+    pub id: String,
+    pub name: String,
+    pub revisions: Vec<RevisionEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RevisionData {
+    pub id: String,
+    pub name: String,
+    pub revision: RevisionEntry,
+    pub tree: Vec<TreeRow>,
+    /// The revision's canonical JSON, as its export serves it.
+    pub json: String,
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use ferry_domain::{
+        collection::{BodyView, Collection, KeyValue},
+        collections::CollectionsError,
+        store::collections::RevisionRow,
+    };
+    use leptos::prelude::*;
+
+    use super::{Pair, RequestForm, RevisionEntry, Selected, TreeRow};
+    use crate::session::{ago, when};
+
+    /// A service refusal as a page shows it; "not found" also makes the page answer 404.
+    pub fn refusal(error: CollectionsError) -> ServerFnError {
+        match error {
+            CollectionsError::Store(inner) => {
+                tracing::error!(error = %inner, "loading a collections page failed");
+                ServerFnError::new("Something went wrong on our side; try again in a moment.")
+            }
+            CollectionsError::NotFound => {
+                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                    response.set_status(http::StatusCode::NOT_FOUND);
+                }
+                ServerFnError::new("Not found: this team has no such collection (or revision).")
+            }
+            other => ServerFnError::new(other.to_string()),
+        }
+    }
+
+    pub fn pairs(rows: Vec<KeyValue>) -> Vec<Pair> {
+        rows.into_iter().map(|row| Pair { key: row.key, value: row.value, disabled: row.disabled }).collect()
+    }
+
+    pub fn tree(collection: &Collection) -> Vec<TreeRow> {
+        use ferry_domain::collection::NodeKind;
+        collection
+            .tree()
+            .into_iter()
+            .map(|node| {
+                let (folder, method, url) = match node.kind {
+                    NodeKind::Folder => (true, String::new(), String::new()),
+                    NodeKind::Request { method, url } => (false, method, url),
+                };
+                TreeRow { id: node.id, name: node.name, depth: node.depth, parent_id: node.parent_id, folder, method, url }
+            })
+            .collect()
+    }
+
+    /// The item `id` of the tree, with the request's fields when it is one; `None` when the
+    /// collection has no such item (a stale link).
+    pub fn selected(collection: &Collection, rows: &[TreeRow], id: &str) -> Option<Selected> {
+        let row = rows.iter().find(|row| row.id == id)?;
+        let request = collection.request_view(id).ok().map(|view| {
+            let (body_mode, body) = match view.body {
+                BodyView::None => ("none".to_owned(), String::new()),
+                BodyView::Raw(text) => ("raw".to_owned(), text),
+                BodyView::Other { mode } => (mode, String::new()),
+            };
+            RequestForm {
+                name: view.name,
+                method: view.method,
+                url: view.url,
+                headers: pairs(view.headers),
+                query: pairs(view.query),
+                body_mode,
+                body,
+                description: view.description,
+            }
+        });
+        Some(Selected { id: row.id.clone(), name: row.name.clone(), parent_id: row.parent_id.clone(), request })
+    }
+
+    pub fn revision_entry(row: RevisionRow, now_ms: i64) -> RevisionEntry {
+        RevisionEntry {
+            number: row.number,
+            author: row.author_email,
+            at: when(row.created_at_ms),
+            ago: ago(row.created_at_ms, now_ms),
+            summary: row.summary,
+        }
+    }
+}
+
+/// The current team's collections whose name contains `q`; `None` when signed out.
+#[server]
+pub async fn load_collections(q: String) -> Result<Option<CollectionsList>, ServerFnError> {
+    use crate::session::{ago, server_fn_actor, when};
+    use ferry_domain::{auth::Permission, collections::Collections, store::now_ms};
+
+    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let rows = Collections::new(&store).list(&actor, &q).await.map_err(ssr::refusal)?;
+    let now = now_ms();
+    Ok(Some(CollectionsList {
+        team_name: actor.team_name.clone(),
+        can_edit: actor.role.allows(Permission::EditCollections),
+        collections: rows
+            .into_iter()
+            .map(|row| CollectionSummary {
+                updated: when(row.updated_at_ms),
+                updated_ago: ago(row.updated_at_ms, now),
+                id: row.id,
+                name: row.name,
+                revision: row.revision,
+            })
+            .collect(),
+    }))
+}
+
+/// Collection `id` of the current team, with folder or request `item` selected if given.
+#[server]
+pub async fn load_collection(id: String, item: Option<String>) -> Result<Option<CollectionData>, ServerFnError> {
+    use crate::session::{server_fn_actor, when};
+    use ferry_domain::{auth::Permission, collections::Collections};
+
+    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let stored = Collections::new(&store).get(&actor, &id).await.map_err(ssr::refusal)?;
+    let tree = ssr::tree(&stored.collection);
+    let selected = item.and_then(|item| ssr::selected(&stored.collection, &tree, &item));
+    Ok(Some(CollectionData {
+        id: stored.row.id,
+        name: stored.row.name,
+        revision: stored.row.revision,
+        updated: when(stored.row.updated_at_ms),
+        can_edit: actor.role.allows(Permission::EditCollections),
+        variables: ssr::pairs(stored.collection.variables()),
+        tree,
+        selected,
+    }))
+}
+
+/// The revisions of collection `id`, newest first.
+#[server]
+pub async fn load_history(id: String) -> Result<Option<HistoryData>, ServerFnError> {
+    use crate::session::server_fn_actor;
+    use ferry_domain::{collections::Collections, store::now_ms};
+
+    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let service = Collections::new(&store);
+    let current = service.get(&actor, &id).await.map_err(ssr::refusal)?;
+    let rows = service.revisions(&actor, &id).await.map_err(ssr::refusal)?;
+    let now = now_ms();
+    Ok(Some(HistoryData {
+        id: current.row.id,
+        name: current.row.name,
+        revisions: rows.into_iter().map(|row| ssr::revision_entry(row, now)).collect(),
+    }))
+}
+
+/// Revision `number` of collection `id`: who saved it, when, and the document as it was.
+#[server]
+pub async fn load_revision(id: String, number: i64) -> Result<Option<RevisionData>, ServerFnError> {
+    use crate::session::server_fn_actor;
+    use ferry_domain::{collections::Collections, store::now_ms};
+
+    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let revision = Collections::new(&store).revision(&actor, &id, number).await.map_err(ssr::refusal)?;
+    Ok(Some(RevisionData {
+        id: id.clone(),
+        name: revision.collection.name().to_owned(),
+        tree: ssr::tree(&revision.collection),
+        json: revision.collection.to_canonical_json(),
+        revision: ssr::revision_entry(revision.row, now_ms()),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn posted_rows_come_back_in_order_without_blank_ones() {
+        let posted = fields(&[
+            ("header.10.key", "X-Late"), ("header.10.value", "1"), ("header.10.enabled", "on"),
+            ("header.2.key", "Accept"), ("header.2.value", "text/csv"),
+            ("header.3.key", ""), ("header.3.value", ""), ("header.3.enabled", "on"),
+            ("query.0.key", "page"), ("header.x.key", "ignored"), ("name", "List"),
+        ]);
+        let pair = |key: &str, value: &str, disabled| Pair { key: key.into(), value: value.into(), disabled };
+        assert_eq!(pairs_from_fields(&posted, "header"), [pair("Accept", "text/csv", true), pair("X-Late", "1", false)]);
+        assert_eq!(pairs_from_fields(&posted, "query"), [pair("page", "", true)]);
+        assert!(pairs_from_fields(&posted, "var").is_empty());
+    }
+
+    #[test]
+    fn ids_are_escaped_in_links() {
+        assert_eq!(collection_href("6fd141b6-1ef7_x.y~z"), "/collections/6fd141b6-1ef7_x.y~z");
+        assert_eq!(collection_href("a b/c"), "/collections/a%20b%2Fc");
+        assert_eq!(item_href("c", "r?1é"), "/collections/c?item=r%3F1%C3%A9");
+    }
+}
