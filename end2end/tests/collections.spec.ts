@@ -7,6 +7,12 @@ import { signUp, uniqueEmail } from './helpers';
 const examples = resolve(__dirname, '..', '..', '..', 'shared', 'postman', 'examples');
 
 test('import an example, edit a request, see it in History, export and compare', async ({ page }) => {
+  // The pages hydrate without complaint (a mismatch between server and browser would show here).
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
   await signUp(page, uniqueEmail('collections'));
   await page.getByRole('link', { name: 'Collections' }).click();
   await expect(page.getByRole('heading', { name: 'Collections', exact: true })).toBeVisible();
@@ -54,6 +60,7 @@ test('import an example, edit a request, see it in History, export and compare',
   expect(retrieve.request.header).toContainEqual(expect.objectContaining({ key: 'Accept', value: 'text/plain' }));
   expect(exported.endsWith('}\n')).toBe(true);
   expect(exported).toBe(`${JSON.stringify(document, null, 2)}\n`);
+  expect(problems).toEqual([]);
 });
 
 test.describe('with JavaScript off', () => {

@@ -8,11 +8,10 @@ use leptos_meta::Title;
 use leptos_router::{
     components::A,
     hooks::{use_params_map, use_query_map},
-    location::Url,
 };
 
 use crate::collection_data::{
-    collection_href, load_collection, pairs_from_fields, CollectionData, Pair, RequestForm, Selected, TreeRow,
+    collection_href, load_collection, pairs_from_fields, percent_encode, CollectionData, Pair, RequestForm, Selected, TreeRow,
 };
 use crate::components::{
     collections::{collections_page, pairs_editor, pairs_table, textarea_html, tree_view},
@@ -147,12 +146,12 @@ fn add_item_form(base: &str, folders: &[TreeRow], parent: Option<String>, flash:
 }
 
 fn selected_view(base: &str, selected: Selected, folders: &[TreeRow], can_edit: bool, flash: Option<&Flash>) -> impl IntoView {
-    let item_base = format!("{base}/items/{}", Url::escape(&selected.id));
+    let item_base = format!("{base}/items/{}", percent_encode(&selected.id));
     let kind = if selected.request.is_some() { "request" } else { "folder" };
     let body = match selected.request.clone() {
         Some(request) if can_edit => {
             let refused_here = flash.filter(|f| f.field("editing") == Some(selected.id.as_str()));
-            request_editor(&format!("{base}/requests/{}", Url::escape(&selected.id)), &selected.id, request, refused_here).into_any()
+            request_editor(&format!("{base}/requests/{}", percent_encode(&selected.id)), &selected.id, request, refused_here).into_any()
         }
         Some(request) => request_details(request).into_any(),
         None => view! { <h2>"Folder " <span data-testid="selected-name">{selected.name.clone()}</span></h2> }.into_any(),
