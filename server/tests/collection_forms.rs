@@ -23,6 +23,7 @@ on_both!(
     pasted_json_imports_and_bad_json_is_refused_naming_the_path,
     folders_and_requests_are_added_renamed_moved_and_deleted,
     variables_are_saved_in_order,
+    a_21_mb_file_imports,
     deleting_needs_the_confirmation,
     viewers_see_no_forms_and_every_change_is_refused,
 );
@@ -112,6 +113,19 @@ async fn import_edit_export_and_history(db: Db) {
     assert_eq!(view.url, new_url);
     assert_eq!(view.description, shown.description, "CRLF from the text area is no change");
     assert!(view.headers.iter().any(|h| h.key == "Accept" && h.value == "text/plain"), "{:?}", view.headers);
+    // A refused save stores nothing and shows the editor with what was typed.
+    let typed = [
+        ("editing", request_id), ("url_before", new_url), ("name", "Retrieve a Blob"),
+        ("method", "GE T"), ("url", "https://typed.example/blob"), ("body_mode", "none"),
+        ("header.0.key", "X-Typed"), ("header.0.value", "kept"), ("header.0.enabled", "on"),
+    ];
+    let refused = server.post_form(&format!("/collections/{id}/requests/{request_id}"), &typed).await;
+    assert_eq!(location(&refused), format!("{}?item={request_id}", path_of(&id)));
+    let again = server.page(location(&refused)).await;
+    assert!(again.contains("method: expected an HTTP method"), "{again}");
+    assert!(again.contains(r#"value="https://typed.example/blob""#) && again.contains(r#"value="X-Typed""#), "{again}");
+    assert_eq!(stored(&server, &ada, &id).await.0, 2, "nothing stored");
+
     let untouched = "1bc7841d-ba1a-3784-25eb-9c40adeefb40";
     assert_eq!(edited.request_view(untouched), original.request_view(untouched));
 
@@ -302,4 +316,19 @@ async fn viewers_see_no_forms_and_every_change_is_refused(db: Db) {
     assert_eq!(server.db.store.collection_events(&alice.team_id).await.unwrap().len(), 1, "nothing recorded");
     let export = bob.client.get(server.at(&format!("{base}/export"))).send().await.unwrap();
     assert_eq!(export.status(), 200, "viewers may export");
+}
+
+async fn a_21_mb_file_imports(db: Db) {
+    let server = TestServer::start(db).await;
+    server.sign_up("ada@example.com", PASSWORD).await;
+    let ada = actor(&server, "ada@example.com").await;
+    let body = "x".repeat(21 * 1024 * 1024);
+    let json = serde_json::json!({
+        "info": {"_postman_id": "big", "name": "Big", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "item": [{"id": "r", "name": "Upload", "request": {"method": "POST", "url": "https://x", "body": {"mode": "raw", "raw": body}}}],
+    });
+    let imported = import(&server, &server.client, Some(serde_json::to_vec(&json).unwrap()), "").await;
+    assert_eq!(location(&imported), "/collections/big");
+    let (_, collection) = stored(&server, &ada, "big").await;
+    assert_eq!(collection.request_view("r").unwrap().body, ferry_domain::collection::BodyView::Raw(body));
 }
