@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bitbucket;
 pub mod collection;
 pub mod collections;
+pub mod connected_accounts;
 pub mod crypto;
 pub mod integrations;
 pub mod store;

@@ -51,6 +51,19 @@ pub enum Command {
     /// Operator commands for API keys.
     #[command(subcommand)]
     Apikey(ApikeyCommand),
+    /// Operator commands for the encryption keys that seal stored credentials.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeysCommand {
+    /// Add a new newest key to the key file; new secrets are sealed with it.
+    Rotate,
+    /// Re-encrypt every stored secret that is not under the newest key; prints how many.
+    Reencrypt,
+    /// List the keys, which is the newest, and how many secrets each seals.
+    List,
 }
 
 #[derive(Debug, Clone, Subcommand)]

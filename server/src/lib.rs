@@ -20,5 +20,6 @@ pub async fn run(cli: Cli) -> Result<(), config::StartError> {
         Command::Migrate => serve::migrate_only(&config).await,
         Command::User(command) => operator::user(&config, command).await,
         Command::Apikey(command) => operator::apikey(&config, command).await,
+        Command::Keys(command) => operator::keys(&config, command).await,
     }
 }

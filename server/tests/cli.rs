@@ -304,3 +304,75 @@ fn malformed_keys_are_one_line_naming_the_variable_or_file_and_line() {
     ));
     assert_one_clear_line(&from_file, &format!("encryption key file {} line 2", file.display()));
 }
+
+/// Rotate, re-encrypt, drop the old key from the file: the stored credential still opens.
+#[tokio::test]
+async fn keys_rotate_reencrypt_and_the_old_key_can_go() {
+    use ferry_domain::{
+        accounts::Accounts,
+        auth::ExposeSecret,
+        bitbucket::Credential,
+        connected_accounts::{ConnectedAccounts, VerifiedIdentity},
+        crypto::KeySource,
+        DatabaseUrl, Store,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap().to_owned();
+    let envs = [("FERRY_DATA_DIR", data.as_str())];
+    let created = run_with_stdin(
+        ferry(&envs, &["user", "create", "--email", "ops@example.com", "--password-stdin", "--team", "Platform"]),
+        "a long operator passphrase\n",
+    );
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+
+    let key_file = KeySource::File(dir.path().join("encryption-keys"));
+    let token = "ATATT-rotation-probe-token";
+    let url = DatabaseUrl::Sqlite(dir.path().join("ferry.db"));
+    let store = Store::connect(&url).await.unwrap();
+    let actor = Accounts::new(&store).member_actor("ops@example.com", "Platform").await.unwrap();
+    let credential = Credential::ApiToken { email: "ops@example.com".into(), token: token.to_owned().into() };
+    let identity = VerifiedIdentity { display_name: "Ops".into(), username: "ops".into(), user_uuid: "{ops}".into() };
+    let account = ConnectedAccounts::new(&store, &key_file.load().unwrap())
+        .create(&actor, "Backups", &credential, &identity)
+        .await
+        .unwrap();
+    let old_id = key_file.load().unwrap().newest().to_string();
+
+    let rotated = run_to_end(ferry(&envs, &["keys", "rotate"]));
+    assert!(rotated.status.success(), "{}", String::from_utf8_lossy(&rotated.stderr));
+    let new_id = key_file.load().unwrap().newest().to_string();
+    assert_ne!(new_id, old_id);
+    assert!(String::from_utf8_lossy(&rotated.stdout).contains(&format!("added key {new_id}")));
+
+    let listed = String::from_utf8_lossy(&run_to_end(ferry(&envs, &["keys", "list"])).stdout).into_owned();
+    assert!(listed.contains(&format!("{old_id}  1 secrets\n")), "{listed}");
+    assert!(listed.contains(&format!("{new_id}  0 secrets  (newest)")), "{listed}");
+
+    let reencrypted = run_to_end(ferry(&envs, &["keys", "reencrypt"]));
+    assert!(reencrypted.status.success(), "{}", String::from_utf8_lossy(&reencrypted.stderr));
+    assert!(String::from_utf8_lossy(&reencrypted.stdout).contains(&format!("re-encrypted 1 secrets under key {new_id}")));
+    let again = String::from_utf8_lossy(&run_to_end(ferry(&envs, &["keys", "reencrypt"])).stdout).into_owned();
+    assert!(again.contains("re-encrypted 0 secrets"), "idempotent: {again}");
+
+    let path = dir.path().join("encryption-keys");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let without_old: String = text.lines().filter(|l| !l.starts_with(&format!("{old_id}:"))).map(|l| format!("{l}\n")).collect();
+    assert_ne!(without_old, text);
+    std::fs::write(&path, without_old).unwrap();
+    let keyring = key_file.load().unwrap();
+    assert_eq!(keyring.ids().len(), 1);
+    let opened = ConnectedAccounts::new(&store, &keyring).credential(&actor.team_id, &account.id).await.unwrap();
+    let Credential::ApiToken { token: opened, .. } = opened else { panic!("an API token") };
+    assert_eq!(opened.expose_secret(), token);
+    store.close().await;
+
+    let listed = String::from_utf8_lossy(&run_to_end(ferry(&envs, &["keys", "list"])).stdout).into_owned();
+    assert_eq!(listed, format!("{new_id}  1 secrets  (newest)\n"));
+
+    let from_env = run_to_end(ferry(
+        &[("FERRY_DATA_DIR", data.as_str()), ("FERRY_ENCRYPTION_KEYS", "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")],
+        &["keys", "rotate"],
+    ));
+    assert_one_clear_line(&from_env, "the encryption keys come from FERRY_ENCRYPTION_KEYS");
+    assert!(String::from_utf8_lossy(&from_env.stderr).contains("append a new id:base64key"));
+}

@@ -112,10 +112,12 @@ impl Permission {
                 "Create and revoke own API keys (with a role no higher than one's own)"
             }
             Permission::EditCollections => "Import, edit and delete collections",
-            Permission::CreateIntegrations => "Create integrations",
-            Permission::ManageOwnIntegrations => "Change, run and delete own integrations",
+            Permission::CreateIntegrations => "Create integrations, connecting Bitbucket accounts for them",
+            Permission::ManageOwnIntegrations => {
+                "Change, run and delete own integrations; re-authenticate and remove own connected accounts"
+            }
             Permission::ManageAllIntegrations => "Change, run and delete every integration",
-            Permission::ManageCredentials => "Add, replace and remove Bitbucket credentials",
+            Permission::ManageCredentials => "Re-authenticate and remove every connected Bitbucket account",
             Permission::ManageMembers => "Invite members, change their roles, remove them",
             Permission::ManageAllApiKeys => "See and revoke every member's API keys",
             Permission::ViewAuditLog => "Read the audit log",

@@ -1,0 +1,447 @@
+//! Connected accounts as a service: a team's Bitbucket credentials, verified before they are
+//! saved, stored sealed by the [`Keyring`] and bound to their team, row and purpose.
+//!
+//! Team-scoped calls take the [`Actor`]: another team's account id answers
+//! [`ConnectedAccountError::NotFound`] like an unknown one. Editors connect accounts while
+//! adding integrations ([`Permission::CreateIntegrations`]) and re-authenticate or remove their
+//! own; admins ([`Permission::ManageCredentials`]) any. The secret never leaves this module
+//! except as a [`Credential`] of `secrecy` types, and never reaches the audit log.
+
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
+
+use crate::{
+    accounts::Actor,
+    auth::{Permission, Role},
+    bitbucket::{AuthMethod, Credential},
+    crypto::{CryptoError, Keyring, SecretContext},
+    integrations::FieldError,
+    store::{
+        accounts::{is_unique_violation, NewAudit},
+        connected_accounts::{AccountSecret, ConnectedAccountRow},
+        now_ms, Store, StoreError,
+    },
+};
+
+/// The purpose secrets of this table are sealed for.
+pub const SECRET_PURPOSE: &str = "connected_account.secret";
+pub const MAX_LABEL_CHARS: usize = 80;
+/// Longer than any Bitbucket token; bounds what a form can make Ferry store.
+pub const MAX_SECRET_BYTES: usize = 8192;
+pub const MAX_LOGIN_CHARS: usize = 254;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectedAccountError {
+    /// A field of the form is refused; `field` is its name on the form.
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    #[error("no such connected account in this team; check the link")]
+    NotFound,
+    #[error("your role ({role}) does not allow this: {needed}")]
+    Forbidden { role: Role, needed: &'static str },
+    /// The stored secret cannot be opened (e.g. its key was removed from the keyring).
+    #[error("the stored credential cannot be used: {0}")]
+    Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ConnectedAccountError {
+    /// The form field the error is about, if it is about one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ConnectedAccountError::Field(error) => Some(error.field),
+            _ => None,
+        }
+    }
+}
+
+/// Who Bitbucket says the credential belongs to (from `/2.0/user`), as verified just before
+/// saving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedIdentity {
+    pub display_name: String,
+    pub username: String,
+    /// Bitbucket's account uuid, e.g. `{0f3e…}`.
+    pub user_uuid: String,
+}
+
+/// A connected account as the team sees it; no secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectedAccount {
+    pub id: String,
+    pub label: String,
+    pub method: AuthMethod,
+    /// The Atlassian email (API token) or the Bitbucket username (app password, OAuth).
+    pub login: String,
+    pub display_name: String,
+    pub provider_user_id: String,
+    pub created_by: String,
+    /// Empty once the creator's account is gone.
+    pub created_by_email: String,
+    pub created_at_ms: i64,
+    pub verified_at_ms: i64,
+    /// When the OAuth access token expires; `None` for the other methods.
+    pub token_expires_at_ms: Option<i64>,
+    /// How many of the team's integrations use it.
+    pub integration_count: i64,
+}
+
+impl TryFrom<ConnectedAccountRow> for ConnectedAccount {
+    type Error = ConnectedAccountError;
+
+    fn try_from(row: ConnectedAccountRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            method: stored_method(&row.method)?,
+            id: row.id,
+            label: row.label,
+            login: row.login,
+            display_name: row.display_name,
+            provider_user_id: row.provider_user_id,
+            created_by: row.created_by,
+            created_by_email: row.created_by_email.unwrap_or_default(),
+            created_at_ms: row.created_at_ms,
+            verified_at_ms: row.verified_at_ms,
+            token_expires_at_ms: row.token_expires_at_ms,
+            integration_count: row.integration_count,
+        })
+    }
+}
+
+/// What `ferry keys reencrypt` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reencrypted {
+    /// Secrets now sealed with the newest key that were not before.
+    pub resealed: u64,
+}
+
+pub struct ConnectedAccounts<'a> {
+    store: &'a Store,
+    keyring: &'a Keyring,
+}
+
+impl<'a> ConnectedAccounts<'a> {
+    pub fn new(store: &'a Store, keyring: &'a Keyring) -> Self {
+        Self { store, keyring }
+    }
+
+    /// Saves a credential that was just verified against Bitbucket as `identity`.
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        label: &str,
+        credential: &Credential,
+        identity: &VerifiedIdentity,
+    ) -> Result<ConnectedAccount, ConnectedAccountError> {
+        require(actor, Permission::CreateIntegrations)?;
+        let label = parse_label(label)?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let sealed = self.seal(&actor.team_id, &id, credential)?;
+        let login = login(credential, identity)?;
+        let account = account_secret(credential, identity, &login, &sealed, self.keyring.newest().as_str());
+        match self.store.insert_connected_account(&actor.team_id, &id, &label, &actor.user_id, &account).await {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(field(
+                    "label",
+                    &format!("this team already has a connected account labelled “{label}”; choose another label"),
+                ))
+            }
+            other => other?,
+        }
+        let detail = format!("{label} ({}, {})", credential.method(), identity.username);
+        self.audit(actor, "connected_account.created", &detail).await?;
+        self.get(actor, &id).await
+    }
+
+    /// The team's accounts by label.
+    pub async fn list(&self, actor: &Actor) -> Result<Vec<ConnectedAccount>, ConnectedAccountError> {
+        require(actor, Permission::ReadTeamData)?;
+        self.store.connected_accounts(&actor.team_id).await?.into_iter().map(ConnectedAccount::try_from).collect()
+    }
+
+    pub async fn get(&self, actor: &Actor, id: &str) -> Result<ConnectedAccount, ConnectedAccountError> {
+        require(actor, Permission::ReadTeamData)?;
+        let row = self.store.connected_account(&actor.team_id, id).await?.ok_or(ConnectedAccountError::NotFound)?;
+        row.try_into()
+    }
+
+    /// The opened credential, for the sync engine and the integration flow (which has already
+    /// checked the actor's team).
+    pub async fn credential(&self, team_id: &str, id: &str) -> Result<Credential, ConnectedAccountError> {
+        let (method, login, sealed, expires_at_ms) =
+            self.store.connected_account_secret(team_id, id).await?.ok_or(ConnectedAccountError::NotFound)?;
+        let plaintext = self.keyring.open(&context(team_id, id), &sealed)?;
+        let mut parts = decode_parts(plaintext.expose_secret())?.into_iter();
+        let mut next = || parts.next().ok_or(CryptoError::Malformed("a part of the credential is missing"));
+        Ok(match stored_method(&method)? {
+            AuthMethod::ApiToken => Credential::ApiToken { email: login, token: next()? },
+            AuthMethod::AppPassword => Credential::AppPassword { username: login, password: next()? },
+            AuthMethod::OAuth => Credential::OAuth {
+                access_token: next()?,
+                refresh_token: next()?,
+                expires_at_ms: expires_at_ms.unwrap_or_default(),
+            },
+        })
+    }
+
+    /// Replaces the secret in place (same id: every integration using the account keeps
+    /// working) with a credential just verified as `identity`.
+    pub async fn reauthenticate(
+        &self,
+        actor: &Actor,
+        id: &str,
+        credential: &Credential,
+        identity: &VerifiedIdentity,
+    ) -> Result<ConnectedAccount, ConnectedAccountError> {
+        let current = self.get(actor, id).await?;
+        require_manage(actor, &current)?;
+        let sealed = self.seal(&actor.team_id, id, credential)?;
+        let login = login(credential, identity)?;
+        let account = account_secret(credential, identity, &login, &sealed, self.keyring.newest().as_str());
+        if !self.store.replace_connected_account_secret(&actor.team_id, id, &account).await? {
+            return Err(ConnectedAccountError::NotFound);
+        }
+        let detail = format!("{} ({}, {})", current.label, credential.method(), identity.username);
+        self.audit(actor, "connected_account.reauthenticated", &detail).await?;
+        self.get(actor, id).await
+    }
+
+    /// Stores refreshed OAuth tokens with their expiry in one statement: a rotated refresh
+    /// token is saved together with the access token or not at all.
+    pub async fn store_refreshed_oauth_tokens(
+        &self,
+        team_id: &str,
+        id: &str,
+        access_token: &SecretString,
+        refresh_token: &SecretString,
+        expires_at_ms: i64,
+    ) -> Result<(), ConnectedAccountError> {
+        let plaintext = encode_parts(&[access_token, refresh_token]);
+        let sealed = self.keyring.seal(&context(team_id, id), &plaintext)?;
+        let stored = self
+            .store
+            .update_connected_account_tokens(team_id, id, &sealed, self.keyring.newest().as_str(), expires_at_ms, now_ms())
+            .await?;
+        stored.then_some(()).ok_or(ConnectedAccountError::NotFound)
+    }
+
+    /// The names of the collections whose integrations use the account (for the warning
+    /// before deleting it).
+    pub async fn usage(&self, actor: &Actor, id: &str) -> Result<Vec<String>, ConnectedAccountError> {
+        self.get(actor, id).await?;
+        Ok(self.store.connected_account_usage(&actor.team_id, id).await?)
+    }
+
+    /// Deletes the account; integrations using it stay, without an account, until edited.
+    pub async fn delete(&self, actor: &Actor, id: &str) -> Result<(), ConnectedAccountError> {
+        let current = self.get(actor, id).await?;
+        require_manage(actor, &current)?;
+        if !self.store.delete_connected_account(&actor.team_id, id).await? {
+            return Err(ConnectedAccountError::NotFound);
+        }
+        let detail = format!("{} ({}, {})", current.label, current.method, current.login);
+        self.audit(actor, "connected_account.deleted", &detail).await
+    }
+
+    /// Re-seals every secret not under the newest key (operator command). Idempotent; each
+    /// batch is one transaction, and a secret changed meanwhile (a token refresh, already
+    /// under the newest key) is left as it is.
+    pub async fn reencrypt_all(&self) -> Result<Reencrypted, ConnectedAccountError> {
+        let newest = self.keyring.newest().as_str();
+        let stale = self.store.sealed_secrets_not_under(newest).await?;
+        let mut resealed = 0;
+        for batch in stale.chunks(100) {
+            let mut sealed = Vec::with_capacity(batch.len());
+            for row in batch {
+                let context = context(&row.team_id, &row.id);
+                let plaintext = self.keyring.open(&context, &row.secret)?;
+                sealed.push((row.clone(), self.keyring.seal(&context, &plaintext)?));
+            }
+            resealed += self.store.reseal_secrets(&sealed, newest).await?;
+        }
+        Ok(Reencrypted { resealed })
+    }
+
+    /// How many secrets each key id seals, across all teams (operator command).
+    pub async fn secrets_by_key(&self) -> Result<Vec<(String, i64)>, ConnectedAccountError> {
+        Ok(self.store.sealed_secrets_by_key().await?)
+    }
+
+    fn seal(&self, team_id: &str, id: &str, credential: &Credential) -> Result<Vec<u8>, ConnectedAccountError> {
+        let plaintext = match credential {
+            Credential::ApiToken { token, .. } => encode_parts(&[bounded_secret("api_token", "API token", token)?]),
+            Credential::AppPassword { password, .. } => {
+                encode_parts(&[bounded_secret("app_password", "App password", password)?])
+            }
+            Credential::OAuth { access_token, refresh_token, .. } => encode_parts(&[
+                bounded_secret("access_token", "Access token", access_token)?,
+                bounded_secret("refresh_token", "Refresh token", refresh_token)?,
+            ]),
+        };
+        Ok(self.keyring.seal(&context(team_id, id), &plaintext)?)
+    }
+
+    async fn audit(&self, actor: &Actor, action: &str, detail: &str) -> Result<(), ConnectedAccountError> {
+        self.store
+            .append_audit(NewAudit {
+                team_id: &actor.team_id,
+                actor_user_id: Some(&actor.user_id),
+                actor: &actor.email,
+                action,
+                detail,
+                client_addr: "",
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+fn context<'c>(team_id: &'c str, id: &'c str) -> SecretContext<'c> {
+    SecretContext { team_id, row_id: id, purpose: SECRET_PURPOSE }
+}
+
+fn account_secret<'c>(
+    credential: &Credential,
+    identity: &'c VerifiedIdentity,
+    login: &'c str,
+    sealed: &'c [u8],
+    key_id: &'c str,
+) -> AccountSecret<'c> {
+    AccountSecret {
+        method: credential.method().as_str(),
+        login,
+        display_name: &identity.display_name,
+        provider_user_id: &identity.user_uuid,
+        secret: sealed,
+        secret_key_id: key_id,
+        token_expires_at_ms: match credential {
+            Credential::OAuth { expires_at_ms, .. } => Some(*expires_at_ms),
+            _ => None,
+        },
+        at_ms: now_ms(),
+    }
+}
+
+/// The login the account is known by: the email of an API token, else the username.
+fn login(credential: &Credential, identity: &VerifiedIdentity) -> Result<String, ConnectedAccountError> {
+    let (name, label, value) = match credential {
+        Credential::ApiToken { email, .. } => ("email", "Email", email.as_str()),
+        Credential::AppPassword { username, .. } => ("username", "Username", username.as_str()),
+        Credential::OAuth { .. } => ("username", "Username", identity.username.as_str()),
+    };
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > MAX_LOGIN_CHARS || value.chars().any(char::is_control) {
+        return Err(field(name, &format!("enter the {label}: 1 to {MAX_LOGIN_CHARS} characters without line breaks")));
+    }
+    Ok(value.to_owned())
+}
+
+fn bounded_secret<'s>(
+    name: &'static str,
+    label: &str,
+    secret: &'s SecretString,
+) -> Result<&'s SecretString, ConnectedAccountError> {
+    let text = secret.expose_secret();
+    if text.trim().is_empty() {
+        return Err(field(name, &format!("paste the {label} from Bitbucket")));
+    }
+    if text.len() > MAX_SECRET_BYTES {
+        return Err(field(name, &format!("the {label} is longer than any Bitbucket credential; paste only the token")));
+    }
+    Ok(secret)
+}
+
+fn parse_label(raw: &str) -> Result<String, ConnectedAccountError> {
+    let label = raw.trim();
+    if label.is_empty() {
+        return Err(field("label", "give the account a name, e.g. “Backups bot”"));
+    }
+    if label.chars().count() > MAX_LABEL_CHARS {
+        return Err(field("label", &format!("use at most {MAX_LABEL_CHARS} characters")));
+    }
+    if label.chars().any(char::is_control) {
+        return Err(field("label", "remove line breaks and other control characters"));
+    }
+    Ok(label.to_owned())
+}
+
+/// The secret parts, each as a 4-byte big-endian length and its bytes, written into one
+/// buffer of exactly the right size (no reallocation leaves copies behind).
+fn encode_parts(parts: &[&SecretString]) -> SecretSlice<u8> {
+    let size = parts.iter().map(|p| 4 + p.expose_secret().len()).sum();
+    let mut bytes = Vec::with_capacity(size);
+    for part in parts {
+        let part = part.expose_secret().as_bytes();
+        bytes.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        bytes.extend_from_slice(part);
+    }
+    SecretSlice::from(bytes)
+}
+
+fn decode_parts(mut bytes: &[u8]) -> Result<Vec<SecretString>, CryptoError> {
+    let mut parts = Vec::new();
+    while !bytes.is_empty() {
+        let malformed = CryptoError::Malformed("the credential inside is damaged");
+        let (len, rest) = bytes.split_first_chunk::<4>().ok_or(malformed.clone())?;
+        let len = u32::from_be_bytes(*len) as usize;
+        let part = rest.get(..len).ok_or(malformed.clone())?;
+        let text = std::str::from_utf8(part).map_err(|_| malformed)?;
+        parts.push(SecretString::from(text.to_owned()));
+        bytes = &rest[len..];
+    }
+    Ok(parts)
+}
+
+fn stored_method(text: &str) -> Result<AuthMethod, ConnectedAccountError> {
+    text.parse().map_err(|_| ConnectedAccountError::Crypto(CryptoError::Malformed("unknown authentication method")))
+}
+
+fn field(field: &'static str, message: &str) -> ConnectedAccountError {
+    ConnectedAccountError::Field(FieldError { field, message: message.to_owned() })
+}
+
+fn require(actor: &Actor, permission: Permission) -> Result<(), ConnectedAccountError> {
+    if actor.role.allows(permission) {
+        Ok(())
+    } else {
+        Err(ConnectedAccountError::Forbidden { role: actor.role, needed: permission.description() })
+    }
+}
+
+/// Creators re-authenticate and remove their own accounts; admins any.
+fn require_manage(actor: &Actor, account: &ConnectedAccount) -> Result<(), ConnectedAccountError> {
+    if account.created_by == actor.user_id {
+        require(actor, Permission::ManageOwnIntegrations)
+    } else {
+        require(actor, Permission::ManageCredentials)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_round_trip_and_damage_is_refused() {
+        let a = SecretString::from("access".to_owned());
+        let b = SecretString::from(String::new());
+        let encoded = encode_parts(&[&a, &b]);
+        let decoded = decode_parts(encoded.expose_secret()).unwrap();
+        assert_eq!(decoded.iter().map(|s| s.expose_secret().to_owned()).collect::<Vec<_>>(), ["access", ""]);
+        let bytes = encoded.expose_secret();
+        for len in 1..bytes.len() {
+            if len != 10 {
+                assert!(decode_parts(&bytes[..len]).is_err(), "truncated to {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn labels_are_bounded_and_named() {
+        assert_eq!(parse_label("  Backups bot ").unwrap(), "Backups bot");
+        for bad in ["", "   ", "a\nb", &"x".repeat(MAX_LABEL_CHARS + 1)] {
+            let error = parse_label(bad).unwrap_err();
+            assert_eq!(error.field(), Some("label"), "{bad:?}");
+            assert!(error.to_string().starts_with("label: "), "{error}");
+        }
+    }
+}

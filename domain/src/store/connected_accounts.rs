@@ -1,0 +1,231 @@
+//! SQL for connected accounts. The secret column holds only sealed bytes; every query on a
+//! team's accounts takes the team id. Re-encryption (an operator command) spans all teams.
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+
+/// An account as listed: everything but the sealed secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectedAccountRow {
+    pub id: String,
+    pub team_id: String,
+    pub label: String,
+    pub method: String,
+    pub login: String,
+    pub display_name: String,
+    pub provider_user_id: String,
+    pub secret_key_id: String,
+    pub token_expires_at_ms: Option<i64>,
+    pub created_by: String,
+    /// `None` once the creator's account is gone.
+    pub created_by_email: Option<String>,
+    pub created_at_ms: i64,
+    pub verified_at_ms: i64,
+    pub updated_at_ms: i64,
+    /// How many of the team's integrations use it.
+    pub integration_count: i64,
+}
+
+/// Who the account is and its sealed secret: written at creation and on re-authentication.
+pub struct AccountSecret<'a> {
+    pub method: &'a str,
+    pub login: &'a str,
+    pub display_name: &'a str,
+    pub provider_user_id: &'a str,
+    pub secret: &'a [u8],
+    pub secret_key_id: &'a str,
+    pub token_expires_at_ms: Option<i64>,
+    pub at_ms: i64,
+}
+
+/// A sealed secret as stored, for re-encryption.
+#[derive(Debug, Clone)]
+pub struct SealedSecretRow {
+    pub id: String,
+    pub team_id: String,
+    pub secret: Vec<u8>,
+}
+
+const SELECT: &str = "SELECT a.id, a.team_id, a.label, a.method, a.login, a.display_name, a.provider_user_id, \
+     a.secret_key_id, a.token_expires_at_ms, a.created_by, u.email AS created_by_email, a.created_at_ms, \
+     a.verified_at_ms, a.updated_at_ms, \
+     (SELECT COUNT(*) FROM integrations i WHERE i.team_id = a.team_id AND i.account_id = a.id) AS integration_count \
+     FROM connected_accounts a LEFT JOIN users u ON u.id = a.created_by";
+
+macro_rules! account_row {
+    ($r:expr) => {
+        ConnectedAccountRow {
+            id: $r.get("id"),
+            team_id: $r.get("team_id"),
+            label: $r.get("label"),
+            method: $r.get("method"),
+            login: $r.get("login"),
+            display_name: $r.get("display_name"),
+            provider_user_id: $r.get("provider_user_id"),
+            secret_key_id: $r.get("secret_key_id"),
+            token_expires_at_ms: $r.get("token_expires_at_ms"),
+            created_by: $r.get("created_by"),
+            created_by_email: $r.get("created_by_email"),
+            created_at_ms: $r.get("created_at_ms"),
+            verified_at_ms: $r.get("verified_at_ms"),
+            updated_at_ms: $r.get("updated_at_ms"),
+            integration_count: $r.get("integration_count"),
+        }
+    };
+}
+
+impl Store {
+    /// The team's connected accounts, by label.
+    pub async fn connected_accounts(&self, team_id: &str) -> Result<Vec<ConnectedAccountRow>, StoreError> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&format!("{SELECT} WHERE a.team_id = $1 ORDER BY a.label, a.id"))
+                .bind(team_id).fetch_all(pool).await?;
+            Ok(rows.iter().map(|r| account_row!(r)).collect())
+        })
+    }
+
+    pub async fn connected_account(&self, team_id: &str, id: &str) -> Result<Option<ConnectedAccountRow>, StoreError> {
+        on_pool!(self, pool => {
+            let row = sqlx::query(&format!("{SELECT} WHERE a.team_id = $1 AND a.id = $2"))
+                .bind(team_id).bind(id).fetch_optional(pool).await?;
+            Ok(row.map(|r| account_row!(r)))
+        })
+    }
+
+    /// The sealed secret and the method it is for.
+    pub async fn connected_account_secret(
+        &self,
+        team_id: &str,
+        id: &str,
+    ) -> Result<Option<(String, String, Vec<u8>, Option<i64>)>, StoreError> {
+        on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT method, login, secret, token_expires_at_ms FROM connected_accounts WHERE team_id = $1 AND id = $2")
+                .bind(team_id).bind(id).fetch_optional(pool).await?;
+            Ok(row.map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))))
+        })
+    }
+
+    /// Fails with a unique violation when the team already has an account with this label.
+    pub async fn insert_connected_account(
+        &self,
+        team_id: &str,
+        id: &str,
+        label: &str,
+        created_by: &str,
+        account: &AccountSecret<'_>,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO connected_accounts (id, team_id, provider, label, method, login, display_name, \
+                 provider_user_id, secret, secret_key_id, token_expires_at_ms, created_by, created_at_ms, \
+                 verified_at_ms, updated_at_ms) VALUES ($1, $2, 'bitbucket', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12)")
+                .bind(id).bind(team_id).bind(label).bind(account.method).bind(account.login)
+                .bind(account.display_name).bind(account.provider_user_id).bind(account.secret)
+                .bind(account.secret_key_id).bind(account.token_expires_at_ms).bind(created_by).bind(account.at_ms)
+                .execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    /// Replaces who the account is and its secret in place (same id, so its integrations
+    /// follow). False when there is no such account.
+    pub async fn replace_connected_account_secret(
+        &self,
+        team_id: &str,
+        id: &str,
+        account: &AccountSecret<'_>,
+    ) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let done = sqlx::query(
+                "UPDATE connected_accounts SET method = $1, login = $2, display_name = $3, provider_user_id = $4, \
+                 secret = $5, secret_key_id = $6, token_expires_at_ms = $7, verified_at_ms = $8, updated_at_ms = $8 \
+                 WHERE team_id = $9 AND id = $10")
+                .bind(account.method).bind(account.login).bind(account.display_name).bind(account.provider_user_id)
+                .bind(account.secret).bind(account.secret_key_id).bind(account.token_expires_at_ms).bind(account.at_ms)
+                .bind(team_id).bind(id)
+                .execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Stores refreshed OAuth tokens and their expiry in one statement, so a rotated refresh
+    /// token is never lost half-way. False when there is no such OAuth account.
+    pub async fn update_connected_account_tokens(
+        &self,
+        team_id: &str,
+        id: &str,
+        secret: &[u8],
+        secret_key_id: &str,
+        expires_at_ms: i64,
+        at_ms: i64,
+    ) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let done = sqlx::query(
+                "UPDATE connected_accounts SET secret = $1, secret_key_id = $2, token_expires_at_ms = $3, \
+                 updated_at_ms = $4 WHERE team_id = $5 AND id = $6 AND method = 'oauth'")
+                .bind(secret).bind(secret_key_id).bind(expires_at_ms).bind(at_ms).bind(team_id).bind(id)
+                .execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// The names of the collections whose integrations use the account.
+    pub async fn connected_account_usage(&self, team_id: &str, id: &str) -> Result<Vec<String>, StoreError> {
+        on_pool!(self, pool => {
+            let names = sqlx::query_scalar(
+                "SELECT c.name FROM integrations i JOIN collections c ON c.team_id = i.team_id AND c.id = i.collection_id \
+                 WHERE i.team_id = $1 AND i.account_id = $2 ORDER BY c.name, i.id")
+                .bind(team_id).bind(id).fetch_all(pool).await?;
+            Ok(names)
+        })
+    }
+
+    /// Deletes the account; its integrations keep existing without one. False when absent.
+    pub async fn delete_connected_account(&self, team_id: &str, id: &str) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let done = sqlx::query("DELETE FROM connected_accounts WHERE team_id = $1 AND id = $2")
+                .bind(team_id).bind(id).execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Every team's secrets not sealed with `key_id` (operator re-encryption).
+    pub async fn sealed_secrets_not_under(&self, key_id: &str) -> Result<Vec<SealedSecretRow>, StoreError> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, team_id, secret FROM connected_accounts WHERE secret_key_id <> $1 ORDER BY id")
+                .bind(key_id).fetch_all(pool).await?;
+            Ok(rows.iter().map(|r| SealedSecretRow { id: r.get(0), team_id: r.get(1), secret: r.get(2) }).collect())
+        })
+    }
+
+    /// Swaps each row's secret for its re-sealed form in one transaction, but only where the
+    /// secret is still the one read (a concurrent token refresh wins). Returns how many changed.
+    pub async fn reseal_secrets(&self, resealed: &[(SealedSecretRow, Vec<u8>)], key_id: &str) -> Result<u64, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut changed = 0;
+            for (old, new) in resealed {
+                changed += sqlx::query(
+                    "UPDATE connected_accounts SET secret = $1, secret_key_id = $2 \
+                     WHERE team_id = $3 AND id = $4 AND secret = $5")
+                    .bind(new).bind(key_id).bind(&old.team_id).bind(&old.id).bind(&old.secret)
+                    .execute(&mut *tx).await?.rows_affected();
+            }
+            tx.commit().await?;
+            Ok(changed)
+        })
+    }
+
+    /// How many secrets each key id seals, across all teams.
+    pub async fn sealed_secrets_by_key(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT secret_key_id, COUNT(*) FROM connected_accounts GROUP BY secret_key_id ORDER BY secret_key_id")
+                .fetch_all(pool).await?;
+            Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        })
+    }
+}
