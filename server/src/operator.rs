@@ -4,7 +4,8 @@ use std::io::Read;
 
 use ferry_domain::{
     accounts::{secret_from_stdin_line, Accounts},
-    connected_accounts::ConnectedAccounts,
+    connected_accounts::{ConnectedAccountError, ConnectedAccounts},
+    crypto::Keyring,
 };
 
 use crate::{
@@ -48,30 +49,46 @@ pub async fn apikey(config: &Config, command: ApikeyCommand) -> Result<(), Start
 }
 
 pub async fn keys(config: &Config, command: KeysCommand) -> Result<(), StartError> {
-    if let KeysCommand::Rotate = command {
-        let id = config.key_source.add_key()?;
-        println!("added key {id}, now the newest: new secrets are sealed with it");
-        println!("run `ferry keys reencrypt` to re-encrypt the stored ones, then older keys can be removed");
-        return Ok(());
+    match command {
+        KeysCommand::Rotate => {
+            let id = config.key_source.add_key()?;
+            println!("added key {id}, now the newest: new secrets are sealed with it");
+            println!("run `ferry keys reencrypt` to re-encrypt the stored ones, then older keys can be removed");
+            Ok(())
+        }
+        KeysCommand::Reencrypt => with_accounts(config, reencrypt).await,
+        KeysCommand::List => with_accounts(config, list_keys).await,
     }
+}
+
+/// Runs an operator chore over the connected accounts with the configured keys.
+async fn with_accounts<F>(config: &Config, chore: F) -> Result<(), StartError>
+where
+    F: AsyncFnOnce(&ConnectedAccounts<'_>, &Keyring, &Config) -> Result<(), ConnectedAccountError>,
+{
     let keyring = config.key_source.load()?;
     let store = open_store(config).await?;
-    let service = ConnectedAccounts::new(&store, &keyring);
-    let result = match command {
-        KeysCommand::Reencrypt => service.reencrypt_all().await.map(|done| {
-            println!("re-encrypted {} secrets under key {}", done.resealed, keyring.newest());
-        }),
-        _ => service.secrets_by_key().await.map(|counts| {
-            let sealed = |id: &str| counts.iter().find(|(key, _)| key == id).map_or(0, |(_, n)| *n);
-            for id in keyring.ids() {
-                let newest = if &id == keyring.newest() { "  (newest)" } else { "" };
-                println!("{id}  {} secrets{newest}", sealed(id.as_str()));
-            }
-            for (id, n) in counts.iter().filter(|(id, _)| !keyring.ids().iter().any(|k| k.as_str() == id)) {
-                println!("{id}  {n} secrets  (not in {}: they cannot be decrypted)", config.key_source.describe());
-            }
-        }),
-    };
+    let result = chore(&ConnectedAccounts::new(&store, &keyring), &keyring, config).await;
     store.close().await;
     result.map_err(|e| StartError::Operator(e.to_string()))
+}
+
+async fn reencrypt(accounts: &ConnectedAccounts<'_>, keyring: &Keyring, _: &Config) -> Result<(), ConnectedAccountError> {
+    let done = accounts.reencrypt_all().await?;
+    println!("re-encrypted {} secrets under key {}", done.resealed, keyring.newest());
+    Ok(())
+}
+
+async fn list_keys(accounts: &ConnectedAccounts<'_>, keyring: &Keyring, config: &Config) -> Result<(), ConnectedAccountError> {
+    let counts = accounts.secrets_by_key().await?;
+    let sealed = |id: &str| counts.iter().find(|(key, _)| key == id).map_or(0, |(_, n)| *n);
+    let ids = keyring.ids();
+    for id in &ids {
+        let newest = if id == keyring.newest() { "  (newest)" } else { "" };
+        println!("{id}  {} secrets{newest}", sealed(id.as_str()));
+    }
+    for (id, n) in counts.iter().filter(|(id, _)| !ids.iter().any(|known| known.as_str() == id)) {
+        println!("{id}  {n} secrets  (not in {}: they cannot be decrypted)", config.key_source.describe());
+    }
+    Ok(())
 }
