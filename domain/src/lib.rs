@@ -12,6 +12,7 @@ pub mod connected_accounts;
 pub mod crypto;
 pub mod integrations;
 pub mod store;
+pub mod sync;
 
 pub use store::{Backend, DatabaseUrl, Store, StoreError};
 pub mod testing;

@@ -42,7 +42,9 @@ CREATE TABLE sync_runs (
 );
 CREATE INDEX sync_runs_by_integration ON sync_runs (team_id, integration_id, started_at_ms);
 
--- What the integration last committed (the hash of the file's bytes) and the branch tip it
--- last saw, which is the parent of its next commit.
+-- What the integration last committed (the hash of the file's bytes, and the collection
+-- revision, from which the next commit message is worked out) and the branch tip it last saw,
+-- which is the parent of its next commit.
 ALTER TABLE integrations ADD COLUMN committed_sha256 TEXT;
+ALTER TABLE integrations ADD COLUMN committed_revision BIGINT;
 ALTER TABLE integrations ADD COLUMN branch_tip TEXT;

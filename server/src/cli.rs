@@ -126,6 +126,22 @@ pub struct ServeArgs {
     /// OAuth consumer secret (prefer the environment variable to the flag).
     #[arg(long, env = "FERRY_BITBUCKET_OAUTH_SECRET", hide_env_values = true)]
     pub bitbucket_oauth_secret: Option<SecretString>,
+    /// Serve pages and the API only; leave sync jobs to other `ferry serve` processes.
+    #[arg(long, env = "FERRY_SYNC_DISABLED")]
+    pub no_sync_workers: bool,
+    /// Concurrent sync workers in this process.
+    #[arg(long, env = "FERRY_SYNC_WORKERS", default_value_t = 4)]
+    pub sync_workers: usize,
+    /// A burst of edits is committed once no edit came for this long (milliseconds)…
+    #[arg(long, env = "FERRY_SYNC_DEBOUNCE_MS", default_value_t = 2_000)]
+    pub sync_debounce_ms: u64,
+    /// …or once its first edit is this old, so constant editing still commits (milliseconds).
+    #[arg(long, env = "FERRY_SYNC_MAX_WAIT_MS", default_value_t = 30_000)]
+    pub sync_max_wait_ms: u64,
+    /// How long a claimed job stays claimed without a heartbeat: how soon the job of a process
+    /// that died is run by another (milliseconds).
+    #[arg(long, env = "FERRY_SYNC_LEASE_MS", default_value_t = 30_000)]
+    pub sync_lease_ms: u64,
 }
 
 impl Default for ServeArgs {

@@ -1,10 +1,11 @@
 //! Turns flags and environment into a checked configuration, or one clear error line.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use ferry_domain::bitbucket::{parse_base_url, BitbucketConfig, OAuthConsumer, Url};
 use ferry_domain::{
+    bitbucket::{parse_base_url, BitbucketConfig, OAuthConsumer, Url},
     crypto::{CryptoError, KeySource, KEYS_ENV},
+    sync::SyncConfig,
     DatabaseUrl,
 };
 use secrecy::{ExposeSecret, SecretString};
@@ -25,6 +26,8 @@ pub struct Config {
     /// Bitbucket is the local demo sandbox: the Integrations pages say so.
     pub demo_sandbox: bool,
     pub bitbucket: BitbucketConfig,
+    /// How the sync engine paces itself; `None` when this process runs no sync workers.
+    pub sync: Option<SyncConfig>,
     /// Where the encryption keys come from (loaded by the commands that need them).
     pub key_source: KeySource,
 }
@@ -43,6 +46,9 @@ pub enum StartError {
     /// Already names the setting (`FERRY_BITBUCKET_…: …`).
     #[error("{0}")]
     Bitbucket(String),
+    /// Already names the setting (`FERRY_SYNC_…: …`).
+    #[error("{0}")]
+    Sync(String),
     #[error("FERRY_DATABASE_URL: {0}")]
     Database(#[from] ferry_domain::StoreError),
     #[error("server stopped: {0}")]
@@ -64,7 +70,7 @@ impl Config {
             Some(raw) => DatabaseUrl::parse(raw).map_err(|e| StartError::DatabaseUrl(e.to_string()))?,
             None => DatabaseUrl::Sqlite(data_dir.join("ferry.db")),
         };
-        let (listen, public_url, site_root, demo_sandbox, bitbucket) = match command {
+        let (listen, public_url, site_root, demo_sandbox, bitbucket, sync) = match command {
             Command::Serve(args) => {
                 let listen: SocketAddr = args.listen.trim().parse().map_err(|_| {
                     StartError::Listen(format!(
@@ -77,11 +83,11 @@ impl Config {
                     None => format!("http://{listen}"),
                 };
                 let bitbucket = bitbucket_config(args, &public_url)?;
-                (listen, public_url, args.site_root.clone(), args.demo_sandbox, bitbucket)
+                (listen, public_url, args.site_root.clone(), args.demo_sandbox, bitbucket, sync_config(args)?)
             }
-            _ => (([127, 0, 0, 1], 3000).into(), String::new(), PathBuf::new(), false, BitbucketConfig::bitbucket_org()),
+            _ => (([127, 0, 0, 1], 3000).into(), String::new(), PathBuf::new(), false, BitbucketConfig::bitbucket_org(), None),
         };
-        Ok(Self { data_dir, database_url, listen, public_url, site_root, demo_sandbox, bitbucket, key_source })
+        Ok(Self { data_dir, database_url, listen, public_url, site_root, demo_sandbox, bitbucket, sync, key_source })
     }
 
     pub fn ensure_data_dir(&self) -> Result<(), StartError> {
@@ -104,6 +110,31 @@ fn parse_public_url(raw: &str) -> Result<String, StartError> {
         )));
     }
     Ok(url.to_owned())
+}
+
+fn sync_config(args: &ServeArgs) -> Result<Option<SyncConfig>, StartError> {
+    if args.no_sync_workers {
+        return Ok(None);
+    }
+    if args.sync_workers == 0 {
+        return Err(StartError::Sync("FERRY_SYNC_WORKERS: must be at least 1; use FERRY_SYNC_DISABLED=true for a web-only process".into()));
+    }
+    if args.sync_lease_ms < 3_000 {
+        return Err(StartError::Sync("FERRY_SYNC_LEASE_MS: must be at least 3000 (heartbeats renew it every third)".into()));
+    }
+    if args.sync_max_wait_ms < args.sync_debounce_ms {
+        return Err(StartError::Sync(format!(
+            "FERRY_SYNC_MAX_WAIT_MS: {} is less than FERRY_SYNC_DEBOUNCE_MS ({}); make it at least as long",
+            args.sync_max_wait_ms, args.sync_debounce_ms
+        )));
+    }
+    Ok(Some(SyncConfig {
+        workers: args.sync_workers,
+        debounce: Duration::from_millis(args.sync_debounce_ms),
+        max_wait: Duration::from_millis(args.sync_max_wait_ms),
+        lease: Duration::from_millis(args.sync_lease_ms),
+        ..SyncConfig::default()
+    }))
 }
 
 fn bitbucket_config(args: &ServeArgs, public_url: &str) -> Result<BitbucketConfig, StartError> {
@@ -143,6 +174,18 @@ mod tests {
     fn serve(args: &[&str]) -> Result<Config, StartError> {
         let cli = Cli::try_parse_from([&["ferry"], args].concat()).unwrap();
         Config::resolve(&cli.global, cli.command.as_ref().unwrap())
+    }
+
+    #[test]
+    fn sync_workers_run_by_default_and_their_pacing_is_checked() {
+        let config = serve(&["serve", "--sync-debounce-ms", "500"]).unwrap();
+        let sync = config.sync.expect("workers run in every serve process by default");
+        assert_eq!((sync.debounce, sync.max_wait, sync.workers), (Duration::from_millis(500), Duration::from_secs(30), 4));
+        assert!(serve(&["serve", "--no-sync-workers"]).unwrap().sync.is_none(), "web-only process");
+        let refused = serve(&["serve", "--sync-debounce-ms", "60000"]).unwrap_err().to_string();
+        assert!(refused.starts_with("FERRY_SYNC_MAX_WAIT_MS:"), "{refused}");
+        let refused = serve(&["serve", "--sync-workers", "0"]).unwrap_err().to_string();
+        assert!(refused.starts_with("FERRY_SYNC_WORKERS:"), "{refused}");
     }
 
     #[test]

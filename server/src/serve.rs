@@ -2,7 +2,12 @@
 
 use std::sync::Arc;
 
-use ferry_domain::{bitbucket::BitbucketClient, crypto::Keyring, Store};
+use ferry_domain::{
+    bitbucket::BitbucketClient,
+    crypto::Keyring,
+    sync::{AccountCredentials, SyncEngine},
+    Store,
+};
 
 use crate::{
     config::{Config, StartError},
@@ -32,32 +37,49 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         .map_err(|e| StartError::Listen(format!("cannot listen on {}: {e}", config.listen)))?;
     let keyring = config.key_source.load()?;
     let store = open_store(&config).await?;
-    let app = app_router(store.clone(), keyring, config.clone()).await?;
+    let (app, sync) = app_router(store.clone(), keyring, config.clone()).await?;
+    let workers = config.sync.is_some().then(|| sync.start());
     let local = listener.local_addr().map_err(|e| StartError::Listen(e.to_string()))?;
     tracing::info!(
         address = %local,
         public_url = %config.public_url,
         database = %config.database_url,
         version = app::BUILD_VERSION,
+        sync_workers = config.sync.as_ref().map_or(0, |sync| sync.workers),
         "Ferry is listening on http://{local}"
     );
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| StartError::Serve(e.to_string()))?;
+    if let Some(workers) = workers {
+        workers.shutdown();
+    }
     store.close().await;
     tracing::info!("Ferry stopped");
     Ok(())
 }
 
-/// The full router over a given store, as `serve` runs it (tests use it in-process).
-pub async fn app_router(store: Store, keyring: Keyring, config: Config) -> Result<axum::Router, StartError> {
+/// The full router over a given store, as `serve` runs it (tests use it in-process), and the
+/// sync engine it reports on (`serve` starts its workers unless they are turned off).
+pub async fn app_router(
+    store: Store,
+    keyring: Keyring,
+    config: Config,
+) -> Result<(axum::Router, SyncEngine<AccountCredentials>), StartError> {
     let sessions = SessionBackend::open(&store)
         .await
         .map_err(|e| StartError::Serve(format!("cannot prepare the session table: {e}")))?;
     let leptos_options = http::leptos_options(&config);
     let bitbucket = BitbucketClient::new(config.bitbucket.clone()).map_err(|e| StartError::Bitbucket(e.to_string()))?;
-    Ok(http::router(AppState { store, keyring, leptos_options, config: Arc::new(config), bitbucket }, sessions))
+    let sync = SyncEngine::new(
+        store.clone(),
+        bitbucket.clone(),
+        AccountCredentials::new(store.clone(), keyring.clone()),
+        config.sync.clone().unwrap_or_default(),
+    );
+    let state = AppState { store, keyring, leptos_options, config: Arc::new(config), bitbucket, sync: sync.clone() };
+    Ok((http::router(state, sessions), sync))
 }
 
 async fn shutdown_signal() {

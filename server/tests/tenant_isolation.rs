@@ -155,6 +155,8 @@ fn case(method: &Method, path: &str) -> Option<Case> {
         ("POST", "/signin") => Anonymous(&[("email", "mallory@example.com"), ("password", PASSWORD)]),
         ("POST", "/signout") | ("POST", "/signout/everywhere") => SignsOut,
         ("GET" | "POST", "/api/collections") | ("GET" | "PUT" | "DELETE", "/api/collections/{id}") => ApiKey,
+        ("GET", "/api/integrations" | "/api/integrations/{id}" | "/api/integrations/{id}/runs") => ApiKey,
+        ("POST", "/api/integrations/{id}/run" | "/api/integrations/{id}/pause" | "/api/integrations/{id}/resume") => ApiKey,
         ("POST", "/integrations/bitbucket") => ForeignFields,
         ("POST", "/integrations/bitbucket/{id}") => ForeignPath(&[("workspace", "bravo"), ("filename", "b.json")]),
         ("POST", "/integrations/bitbucket/{id}/delete") => ForeignPath(&[]),

@@ -2,6 +2,8 @@
 //! operator's consumer. Refresh tokens rotate on every use, so a refresh returns the new one.
 
 use oauth2::basic::{BasicClient, BasicErrorResponse, BasicErrorResponseType, BasicTokenResponse};
+use std::{future::Future, pin::Pin};
+
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, RefreshToken,
     RequestTokenError, TokenResponse, TokenUrl,
@@ -33,10 +35,9 @@ impl BitbucketClient {
     /// Trades the callback's `code` for tokens.
     pub async fn exchange_code(&self, code: &str) -> Result<Credential, BitbucketError> {
         let client = self.consumer_client()?;
-        let http = |request| self.token_endpoint(request);
         let token = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
-            .request_async(&http)
+            .request_async(&TokenEndpoint(self))
             .await
             .map_err(token_failure)?;
         credential(token, None)
@@ -46,10 +47,9 @@ impl BitbucketClient {
     /// refresh token: store it, the old one stops working.
     pub async fn refresh(&self, refresh_token: &SecretString) -> Result<Credential, BitbucketError> {
         let client = self.consumer_client()?;
-        let http = |request| self.token_endpoint(request);
         let token = client
             .exchange_refresh_token(&RefreshToken::new(refresh_token.expose_secret().to_owned()))
-            .request_async(&http)
+            .request_async(&TokenEndpoint(self))
             .await
             .map_err(token_failure)?;
         credential(token, Some(refresh_token))
@@ -64,7 +64,7 @@ impl BitbucketClient {
             .set_token_uri(TokenUrl::from_url(join(web, &["site", "oauth2", "access_token"]))))
     }
 
-    /// The `oauth2` crate's HTTP hook: counted like every other call; no answer, 429 and 5xx
+    /// The `oauth2` crate's HTTP hook (through [`TokenEndpoint`]): counted like every other call; no answer, 429 and 5xx
     /// become their own errors instead of unreadable token responses.
     async fn token_endpoint(&self, request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, BitbucketError> {
         let request = reqwest::Request::try_from(request)
@@ -124,5 +124,19 @@ fn token_failure(error: RequestTokenError<BitbucketError, BasicErrorResponse>) -
             BitbucketError::BadResponse { detail: "the OAuth token answer is not the documented JSON".to_owned() }
         }
         RequestTokenError::Other(detail) => BitbucketError::BadResponse { detail },
+    }
+}
+
+/// The token endpoint as the `oauth2` crate's HTTP client. A named type with a boxed `Send`
+/// future rather than a closure: a closure's future is not provably `Send` for every lifetime,
+/// and the sync engine refreshes tokens on spawned tasks.
+struct TokenEndpoint<'a>(&'a BitbucketClient);
+
+impl<'c> oauth2::AsyncHttpClient<'c> for TokenEndpoint<'_> {
+    type Error = BitbucketError;
+    type Future = Pin<Box<dyn Future<Output = Result<oauth2::HttpResponse, BitbucketError>> + Send + 'c>>;
+
+    fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
+        Box::pin(self.0.token_endpoint(request))
     }
 }

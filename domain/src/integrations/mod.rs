@@ -18,7 +18,9 @@ use crate::{
     store::{
         accounts::{is_unique_violation, NewAudit},
         integrations::{IntegrationFields, IntegrationRow},
-        now_ms, Store, StoreError,
+        now_ms,
+        sync::{RunRow, Trigger},
+        Store, StoreError,
     },
 };
 
@@ -31,6 +33,9 @@ pub enum IntegrationError {
     NotFound,
     #[error("your role ({role}) does not allow this: {needed}")]
     Forbidden { role: Role, needed: &'static str },
+    /// The action does not fit the integration's state (e.g. running a paused one).
+    #[error("{0}")]
+    State(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -240,15 +245,50 @@ impl<'a> Integrations<'a> {
         if !self.store.delete_integration(&actor.team_id, id).await? {
             return Err(IntegrationError::NotFound);
         }
-        let detail = format!(
-            "\"{}\" → {}/{} {}:{}",
-            current.collection_name,
-            current.workspace,
-            current.repository,
-            current.branch,
-            current.path()
-        );
-        self.audit(actor, "integration.deleted", &detail).await
+        self.audit(actor, "integration.deleted", &describe(&current)).await
+    }
+
+    /// Queues a run that skips the debounce. A person running a failing integration is how it
+    /// is retried after a fix, so it becomes active again; a paused one must be resumed first.
+    pub async fn run_now(&self, actor: &Actor, id: &str) -> Result<Integration, IntegrationError> {
+        let current = self.get(actor, id).await?;
+        require_manage(actor, &current)?;
+        if current.status == IntegrationStatus::Paused {
+            return Err(IntegrationError::State("this integration is paused; resume it to back it up again".into()));
+        }
+        if current.account_id.is_none() {
+            return Err(IntegrationError::State("this integration has no connected account; edit it and choose one".into()));
+        }
+        self.store.set_integration_status_by_person(&actor.team_id, id, IntegrationStatus::Active.as_str()).await?;
+        self.store.enqueue_now(&actor.team_id, id, Trigger::Manual, now_ms()).await?;
+        self.audit(actor, "integration.run", &describe(&current)).await?;
+        self.get(actor, id).await
+    }
+
+    /// Stops backing up until resumed; changes meanwhile are not lost, the resume commits them.
+    pub async fn pause(&self, actor: &Actor, id: &str) -> Result<Integration, IntegrationError> {
+        let current = self.get(actor, id).await?;
+        require_manage(actor, &current)?;
+        self.store.set_integration_status_by_person(&actor.team_id, id, IntegrationStatus::Paused.as_str()).await?;
+        self.store.drop_job(&actor.team_id, id).await?;
+        self.audit(actor, "integration.paused", &describe(&current)).await?;
+        self.get(actor, id).await
+    }
+
+    /// Backs up again, starting with one commit of the latest state.
+    pub async fn resume(&self, actor: &Actor, id: &str) -> Result<Integration, IntegrationError> {
+        let current = self.get(actor, id).await?;
+        require_manage(actor, &current)?;
+        self.store.set_integration_status_by_person(&actor.team_id, id, IntegrationStatus::Active.as_str()).await?;
+        self.store.enqueue_now(&actor.team_id, id, Trigger::Manual, now_ms()).await?;
+        self.audit(actor, "integration.resumed", &describe(&current)).await?;
+        self.get(actor, id).await
+    }
+
+    /// The integration's runs, newest first.
+    pub async fn runs(&self, actor: &Actor, id: &str, limit: i64) -> Result<Vec<RunRow>, IntegrationError> {
+        self.get(actor, id).await?;
+        Ok(self.store.runs(&actor.team_id, id, limit).await?)
     }
 
     /// Parses every field and checks that the collection and the account are the team's and
@@ -327,6 +367,18 @@ impl<'a> Integrations<'a> {
             .await?;
         Ok(())
     }
+}
+
+/// `"Users API" → acme/backups main:Postman Collections/users.json`, for the audit log.
+fn describe(integration: &Integration) -> String {
+    format!(
+        "\"{}\" → {}/{} {}:{}",
+        integration.collection_name,
+        integration.workspace,
+        integration.repository,
+        integration.branch,
+        integration.path()
+    )
 }
 
 fn field(field: &'static str, message: &str) -> IntegrationError {

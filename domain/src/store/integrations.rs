@@ -160,7 +160,7 @@ impl Store {
             let done = sqlx::query(
                 "UPDATE integrations SET collection_id = $3, account_id = $4, workspace = $5, repository = $6, \
                  branch = $7, directory = $8, filename = $9, updated_at_ms = $10, \
-                 committed_sha256 = NULL, branch_tip = NULL, \
+                 committed_sha256 = NULL, committed_revision = NULL, branch_tip = NULL, \
                  status = CASE WHEN status = 'paused' THEN 'paused' ELSE 'active' END, \
                  status_reason = CASE WHEN status = 'paused' THEN status_reason ELSE NULL END \
                  WHERE team_id = $1 AND id = $2")

@@ -165,11 +165,20 @@ pub struct RunRow {
     pub latency_ms: Option<i64>,
 }
 
-/// What a worker learned about one integration's target after a run.
+/// What a commit wrote for one integration.
 #[derive(Debug, Clone, Copy)]
 pub struct Committed<'a> {
     pub sha256: &'a str,
+    pub revision: i64,
     pub branch_tip: &'a str,
+}
+
+/// What an integration last committed, and the branch tip it last saw.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncState {
+    pub committed_sha256: Option<String>,
+    pub committed_revision: Option<i64>,
+    pub branch_tip: Option<String>,
 }
 
 const JOB_COLUMNS: &str = "integration_id, team_id, trigger, generation, first_change_at_ms, attempts";
@@ -367,31 +376,55 @@ impl Store {
         })
     }
 
-    /// What the integration last committed (sha256 of the file) and the branch tip it saw.
-    pub async fn integration_sync_state(&self, team_id: &str, integration_id: &str) -> Result<Option<(Option<String>, Option<String>)>, StoreError> {
+    /// What the integration last committed and the branch tip it saw.
+    pub async fn integration_sync_state(&self, team_id: &str, integration_id: &str) -> Result<Option<SyncState>, StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query("SELECT committed_sha256, branch_tip FROM integrations WHERE team_id = $1 AND id = $2")
+            let row = sqlx::query(
+                "SELECT committed_sha256, committed_revision, branch_tip FROM integrations WHERE team_id = $1 AND id = $2")
                 .bind(team_id).bind(integration_id).fetch_optional(pool).await?;
-            Ok(row.map(|r| (r.get(0), r.get(1))))
+            Ok(row.map(|r| SyncState { committed_sha256: r.get(0), committed_revision: r.get(1), branch_tip: r.get(2) }))
         })
     }
 
     pub async fn record_commit(&self, team_id: &str, integration_id: &str, committed: Committed<'_>) -> Result<(), StoreError> {
         on_pool!(self, pool => {
-            sqlx::query("UPDATE integrations SET committed_sha256 = $3, branch_tip = $4 WHERE team_id = $1 AND id = $2")
-                .bind(team_id).bind(integration_id).bind(committed.sha256).bind(committed.branch_tip)
+            sqlx::query(
+                "UPDATE integrations SET committed_sha256 = $3, committed_revision = $4, branch_tip = $5 \
+                 WHERE team_id = $1 AND id = $2")
+                .bind(team_id).bind(integration_id).bind(committed.sha256).bind(committed.revision)
+                .bind(committed.branch_tip)
                 .execute(pool).await?;
             Ok(())
         })
     }
 
-    /// Sets the status (and its reason in words) unless a person paused the integration.
+    /// Remembers the branch tip an integration saw (its file was already as it should be).
+    pub async fn record_branch_tip(&self, team_id: &str, integration_id: &str, branch_tip: &str) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE integrations SET branch_tip = $3 WHERE team_id = $1 AND id = $2")
+                .bind(team_id).bind(integration_id).bind(branch_tip).execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    /// Moves the integration to `status` (with its reason in words) unless a person paused it.
+    /// True only when the status changed: the moment to alert.
     pub async fn set_integration_status(&self, team_id: &str, integration_id: &str, status: &str, reason: Option<&str>) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
             let done = sqlx::query(
-                "UPDATE integrations SET status = $3, status_reason = $4 WHERE team_id = $1 AND id = $2 AND status <> 'paused'")
+                "UPDATE integrations SET status = $3, status_reason = $4 \
+                 WHERE team_id = $1 AND id = $2 AND status <> 'paused' AND status <> $3")
                 .bind(team_id).bind(integration_id).bind(status).bind(reason).execute(pool).await?;
             Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// A person's choice of status (run, pause, resume): applies whatever the status was.
+    pub async fn set_integration_status_by_person(&self, team_id: &str, integration_id: &str, status: &str) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE integrations SET status = $3, status_reason = NULL WHERE team_id = $1 AND id = $2")
+                .bind(team_id).bind(integration_id).bind(status).execute(pool).await?;
+            Ok(())
         })
     }
 }

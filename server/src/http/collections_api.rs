@@ -94,7 +94,7 @@ fn uid(row: &CollectionRow) -> String {
 }
 
 /// `2016-05-03T16:05:18.000Z`, as Postman writes times.
-fn iso_8601(ms: i64) -> String {
+pub(super) fn iso_8601(ms: i64) -> String {
     let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!(
@@ -161,7 +161,7 @@ fn malformed(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "malformedRequestError", message)
 }
 
-fn server_error() -> ApiError {
+pub(super) fn server_error() -> ApiError {
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "serverError", "try again in a moment")
 }
 

@@ -115,6 +115,7 @@ async fn refuse(session: &Session, page: &str, values: Vec<(String, String)>, er
         IntegrationError::Field(refused) => {
             (format!("{}: {}", field_label(refused.field), refused.message), Some(refused.field.to_owned()))
         }
+        IntegrationError::State(message) => (message, None),
         IntegrationError::Store(inner) => {
             tracing::error!(error = %inner, "saving an integration failed");
             ("Something went wrong on our side; try again in a moment.".to_owned(), None)

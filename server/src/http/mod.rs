@@ -6,6 +6,8 @@ mod api;
 mod collection_forms;
 mod collections_api;
 mod health;
+mod integrations_api;
+mod metrics;
 mod integration_forms;
 mod request_id;
 mod security;
@@ -23,7 +25,12 @@ use axum::{
     routing::{on, MethodFilter, MethodRouter},
     Router,
 };
-use ferry_domain::{bitbucket::BitbucketClient, crypto::Keyring, Store};
+use ferry_domain::{
+    bitbucket::BitbucketClient,
+    crypto::Keyring,
+    sync::{AccountCredentials, SyncEngine},
+    Store,
+};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
@@ -40,6 +47,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// One client per process: its connection pool and call counts are shared.
     pub bitbucket: BitbucketClient,
+    /// Woken when a person asks for a run; reports `/metrics`.
+    pub sync: SyncEngine<AccountCredentials>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -81,6 +90,7 @@ fn handlers() -> Vec<RouteDef> {
     vec![
         at(Method::GET, "/healthz", health::healthz),
         at(Method::GET, "/readyz", health::readyz),
+        at(Method::GET, "/metrics", metrics::metrics),
         at(Method::POST, "/signup", account_forms::sign_up),
         at(Method::POST, "/signin", account_forms::sign_in),
         at(Method::POST, "/signout", account_forms::sign_out),
@@ -101,6 +111,12 @@ fn handlers() -> Vec<RouteDef> {
         at(Method::GET, "/api/collections/{id}", collections_api::get),
         with_body_limit(at(Method::PUT, "/api/collections/{id}", collections_api::replace)),
         at(Method::DELETE, "/api/collections/{id}", collections_api::delete),
+        at(Method::GET, "/api/integrations", integrations_api::list),
+        at(Method::GET, "/api/integrations/{id}", integrations_api::get),
+        at(Method::GET, "/api/integrations/{id}/runs", integrations_api::runs),
+        at(Method::POST, "/api/integrations/{id}/run", integrations_api::run_now),
+        at(Method::POST, "/api/integrations/{id}/pause", integrations_api::pause),
+        at(Method::POST, "/api/integrations/{id}/resume", integrations_api::resume),
         at(Method::POST, "/integrations/bitbucket", integration_forms::create),
         at(Method::POST, "/integrations/bitbucket/{id}", integration_forms::update),
         at(Method::POST, "/integrations/bitbucket/{id}/delete", integration_forms::delete),

@@ -53,9 +53,11 @@ impl TestServer {
             site_root: "target/site".into(),
             demo_sandbox: false,
             bitbucket: ferry_domain::bitbucket::BitbucketConfig::bitbucket_org(),
+            // No background workers: tests that sync drive the engine themselves.
+            sync: None,
             key_source,
         };
-        let router = app_router(db.store.clone(), keyring.clone(), config).await.unwrap();
+        let (router, _sync) = app_router(db.store.clone(), keyring.clone(), config).await.unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())

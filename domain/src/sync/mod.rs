@@ -1,0 +1,220 @@
+//! The sync engine: every change of a collection committed to the repositories of its
+//! integrations — coalesced, once, and never lost.
+//!
+//! Jobs live in the database (`sync_jobs`, written in the transaction of each change; see
+//! [`crate::store::sync`]). Workers run in every server process: a worker claims the oldest due
+//! job with a lease, together with every job writing to the same repository and branch through
+//! the same account, and makes one commit for all of them ([`run`]). A lease that is not
+//! renewed expires, so a job whose worker died is picked up again. Passing failures are retried
+//! with jittered backoff within a per-account request budget; failures a person must fix stop
+//! the integration with its reason in words and an audit entry.
+
+mod backoff;
+mod budget;
+mod config;
+mod credentials;
+mod message;
+mod metrics;
+mod run;
+
+use std::{
+    collections::HashMap,
+    future::Future,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use tokio::{sync::Notify, task::JoinHandle};
+
+pub use config::SyncConfig;
+pub use credentials::AccountCredentials;
+pub use message::{author, collection_message, combined_message};
+pub use metrics::{QueueGauge, SyncMetrics};
+
+use crate::{
+    bitbucket::{BitbucketClient, Credential},
+    store::{now_ms, sync::Timing, Store},
+};
+
+/// Where the engine reads an account's credential and keeps a refreshed one (the connected
+/// accounts, decrypting and encrypting with the keyring). Errors are sentences without secrets.
+pub trait CredentialStore: Send + Sync + 'static {
+    fn credential(&self, team_id: String, account_id: String) -> impl Future<Output = Result<Credential, String>> + Send;
+    /// Replaces the account's OAuth tokens in one write, so a rotated refresh token is never lost.
+    fn store_refreshed(
+        &self,
+        team_id: String,
+        account_id: String,
+        credential: Credential,
+    ) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+pub struct SyncEngine<C: CredentialStore> {
+    inner: Arc<Inner<C>>,
+}
+
+impl<C: CredentialStore> Clone for SyncEngine<C> {
+    fn clone(&self) -> Self {
+        SyncEngine { inner: self.inner.clone() }
+    }
+}
+
+struct Inner<C> {
+    store: Store,
+    client: BitbucketClient,
+    credentials: C,
+    config: SyncConfig,
+    metrics: SyncMetrics,
+    budget: budget::Budget,
+    /// One OAuth refresh at a time per account: a rotated refresh token works once.
+    refreshing: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    wake: Notify,
+    process: String,
+}
+
+/// The running workers; dropping it does not stop them, [`Workers::shutdown`] does.
+pub struct Workers {
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Stops claiming new jobs at once. A job in the middle of its run is abandoned; its lease
+    /// expires and another worker runs it again (commits are idempotent by content).
+    pub fn shutdown(self) {
+        for task in self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl<C: CredentialStore> SyncEngine<C> {
+    pub fn new(store: Store, client: BitbucketClient, credentials: C, config: SyncConfig) -> Self {
+        let budget = budget::Budget::new(config.calls_per_account_hour);
+        let process = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        SyncEngine {
+            inner: Arc::new(Inner {
+                store,
+                client,
+                credentials,
+                config,
+                metrics: SyncMetrics::default(),
+                budget,
+                refreshing: Mutex::default(),
+                wake: Notify::new(),
+                process,
+            }),
+        }
+    }
+
+    pub fn metrics(&self) -> &SyncMetrics {
+        &self.inner.metrics
+    }
+
+    pub fn client(&self) -> &BitbucketClient {
+        &self.inner.client
+    }
+
+    /// Tells idle workers of this process to look for work now (a manual run, a resume).
+    pub fn wake(&self) {
+        self.inner.wake.notify_waiters();
+    }
+
+    /// The queue gauge and the metrics text for `/metrics`.
+    pub async fn render_metrics(&self) -> Result<String, crate::StoreError> {
+        let (queued, running) = self.inner.store.job_counts(now_ms()).await?;
+        Ok(self.inner.metrics.render(&QueueGauge { queued, running }, &self.inner.client.calls().snapshot()))
+    }
+
+    /// Starts the workers (and, on PostgreSQL, the listener that wakes them).
+    pub fn start(&self) -> Workers {
+        let mut tasks = Vec::new();
+        if let Store::Postgres(pool) = &self.inner.store {
+            tasks.push(tokio::spawn(listen(pool.clone(), self.inner.clone())));
+        }
+        for n in 0..self.inner.config.workers.max(1) {
+            let inner = self.inner.clone();
+            let name = format!("{}-{n}", inner.process);
+            tasks.push(tokio::spawn(async move { work(inner, name).await }));
+        }
+        Workers { tasks }
+    }
+
+    /// Runs every job that is due now, in this task, and returns how many groups ran: for tests
+    /// and benchmarks that want no background workers.
+    pub async fn run_due(&self) -> Result<usize, crate::StoreError> {
+        let name = format!("{}-inline", self.inner.process);
+        let mut groups = 0;
+        while run_one_group(&self.inner, &name).await? {
+            groups += 1;
+        }
+        Ok(groups)
+    }
+}
+
+/// One worker: claim, run, repeat; when idle, wait for a wake-up or the poll interval.
+async fn work<C: CredentialStore>(inner: Arc<Inner<C>>, name: String) {
+    loop {
+        match run_one_group(&inner, &name).await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(error) => tracing::warn!(worker = %name, %error, "sync worker cannot reach the database; retrying"),
+        }
+        let _ = tokio::time::timeout(inner.config.poll, inner.wake.notified()).await;
+    }
+}
+
+/// Claims the next due group and runs it; false when nothing was due.
+async fn run_one_group<C: CredentialStore>(inner: &Arc<Inner<C>>, worker: &str) -> Result<bool, crate::StoreError> {
+    let claimed_at = now_ms();
+    let jobs = inner.store.claim_jobs(worker, timing(&inner.config, claimed_at)).await?;
+    if jobs.is_empty() {
+        return Ok(false);
+    }
+    let heartbeat = tokio::spawn(heartbeat(
+        inner.clone(),
+        worker.to_owned(),
+        jobs.iter().map(|job| job.integration_id.clone()).collect(),
+    ));
+    run::run_jobs(inner, worker, jobs, claimed_at).await;
+    heartbeat.abort();
+    Ok(true)
+}
+
+fn timing(config: &SyncConfig, now_ms: i64) -> Timing {
+    let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+    Timing { now_ms, debounce_ms: ms(config.debounce), max_wait_ms: ms(config.max_wait), lease_ms: ms(config.lease) }
+}
+
+/// Renews the leases of a running group every third of the lease.
+async fn heartbeat<C: CredentialStore>(inner: Arc<Inner<C>>, worker: String, ids: Vec<String>) {
+    let every = inner.config.lease / 3;
+    loop {
+        tokio::time::sleep(every).await;
+        let until = now_ms() + i64::try_from(inner.config.lease.as_millis()).unwrap_or(i64::MAX);
+        for id in &ids {
+            if let Err(error) = inner.store.extend_lease(&worker, id, until).await {
+                tracing::warn!(%worker, %error, "cannot renew a sync lease");
+            }
+        }
+    }
+}
+
+/// PostgreSQL: wakes this process's workers whenever any process queues a job.
+async fn listen<C: CredentialStore>(pool: sqlx::PgPool, inner: Arc<Inner<C>>) {
+    loop {
+        let listener = async {
+            let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
+            listener.listen(crate::store::sync::WAKE_CHANNEL).await?;
+            loop {
+                listener.recv().await?;
+                inner.wake.notify_waiters();
+            }
+            #[allow(unreachable_code)]
+            Ok::<(), sqlx::Error>(())
+        };
+        if let Err(error) = listener.await {
+            tracing::warn!(%error, "sync wake-up listener lost its connection; polling until it is back");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}

@@ -1,0 +1,451 @@
+//! One run: the claimed jobs of one repository branch, committed together.
+
+use std::{sync::Arc, time::Duration};
+
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
+
+use super::{backoff, message, CredentialStore, Inner};
+use crate::{
+    bitbucket::{BitbucketError, CommitHash, CommitRequest, Credential},
+    collection::Collection,
+    integrations::{repository_path, IntegrationStatus},
+    store::{
+        accounts::NewAudit,
+        integrations::IntegrationRow,
+        now_ms,
+        sync::{ClaimedJob, Committed, RunRow, SyncState},
+    },
+};
+
+/// How often a commit is retried on top of a branch that moved meanwhile.
+const CONFLICT_RETRIES: usize = 3;
+/// An OAuth access token this close to expiry is refreshed before use.
+const REFRESH_AHEAD_MS: i64 = 60_000;
+
+/// One integration of the run, with what it should write.
+struct Item {
+    job: ClaimedJob,
+    integration: IntegrationRow,
+    account_id: String,
+    state: SyncState,
+    collection: Collection,
+    /// The revision this integration last committed, to say what changed since.
+    previous: Option<Collection>,
+    revision: i64,
+    bytes: Vec<u8>,
+    sha256: String,
+    author_email: String,
+}
+
+impl Item {
+    fn path(&self) -> String {
+        repository_path(&self.integration.directory, &self.integration.filename)
+    }
+}
+
+/// What happened to the commit of a group.
+enum Outcome {
+    Committed(CommitHash),
+    /// The files already hold this content (e.g. a commit made before a crash).
+    AlreadyThere(CommitHash),
+    Failed(BitbucketError),
+    /// The credential could not be read or refreshed.
+    NoCredential(String),
+}
+
+pub(super) async fn run_jobs<C: CredentialStore>(inner: &Arc<Inner<C>>, worker: &str, jobs: Vec<ClaimedJob>, claimed_at: i64) {
+    let mut items = Vec::new();
+    for job in jobs {
+        match load(inner, worker, job, claimed_at).await {
+            Ok(Some(item)) => items.push(item),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "sync run cannot read its integration; its lease will expire and it runs again"),
+        }
+    }
+    // Edits since the claim may have split one target into several.
+    while let Some(first) = items.first() {
+        let key = target(&first.integration, &first.account_id);
+        let (group, rest): (Vec<Item>, Vec<Item>) =
+            items.into_iter().partition(|item| target(&item.integration, &item.account_id) == key);
+        items = rest;
+        if let Err(error) = run_group(inner, worker, group, claimed_at).await {
+            tracing::warn!(%error, "sync run cannot record its result; its lease will expire and it runs again");
+        }
+    }
+}
+
+fn target(integration: &IntegrationRow, account_id: &str) -> (String, String, String, String) {
+    (account_id.to_owned(), integration.workspace.clone(), integration.repository.clone(), integration.branch.clone())
+}
+
+/// The job's integration and collection as they are now; `None` (and the job settled) when
+/// there is nothing to run.
+async fn load<C: CredentialStore>(
+    inner: &Inner<C>,
+    worker: &str,
+    job: ClaimedJob,
+    claimed_at: i64,
+) -> Result<Option<Item>, crate::StoreError> {
+    let store = &inner.store;
+    let Some(integration) = store.integration(&job.team_id, &job.integration_id).await? else {
+        store.finish_job(worker, &job, claimed_at).await?;
+        return Ok(None);
+    };
+    let account_id = match (&integration.account_id, integration.status.as_str()) {
+        (Some(account_id), "active") => account_id.clone(),
+        // Paused, failing or without an account: nothing runs until a person acts.
+        _ => {
+            store.drop_job(&job.team_id, &job.integration_id).await?;
+            return Ok(None);
+        }
+    };
+    let Some((row, canonical)) = store.collection(&job.team_id, &integration.collection_id).await? else {
+        store.finish_job(worker, &job, claimed_at).await?;
+        return Ok(None);
+    };
+    let collection = Collection::import(canonical.as_bytes())
+        .map_err(|error| crate::StoreError::Query(sqlx::Error::Decode(error.to_string().into())))?;
+    let state = store.integration_sync_state(&job.team_id, &job.integration_id).await?.unwrap_or_default();
+    let author_email = store
+        .collection_revision(&job.team_id, &row.id, row.revision)
+        .await?
+        .map(|(revision, _)| revision.author_email)
+        .unwrap_or_default();
+    let previous = match state.committed_revision {
+        Some(number) if number != row.revision => store
+            .collection_revision(&job.team_id, &row.id, number)
+            .await?
+            .and_then(|(_, json)| Collection::import(json.as_bytes()).ok()),
+        _ => None,
+    };
+    let sha256 = hex(&Sha256::digest(canonical.as_bytes()));
+    Ok(Some(Item {
+        job,
+        integration,
+        account_id,
+        state,
+        collection,
+        previous,
+        revision: row.revision,
+        bytes: canonical.into_bytes(),
+        sha256,
+        author_email,
+    }))
+}
+
+async fn run_group<C: CredentialStore>(
+    inner: &Arc<Inner<C>>,
+    worker: &str,
+    group: Vec<Item>,
+    claimed_at: i64,
+) -> Result<(), crate::StoreError> {
+    let started = now_ms();
+    let (unchanged, changed): (Vec<Item>, Vec<Item>) =
+        group.into_iter().partition(|item| item.state.committed_sha256.as_deref() == Some(item.sha256.as_str()));
+    for item in &unchanged {
+        settle(inner, worker, item, started, claimed_at, "no_changes", None).await?;
+    }
+    let Some(first) = changed.first() else { return Ok(()) };
+    let account_id = first.account_id.clone();
+    let team_id = first.job.team_id.clone();
+
+    // A commit, and a tip read when the branch moved or is not known yet.
+    if let Err(wait) = inner.budget.take(&account_id, 2) {
+        for item in &changed {
+            inner.store.retry_job_later(worker, &item.job.integration_id, now_ms() + millis(wait)).await?;
+        }
+        let error = format!("the account's hourly Bitbucket budget is spent; trying again in {} s", wait.as_secs().max(1));
+        return record_failures(inner, &changed, started, &error, true).await;
+    }
+    let outcome = match credential(inner, &team_id, &account_id, None).await {
+        Ok(credential) => commit(inner, &team_id, &account_id, credential, &changed).await,
+        Err(reason) => Outcome::NoCredential(reason),
+    };
+    match outcome {
+        Outcome::Committed(hash) | Outcome::AlreadyThere(hash) => {
+            for item in &changed {
+                let committed = Committed { sha256: &item.sha256, revision: item.revision, branch_tip: hash.as_str() };
+                inner.store.record_commit(&team_id, &item.job.integration_id, committed).await?;
+                settle(inner, worker, item, started, claimed_at, "committed", Some(hash.as_str())).await?;
+            }
+            for item in &unchanged {
+                inner.store.record_branch_tip(&team_id, &item.job.integration_id, hash.as_str()).await?;
+            }
+            Ok(())
+        }
+        Outcome::Failed(error) if passing(&error) => {
+            let mut gave_up = Vec::new();
+            for item in &changed {
+                let attempt = item.job.attempts + 1;
+                if attempt >= inner.config.max_attempts {
+                    gave_up.push(item);
+                } else {
+                    let wait = backoff::delay(attempt, inner.config.retry_base, inner.config.retry_max);
+                    inner.store.retry_job_later(worker, &item.job.integration_id, now_ms() + millis(wait)).await?;
+                }
+            }
+            let reason = format!("Bitbucket kept failing ({error}); run it by hand to try again");
+            for item in gave_up {
+                stop(inner, item, IntegrationStatus::Failing, &reason).await?;
+            }
+            record_failures(inner, &changed, started, &error.to_string(), true).await
+        }
+        Outcome::Failed(error) if error.is_auth() => {
+            let reason = format!("{error}; re-authenticate the connected account");
+            for item in &changed {
+                stop(inner, item, IntegrationStatus::NeedsReauth, &reason).await?;
+            }
+            record_failures(inner, &changed, started, &reason, false).await
+        }
+        Outcome::NoCredential(reason) => {
+            for item in &changed {
+                stop(inner, item, IntegrationStatus::NeedsReauth, &reason).await?;
+            }
+            record_failures(inner, &changed, started, &reason, false).await
+        }
+        Outcome::Failed(error) => {
+            let reason = error.to_string();
+            for item in &changed {
+                stop(inner, item, IntegrationStatus::Failing, &reason).await?;
+            }
+            record_failures(inner, &changed, started, &reason, false).await
+        }
+    }
+}
+
+/// Commits every changed file of the group in one commit on top of the tip last seen; when the
+/// branch moved, re-reads the tip and tries on top of it. An OAuth token Bitbucket refuses is
+/// refreshed once.
+async fn commit<C: CredentialStore>(
+    inner: &Inner<C>,
+    team_id: &str,
+    account_id: &str,
+    mut credential: Credential,
+    items: &[Item],
+) -> Outcome {
+    let first = &items[0].integration;
+    let (workspace, repository, branch) = (&first.workspace, &first.repository, &first.branch);
+    let mut pending: Vec<&Item> = items.iter().collect();
+    let known_tip = common_tip(items);
+    let mut parent = match known_tip {
+        Some(tip) => CommitHash::parse(&tip).ok(),
+        None => None,
+    };
+    let mut must_compare = parent.is_none();
+    let mut refreshed = false;
+    let mut conflicts = 0;
+    loop {
+        if must_compare {
+            // The tip is unknown (first run, after an edit, after a conflict): files that
+            // already hold our bytes there need no commit (a run that died after committing).
+            let tip = match inner.client.branch_tip(&credential, workspace, repository, branch).await {
+                Ok(tip) => tip,
+                Err(error) => return Outcome::Failed(error),
+            };
+            if let Some(tip) = &tip {
+                let mut still = Vec::new();
+                for item in pending {
+                    match inner.client.file(&credential, workspace, repository, tip, &item.path()).await {
+                        Ok(Some(remote)) if remote == item.bytes => {}
+                        Ok(_) => still.push(item),
+                        Err(error) => return Outcome::Failed(error),
+                    }
+                }
+                pending = still;
+                if pending.is_empty() {
+                    return Outcome::AlreadyThere(tip.clone());
+                }
+            }
+            parent = tip;
+            must_compare = false;
+        }
+        let request = CommitRequest {
+            workspace: workspace.clone(),
+            repository: repository.clone(),
+            branch: branch.clone(),
+            parent: parent.clone(),
+            author: message::author(&latest_author(&pending)),
+            message: message::combined_message(&pending.iter().map(|item| commit_message(item)).collect::<Vec<_>>()),
+            files: pending.iter().map(|item| (item.path(), item.bytes.clone())).collect(),
+        };
+        match inner.client.commit_files(&credential, request).await {
+            Ok(hash) => return Outcome::Committed(hash),
+            Err(BitbucketError::Conflict) if conflicts < CONFLICT_RETRIES => {
+                conflicts += 1;
+                must_compare = true;
+            }
+            Err(error) if error.is_auth() && !refreshed && matches!(credential, Credential::OAuth { .. }) => {
+                refreshed = true;
+                match self::credential(inner, team_id, account_id, Some(&credential)).await {
+                    Ok(fresh) => credential = fresh,
+                    Err(reason) => return Outcome::NoCredential(reason),
+                }
+            }
+            Err(error) => return Outcome::Failed(error),
+        }
+    }
+}
+
+/// The account's credential, with an OAuth token refreshed when it is about to expire or when
+/// Bitbucket refused `refused` (once per account at a time: the refresh token may rotate).
+async fn credential<C: CredentialStore>(
+    inner: &Inner<C>,
+    team_id: &str,
+    account_id: &str,
+    refused: Option<&Credential>,
+) -> Result<Credential, String> {
+    let current = inner.credentials.credential(team_id.to_owned(), account_id.to_owned()).await?;
+    let Credential::OAuth { expires_at_ms, .. } = &current else { return Ok(current) };
+    if refused.is_none() && *expires_at_ms > now_ms() + REFRESH_AHEAD_MS {
+        return Ok(current);
+    }
+    let lock = {
+        let mut refreshing = inner.refreshing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        refreshing.entry(account_id.to_owned()).or_default().clone()
+    };
+    let _one_at_a_time = lock.lock().await;
+    // Another worker may have refreshed while this one waited.
+    let current = inner.credentials.credential(team_id.to_owned(), account_id.to_owned()).await?;
+    let Credential::OAuth { access_token, refresh_token, expires_at_ms } = &current else { return Ok(current) };
+    let stale = match refused {
+        Some(Credential::OAuth { access_token: refused, .. }) => refused.expose_secret() == access_token.expose_secret(),
+        _ => *expires_at_ms <= now_ms() + REFRESH_AHEAD_MS,
+    };
+    if !stale {
+        return Ok(current);
+    }
+    let fresh = inner.client.refresh(refresh_token).await.map_err(|error| format!("{error}; connect with Bitbucket again"))?;
+    inner.credentials.store_refreshed(team_id.to_owned(), account_id.to_owned(), fresh.clone()).await?;
+    Ok(fresh)
+}
+
+fn common_tip(items: &[Item]) -> Option<String> {
+    let first = items.first()?.state.branch_tip.clone()?;
+    items.iter().all(|item| item.state.branch_tip.as_deref() == Some(first.as_str())).then_some(first)
+}
+
+fn latest_author(items: &[&Item]) -> String {
+    items
+        .iter()
+        .max_by_key(|item| item.job.first_change_at_ms.max(item.integration.updated_at_ms))
+        .map(|item| item.author_email.clone())
+        .unwrap_or_default()
+}
+
+/// What changed since the revision this integration last committed.
+fn commit_message(item: &Item) -> String {
+    message::collection_message(item.previous.as_ref(), &item.collection)
+}
+
+/// Records a finished run and ends (or re-queues, if changes came meanwhile) the job.
+async fn settle<C: CredentialStore>(
+    inner: &Inner<C>,
+    worker: &str,
+    item: &Item,
+    started: i64,
+    claimed_at: i64,
+    outcome: &'static str,
+    commit: Option<&str>,
+) -> Result<(), crate::StoreError> {
+    let finished = now_ms();
+    let latency = (outcome == "committed").then(|| finished - item.job.first_change_at_ms);
+    if let Some(latency) = latency {
+        inner.metrics.record_latency(Duration::from_millis(u64::try_from(latency).unwrap_or(0)));
+    }
+    inner.metrics.record_run(outcome);
+    inner
+        .store
+        .insert_run(&item.job.team_id, &RunRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            integration_id: item.job.integration_id.clone(),
+            trigger: item.job.trigger.as_str().to_owned(),
+            started_at_ms: started,
+            finished_at_ms: finished,
+            outcome: outcome.to_owned(),
+            commit_hash: commit.map(str::to_owned),
+            error: None,
+            will_retry: false,
+            attempts: item.job.attempts + 1,
+            revision: Some(item.revision),
+            latency_ms: latency,
+        })
+        .await?;
+    inner.store.finish_job(worker, &item.job, claimed_at).await
+}
+
+async fn record_failures<C: CredentialStore>(
+    inner: &Inner<C>,
+    items: &[Item],
+    started: i64,
+    error: &str,
+    will_retry: bool,
+) -> Result<(), crate::StoreError> {
+    for item in items {
+        let gave_up = item.job.attempts + 1 >= inner.config.max_attempts;
+        inner.metrics.record_run("failed");
+        inner
+            .store
+            .insert_run(&item.job.team_id, &RunRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                integration_id: item.job.integration_id.clone(),
+                trigger: item.job.trigger.as_str().to_owned(),
+                started_at_ms: started,
+                finished_at_ms: now_ms(),
+                outcome: "failed".to_owned(),
+                commit_hash: None,
+                error: Some(error.to_owned()),
+                will_retry: will_retry && !gave_up,
+                attempts: item.job.attempts + 1,
+                revision: Some(item.revision),
+                latency_ms: None,
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// Stops an integration until a person acts: its status says why, its job is dropped, and the
+/// moment it starts failing goes to the audit log (which the alerts read).
+async fn stop<C: CredentialStore>(
+    inner: &Inner<C>,
+    item: &Item,
+    status: IntegrationStatus,
+    reason: &str,
+) -> Result<(), crate::StoreError> {
+    let team_id = &item.job.team_id;
+    let changed = inner.store.set_integration_status(team_id, &item.job.integration_id, status.as_str(), Some(reason)).await?;
+    inner.store.drop_job(team_id, &item.job.integration_id).await?;
+    if changed {
+        let action = match status {
+            IntegrationStatus::NeedsReauth => "integration.needs_reauth",
+            _ => "integration.failing",
+        };
+        let detail = format!(
+            "\"{}\" → {}/{} {}:{}: {reason}",
+            item.integration.collection_name,
+            item.integration.workspace,
+            item.integration.repository,
+            item.integration.branch,
+            item.path()
+        );
+        inner
+            .store
+            .append_audit(NewAudit { team_id, actor_user_id: None, actor: "Ferry sync", action, detail: &detail, client_addr: "" })
+            .await?;
+    }
+    Ok(())
+}
+
+/// Failures that pass by themselves: network trouble, 5xx, 429, a branch that kept moving.
+fn passing(error: &BitbucketError) -> bool {
+    error.is_retryable() || matches!(error, BitbucketError::Conflict | BitbucketError::BadResponse { .. })
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
