@@ -97,7 +97,9 @@ pub fn tree_view(rows: Vec<TreeRow>, collection_id: Option<String>, selected: Op
         return view! { <p class="hint">"No folders or requests yet."</p> }.into_any();
     }
     view! {
-        <ul class="tree" role="tree" aria-label="Folders and requests" data-testid="tree">
+        // Plain nested lists of links: an ARIA tree would promise arrow-key handling, which
+        // needs JavaScript.
+        <ul class="tree" aria-label="Folders and requests" data-testid="tree">
             {branch(nest(rows), &collection_id, &selected)}
         </ul>
     }
@@ -125,10 +127,10 @@ fn branch(nodes: Vec<Node>, collection_id: &Option<String>, selected: &Option<St
             };
             let kind = if row.folder { "folder" } else { "request" };
             let children = (!node.children.is_empty()).then(|| {
-                view! { <ul role="group">{branch(node.children, collection_id, selected)}</ul> }
+                view! { <ul>{branch(node.children, collection_id, selected)}</ul> }
             });
             view! {
-                <li role="treeitem" class=kind data-testid=format!("tree-{kind}") title=row.url.clone()>
+                <li class=kind data-testid=format!("tree-{kind}") title=row.url.clone()>
                     {name}
                     {children}
                 </li>
