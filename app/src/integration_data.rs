@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::run_data::CommitLink;
+
 /// How this deployment reaches Bitbucket, as far as pages need to know. The server puts it
 /// in the Leptos context from its configuration.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -48,7 +50,13 @@ pub struct IntegrationRowView {
     pub status: String,
     pub status_class: String,
     pub status_reason: Option<String>,
+    /// The newest run: when (relative) and its outcome, or "not run yet".
     pub last_run: String,
+    /// When the newest run started, in full.
+    pub last_run_at: Option<String>,
+    pub last_run_commit: Option<CommitLink>,
+    /// Whether Resume (rather than Pause) applies.
+    pub paused: bool,
     pub created_by: String,
     pub created: String,
     /// Whether the viewer may edit and delete it (its creator if editor, any admin).
@@ -66,7 +74,7 @@ pub struct IntegrationList {
 }
 
 #[cfg(feature = "ssr")]
-fn integration_error(error: ferry_domain::integrations::IntegrationError) -> ServerFnError {
+pub(crate) fn integration_error(error: ferry_domain::integrations::IntegrationError) -> ServerFnError {
     use ferry_domain::integrations::IntegrationError;
     match error {
         IntegrationError::Store(inner) => {
@@ -78,8 +86,12 @@ fn integration_error(error: ferry_domain::integrations::IntegrationError) -> Ser
 }
 
 #[cfg(feature = "ssr")]
-fn row_view(actor: &ferry_domain::accounts::Actor, integration: ferry_domain::integrations::Integration) -> IntegrationRowView {
-    use ferry_domain::auth::Permission;
+pub(crate) fn row_view(
+    actor: &ferry_domain::accounts::Actor,
+    integration: ferry_domain::integrations::Integration,
+    latest: Option<crate::run_data::RunView>,
+) -> IntegrationRowView {
+    use ferry_domain::{auth::Permission, integrations::IntegrationStatus};
     let own = integration.created_by == actor.user_id;
     let can_manage = actor.role.allows(if own { Permission::ManageOwnIntegrations } else { Permission::ManageAllIntegrations });
     IntegrationRowView {
@@ -88,8 +100,10 @@ fn row_view(actor: &ferry_domain::accounts::Actor, integration: ferry_domain::in
         status: integration.status.label().to_owned(),
         status_class: integration.status.as_str().replace('_', "-"),
         status_reason: integration.status_reason,
-        // The sync engine records runs; until an integration has one, it has not run.
-        last_run: "not run yet".to_owned(),
+        last_run: latest.as_ref().map_or_else(|| "not run yet".to_owned(), |run| format!("{} · {}", run.ago, run.outcome)),
+        last_run_at: latest.as_ref().map(|run| run.at.clone()),
+        last_run_commit: latest.and_then(|run| run.commit),
+        paused: integration.status == IntegrationStatus::Paused,
         created: crate::session::when(integration.created_at_ms),
         id: integration.id,
         collection: integration.collection_name,
@@ -110,11 +124,20 @@ pub async fn load_integration_list(filter: String) -> Result<Option<IntegrationL
     let integrations = Integrations::new(&store);
     let total = integrations.list(&actor, "").await.map_err(integration_error)?.len();
     let matching = integrations.list(&actor, &filter).await.map_err(integration_error)?;
+    let mut latest = integrations.latest_runs(&actor).await.map_err(integration_error)?;
+    let now = ferry_domain::store::now_ms();
+    let rows = matching
+        .into_iter()
+        .map(|i| {
+            let run = latest.remove(&i.id).map(|run| crate::run_data::run_view(&run, &i, now));
+            row_view(&actor, i, run)
+        })
+        .collect();
     Ok(Some(IntegrationList {
         can_add: actor.role.allows(Permission::CreateIntegrations),
         filter,
         total,
-        integrations: matching.into_iter().map(|i| row_view(&actor, i)).collect(),
+        integrations: rows,
     }))
 }
 
@@ -126,7 +149,7 @@ pub async fn load_integration(id: String) -> Result<Option<IntegrationRowView>, 
 
     let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
     let integration = Integrations::new(&store).get(&actor, &id).await.map_err(integration_error)?;
-    Ok(Some(row_view(&actor, integration)))
+    Ok(Some(row_view(&actor, integration, None)))
 }
 
 /// What a failed load says to a person: the server's own sentence, without the transport's

@@ -2,11 +2,13 @@
 //!
 //! Rendered on the server (feature `ssr`) and hydrated in the browser (feature `hydrate`).
 
+pub mod alert_data;
 pub mod collection_data;
 mod components;
 pub mod context;
 pub mod integration_data;
 mod pages;
+pub mod run_data;
 #[cfg(feature = "ssr")]
 pub mod session;
 pub mod team_data;
@@ -29,6 +31,7 @@ use pages::{
     integrations::IntegrationsPage,
     integrations_bitbucket::BitbucketPage,
     integrations_delete::DeleteIntegrationPage,
+    integrations_runs::RunLogPage,
     invite::InvitePage,
     not_found::NotFound,
     team_settings::{ApiKeysPage, AuditPage, MembersPage},
@@ -94,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("integrations") ssr=SsrMode::Async view=IntegrationsPage/>
                     <Route path=path!("integrations/bitbucket") ssr=SsrMode::Async view=BitbucketPage/>
                     <Route path=path!("integrations/bitbucket/:id/delete") ssr=SsrMode::Async view=DeleteIntegrationPage/>
+                    <Route path=path!("integrations/bitbucket/:id/runs") ssr=SsrMode::Async view=RunLogPage/>
                     <Route path=path!("collections") ssr=SsrMode::Async view=CollectionsPage/>
                     <Route path=path!("collections/:id") ssr=SsrMode::Async view=CollectionPage/>
                     <Route path=path!("collections/:id/history") ssr=SsrMode::Async view=HistoryPage/>

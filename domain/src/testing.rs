@@ -110,6 +110,25 @@ impl Drop for TestDatabase {
     }
 }
 
+/// A run of the log for tests of what reads it: one attempt of 850 ms after a change, no commit
+/// and no error; tests override the fields they are about.
+pub fn run_row(integration_id: &str, id: &str, started_at_ms: i64, outcome: &str) -> crate::store::sync::RunRow {
+    crate::store::sync::RunRow {
+        id: id.into(),
+        integration_id: integration_id.into(),
+        trigger: "change".into(),
+        started_at_ms,
+        finished_at_ms: started_at_ms + 850,
+        outcome: outcome.into(),
+        commit_hash: None,
+        error: None,
+        will_retry: false,
+        attempts: 1,
+        revision: None,
+        latency_ms: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

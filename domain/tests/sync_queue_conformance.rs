@@ -16,6 +16,7 @@ use ferry_domain::{
     },
     Store,
 };
+use ferry_domain::testing::run_row;
 use fixtures::{account, collection, edit, exec, integration, member};
 
 conformance!(
@@ -28,6 +29,7 @@ conformance!(
     integrations_on_one_branch_are_claimed_together,
     a_retry_waits_for_its_backoff,
     concurrent_workers_never_share_a_job,
+    the_latest_run_of_each_integration_is_the_teams_own,
 );
 
 const DEBOUNCE: i64 = 2_000;
@@ -204,4 +206,33 @@ async fn concurrent_workers_never_share_a_job(store: &Store) {
     }
     assert_eq!(seen.len(), expected.len(), "each job claimed exactly once");
     assert_eq!(seen.into_iter().collect::<HashSet<_>>(), expected);
+}
+
+
+async fn the_latest_run_of_each_integration_is_the_teams_own(store: &Store) {
+    let (admin, account, first) = setup(store).await;
+    let second = integration(store, &admin, &account, "c", "main", "second.json").await;
+    let never_ran = integration(store, &admin, &account, "c", "main", "third.json").await;
+    let other = member(store, "other@example.com", Role::Admin).await;
+    let other_account = fixtures::account(store, &other, "Other").await;
+    collection(store, &other, "o", "Other API").await;
+    let foreign = integration(store, &other, &other_account, "o", "main", "o.json").await;
+    for (team, row) in [
+        (&admin.team_id, run_row(&first, "r1", 100, "committed")),
+        (&admin.team_id, run_row(&first, "r3", 300, "failed")),
+        (&admin.team_id, run_row(&first, "r2", 200, "no_changes")),
+        (&admin.team_id, run_row(&second, "r4", 150, "committed")),
+        (&other.team_id, run_row(&foreign, "r5", 900, "committed")),
+    ] {
+        store.insert_run(team, &row).await.unwrap();
+    }
+
+    let mut latest: Vec<(String, String)> =
+        store.latest_runs(&admin.team_id).await.unwrap().into_iter().map(|r| (r.integration_id, r.id)).collect();
+    latest.sort();
+    let mut expected = vec![(first, "r3".to_owned()), (second, "r4".to_owned())];
+    expected.sort();
+    assert_eq!(latest, expected, "newest per integration, none for {never_ran}, none of another team");
+    let theirs = store.latest_runs(&other.team_id).await.unwrap();
+    assert_eq!(theirs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["r5"]);
 }

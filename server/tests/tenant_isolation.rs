@@ -12,7 +12,8 @@ use ferry_domain::{
     auth::Role,
     collection::Collection,
     collections::Collections,
-    integrations::{IntegrationDraft, Integrations},
+    integrations::{IntegrationDraft, IntegrationStatus, Integrations},
+    store::sync::Trigger,
 };
 use http::Method;
 
@@ -160,6 +161,9 @@ fn case(method: &Method, path: &str) -> Option<Case> {
         ("POST", "/integrations/bitbucket") => ForeignFields,
         ("POST", "/integrations/bitbucket/{id}") => ForeignPath(&[("workspace", "bravo"), ("filename", "b.json")]),
         ("POST", "/integrations/bitbucket/{id}/delete") => ForeignPath(&[]),
+        ("POST", "/integrations/bitbucket/{id}/run" | "/integrations/bitbucket/{id}/pause" | "/integrations/bitbucket/{id}/resume") => {
+            ForeignPath(&[("back", "runs")])
+        }
         ("POST", "/collections") => NoIds(&[("name", "Bravo collection")]),
         ("POST", "/collections/import") => Upload,
         ("POST", "/collections/{id}/delete") => ForeignPath(&[("confirm", "yes")]),
@@ -283,6 +287,9 @@ async fn team_b_reaches_nothing_of_team_a_on_any_route(db: Db) {
     let integrations = Integrations::new(store).list(&alice, "").await.unwrap();
     assert_eq!(integrations.len(), 1, "A's integration is still there, and no other joined it");
     assert_eq!((integrations[0].filename.as_str(), integrations[0].branch.as_str()), ("alpha-backup.json", "main"));
+    assert_eq!(integrations[0].status, IntegrationStatus::Active, "A's integration was neither paused nor resumed");
+    let job = store.queued_job(&a.team_id, &a.integration_id).await.unwrap().expect("its first run is still queued");
+    assert_eq!((job.trigger, job.generation), (Trigger::Initial, 1), "B queued no run of A's integration");
     let audit = store.audit_log(&a.team_id, 100).await.unwrap();
     assert!(audit.iter().all(|e| e.actor != "mallory@example.com"), "B did nothing in A");
 }

@@ -3,3 +3,5 @@ pub mod collections;
 pub mod flash;
 pub mod layout;
 pub mod sandbox_notice;
+pub mod sync_controls;
+pub mod sync_alerts;

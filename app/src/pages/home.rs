@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::components::flash::FlashMessage;
+use crate::components::{flash::FlashMessage, sync_alerts::SyncAlerts};
 use crate::context::use_page_context;
 
 #[component]
@@ -32,6 +32,7 @@ pub fn HomePage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <SyncAlerts/>
         <section class="hero">
             <h1>"Your API collections, backed up to Bitbucket"</h1>
             <p class="lead">

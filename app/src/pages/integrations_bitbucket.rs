@@ -5,7 +5,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use crate::components::{flash::FlashMessage, sandbox_notice::SandboxNotice};
+use crate::components::{
+    flash::FlashMessage,
+    sandbox_notice::SandboxNotice,
+    sync_alerts::SyncAlerts,
+    sync_controls::{run_log_link, sync_buttons},
+};
 use crate::context::use_page_context;
 use crate::integration_data::{load_integration_list, problem, IntegrationList, IntegrationRowView};
 
@@ -45,6 +50,7 @@ pub fn BitbucketPage() -> impl IntoView {
                 </Suspense>
             </header>
             <SandboxNotice/>
+            <SyncAlerts/>
             <Suspense fallback=|| ()>
                 {move || page.get().map(|ctx| view! { <FlashMessage flash=ctx.ok().and_then(|c| c.flash)/> })}
             </Suspense>
@@ -114,6 +120,7 @@ fn integration_list(list: IntegrationList) -> impl IntoView {
 }
 
 fn integration_row(row: IntegrationRowView) -> impl IntoView {
+    let controls = (sync_buttons(&row, "list"), run_log_link(&row));
     let actions = row.can_manage.then(|| {
         let edit = format!("/integrations/bitbucket/{}/edit", row.id);
         let delete = format!("/integrations/bitbucket/{}/delete", row.id);
@@ -131,9 +138,12 @@ fn integration_row(row: IntegrationRowView) -> impl IntoView {
                 <span class=format!("badge {}", row.status_class)>{row.status}</span>
                 {row.status_reason.map(|reason| view! { <div class="hint">{reason}</div> })}
             </td>
-            <td>{row.last_run}</td>
+            <td data-testid="last-run" title=row.last_run_at>
+                {row.last_run}
+                {row.last_run_commit.map(|commit| view! { " · " <a href=commit.url><code>{commit.short}</code></a> })}
+            </td>
             <td>{row.created_by}<div class="hint">{row.created}</div></td>
-            <td class="row-actions">{actions}</td>
+            <td class="row-actions">{controls}{actions}</td>
         </tr>
     }
 }

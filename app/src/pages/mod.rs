@@ -10,3 +10,4 @@ pub mod invite;
 pub mod not_found;
 pub mod team_settings;
 pub mod teams;
+pub mod integrations_runs;

@@ -12,6 +12,8 @@ mod status;
 pub use fields::{repository_path, BranchName, Directory, FieldError, Filename, Slug};
 pub use status::IntegrationStatus;
 
+use std::collections::HashMap;
+
 use crate::{
     accounts::Actor,
     auth::{Permission, Role},
@@ -289,6 +291,14 @@ impl<'a> Integrations<'a> {
     pub async fn runs(&self, actor: &Actor, id: &str, limit: i64) -> Result<Vec<RunRow>, IntegrationError> {
         self.get(actor, id).await?;
         Ok(self.store.runs(&actor.team_id, id, limit).await?)
+    }
+
+    /// The newest run of each of the team's integrations, by integration id (those that never
+    /// ran are absent).
+    pub async fn latest_runs(&self, actor: &Actor) -> Result<HashMap<String, RunRow>, IntegrationError> {
+        require(actor, Permission::ReadTeamData)?;
+        let runs = self.store.latest_runs(&actor.team_id).await?;
+        Ok(runs.into_iter().map(|run| (run.integration_id.clone(), run)).collect())
     }
 
     /// Parses every field and checks that the collection and the account are the team's and

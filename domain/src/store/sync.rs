@@ -196,6 +196,18 @@ macro_rules! claimed_job {
     };
 }
 
+/// A `sync_runs` row selected as `id, integration_id, trigger, started_at_ms, finished_at_ms,
+/// outcome, commit_hash, error, will_retry, attempts, revision, latency_ms`.
+macro_rules! run_row {
+    ($r:expr) => {
+        RunRow {
+            id: $r.get(0), integration_id: $r.get(1), trigger: $r.get(2), started_at_ms: $r.get(3),
+            finished_at_ms: $r.get(4), outcome: $r.get(5), commit_hash: $r.get(6), error: $r.get(7),
+            will_retry: $r.get::<i64, _>(8) != 0, attempts: $r.get(9), revision: $r.get(10), latency_ms: $r.get(11),
+        }
+    };
+}
+
 /// A free (never or no longer leased) job whose time has come.
 const DUE: &str = "(j.locked_until_ms IS NULL OR j.locked_until_ms < $1) AND j.not_before_ms <= $1 \
      AND (j.skip_debounce = 1 OR j.last_change_at_ms + $2 <= $1 OR j.first_change_at_ms + $3 <= $1)";
@@ -368,11 +380,22 @@ impl Store {
                  will_retry, attempts, revision, latency_ms FROM sync_runs WHERE team_id = $1 AND integration_id = $2 \
                  ORDER BY started_at_ms DESC, id DESC LIMIT $3")
                 .bind(team_id).bind(integration_id).bind(limit).fetch_all(pool).await?;
-            Ok(rows.iter().map(|r| RunRow {
-                id: r.get(0), integration_id: r.get(1), trigger: r.get(2), started_at_ms: r.get(3),
-                finished_at_ms: r.get(4), outcome: r.get(5), commit_hash: r.get(6), error: r.get(7),
-                will_retry: r.get::<i64, _>(8) != 0, attempts: r.get(9), revision: r.get(10), latency_ms: r.get(11),
-            }).collect())
+            Ok(rows.iter().map(|r| run_row!(r)).collect())
+        })
+    }
+
+    /// The newest run of each of the team's integrations that has run, for the list's "last
+    /// run" column: one index lookup per integration, however long the log grows.
+    pub async fn latest_runs(&self, team_id: &str) -> Result<Vec<RunRow>, StoreError> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT r.id, r.integration_id, r.trigger, r.started_at_ms, r.finished_at_ms, r.outcome, r.commit_hash, \
+                 r.error, r.will_retry, r.attempts, r.revision, r.latency_ms FROM integrations i \
+                 JOIN sync_runs r ON r.id = (SELECT n.id FROM sync_runs n WHERE n.team_id = i.team_id \
+                 AND n.integration_id = i.id ORDER BY n.started_at_ms DESC, n.id DESC LIMIT 1) \
+                 WHERE i.team_id = $1")
+                .bind(team_id).fetch_all(pool).await?;
+            Ok(rows.iter().map(|r| run_row!(r)).collect())
         })
     }
 

@@ -12,6 +12,7 @@ mod integration_forms;
 mod request_id;
 mod security;
 pub mod sessions;
+mod sync_forms;
 mod team_forms;
 
 use std::sync::Arc;
@@ -120,6 +121,9 @@ fn handlers() -> Vec<RouteDef> {
         at(Method::POST, "/integrations/bitbucket", integration_forms::create),
         at(Method::POST, "/integrations/bitbucket/{id}", integration_forms::update),
         at(Method::POST, "/integrations/bitbucket/{id}/delete", integration_forms::delete),
+        at(Method::POST, "/integrations/bitbucket/{id}/run", sync_forms::run_now),
+        at(Method::POST, "/integrations/bitbucket/{id}/pause", sync_forms::pause),
+        at(Method::POST, "/integrations/bitbucket/{id}/resume", sync_forms::resume),
         at(Method::POST, "/collections", collection_forms::create),
         with_body_limit(at(Method::POST, "/collections/import", collection_forms::import)),
         at(Method::GET, "/collections/{id}/export", collection_forms::export),

@@ -1,0 +1,53 @@
+//! Integrations that stopped backing up, for the banner that says so: Failing or Needs
+//! re-authentication, shown to the team's admins and to each integration's creator.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One integration needing a person, and where they fix it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncAlert {
+    pub collection: String,
+    /// `workspace/repository`.
+    pub target: String,
+    /// "Failing" or "Needs re-authentication".
+    pub status: String,
+    pub reason: Option<String>,
+    pub fix_href: String,
+    pub fix_label: String,
+}
+
+/// The alerts for the signed-in person in their current team; none when signed out.
+#[server]
+pub async fn load_sync_alerts() -> Result<Vec<SyncAlert>, ServerFnError> {
+    use crate::{integration_data::integration_error, session::server_fn_actor};
+    use ferry_domain::{
+        auth::Role,
+        integrations::{IntegrationStatus, Integrations},
+    };
+
+    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(Vec::new()) };
+    let integrations = Integrations::new(&store).list(&actor, "").await.map_err(integration_error)?;
+    Ok(integrations
+        .into_iter()
+        .filter(|i| matches!(i.status, IntegrationStatus::Failing | IntegrationStatus::NeedsReauth))
+        .filter(|i| actor.role == Role::Admin || i.created_by == actor.user_id)
+        .map(|i| {
+            // A credential that stopped working is replaced in place on Connected accounts;
+            // anything else (no access, repository or branch gone, account deleted) by editing.
+            let (fix_href, fix_label) = if i.status == IntegrationStatus::NeedsReauth && i.account_id.is_some() {
+                ("/integrations/accounts".to_owned(), "Re-authenticate in Connected accounts")
+            } else {
+                (format!("/integrations/bitbucket/{}/edit", i.id), "Edit the integration")
+            };
+            SyncAlert {
+                target: format!("{}/{}", i.workspace, i.repository),
+                status: i.status.label().to_owned(),
+                reason: i.status_reason,
+                fix_label: fix_label.to_owned(),
+                fix_href,
+                collection: i.collection_name,
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,117 @@
+//! What the sync engine did, as the Integrations pages show it: each integration's run log and
+//! the newest run on its row of the list. Loaded for the session's current team only.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::integration_data::IntegrationRowView;
+
+/// A commit on Bitbucket: its short hash and its page there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommitLink {
+    pub short: String,
+    pub url: String,
+}
+
+/// One run of the log, in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunView {
+    /// "5 minutes ago".
+    pub ago: String,
+    /// "2026-05-04 13:07 UTC".
+    pub at: String,
+    /// change, manual, initial or retry.
+    pub trigger: String,
+    /// "Committed", "No changes", or the error in words ("…; will retry" when so).
+    pub outcome: String,
+    /// The class that colours the outcome: committed, no-changes or failed.
+    pub outcome_class: String,
+    pub commit: Option<CommitLink>,
+    /// "850 ms", "2.4 s".
+    pub duration: String,
+    pub attempts: i64,
+}
+
+/// An integration and its runs, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunLog {
+    pub integration: IntegrationRowView,
+    pub runs: Vec<RunView>,
+}
+
+/// How many runs the Run log page shows, newest first.
+#[cfg(feature = "ssr")]
+const RUNS_SHOWN: i64 = 500;
+
+#[cfg(feature = "ssr")]
+pub fn run_view(
+    run: &ferry_domain::store::sync::RunRow,
+    integration: &ferry_domain::integrations::Integration,
+    now_ms: i64,
+) -> RunView {
+    use crate::session::{ago, when};
+    use ferry_domain::bitbucket::{BitbucketClient, CommitHash};
+
+    let commit = run.commit_hash.as_deref().and_then(|hash| CommitHash::parse(hash).ok()).map(|hash| CommitLink {
+        short: hash.as_str().chars().take(7).collect(),
+        url: use_context::<BitbucketClient>()
+            .map(|client| client.commit_web_url(&integration.workspace, &integration.repository, &hash).to_string())
+            .unwrap_or_default(),
+    });
+    let outcome = match (run.outcome.as_str(), &run.error) {
+        ("committed", _) => "Committed".to_owned(),
+        ("no_changes", _) => "No changes".to_owned(),
+        (_, Some(error)) if run.will_retry => format!("{error}; will retry"),
+        (_, Some(error)) => error.clone(),
+        (_, None) if run.will_retry => "Failed; will retry".to_owned(),
+        (_, None) => "Failed".to_owned(),
+    };
+    RunView {
+        ago: ago(run.started_at_ms, now_ms),
+        at: when(run.started_at_ms),
+        trigger: run.trigger.clone(),
+        outcome,
+        outcome_class: run.outcome.replace('_', "-"),
+        commit,
+        duration: duration(run.finished_at_ms - run.started_at_ms),
+        attempts: run.attempts,
+    }
+}
+
+/// A run's length as people read it: milliseconds under a second, else seconds.
+#[cfg(feature = "ssr")]
+fn duration(ms: i64) -> String {
+    if ms < 1_000 {
+        format!("{} ms", ms.max(0))
+    } else {
+        format!("{:.1} s", ms as f64 / 1_000.0)
+    }
+}
+
+/// The integration's run log; `None` when signed out.
+#[server]
+pub async fn load_runs(id: String) -> Result<Option<RunLog>, ServerFnError> {
+    use crate::{integration_data::{integration_error, row_view}, session::server_fn_actor};
+    use ferry_domain::{integrations::Integrations, store::now_ms};
+
+    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let integrations = Integrations::new(&store);
+    let integration = integrations.get(&actor, &id).await.map_err(integration_error)?;
+    let rows = integrations.runs(&actor, &id, RUNS_SHOWN).await.map_err(integration_error)?;
+    let now = now_ms();
+    let runs = rows.iter().map(|run| run_view(run, &integration, now)).collect();
+    let latest = rows.first().map(|run| run_view(run, &integration, now));
+    Ok(Some(RunLog { integration: row_view(&actor, integration, latest), runs }))
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_in_milliseconds_then_seconds() {
+        assert_eq!(duration(0), "0 ms");
+        assert_eq!(duration(850), "850 ms");
+        assert_eq!(duration(2_449), "2.4 s");
+    }
+}
