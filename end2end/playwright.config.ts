@@ -1,7 +1,9 @@
 import { defineConfig, devices } from '@playwright/test';
-import { ferryServer } from './harness/ferry';
+import { bitbucketSandbox, ferryServer } from './harness/ferry';
 
-// The harness starts the real `ferry` binary on a free port with a fresh SQLite database.
+// The harness starts the Bitbucket sandbox (demo seed) and the real `ferry` binary pointed at
+// it, each on a free port, with a fresh SQLite database.
+const sandbox = bitbucketSandbox();
 const ferry = ferryServer();
 
 export default defineConfig({
@@ -31,14 +33,25 @@ export default defineConfig({
     },
   },
   projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
-  webServer: {
-    command: ferry.command,
-    env: ferry.env,
-    url: `${ferry.url}/readyz`,
-    timeout: 60_000,
-    reuseExistingServer: false,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
-  },
+  webServer: [
+    {
+      command: sandbox.command,
+      url: `${sandbox.url}/2.0/user`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+    },
+    {
+      command: ferry.command,
+      env: ferry.env,
+      url: `${ferry.url}/readyz`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+    },
+  ],
 });

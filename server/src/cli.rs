@@ -112,7 +112,7 @@ pub struct ServeArgs {
     pub site_root: PathBuf,
     /// Bitbucket is the local demo sandbox (`scripts/run` starts one): pages say so and show
     /// its demo account.
-    #[arg(long, env = "FERRY_DEMO_SANDBOX")]
+    #[arg(long, env = "FERRY_DEMO_SANDBOX", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     pub demo_sandbox: bool,
     /// Bitbucket's REST API base (point it at the bitbucket-sandbox for tests and demos).
     #[arg(long, env = "FERRY_BITBUCKET_API_URL", default_value = DEFAULT_API_URL)]

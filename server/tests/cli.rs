@@ -376,3 +376,32 @@ async fn keys_rotate_reencrypt_and_the_old_key_can_go() {
     assert_one_clear_line(&from_env, "the encryption keys come from FERRY_ENCRYPTION_KEYS");
     assert!(String::from_utf8_lossy(&from_env.stderr).contains("append a new id:base64key"));
 }
+
+/// `FERRY_DEMO_SANDBOX=1` (what `scripts/run` sets) makes the Integrations pages say that
+/// Bitbucket is the local sandbox; `0` or unset does not.
+#[tokio::test]
+async fn the_demo_sandbox_flag_is_read_from_the_environment() {
+    for (value, shown) in [(Some("1"), true), (Some("0"), false), (None, false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let addr = free_port();
+        let mut envs = vec![("FERRY_DATA_DIR", dir.path().to_str().unwrap()), ("LEPTOS_SITE_ADDR", addr.as_str())];
+        envs.extend(value.map(|v| ("FERRY_DEMO_SANDBOX", v)));
+        let mut child = ferry(&envs, &[]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let ready = tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                if let Ok(page) = reqwest::get(format!("http://{addr}/integrations")).await {
+                    return page.text().await.unwrap();
+                }
+                if let Some(exit) = child.try_wait().unwrap() {
+                    panic!("ferry exited with FERRY_DEMO_SANDBOX={value:?}: {exit:?}");
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await
+        .expect("ferry serves /integrations");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(ready.contains("Bitbucket here is a local sandbox"), shown, "FERRY_DEMO_SANDBOX={value:?}: {ready}");
+    }
+}

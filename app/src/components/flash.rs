@@ -15,3 +15,14 @@ pub fn FlashMessage(flash: Option<Flash>) -> impl IntoView {
         })}
     }
 }
+
+/// The page's one-time message, from the page context.
+#[component]
+pub fn PageFlash() -> impl IntoView {
+    let page = crate::context::use_page_context();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || page.get().map(|ctx| view! { <FlashMessage flash=ctx.ok().and_then(|c| c.flash)/> })}
+        </Suspense>
+    }
+}

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::components::{
-    flash::FlashMessage,
+    flash::PageFlash,
     sandbox_notice::SandboxNotice,
     sync_alerts::SyncAlerts,
     sync_controls::{run_log_link, sync_buttons},
@@ -51,9 +51,7 @@ pub fn BitbucketPage() -> impl IntoView {
             </header>
             <SandboxNotice/>
             <SyncAlerts/>
-            <Suspense fallback=|| ()>
-                {move || page.get().map(|ctx| view! { <FlashMessage flash=ctx.ok().and_then(|c| c.flash)/> })}
-            </Suspense>
+            <PageFlash/>
             <ul class="facts">
                 <li>"Authenticate with an Atlassian API token (recommended), OAuth, or a legacy app password. Credentials are stored encrypted and never shown again."</li>
                 <li>"Choose the collection, the repository, the directory, the file name and the branch; a new branch is created by the first commit."</li>

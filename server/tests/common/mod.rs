@@ -36,16 +36,26 @@ pub enum Db {
 
 impl TestServer {
     pub async fn start(db: Db) -> Self {
+        Self::start_with(db, |_| {}).await
+    }
+
+    /// Like `start`, with the configuration changed first (e.g. Bitbucket pointed at a sandbox).
+    pub async fn start_with(db: Db, configure: impl FnOnce(&mut Config)) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on(listener, db, configure).await
+    }
+
+    /// On a listener bound beforehand: its address can go into a sandbox's OAuth callback.
+    pub async fn start_on(listener: tokio::net::TcpListener, db: Db, configure: impl FnOnce(&mut Config)) -> Self {
         let db = match db {
             Db::Sqlite => testing::sqlite().await,
             Db::Postgres => testing::postgres().await,
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let data_dir = tempfile::tempdir().unwrap();
         let key_source = KeySource::File(data_dir.path().join("encryption-keys"));
         let keyring = key_source.load().unwrap();
-        let config = Config {
+        let mut config = Config {
             data_dir: data_dir.path().to_owned(),
             database_url: db.url.clone(),
             listen: addr,
@@ -57,6 +67,7 @@ impl TestServer {
             sync: None,
             key_source,
         };
+        configure(&mut config);
         let (router, _sync) = app_router(db.store.clone(), keyring.clone(), config).await.unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
