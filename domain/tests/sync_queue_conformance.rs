@@ -12,7 +12,7 @@ use ferry_domain::{
     auth::Role,
     store::{
         now_ms,
-        sync::{ClaimedJob, Timing, Trigger},
+        sync::{BranchTarget, ClaimedJob, Committed, Timing, Trigger},
     },
     Store,
 };
@@ -28,6 +28,7 @@ conformance!(
     a_change_during_a_run_keeps_the_job_queued,
     integrations_on_one_branch_are_claimed_together,
     a_retry_waits_for_its_backoff,
+    a_commit_advances_the_tip_only_where_the_branch_was_seen_at_its_parent,
     concurrent_workers_never_share_a_job,
     the_latest_run_of_each_integration_is_the_teams_own,
 );
@@ -161,6 +162,31 @@ async fn integrations_on_one_branch_are_claimed_together(store: &Store) {
     let mut expected = vec![users.as_str(), orders.as_str()];
     expected.sort();
     assert_eq!(claimed, expected, "one commit for both files on main; not {elsewhere}");
+}
+
+async fn a_commit_advances_the_tip_only_where_the_branch_was_seen_at_its_parent(store: &Store) {
+    let (admin, account, users) = setup(store).await;
+    let other_account = fixtures::account(store, &admin, "Other").await;
+    collection(store, &admin, "o", "Orders").await;
+    let orders = integration(store, &admin, &account, "o", "main", "orders.json").await;
+    let stale = integration(store, &admin, &account, "o", "main", "stale.json").await;
+    let elsewhere = integration(store, &admin, &account, "o", "other-branch", "orders.json").await;
+    let other = integration(store, &admin, &other_account, "o", "main", "other.json").await;
+    let (parent, older, tip) = ("a".repeat(40), "b".repeat(40), "c".repeat(40));
+    for (id, seen) in [(&users, &parent), (&orders, &parent), (&stale, &older), (&elsewhere, &parent), (&other, &parent)] {
+        store.record_commit(&admin.team_id, id, Committed { sha256: "s", revision: 1, branch_tip: seen }).await.unwrap();
+    }
+    let target = BranchTarget { account_id: &account, workspace: "demo", repository: "backups", branch: "main" };
+    // Another team's integrations are never touched.
+    let stranger = member(store, "stranger@example.com", Role::Admin).await;
+    store.advance_branch_tip(&stranger.team_id, &target, &parent, &older).await.unwrap();
+    store.advance_branch_tip(&admin.team_id, &target, &parent, &tip).await.unwrap();
+
+    let mut seen = Vec::new();
+    for id in [&users, &orders, &stale, &elsewhere, &other] {
+        seen.push(store.integration_sync_state(&admin.team_id, id).await.unwrap().unwrap().branch_tip.unwrap());
+    }
+    assert_eq!(seen, [tip.as_str(), &tip, &older, &parent, &parent], "same branch and account, seen at the parent: moved");
 }
 
 async fn a_retry_waits_for_its_backoff(store: &Store) {

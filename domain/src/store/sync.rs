@@ -173,6 +173,15 @@ pub struct Committed<'a> {
     pub branch_tip: &'a str,
 }
 
+/// A branch of a repository written through one connected account.
+#[derive(Debug, Clone, Copy)]
+pub struct BranchTarget<'a> {
+    pub account_id: &'a str,
+    pub workspace: &'a str,
+    pub repository: &'a str,
+    pub branch: &'a str,
+}
+
 /// What an integration last committed, and the branch tip it last saw.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncState {
@@ -417,6 +426,21 @@ impl Store {
                 .bind(team_id).bind(integration_id).bind(committed.sha256).bind(committed.revision)
                 .bind(committed.branch_tip)
                 .execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    /// After a commit on top of `commit.parent`, every other integration of the team writing
+    /// to that branch through that account which last saw `parent` sees the new tip: the commit
+    /// wrote only its own integrations' files, so their next commit goes on top of it instead
+    /// of failing with a conflict and reading the branch again.
+    pub async fn advance_branch_tip(&self, team_id: &str, target: &BranchTarget<'_>, parent: &str, tip: &str) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE integrations SET branch_tip = $7 WHERE team_id = $1 AND account_id = $2 AND workspace = $3 \
+                 AND repository = $4 AND branch = $5 AND branch_tip = $6")
+                .bind(team_id).bind(target.account_id).bind(target.workspace).bind(target.repository)
+                .bind(target.branch).bind(parent).bind(tip).execute(pool).await?;
             Ok(())
         })
     }

@@ -14,7 +14,7 @@ use crate::{
         accounts::NewAudit,
         integrations::IntegrationRow,
         now_ms,
-        sync::{ClaimedJob, Committed, RunRow, SyncState},
+        sync::{BranchTarget, ClaimedJob, Committed, RunRow, SyncState},
     },
 };
 
@@ -46,7 +46,8 @@ impl Item {
 
 /// What happened to the commit of a group.
 enum Outcome {
-    Committed(CommitHash),
+    /// A new commit on top of `parent`.
+    Committed { hash: CommitHash, parent: Option<CommitHash> },
     /// The files already hold this content (e.g. a commit made before a crash).
     AlreadyThere(CommitHash),
     Failed(BitbucketError),
@@ -162,8 +163,8 @@ async fn run_group<C: CredentialStore>(
         Ok(credential) => commit(inner, &team_id, &account_id, credential, &changed).await,
         Err(reason) => Outcome::NoCredential(reason),
     };
-    match outcome {
-        Outcome::Committed(hash) | Outcome::AlreadyThere(hash) => {
+    match &outcome {
+        Outcome::Committed { hash, .. } | Outcome::AlreadyThere(hash) => {
             for item in &changed {
                 let committed = Committed { sha256: &item.sha256, revision: item.revision, branch_tip: hash.as_str() };
                 inner.store.record_commit(&team_id, &item.job.integration_id, committed).await?;
@@ -171,6 +172,16 @@ async fn run_group<C: CredentialStore>(
             }
             for item in &unchanged {
                 inner.store.record_branch_tip(&team_id, &item.job.integration_id, hash.as_str()).await?;
+            }
+            if let Outcome::Committed { hash, parent: Some(parent) } = &outcome {
+                let integration = &first.integration;
+                let target = BranchTarget {
+                    account_id: &account_id,
+                    workspace: &integration.workspace,
+                    repository: &integration.repository,
+                    branch: &integration.branch,
+                };
+                inner.store.advance_branch_tip(&team_id, &target, parent.as_str(), hash.as_str()).await?;
             }
             Ok(())
         }
@@ -270,7 +281,7 @@ async fn commit<C: CredentialStore>(
             files: pending.iter().map(|item| (item.path(), item.bytes.clone())).collect(),
         };
         match inner.client.commit_files(&credential, request).await {
-            Ok(hash) => return Outcome::Committed(hash),
+            Ok(hash) => return Outcome::Committed { hash, parent },
             Err(BitbucketError::Conflict) if conflicts < CONFLICT_RETRIES => {
                 conflicts += 1;
                 must_compare = true;
