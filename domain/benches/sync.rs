@@ -133,6 +133,7 @@ async fn main() {
 }
 
 /// One team: its admin (the editor) and its (collection id, integration id) pairs.
+#[derive(Clone)]
 struct Team {
     admin: Actor,
     collections: Vec<(String, String)>,
@@ -271,8 +272,7 @@ async fn edit_in_bursts(store: &Store, teams: &[Team], options: &Options) -> Vec
     let burst_edits = options.burst_edits;
     let edits = Arc::new(Mutex::new(Vec::new()));
     let counts: Arc<Mutex<Counts>> = Arc::default();
-    let teams: Arc<Vec<(Actor, Vec<(String, String)>)>> =
-        Arc::new(teams[..active].iter().map(|team| (team.admin.clone(), team.collections.clone())).collect());
+    let teams = Arc::new(teams[..active].to_vec());
     let mut tasks = Vec::new();
     for editor in 0..editors {
         let (store, edits, counts, teams) = (store.clone(), edits.clone(), counts.clone(), teams.clone());
@@ -284,7 +284,7 @@ async fn edit_in_bursts(store: &Store, teams: &[Team], options: &Options) -> Vec
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             while Instant::now() < deadline {
                 let team = rng.random_range(0..teams.len());
-                let (admin, collections) = &teams[team];
+                let Team { admin, collections } = &teams[team];
                 let (collection, integration) = &collections[rng.random_range(0..collections.len())];
                 let Some(mut count) = counts.lock().unwrap().take(collection) else { continue };
                 for _ in 0..burst_edits {

@@ -185,7 +185,7 @@ async fn run_group<C: CredentialStore>(
             }
             Ok(())
         }
-        Outcome::Failed(error) if passing(&error) => {
+        Outcome::Failed(error) if passing(error) => {
             let mut gave_up = Vec::new();
             for item in &changed {
                 let attempt = item.job.attempts + 1;
@@ -211,9 +211,9 @@ async fn run_group<C: CredentialStore>(
         }
         Outcome::NoCredential(reason) => {
             for item in &changed {
-                stop(inner, item, IntegrationStatus::NeedsReauth, &reason).await?;
+                stop(inner, item, IntegrationStatus::NeedsReauth, reason).await?;
             }
-            record_failures(inner, &changed, started, &reason, false).await
+            record_failures(inner, &changed, started, reason, false).await
         }
         Outcome::Failed(error) => {
             let reason = error.to_string();
