@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use ferry::{config::Config, serve::app_router};
 use ferry_domain::{
     crypto::{KeySource, Keyring},
+    sync::{AccountCredentials, SyncEngine},
     testing::{self, TestDatabase},
 };
 
@@ -25,6 +26,8 @@ pub struct TestServer {
     /// The server's keys, loaded from a key file generated in `data_dir` as on a first start.
     pub keyring: Keyring,
     pub data_dir: tempfile::TempDir,
+    /// The server's sync engine: tests that sync start its workers.
+    pub sync: SyncEngine<AccountCredentials>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -68,7 +71,7 @@ impl TestServer {
             key_source,
         };
         configure(&mut config);
-        let (router, _sync) = app_router(db.store.clone(), keyring.clone(), config).await.unwrap();
+        let (router, sync) = app_router(db.store.clone(), keyring.clone(), config).await.unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -79,7 +82,7 @@ impl TestServer {
                 .unwrap();
         });
         let client = Self::new_browser();
-        Self { url: format!("http://{addr}"), client, db, keyring, data_dir, shutdown: Some(tx) }
+        Self { url: format!("http://{addr}"), client, db, keyring, data_dir, sync, shutdown: Some(tx) }
     }
 
     /// An independent browser: its own cookie jar, redirects left to the test.
