@@ -28,6 +28,7 @@ conformance!(
     a_change_during_a_run_keeps_the_job_queued,
     integrations_on_one_branch_are_claimed_together,
     a_retry_waits_for_its_backoff,
+    a_postponed_job_waits_without_counting_an_attempt,
     a_commit_advances_the_tip_only_where_the_branch_was_seen_at_its_parent,
     concurrent_workers_never_share_a_job,
     the_latest_run_of_each_integration_is_the_teams_own,
@@ -261,4 +262,16 @@ async fn the_latest_run_of_each_integration_is_the_teams_own(store: &Store) {
     assert_eq!(latest, expected, "newest per integration, none for {never_ran}, none of another team");
     let theirs = store.latest_runs(&other.team_id).await.unwrap();
     assert_eq!(theirs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["r5"]);
+}
+
+async fn a_postponed_job_waits_without_counting_an_attempt(store: &Store) {
+    let (admin, _, id) = setup(store).await;
+    edit(store, &admin, "c", "Users API", &["a"]).await;
+    let t = now_ms() + DEBOUNCE + 1;
+    store.claim_jobs("w", at(t)).await.unwrap();
+    store.postpone_job("w", &id, t + 60_000).await.unwrap();
+    let job = store.queued_job(&admin.team_id, &id).await.unwrap().unwrap();
+    assert_eq!((job.trigger, job.attempts, job.locked_by), (Trigger::Change, 0, None));
+    assert!(store.claim_jobs("w", at(t + 59_999)).await.unwrap().is_empty());
+    assert_eq!(ids(&store.claim_jobs("w", at(t + 60_000)).await.unwrap()), [id.as_str()]);
 }

@@ -334,6 +334,18 @@ impl Store {
         })
     }
 
+    /// Releases a job that did not fail but must wait (its account's hourly budget is spent):
+    /// no attempt is counted, so waiting never turns into Failing.
+    pub async fn postpone_job(&self, worker: &str, integration_id: &str, not_before_ms: i64) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE sync_jobs SET locked_by = NULL, locked_until_ms = NULL, not_before_ms = $3, skip_debounce = 1 \
+                 WHERE integration_id = $1 AND locked_by = $2")
+                .bind(integration_id).bind(worker).bind(not_before_ms).execute(pool).await?;
+            Ok(())
+        })
+    }
+
     /// Drops a job whose integration cannot run until a person acts (or was paused).
     pub async fn drop_job(&self, team_id: &str, integration_id: &str) -> Result<(), StoreError> {
         on_pool!(self, pool => {

@@ -153,11 +153,11 @@ async fn run_group<C: CredentialStore>(
 
     // A commit, and a tip read when the branch moved or is not known yet.
     if let Err(wait) = inner.budget.take(&account_id, 2) {
+        // Not a failure: the jobs wait for the budget, no attempt counted, no run logged.
         for item in &changed {
-            inner.store.retry_job_later(worker, &item.job.integration_id, now_ms() + millis(wait)).await?;
+            inner.store.postpone_job(worker, &item.job.integration_id, now_ms() + millis(wait)).await?;
         }
-        let error = format!("the account's hourly Bitbucket budget is spent; trying again in {} s", wait.as_secs().max(1));
-        return record_failures(inner, &changed, started, &error, true).await;
+        return Ok(());
     }
     let outcome = match credential(inner, &team_id, &account_id, None).await {
         Ok(credential) => commit(inner, &team_id, &account_id, credential, &changed).await,
