@@ -2,9 +2,11 @@
 //!
 //! Rendered on the server (feature `ssr`) and hydrated in the browser (feature `hydrate`).
 
+pub mod account_data;
 pub mod alert_data;
 pub mod collection_data;
 mod components;
+pub mod configure_data;
 pub mod context;
 pub mod integration_data;
 mod pages;
@@ -27,9 +29,12 @@ use pages::{
     collections::CollectionsPage,
     collections_detail::CollectionPage,
     collections_history::{HistoryPage, RevisionPage},
+    connected_accounts::{ConnectedAccountsPage, DeleteAccountPage, ReauthenticatePage},
     home::HomePage,
     integrations::IntegrationsPage,
+    integrations_authenticate::AuthenticatePage,
     integrations_bitbucket::BitbucketPage,
+    integrations_configure::{ConfigurePage, EditIntegrationPage},
     integrations_delete::DeleteIntegrationPage,
     integrations_runs::RunLogPage,
     invite::InvitePage,
@@ -96,7 +101,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("invite/:token") ssr=SsrMode::Async view=InvitePage/>
                     <Route path=path!("integrations") ssr=SsrMode::Async view=IntegrationsPage/>
                     <Route path=path!("integrations/bitbucket") ssr=SsrMode::Async view=BitbucketPage/>
+                    <Route path=path!("integrations/bitbucket/new") ssr=SsrMode::Async view=AuthenticatePage/>
+                    <Route path=path!("integrations/bitbucket/new/configure") ssr=SsrMode::Async view=ConfigurePage/>
+                    <Route path=path!("integrations/bitbucket/:id/edit") ssr=SsrMode::Async view=EditIntegrationPage/>
                     <Route path=path!("integrations/bitbucket/:id/delete") ssr=SsrMode::Async view=DeleteIntegrationPage/>
+                    <Route path=path!("integrations/accounts") ssr=SsrMode::Async view=ConnectedAccountsPage/>
+                    <Route path=path!("integrations/accounts/:id/reauthenticate") ssr=SsrMode::Async view=ReauthenticatePage/>
+                    <Route path=path!("integrations/accounts/:id/delete") ssr=SsrMode::Async view=DeleteAccountPage/>
                     <Route path=path!("integrations/bitbucket/:id/runs") ssr=SsrMode::Async view=RunLogPage/>
                     <Route path=path!("collections") ssr=SsrMode::Async view=CollectionsPage/>
                     <Route path=path!("collections/:id") ssr=SsrMode::Async view=CollectionPage/>

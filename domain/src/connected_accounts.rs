@@ -321,6 +321,32 @@ fn account_secret<'c>(
     }
 }
 
+/// Checks a credential as a person typed it, before anything is sent to Bitbucket: login and
+/// secret present, of a sane length, an email that looks like one; each refusal names its field.
+pub fn check_credential(credential: &Credential) -> Result<(), ConnectedAccountError> {
+    match credential {
+        Credential::ApiToken { email, token } => {
+            let email = email.trim();
+            if email.is_empty() {
+                return Err(field("email", "enter the email address of your Atlassian account"));
+            }
+            if !email.contains('@') || email.chars().any(char::is_whitespace) || email.chars().count() > MAX_LOGIN_CHARS {
+                return Err(field("email", "use your Atlassian account's email address (like you@example.com), not a username"));
+            }
+            bounded_secret("api_token", "API token", token)?;
+        }
+        Credential::AppPassword { username, password } => {
+            let username = username.trim();
+            if username.is_empty() || username.chars().count() > MAX_LOGIN_CHARS || username.chars().any(char::is_control) {
+                return Err(field("username", &format!("enter your Bitbucket username: 1 to {MAX_LOGIN_CHARS} characters")));
+            }
+            bounded_secret("app_password", "App password", password)?;
+        }
+        Credential::OAuth { .. } => {}
+    }
+    Ok(())
+}
+
 /// The login the account is known by: the email of an API token, else the username.
 fn login(credential: &Credential, identity: &VerifiedIdentity) -> Result<String, ConnectedAccountError> {
     let (name, label, value) = match credential {
@@ -405,6 +431,11 @@ fn require(actor: &Actor, permission: Permission) -> Result<(), ConnectedAccount
     } else {
         Err(ConnectedAccountError::Forbidden { role: actor.role, needed: permission.description() })
     }
+}
+
+/// Whether `actor` may re-authenticate and remove `account` (pages show the actions only then).
+pub fn may_manage(actor: &Actor, account: &ConnectedAccount) -> bool {
+    require_manage(actor, account).is_ok()
 }
 
 /// Creators re-authenticate and remove their own accounts; admins any.

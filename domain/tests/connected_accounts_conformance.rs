@@ -111,6 +111,9 @@ async fn reauthenticate_replaces_the_secret_in_place(store: &Store) {
     let account = service.create(&editor, "Bot", &api_token("old-token"), &identity("bot")).await.unwrap();
     collection(store, &editor, "c-1", "Users API").await;
     let integration_id = integration(store, &editor, &account.id, "c-1", "main", "users.json").await;
+    // The old token stopped working: the engine marked the integration and dropped its job.
+    store.set_integration_status(&editor.team_id, &integration_id, "needs_reauth", Some("revoked")).await.unwrap();
+    exec(store, "DELETE FROM sync_jobs", &[]).await;
 
     let replacement = Credential::AppPassword { username: "bot".into(), password: secret("new-app-password") };
     let replaced = service.reauthenticate(&editor, &account.id, &replacement, &identity("bot")).await.unwrap();
@@ -125,7 +128,10 @@ async fn reauthenticate_replaces_the_secret_in_place(store: &Store) {
     let integrations = ferry_domain::integrations::Integrations::new(store);
     let still = integrations.get(&editor, &integration_id).await.unwrap();
     assert_eq!(still.account_id.as_deref(), Some(account.id.as_str()));
-    assert_ne!(still.status, IntegrationStatus::NeedsReauth);
+    assert_eq!(still.status, IntegrationStatus::Active, "the new credential revives it");
+    assert_eq!(still.status_reason, None);
+    let (queued, _) = store.job_counts(ferry_domain::store::now_ms()).await.unwrap();
+    assert_eq!(queued, 1, "and it runs once with the new credential");
 }
 
 async fn refreshed_oauth_tokens_are_stored_together(store: &Store) {

@@ -15,6 +15,7 @@ use fixtures::{account, collection, exec, member, teammate};
 
 conformance!(
     create_get_list_and_filter,
+    an_empty_filename_is_named_after_the_collection,
     refusals_name_the_field_and_store_nothing,
     one_integration_per_file,
     edit_rewrites_every_field_and_keeps_the_file_rule,
@@ -64,6 +65,14 @@ async fn create_get_list_and_filter(store: &Store) {
         assert!(found.contains(&expected.to_owned()), "{filter}: {found:?}");
     }
     assert!(service.list(&admin, "nothing like this").await.unwrap().is_empty());
+}
+
+async fn an_empty_filename_is_named_after_the_collection(store: &Store) {
+    let admin = member(store, "admin@example.com", Role::Admin).await;
+    let account = account(store, &admin, "Demo").await;
+    collection(store, &admin, "c-users", "Users: v2/beta").await;
+    let created = Integrations::new(store).create(&admin, &draft("c-users", &account, "  ")).await.unwrap();
+    assert_eq!(created.path(), "Postman Collections/Users- v2-beta.postman_collection.json");
 }
 
 async fn refusals_name_the_field_and_store_nothing(store: &Store) {

@@ -64,3 +64,22 @@ async fn unknown_page_is_404(db: Db) {
     assert_eq!(missing.status(), 404);
     assert!(missing.text().await.unwrap().contains("Page not found"));
 }
+
+/// Servers starting in this process while another one renders signed-in pages: no page may
+/// stall. Leptos's route generation parks every resource first polled meanwhile, process-wide
+/// (leptos-rs/leptos#4773), so the routes are generated once per process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pages_render_while_other_servers_start() {
+    let server = TestServer::start(Db::Sqlite).await;
+    assert_eq!(server.sign_up("render@example.com", "correct horse battery staple").await.status(), 303);
+    for round in 0..25 {
+        let starting = tokio::spawn(TestServer::start(Db::Sqlite));
+        let page = || tokio::time::timeout(std::time::Duration::from_secs(20), server.page("/"));
+        let (a, b, c) = tokio::join!(page(), page(), page());
+        for html in [a, b, c] {
+            let html = html.unwrap_or_else(|_| panic!("round {round}: the home page stalled"));
+            assert!(html.contains("render@example.com"), "round {round}: {html}");
+        }
+        drop(starting.await.unwrap());
+    }
+}

@@ -123,6 +123,9 @@ enum Case {
     ForeignPath(&'static [(&'static str, &'static str)]),
     /// A form whose fields name A's collection and account: refused, nothing created anywhere.
     ForeignFields,
+    /// Authenticate with a saved account: A's account ids are refused as unknown, and the
+    /// Configure step is never reached with one.
+    SavedAccount,
     /// A collection file uploaded for import: it lands in B's own team.
     Upload,
     /// A form with no ids: it can only act on the session's own team (or none).
@@ -159,6 +162,12 @@ fn case(method: &Method, path: &str) -> Option<Case> {
         ("GET", "/api/integrations" | "/api/integrations/{id}" | "/api/integrations/{id}/runs") => ApiKey,
         ("POST", "/api/integrations/{id}/run" | "/api/integrations/{id}/pause" | "/api/integrations/{id}/resume") => ApiKey,
         ("POST", "/integrations/bitbucket") => ForeignFields,
+        ("POST", "/integrations/bitbucket/authenticate") => SavedAccount,
+        ("POST", "/integrations/bitbucket/oauth/start") => ForeignId("account"),
+        ("POST", "/integrations/accounts/{id}/reauthenticate") => {
+            ForeignPath(&[("method", "api_token"), ("email", "mallory@example.com"), ("api_token", "ATATT-bravo")])
+        }
+        ("POST", "/integrations/accounts/{id}/delete") => ForeignPath(&[]),
         ("POST", "/integrations/bitbucket/{id}") => ForeignPath(&[("workspace", "bravo"), ("filename", "b.json")]),
         ("POST", "/integrations/bitbucket/{id}/delete") => ForeignPath(&[]),
         ("POST", "/integrations/bitbucket/{id}/run" | "/integrations/bitbucket/{id}/pause" | "/integrations/bitbucket/{id}/resume") => {
@@ -217,8 +226,9 @@ async fn team_b_reaches_nothing_of_team_a_on_any_route(db: Db) {
                 let form = [
                     ("collection", a.collection_id.as_str()),
                     ("account", a.account_id.as_str()),
-                    ("workspace", "alpha"),
-                    ("repository", "alpha-repo"),
+                    // What B types is B's to see again; only A's ids must go no further.
+                    ("workspace", "bravo"),
+                    ("repository", "bravo-repo"),
                     ("branch", "bravo"),
                     ("directory", ""),
                     ("filename", "bravo.json"),
@@ -226,6 +236,18 @@ async fn team_b_reaches_nothing_of_team_a_on_any_route(db: Db) {
                 let response = mallory.post_form(path, &form).await;
                 assert_ne!(location(&response), "/integrations/bitbucket", "{path}: refused");
                 follow(&mallory, &a, path, response).await;
+            }
+            Case::SavedAccount => {
+                for id in a.ids() {
+                    let response = mallory.post_form(path, &[("method", "saved"), ("account", id)]).await;
+                    assert_eq!(location(&response), "/integrations/bitbucket/new", "{path} with account={id}");
+                    follow(&mallory, &a, path, response).await;
+                }
+                for id in a.ids() {
+                    let configure = mallory.page(&format!("/integrations/bitbucket/new/configure?account={id}")).await;
+                    assert!(configure.contains("Choose the Bitbucket account first"), "{configure}");
+                    assert_reveals_nothing(&a, "/integrations/bitbucket/new/configure", &configure);
+                }
             }
             Case::Upload => {
                 let file = reqwest::multipart::Part::bytes(br#"{"info": {"name": "Bravo import", "schema": "x/v2.1.0/"}, "item": []}"#.to_vec())

@@ -310,9 +310,13 @@ impl<'a> Integrations<'a> {
         except: Option<&str>,
     ) -> Result<Parsed, IntegrationError> {
         let collection_id = draft.collection_id.trim().to_owned();
-        if collection_id.is_empty() || self.store.collection(&actor.team_id, &collection_id).await?.is_none() {
+        let collection = match collection_id.is_empty() {
+            true => None,
+            false => self.store.collection(&actor.team_id, &collection_id).await?,
+        };
+        let Some((collection, _)) = collection else {
             return Err(field("collection", "choose one of this team's collections"));
-        }
+        };
         let account_id = draft.account_id.trim().to_owned();
         if account_id.is_empty() || !self.store.team_has_connected_account(&actor.team_id, &account_id).await? {
             return Err(field("account", "choose one of this team's connected Bitbucket accounts, or connect one"));
@@ -324,7 +328,11 @@ impl<'a> Integrations<'a> {
             repository: Slug::parse("repository", &draft.repository)?,
             branch: BranchName::parse(&draft.branch)?,
             directory: Directory::parse(&draft.directory)?,
-            filename: Filename::parse(&draft.filename)?,
+            // Left empty, the file is named after the collection, as Postman names exports.
+            filename: match draft.filename.trim() {
+                "" => Filename::default_for(&collection.name),
+                _ => Filename::parse(&draft.filename)?,
+            },
         };
         if let Some(error) = self.conflict(actor, &parsed, except).await? {
             return Err(error);

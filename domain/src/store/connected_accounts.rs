@@ -3,7 +3,10 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{
+    sync::{enqueue_job_now, Trigger},
+    Store, StoreError,
+};
 
 /// An account as listed: everything but the sealed secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,7 +133,8 @@ impl Store {
     }
 
     /// Replaces who the account is and its secret in place (same id, so its integrations
-    /// follow). False when there is no such account.
+    /// follow), and gives the integrations that stopped needing re-authentication or failing
+    /// another run. False when there is no such account.
     pub async fn replace_connected_account_secret(
         &self,
         team_id: &str,
@@ -138,6 +142,7 @@ impl Store {
         account: &AccountSecret<'_>,
     ) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
             let done = sqlx::query(
                 "UPDATE connected_accounts SET method = $1, login = $2, display_name = $3, provider_user_id = $4, \
                  secret = $5, secret_key_id = $6, token_expires_at_ms = $7, verified_at_ms = $8, updated_at_ms = $8 \
@@ -145,8 +150,22 @@ impl Store {
                 .bind(account.method).bind(account.login).bind(account.display_name).bind(account.provider_user_id)
                 .bind(account.secret).bind(account.secret_key_id).bind(account.token_expires_at_ms).bind(account.at_ms)
                 .bind(team_id).bind(id)
-                .execute(pool).await?;
-            Ok(done.rows_affected() == 1)
+                .execute(&mut *tx).await?;
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            // A new credential is an answer to the failures the old one caused: the
+            // integrations that stopped on it become active and run once with it.
+            let revived: Vec<String> = sqlx::query_scalar(
+                "UPDATE integrations SET status = 'active', status_reason = NULL \
+                 WHERE team_id = $1 AND account_id = $2 AND status IN ('needs_reauth', 'failing') RETURNING id")
+                .bind(team_id).bind(id)
+                .fetch_all(&mut *tx).await?;
+            for integration_id in &revived {
+                enqueue_job_now!(tx, team_id, integration_id, Trigger::Retry, account.at_ms);
+            }
+            tx.commit().await?;
+            Ok(true)
         })
     }
 

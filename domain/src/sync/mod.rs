@@ -106,6 +106,13 @@ impl<C: CredentialStore> SyncEngine<C> {
         }
     }
 
+    /// The account's credential ready to use: an OAuth token about to expire is refreshed
+    /// first, one refresh per account at a time shared with the workers (a rotated refresh
+    /// token works once). Pages that list an account's repositories use it too.
+    pub async fn fresh_credential(&self, team_id: &str, account_id: &str) -> Result<Credential, String> {
+        run::credential(&self.inner, team_id, account_id, None).await
+    }
+
     pub fn metrics(&self) -> &SyncMetrics {
         &self.inner.metrics
     }

@@ -300,7 +300,7 @@ async fn commit<C: CredentialStore>(
 
 /// The account's credential, with an OAuth token refreshed when it is about to expire or when
 /// Bitbucket refused `refused` (once per account at a time: the refresh token may rotate).
-async fn credential<C: CredentialStore>(
+pub(super) async fn credential<C: CredentialStore>(
     inner: &Inner<C>,
     team_id: &str,
     account_id: &str,

@@ -3,6 +3,7 @@
 
 mod account_forms;
 mod api;
+mod bitbucket_auth;
 mod collection_forms;
 mod collections_api;
 mod health;
@@ -15,7 +16,7 @@ pub mod sessions;
 mod sync_forms;
 mod team_forms;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use app::{integration_data::BitbucketSetup, shell, App};
 use axum::{
@@ -33,7 +34,7 @@ use ferry_domain::{
     Store,
 };
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 
 use crate::config::Config;
 use sessions::SessionBackend;
@@ -118,6 +119,11 @@ fn handlers() -> Vec<RouteDef> {
         at(Method::POST, "/api/integrations/{id}/run", integrations_api::run_now),
         at(Method::POST, "/api/integrations/{id}/pause", integrations_api::pause),
         at(Method::POST, "/api/integrations/{id}/resume", integrations_api::resume),
+        at(Method::POST, "/integrations/bitbucket/authenticate", bitbucket_auth::authenticate),
+        at(Method::POST, "/integrations/bitbucket/oauth/start", bitbucket_auth::oauth_start),
+        at(Method::GET, "/integrations/bitbucket/oauth/callback", bitbucket_auth::oauth_callback),
+        at(Method::POST, "/integrations/accounts/{id}/reauthenticate", bitbucket_auth::reauthenticate),
+        at(Method::POST, "/integrations/accounts/{id}/delete", bitbucket_auth::delete),
         at(Method::POST, "/integrations/bitbucket", integration_forms::create),
         at(Method::POST, "/integrations/bitbucket/{id}", integration_forms::update),
         at(Method::POST, "/integrations/bitbucket/{id}/delete", integration_forms::delete),
@@ -143,24 +149,36 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
     handlers().into_iter().map(|(method, path, _)| (method, path)).collect()
 }
 
+/// The Leptos pages, generated once per process. Generation renders the app with a
+/// process-wide flag that parks for good every resource first polled meanwhile, in any
+/// request of any server in the process (leptos-rs/leptos#4773): pages hung at random when
+/// several servers started in one process, as the tests do. Once, before any router exists,
+/// no request can overlap it.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Every route the server answers: its own handlers, then the Leptos pages (GET, with
 /// `:param` segments) and the server functions, as the router registers them.
 pub fn every_route() -> Vec<(Method, String)> {
     let mut routes: Vec<(Method, String)> =
         route_table().into_iter().map(|(method, path)| (method, path.to_owned())).collect();
-    routes.extend(generate_route_list(App).into_iter().map(|page| (Method::GET, page.path().to_owned())));
+    routes.extend(page_routes().into_iter().map(|page| (Method::GET, page.path().to_owned())));
     routes.extend(leptos::server_fn::axum::server_fn_paths().map(|(path, method)| (method, path.to_owned())));
     routes
 }
 
 pub fn router(state: AppState, sessions: SessionBackend) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let (store, keyring, bitbucket) = (state.store.clone(), state.keyring.clone(), state.bitbucket.clone());
+    let sync = state.sync.clone();
     let setup = BitbucketSetup { demo_sandbox: state.config.demo_sandbox };
     let context = move || {
         provide_context(store.clone());
         provide_context(keyring.clone());
         provide_context(bitbucket.clone());
+        provide_context(sync.clone());
         provide_context(setup);
     };
     let pages = Router::<AppState>::new()

@@ -85,10 +85,12 @@ impl TestServer {
         Self { url: format!("http://{addr}"), client, db, keyring, data_dir, sync, shutdown: Some(tx) }
     }
 
-    /// An independent browser: its own cookie jar, redirects left to the test.
+    /// An independent browser: its own cookie jar, redirects left to the test. A response
+    /// that never completes fails the test instead of stalling the whole run.
     pub fn new_browser() -> reqwest::Client {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(90))
             .cookie_store(true)
             .build()
             .unwrap()

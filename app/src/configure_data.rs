@@ -1,0 +1,216 @@
+//! What the Configure step (and the Edit page) shows: this team's collections and, loaded live
+//! from Bitbucket with the chosen connected account, its workspaces, the repositories it can
+//! write (searchable) and the chosen repository's branches.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::account_data::AccountView;
+use crate::integration_data::RefusedForm;
+
+/// Where a new integration's file goes when the person does not say.
+pub const DEFAULT_DIRECTORY: &str = "Postman Collections";
+
+/// The form's fields as the page's query (or a refused post) carries them. The secret-free
+/// form round-trips through GET so that choosing a workspace or repository reloads its lists
+/// without JavaScript and without losing what was typed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TargetChoice {
+    pub account: String,
+    pub workspace: String,
+    /// Narrows the repository list.
+    pub search: String,
+    pub repository: String,
+    pub collection: String,
+    /// `None`: not given yet, so the default applies; `Some("")` is the repository's root.
+    pub directory: Option<String>,
+    pub filename: String,
+    pub branch: String,
+}
+
+impl TargetChoice {
+    /// Takes the refused form's values over this choice.
+    fn overlay(&mut self, refused: &RefusedForm) {
+        for (name, value) in &refused.values {
+            let slot = match name.as_str() {
+                "account" => &mut self.account,
+                "workspace" => &mut self.workspace,
+                "repository" => &mut self.repository,
+                "collection" => &mut self.collection,
+                "filename" => &mut self.filename,
+                "branch" => &mut self.branch,
+                "directory" => {
+                    self.directory = Some(value.clone());
+                    continue;
+                }
+                _ => continue,
+            };
+            *slot = value.clone();
+        }
+    }
+}
+
+/// One option of a select.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConfigureView {
+    /// The integration being edited; `None` while adding one.
+    pub integration: Option<String>,
+    /// The collection of the integration being edited (for the page's heading).
+    pub editing_collection: Option<String>,
+    pub can_save: bool,
+    /// The chosen connected account, if it is one of the team's.
+    pub account: Option<AccountView>,
+    pub accounts: Vec<AccountView>,
+    pub collections: Vec<Choice>,
+    pub workspaces: Vec<Choice>,
+    pub repositories: Vec<Choice>,
+    pub branches: Vec<String>,
+    /// What the form shows, defaults filled in.
+    pub values: TargetChoice,
+    /// The file name used when Filename is left empty, for the chosen collection.
+    pub default_filename: String,
+    /// Why the lists from Bitbucket could not be loaded, in words.
+    pub bitbucket_error: Option<String>,
+    pub refused: Option<RefusedForm>,
+}
+
+/// The Configure step (`integration` = `None`) or the Edit page; `None` when signed out.
+#[server]
+pub async fn load_configure(integration: Option<String>, choice: TargetChoice) -> Result<Option<ConfigureView>, ServerFnError> {
+    use crate::{
+        account_data::{account_error, account_view, services},
+        integration_data::{integration_error, take_refused_form},
+        session::server_fn_actor,
+    };
+    use ferry_domain::{
+        auth::Permission,
+        collections::Collections,
+        connected_accounts::ConnectedAccounts,
+        integrations::{Filename, Integrations},
+        sync::{AccountCredentials, SyncEngine},
+    };
+
+    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let (keyring, bitbucket) = services()?;
+    let sync = use_context::<SyncEngine<AccountCredentials>>()
+        .ok_or_else(|| ServerFnError::new("the sync engine is not in context"))?;
+    let session: tower_sessions::Session = leptos_axum::extract().await?;
+
+    let mut view = ConfigureView { integration: integration.clone(), ..ConfigureView::default() };
+    let mut choice = choice;
+    view.refused = take_refused_form(&session).await;
+    if let Some(refused) = &mut view.refused {
+        choice.overlay(refused);
+        // What was typed lives on in `choice`, checked below; ids of other teams go no further.
+        refused.values.clear();
+    }
+    view.can_save = actor.role.allows(Permission::CreateIntegrations);
+    if let Some(id) = &integration {
+        let current = Integrations::new(&store).get(&actor, id).await.map_err(integration_error)?;
+        view.can_save = crate::integration_data::row_view(&actor, current.clone(), None).can_manage;
+        view.editing_collection = Some(current.collection_name.clone());
+        let fill = |slot: &mut String, value: String| {
+            if slot.is_empty() {
+                *slot = value;
+            }
+        };
+        fill(&mut choice.account, current.account_id.clone().unwrap_or_default());
+        fill(&mut choice.workspace, current.workspace.clone());
+        fill(&mut choice.repository, current.repository.clone());
+        fill(&mut choice.collection, current.collection_id.clone());
+        fill(&mut choice.filename, current.filename.clone());
+        fill(&mut choice.branch, current.branch.clone());
+        choice.directory.get_or_insert(current.directory);
+    }
+    choice.directory.get_or_insert_with(|| DEFAULT_DIRECTORY.to_owned());
+
+    let collections = Collections::new(&store).list(&actor, "").await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    if !collections.iter().any(|c| c.id == choice.collection) {
+        choice.collection = collections.first().map(|c| c.id.clone()).unwrap_or_default();
+    }
+    view.default_filename = collections
+        .iter()
+        .find(|c| c.id == choice.collection)
+        .map(|c| Filename::default_for(&c.name).as_str().to_owned())
+        .unwrap_or_default();
+    view.collections = collections.into_iter().map(|c| Choice { value: c.id, label: c.name }).collect();
+
+    let accounts = ConnectedAccounts::new(&store, &keyring).list(&actor).await.map_err(account_error)?;
+    view.accounts = accounts.into_iter().map(|a| account_view(&actor, a)).collect();
+    view.account = view.accounts.iter().find(|a| a.id == choice.account).cloned();
+    if view.account.is_none() {
+        // Not one of this team's: forgotten, not echoed back.
+        choice.account.clear();
+    }
+
+    if let Some(account) = view.account.clone() {
+        if let Err(problem) = load_from_bitbucket(&mut view, &mut choice, &sync, &bitbucket, &actor.team_id, &account).await {
+            view.bitbucket_error = Some(problem);
+        }
+    }
+    view.values = choice;
+    Ok(Some(view))
+}
+
+/// Fills workspaces, repositories and branches, choosing the first of each where nothing
+/// (or something no longer listed) was chosen.
+#[cfg(feature = "ssr")]
+async fn load_from_bitbucket(
+    view: &mut ConfigureView,
+    choice: &mut TargetChoice,
+    sync: &ferry_domain::sync::SyncEngine<ferry_domain::sync::AccountCredentials>,
+    bitbucket: &ferry_domain::bitbucket::BitbucketClient,
+    team_id: &str,
+    account: &AccountView,
+) -> Result<(), String> {
+    let label = &account.label;
+    let credential = sync.fresh_credential(team_id, &account.id).await.map_err(|e| {
+        format!("The connected account “{label}” cannot be used: {e}. Re-authenticate it under Connected accounts.")
+    })?;
+    let refused = |e: ferry_domain::bitbucket::BitbucketError| format!("Bitbucket, as “{label}”: {e}.");
+    let verified = bitbucket.verify(&credential).await.map_err(refused)?;
+    view.workspaces = verified
+        .workspaces
+        .into_iter()
+        .map(|w| Choice { label: w.name.filter(|n| !n.is_empty()).unwrap_or_else(|| w.slug.clone()), value: w.slug })
+        .collect();
+    if !view.workspaces.iter().any(|w| w.value == choice.workspace) {
+        match view.workspaces.first() {
+            Some(first) => choice.workspace = first.value.clone(),
+            None => return Err(format!("“{label}” is not a member of any Bitbucket workspace.")),
+        }
+    }
+    let search = Some(choice.search.as_str()).filter(|s| !s.trim().is_empty());
+    let repositories = bitbucket.repositories(&credential, &choice.workspace, search).await.map_err(refused)?;
+    let main_branch = |slug: &str| repositories.iter().find(|r| r.slug == slug).and_then(|r| r.main_branch.clone());
+    if !repositories.iter().any(|r| r.slug == choice.repository) {
+        // A chosen repository a search hides stays chosen; anything else falls to the first.
+        let keep = !choice.repository.is_empty() && search.is_some();
+        if !keep {
+            choice.repository = repositories.first().map(|r| r.slug.clone()).unwrap_or_default();
+        }
+    }
+    let default_branch = main_branch(&choice.repository).unwrap_or_else(|| "main".to_owned());
+    view.repositories = repositories.iter().map(|r| Choice { value: r.slug.clone(), label: r.name.clone() }).collect();
+    if !choice.repository.is_empty() && !view.repositories.iter().any(|r| r.value == choice.repository) {
+        view.repositories.insert(0, Choice { value: choice.repository.clone(), label: choice.repository.clone() });
+    }
+    if choice.repository.is_empty() {
+        return Err(match search {
+            Some(search) => format!("No repository of {} that “{label}” can write has “{search}” in its name.", choice.workspace),
+            None => format!("“{label}” cannot write to any repository of workspace {}.", choice.workspace),
+        });
+    }
+    let branches = bitbucket.branches(&credential, &choice.workspace, &choice.repository).await.map_err(refused)?;
+    view.branches = branches.into_iter().map(|b| b.name).collect();
+    if choice.branch.trim().is_empty() {
+        choice.branch = default_branch;
+    }
+    Ok(())
+}

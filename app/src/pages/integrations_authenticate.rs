@@ -1,0 +1,148 @@
+//! Add Integration, step 1 of 2: Authenticate. A saved connected account, or a new one by
+//! Email + API token (the default), Username + App password (legacy) or Connect with Bitbucket.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::account_data::{load_authenticate_options, AccountView, AuthenticateOptions};
+use crate::components::{breadcrumbs::BitbucketCrumbs, flash::PageFlash, sandbox_notice::SandboxNotice};
+use crate::integration_data::{problem, RefusedForm};
+
+/// Where the wizard is: "1. Authenticate" then "2. Configure".
+#[component]
+pub fn WizardSteps(current: u8) -> impl IntoView {
+    let step = move |n: u8| if n == current { Some("step") } else { None };
+    view! {
+        <ol class="steps" aria-label="Steps">
+            <li aria-current=step(1)>"Authenticate"</li>
+            <li aria-current=step(2)>"Configure"</li>
+        </ol>
+    }
+}
+
+#[component]
+pub fn AuthenticatePage() -> impl IntoView {
+    let options = Resource::new(|| (), |_| load_authenticate_options());
+    view! {
+        <Title text="Add Bitbucket integration"/>
+        <section class="integrations narrow-page">
+            <BitbucketCrumbs here="Add Integration"/>
+            <h1>"Add Bitbucket integration"</h1>
+            <WizardSteps current=1/>
+            <SandboxNotice/>
+            <PageFlash/>
+            <Suspense fallback=|| view! { <p class="hint">"Loading…"</p> }>
+                {move || options.get().map(|loaded| match loaded {
+                    Ok(Some(options)) if options.can_add => authenticate_forms(options).into_any(),
+                    Ok(Some(_)) => view! {
+                        <p class="alert error" role="alert">"Your role does not allow adding integrations; an editor or admin can."</p>
+                    }.into_any(),
+                    Ok(None) => view! { <p><A href="/signin?next=/integrations/bitbucket/new">"Sign in"</A> " to add an integration."</p> }.into_any(),
+                    Err(error) => view! { <p class="alert error" role="alert">{problem(&error)}</p> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn authenticate_forms(options: AuthenticateOptions) -> impl IntoView {
+    let refused = options.refused.clone().unwrap_or_default();
+    let typed = |name: &str| refused.value(name).unwrap_or_default().to_owned();
+    let has_saved = !options.accounts.is_empty();
+    let method = match typed("method") {
+        m if m == "saved" && has_saved => "saved".to_owned(),
+        m if m == "app_password" => m,
+        m if m == "api_token" => m,
+        _ if has_saved => "saved".to_owned(),
+        _ => "api_token".to_owned(),
+    };
+    let error = options.refused.as_ref().map(|r| r.error.clone());
+    let invalid = |field: &str| refused.field.as_deref() == Some(field);
+    view! {
+        {error.map(|error| view! { <p class="alert error" role="alert" data-testid="form-error">{error}</p> })}
+        <form class="form auth-form" method="post" action="/integrations/bitbucket/authenticate">
+            <fieldset>
+                <legend>"Authenticate with"</legend>
+                {has_saved.then(|| view! {
+                    <label class="choice">
+                        <input type="radio" name="method" id="method-saved" value="saved" checked=method == "saved"/>
+                        " A connected account of this team"
+                    </label>
+                })}
+                <label class="choice">
+                    <input type="radio" name="method" id="method-api-token" value="api_token" checked=method == "api_token"/>
+                    " Email and API token (recommended)"
+                </label>
+                <label class="choice">
+                    <input type="radio" name="method" id="method-app-password" value="app_password" checked=method == "app_password"/>
+                    " Username and App password " <span class="badge legacy">"legacy"</span>
+                </label>
+            </fieldset>
+            {has_saved.then(|| saved_fields(&options.accounts, &typed("account"), invalid("account")))}
+            <div class="api-token-fields form">
+                <label for="email">"Email"</label>
+                <input id="email" name="email" type="email" autocomplete="email" maxlength="254"
+                    value=typed("email") aria-invalid=invalid("email").then_some("true")/>
+                <label for="api-token">"API token"</label>
+                <input id="api-token" name="api_token" type="password" autocomplete="off" maxlength="8192"
+                    aria-invalid=invalid("api_token").then_some("true") aria-describedby="api-token-hint"/>
+                <p class="hint" id="api-token-hint">
+                    "Your Atlassian account's email and an API token with scopes: read:user:bitbucket, \
+                     read:workspace:bitbucket, read:repository:bitbucket, write:repository:bitbucket. \
+                     Create one under Atlassian account settings → Security → API tokens."
+                </p>
+            </div>
+            <div class="app-password-fields form">
+                <label for="username">"Username"</label>
+                <input id="username" name="username" type="text" autocomplete="username" maxlength="254"
+                    value=typed("username") aria-invalid=invalid("username").then_some("true")/>
+                <label for="app-password">"App password"</label>
+                <input id="app-password" name="app_password" type="password" autocomplete="off" maxlength="8192"
+                    aria-invalid=invalid("app_password").then_some("true") aria-describedby="app-password-hint"/>
+                <p class="hint" id="app-password-hint">
+                    "Legacy: Atlassian retired app passwords in 2026; existing ones with Account: Read and \
+                     Repositories: Write still work. Prefer an API token."
+                </p>
+            </div>
+            <div class="label-field form">
+                <label for="label">"Label " <span class="hint">"(optional)"</span></label>
+                <input id="label" name="label" type="text" maxlength="80" value=typed("label")
+                    placeholder="e.g. Backups bot; defaults to the Bitbucket name" aria-invalid=invalid("label").then_some("true")/>
+            </div>
+            <button class="button" type="submit">"Authenticate and Proceed"</button>
+        </form>
+        {options.oauth.then(|| oauth_form(&refused))}
+        <p class="hint">
+            "Credentials are verified with Bitbucket, then stored encrypted; Ferry never shows them again. "
+            <A href="/integrations/accounts">"Connected accounts"</A> " lists this team's accounts."
+        </p>
+    }
+}
+
+fn saved_fields(accounts: &[AccountView], chosen: &str, invalid: bool) -> impl IntoView {
+    let options = accounts
+        .iter()
+        .map(|account| {
+            let text = format!("{} — {} ({}, {})", account.label, account.display_name, account.login, account.method_label);
+            view! { <option value=account.id.clone() selected=account.id == chosen>{text}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="saved-fields form">
+            <label for="account">"Connected account"</label>
+            <select id="account" name="account" aria-invalid=invalid.then_some("true")>{options}</select>
+        </div>
+    }
+}
+
+fn oauth_form(refused: &RefusedForm) -> impl IntoView {
+    let label = refused.value("label").unwrap_or_default().to_owned();
+    view! {
+        <form class="form oauth-form" method="post" action="/integrations/bitbucket/oauth/start">
+            <p class="hint">"Or let Bitbucket ask you to grant Ferry access (OAuth 2.0); nothing to copy and paste."</p>
+            <input type="hidden" name="label" value=label/>
+            <button class="button secondary" type="submit">"Connect with Bitbucket"</button>
+        </form>
+    }
+}

@@ -1,0 +1,522 @@
+//! The Authenticate step of Add Integration and the Connected accounts actions: a credential
+//! is verified against Bitbucket (`/2.0/user`, `/2.0/user/workspaces`) before it is saved,
+//! sealed, as a team connected account; "Connect with Bitbucket" runs the OAuth 2.0
+//! authorization-code grant with a `state` kept in the session. Secrets are never written back
+//! into a form, a message or a log.
+
+use app::integration_data::{keep_refused_form, RefusedForm};
+use axum::{
+    extract::{Form, Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use ferry_domain::{
+    accounts::Actor,
+    auth::Permission,
+    bitbucket::{AuthMethod, BitbucketError, Credential, VerifiedAccount},
+    connected_accounts::{check_credential, ConnectedAccount, ConnectedAccountError, ConnectedAccounts, VerifiedIdentity},
+    store::now_ms,
+};
+use rand::{distr::Alphanumeric, Rng};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use super::{
+    account_forms::flash_notice,
+    integration_forms::{encode, not_found},
+    team_forms::SignedIn,
+    AppState,
+};
+
+pub const AUTHENTICATE_PAGE: &str = "/integrations/bitbucket/new";
+pub const ACCOUNTS_PAGE: &str = "/integrations/accounts";
+const OAUTH_PENDING: &str = "bitbucket_oauth";
+/// How long a person may take on Bitbucket's consent page.
+const OAUTH_STATE_TTL_MS: i64 = 15 * 60 * 1000;
+
+fn configure_page(account_id: &str) -> String {
+    format!("/integrations/bitbucket/new/configure?account={}", encode(account_id))
+}
+
+fn reauthenticate_page(account_id: &str) -> String {
+    format!("{ACCOUNTS_PAGE}/{}/reauthenticate", encode(account_id))
+}
+
+/// The Authenticate form (and Re-authenticate's, which has no `account` or `label`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CredentialForm {
+    /// `saved`, `api_token` or `app_password`.
+    #[serde(default)]
+    method: String,
+    /// The saved account chosen (method `saved`).
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    api_token: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    app_password: String,
+}
+
+impl CredentialForm {
+    /// What the form shows again after a refusal: everything but the secrets (and the saved
+    /// account's id, which may not be this team's: the page offers the team's own again).
+    fn values(&self) -> Vec<(String, String)> {
+        [("method", &self.method), ("label", &self.label), ("email", &self.email), ("username", &self.username)]
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.clone()))
+            .collect()
+    }
+
+    /// The new credential typed in; `None` for a saved account.
+    fn credential(&self) -> Result<Option<Credential>, Refusal> {
+        let secret = |text: &str| SecretString::from(text.trim().to_owned());
+        let credential = match self.method.as_str() {
+            "saved" => return Ok(None),
+            "" | "api_token" => Credential::ApiToken { email: self.email.trim().to_owned(), token: secret(&self.api_token) },
+            "app_password" => {
+                Credential::AppPassword { username: self.username.trim().to_owned(), password: secret(&self.app_password) }
+            }
+            _ => return Err(Refusal::field("method", "choose Email and API token, Username and App password, or a connected account")),
+        };
+        check_credential(&credential).map_err(Refusal::from)?;
+        Ok(Some(credential))
+    }
+}
+
+/// Why a form was refused: a message, maybe about one field.
+#[derive(Debug)]
+pub struct Refusal {
+    message: String,
+    field: Option<String>,
+    status: Option<StatusCode>,
+}
+
+impl Refusal {
+    fn field(field: &str, message: &str) -> Self {
+        Refusal { message: format!("{}: {message}", field_label(field)), field: Some(field.to_owned()), status: None }
+    }
+
+    fn message(message: String) -> Self {
+        Refusal { message, field: None, status: None }
+    }
+
+    /// Bitbucket's answer to a verification, on the field it is about.
+    fn bitbucket(error: BitbucketError, method: AuthMethod) -> Self {
+        let field = match (&error, method) {
+            (BitbucketError::WrongCredential { .. } | BitbucketError::Expired { .. } | BitbucketError::MissingScope { .. }, AuthMethod::ApiToken) => Some("api_token"),
+            (BitbucketError::WrongCredential { .. } | BitbucketError::Expired { .. } | BitbucketError::MissingScope { .. }, AuthMethod::AppPassword) => Some("app_password"),
+            _ => None,
+        };
+        if !matches!(error, BitbucketError::Unreachable { .. } | BitbucketError::Server { .. } | BitbucketError::RateLimited) {
+            tracing::info!(%error, "Bitbucket refused a credential");
+        }
+        Refusal { message: sentence(&format!("Authentication failed: {error}")), field: field.map(str::to_owned), status: None }
+    }
+}
+
+impl From<ConnectedAccountError> for Refusal {
+    fn from(error: ConnectedAccountError) -> Self {
+        match error {
+            ConnectedAccountError::Field(refused) => Refusal::field(refused.field, &refused.message),
+            ConnectedAccountError::NotFound => Refusal { status: Some(StatusCode::NOT_FOUND), ..Refusal::message(String::new()) },
+            ConnectedAccountError::Forbidden { .. } => {
+                Refusal { status: Some(StatusCode::FORBIDDEN), ..Refusal::message(sentence(&error.to_string())) }
+            }
+            ConnectedAccountError::Crypto(_) => Refusal::message(sentence(&format!(
+                "{error}; re-authenticate the account (the operator may have removed the key it was sealed with)"
+            ))),
+            ConnectedAccountError::Store(inner) => {
+                tracing::error!(error = %inner, "saving a connected account failed");
+                Refusal::message("Something went wrong on our side; try again in a moment.".to_owned())
+            }
+        }
+    }
+}
+
+fn field_label(field: &str) -> &str {
+    match field {
+        "method" => "Authentication",
+        "account" => "Connected account",
+        "label" => "Label",
+        "email" => "Email",
+        "api_token" => "API token",
+        "username" => "Username",
+        "app_password" => "App password",
+        other => other,
+    }
+}
+
+/// Starts with a capital and ends with a full stop.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+/// Back to `page` with the refusal and what was typed (no secrets); 404/403 as they are.
+async fn refuse(session: &Session, page: &str, values: Vec<(String, String)>, refusal: Refusal) -> Response {
+    match refusal.status {
+        Some(StatusCode::NOT_FOUND) => not_found(),
+        Some(status) => (status, refusal.message).into_response(),
+        None => {
+            keep_refused_form(session, RefusedForm { error: refusal.message, field: refusal.field, values }).await;
+            Redirect::to(page).into_response()
+        }
+    }
+}
+
+fn identity(verified: &VerifiedAccount) -> VerifiedIdentity {
+    VerifiedIdentity {
+        display_name: verified.display_name.clone(),
+        username: verified.username.clone(),
+        user_uuid: verified.uuid.clone(),
+    }
+}
+
+fn require_connect(actor: &Actor) -> Result<(), Refusal> {
+    if actor.role.allows(Permission::CreateIntegrations) {
+        Ok(())
+    } else {
+        Err(Refusal {
+            status: Some(StatusCode::FORBIDDEN),
+            ..Refusal::message(format!("Your role ({}) does not allow connecting Bitbucket accounts; an editor or admin can.", actor.role))
+        })
+    }
+}
+
+/// A label no account of the team has: the one typed, or "<display name> (<method>)" made
+/// unique with a number.
+async fn label_for(
+    accounts: &ConnectedAccounts<'_>,
+    actor: &Actor,
+    typed: &str,
+    method: AuthMethod,
+    verified: &VerifiedAccount,
+) -> Result<String, Refusal> {
+    if !typed.trim().is_empty() {
+        return Ok(typed.trim().to_owned());
+    }
+    let taken: Vec<String> = accounts.list(actor).await.map_err(Refusal::from)?.into_iter().map(|a| a.label).collect();
+    let short = match method {
+        AuthMethod::ApiToken => "API token",
+        AuthMethod::AppPassword => "app password",
+        AuthMethod::OAuth => "OAuth",
+    };
+    let name = if verified.display_name.trim().is_empty() { &verified.username } else { &verified.display_name };
+    let base: String = format!("{} ({short})", name.trim()).chars().take(60).collect();
+    Ok((1..)
+        .map(|n| if n == 1 { base.clone() } else { format!("{base} {n}") })
+        .find(|label| !taken.contains(label))
+        .unwrap_or(base))
+}
+
+/// Saves a verified credential as a new account of the team.
+async fn connect(state: &AppState, actor: &Actor, typed_label: &str, credential: &Credential, verified: &VerifiedAccount) -> Result<ConnectedAccount, Refusal> {
+    let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
+    let label = label_for(&accounts, actor, typed_label, credential.method(), verified).await?;
+    Ok(accounts.create(actor, &label, credential, &identity(verified)).await?)
+}
+
+fn connected_notice(account: &ConnectedAccount) -> String {
+    format!(
+        "Authenticated: “{}” is {} ({}) on Bitbucket. Now choose what to back up and where.",
+        account.label, account.display_name, account.login
+    )
+}
+
+/// `POST /integrations/bitbucket/authenticate`: Authenticate and Proceed.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    session: Session,
+    SignedIn(actor): SignedIn,
+    Form(form): Form<CredentialForm>,
+) -> Response {
+    match authenticate_with(&state, &actor, &form).await {
+        Ok((account, notice)) => {
+            flash_notice(&session, notice).await;
+            Redirect::to(&configure_page(&account)).into_response()
+        }
+        Err(refusal) => refuse(&session, AUTHENTICATE_PAGE, form.values(), refusal).await,
+    }
+}
+
+/// The account to configure with, and what to tell the person.
+async fn authenticate_with(state: &AppState, actor: &Actor, form: &CredentialForm) -> Result<(String, String), Refusal> {
+    require_connect(actor)?;
+    let Some(credential) = form.credential()? else {
+        return saved_account(state, actor, &form.account).await;
+    };
+    let verified = state.bitbucket.verify(&credential).await.map_err(|e| Refusal::bitbucket(e, credential.method()))?;
+    let account = connect(state, actor, &form.label, &credential, &verified).await?;
+    Ok((account.id.clone(), connected_notice(&account)))
+}
+
+/// A saved account is checked against Bitbucket too, so an expired token shows up here and not
+/// as a failing backup later.
+async fn saved_account(state: &AppState, actor: &Actor, id: &str) -> Result<(String, String), Refusal> {
+    let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
+    let account = match accounts.get(actor, id.trim()).await {
+        Err(ConnectedAccountError::NotFound) => {
+            return Err(Refusal::field("account", "choose one of this team's connected accounts, or connect a new one"))
+        }
+        other => other?,
+    };
+    let credential = state
+        .sync
+        .fresh_credential(&actor.team_id, &account.id)
+        .await
+        .map_err(|e| Refusal::message(sentence(&format!("“{}” cannot be used: {e}; re-authenticate it under Connected accounts", account.label))))?;
+    if let Err(error) = state.bitbucket.verify(&credential).await {
+        let Refusal { message, .. } = Refusal::bitbucket(error, account.method);
+        return Err(Refusal {
+            field: Some("account".to_owned()),
+            ..Refusal::message(format!("{message} Re-authenticate “{}” under Connected accounts.", account.label))
+        });
+    }
+    Ok((account.id.clone(), format!("Using “{}” ({}). Now choose what to back up and where.", account.label, account.display_name)))
+}
+
+/// What the browser carries through Bitbucket's consent page, kept in the session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct OAuthPending {
+    state: String,
+    team_id: String,
+    /// The account being re-authenticated; `None` when connecting a new one.
+    account: Option<String>,
+    label: String,
+    started_at_ms: i64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OAuthStart {
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    label: String,
+}
+
+/// `POST /integrations/bitbucket/oauth/start`: Connect with Bitbucket.
+pub async fn oauth_start(
+    State(state): State<AppState>,
+    session: Session,
+    SignedIn(actor): SignedIn,
+    Form(form): Form<OAuthStart>,
+) -> Response {
+    let back = if form.account.is_empty() { AUTHENTICATE_PAGE.to_owned() } else { reauthenticate_page(&form.account) };
+    match oauth_authorize_url(&state, &session, &actor, &form).await {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(refusal) => refuse(&session, &back, vec![("label".to_owned(), form.label.clone())], refusal).await,
+    }
+}
+
+async fn oauth_authorize_url(state: &AppState, session: &Session, actor: &Actor, form: &OAuthStart) -> Result<String, Refusal> {
+    require_connect(actor)?;
+    let account = match form.account.trim() {
+        "" => None,
+        id => {
+            // Re-authenticating: the account must be the team's and the actor allowed to.
+            let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
+            let account = accounts.get(actor, id).await?;
+            if !ferry_domain::connected_accounts::may_manage(actor, &account) {
+                return Err(ConnectedAccountError::Forbidden { role: actor.role, needed: Permission::ManageCredentials.description() }.into());
+            }
+            Some(account.id)
+        }
+    };
+    // 43 alphanumerics from the thread's CSPRNG: over 256 bits, unguessable, used once.
+    let nonce: String = rand::rng().sample_iter(&Alphanumeric).take(43).map(char::from).collect();
+    let url = state.bitbucket.authorize_url(&nonce).map_err(|e| Refusal::message(sentence(&e.to_string())))?;
+    let pending = OAuthPending { state: nonce, team_id: actor.team_id.clone(), account, label: form.label.trim().to_owned(), started_at_ms: now_ms() };
+    session.insert(OAUTH_PENDING, pending).await.map_err(|e| {
+        tracing::error!(error = %e, "keeping the OAuth state failed");
+        Refusal::message("Something went wrong on our side; try again in a moment.".to_owned())
+    })?;
+    Ok(url.to_string())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OAuthCallback {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    error: String,
+}
+
+/// `GET /integrations/bitbucket/oauth/callback`: Bitbucket sends the browser back here.
+pub async fn oauth_callback(
+    State(state): State<AppState>,
+    session: Session,
+    SignedIn(actor): SignedIn,
+    Query(callback): Query<OAuthCallback>,
+) -> Response {
+    let pending: Option<OAuthPending> = session.remove(OAUTH_PENDING).await.ok().flatten();
+    let back = match pending.as_ref().and_then(|p| p.account.as_deref()) {
+        Some(account) => reauthenticate_page(account),
+        None => AUTHENTICATE_PAGE.to_owned(),
+    };
+    match oauth_finish(&state, &actor, pending, &callback).await {
+        Ok((page, notice)) => {
+            flash_notice(&session, notice).await;
+            Redirect::to(&page).into_response()
+        }
+        Err(refusal) => refuse(&session, &back, Vec::new(), refusal).await,
+    }
+}
+
+/// Where to go next and what to say, once the callback is checked and the code traded.
+async fn oauth_finish(
+    state: &AppState,
+    actor: &Actor,
+    pending: Option<OAuthPending>,
+    callback: &OAuthCallback,
+) -> Result<(String, String), Refusal> {
+    let matches = pending.as_ref().is_some_and(|p| {
+        constant_time_eq(p.state.as_bytes(), callback.state.as_bytes())
+            && p.team_id == actor.team_id
+            && now_ms() - p.started_at_ms < OAUTH_STATE_TTL_MS
+    });
+    let Some(pending) = pending.filter(|_| matches) else {
+        return Err(Refusal::message(
+            "Connect with Bitbucket could not be finished: this answer does not belong to a request of this browser \
+             (it expired after 15 minutes, or came from elsewhere). Nothing was saved; select Connect with Bitbucket again."
+                .to_owned(),
+        ));
+    };
+    if !callback.error.is_empty() || callback.code.is_empty() {
+        let reason = if callback.error.is_empty() { "no authorization code" } else { callback.error.as_str() };
+        return Err(Refusal::message(format!("Bitbucket did not grant access ({reason}). Nothing was saved.")));
+    }
+    let credential = state.bitbucket.exchange_code(&callback.code).await.map_err(|e| Refusal::bitbucket(e, AuthMethod::OAuth))?;
+    let verified = state.bitbucket.verify(&credential).await.map_err(|e| Refusal::bitbucket(e, AuthMethod::OAuth))?;
+    match pending.account {
+        None => {
+            let account = connect(state, actor, &pending.label, &credential, &verified).await?;
+            Ok((configure_page(&account.id), connected_notice(&account)))
+        }
+        Some(id) => {
+            let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
+            let account = accounts.reauthenticate(actor, &id, &credential, &identity(&verified)).await?;
+            Ok((ACCOUNTS_PAGE.to_owned(), reauthenticated_notice(&account)))
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn reauthenticated_notice(account: &ConnectedAccount) -> String {
+    let uses = match account.integration_count {
+        0 => "No integration uses it yet.".to_owned(),
+        1 => "Its integration uses the new credential from now on.".to_owned(),
+        n => format!("Its {n} integrations use the new credential from now on."),
+    };
+    format!("Re-authenticated “{}” as {} ({}). {uses}", account.label, account.display_name, account.login)
+}
+
+/// `POST /integrations/accounts/{id}/reauthenticate`: replaces the secret in place.
+pub async fn reauthenticate(
+    State(state): State<AppState>,
+    session: Session,
+    SignedIn(actor): SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<CredentialForm>,
+) -> Response {
+    match reauthenticate_with(&state, &actor, &id, &form).await {
+        Ok(account) => {
+            flash_notice(&session, reauthenticated_notice(&account)).await;
+            Redirect::to(ACCOUNTS_PAGE).into_response()
+        }
+        Err(refusal) => refuse(&session, &reauthenticate_page(&id), form.values(), refusal).await,
+    }
+}
+
+async fn reauthenticate_with(state: &AppState, actor: &Actor, id: &str, form: &CredentialForm) -> Result<ConnectedAccount, Refusal> {
+    let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
+    let current = accounts.get(actor, id).await?;
+    if !ferry_domain::connected_accounts::may_manage(actor, &current) {
+        return Err(ConnectedAccountError::Forbidden { role: actor.role, needed: Permission::ManageCredentials.description() }.into());
+    }
+    let Some(credential) = form.credential()? else {
+        return Err(Refusal::field("method", "choose Email and API token or Username and App password"));
+    };
+    let verified = state.bitbucket.verify(&credential).await.map_err(|e| Refusal::bitbucket(e, credential.method()))?;
+    Ok(accounts.reauthenticate(actor, id, &credential, &identity(&verified)).await?)
+}
+
+/// `POST /integrations/accounts/{id}/delete` (the page before it shows what uses the account).
+pub async fn delete(State(state): State<AppState>, session: Session, SignedIn(actor): SignedIn, Path(id): Path<String>) -> Response {
+    let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
+    let deleted = match accounts.get(&actor, &id).await {
+        Ok(account) => accounts.delete(&actor, &id).await.map(|()| account),
+        Err(error) => Err(error),
+    };
+    match deleted {
+        Ok(account) => {
+            let stopped = match account.integration_count {
+                0 => String::new(),
+                1 => " Its integration needs another account: edit it.".to_owned(),
+                n => format!(" Its {n} integrations need another account: edit them."),
+            };
+            flash_notice(&session, format!("Connected account “{}” deleted; Ferry no longer holds its credential.{stopped}", account.label)).await;
+            Redirect::to(ACCOUNTS_PAGE).into_response()
+        }
+        Err(error) => refuse(&session, ACCOUNTS_PAGE, Vec::new(), error.into()).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_kept_after_a_refusal_never_include_secrets() {
+        let form = CredentialForm {
+            method: "api_token".into(),
+            email: "a@example.com".into(),
+            api_token: "ATATT-secret".into(),
+            app_password: "hunter2".into(),
+            ..CredentialForm::default()
+        };
+        let kept = format!("{:?}", form.values());
+        assert!(kept.contains("a@example.com"));
+        assert!(!kept.contains("ATATT-secret") && !kept.contains("hunter2"), "{kept}");
+    }
+
+    #[test]
+    fn typed_credentials_are_checked_before_bitbucket_is_asked() {
+        let form = CredentialForm { method: "api_token".into(), email: "me".into(), api_token: "t".into(), ..Default::default() };
+        assert_eq!(form.credential().unwrap_err().field.as_deref(), Some("email"));
+        let form = CredentialForm { method: "app_password".into(), username: "me".into(), ..Default::default() };
+        assert_eq!(form.credential().unwrap_err().field.as_deref(), Some("app_password"));
+        let form = CredentialForm { method: "telepathy".into(), ..Default::default() };
+        assert_eq!(form.credential().unwrap_err().field.as_deref(), Some("method"));
+        let form = CredentialForm { method: "saved".into(), account: "x".into(), ..Default::default() };
+        assert!(form.credential().unwrap().is_none());
+    }
+
+    #[test]
+    fn sentences_are_capitalised_and_closed() {
+        assert_eq!(sentence("the token has expired"), "The token has expired.");
+        assert_eq!(sentence("Done."), "Done.");
+    }
+
+    #[test]
+    fn states_compare_whole() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}
