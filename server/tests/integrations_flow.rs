@@ -2,8 +2,8 @@
 //! by Email + API token, Username + App password, Connect with Bitbucket (OAuth, `state`
 //! checked) or a saved account; refusals that say what failed and keep what was typed (never
 //! a secret); Configure with the lists loaded live; Edit; Connected accounts with
-//! Re-authenticate in place and Delete with its warning; viewers refused; and no page ever
-//! shows a secret.
+//! Re-authenticate in place and Delete with its warning; viewers refused; and no page and no
+//! log line (captured at debug level) ever shows a secret.
 
 #[macro_use]
 mod common;
@@ -18,6 +18,7 @@ use ferry_domain::{
     integrations::Integrations,
 };
 use secrecy::SecretString;
+use std::sync::{Arc, Mutex, OnceLock};
 
 const PASSWORD: &str = "correct horse battery staple";
 const TOKEN: &str = "ATATT-flow-token-4d1f";
@@ -34,8 +35,41 @@ on_both!(
     viewers_cannot_connect_accounts,
 );
 
+/// Everything every test of this process logs, at debug level: no secret may be in it.
+fn captured_logs() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = logs.clone();
+        let writer = move || LogSink(sink.clone());
+        let _ = tracing_subscriber::fmt().with_max_level(tracing::Level::DEBUG).with_ansi(false).with_writer(writer).try_init();
+        logs
+    })
+}
+
+struct LogSink(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn assert_logs_keep_no_secret() {
+    let logs = String::from_utf8_lossy(&captured_logs().lock().unwrap()).into_owned();
+    assert!(logs.contains("Bitbucket refused a credential") || logs.contains("DEBUG"), "logs were captured: {logs}");
+    for secret in SECRETS {
+        assert!(!logs.contains(secret), "a secret reached the log");
+    }
+}
+
 /// Ferry on a listener whose address the sandbox's OAuth consumer calls back to.
 async fn ferry_and_bitbucket(db: Db, repositories: &std::path::Path) -> (TestServer, Running) {
+    captured_logs();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let callback = format!("http://{}/integrations/bitbucket/oauth/callback", listener.local_addr().unwrap());
     let scopes = ["read:user:bitbucket", "read:workspace:bitbucket", "read:repository:bitbucket", "write:repository:bitbucket"];
@@ -182,6 +216,7 @@ async fn each_method_authenticates_and_adds_an_integration(db: Db) {
     for page in [step1, step2, list, accounts_page, server.page("/integrations/bitbucket/new").await] {
         assert_no_secret(&page);
     }
+    assert_logs_keep_no_secret();
 }
 
 fn url_param(url: &str, name: &str) -> String {
@@ -235,6 +270,7 @@ async fn refusals_say_what_failed_and_save_nothing(db: Db) {
     let page = server.page("/integrations/bitbucket/new").await;
     assert!(page.contains("Bitbucket is unreachable"), "{page}");
     assert!(accounts(&server, &alice).await.is_empty());
+    assert_logs_keep_no_secret();
 }
 
 async fn oauth_state_is_checked(db: Db) {
@@ -338,6 +374,7 @@ async fn edit_reauthenticate_and_delete(db: Db) {
     for page in [edit, list] {
         assert_no_secret(&page);
     }
+    assert_logs_keep_no_secret();
 }
 
 async fn viewers_cannot_connect_accounts(db: Db) {
