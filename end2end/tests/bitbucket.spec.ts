@@ -36,12 +36,17 @@ async function configure(page: Page, collection: string, repository: string, bra
   await page.getByRole('button', { name: 'Load repositories and branches' }).click();
   await expect(page.getByLabel('Repository', { exact: true })).toHaveValue(repository);
   await expect(page.getByLabel('Collection', { exact: true }).locator('option:checked')).toHaveText(collection);
-  await expect(page.getByLabel('Branch')).toHaveValue('main'); // the repository's main branch
+  await expect(page.getByLabel('Branch', { exact: true })).toHaveValue('main'); // the repository's main branch
   await expect(page.getByLabel('Directory')).toHaveValue('Postman Collections');
   await expect(page.getByLabel('Filename')).toHaveAttribute('placeholder', `${collection}.postman_collection.json`);
-  await page.getByLabel('Branch').fill(branch);
+  await page.getByLabel('Branch', { exact: true }).fill(branch);
   await page.getByRole('button', { name: 'Add Integration' }).click();
   await expect(page.getByRole('status')).toContainText(`Integration added: “${collection}”`);
+}
+
+/** A full-page picture of this step, kept with the test's output (for the notes on each step). */
+async function snapshot(page: Page, name: string) {
+  await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
 }
 
 function row(page: Page, collection: string) {
@@ -57,6 +62,7 @@ test('Add Integration with each way to authenticate, then edit, delete and repla
 
   // 1. Email + API token (the default), with a wrong token first.
   await startAdding(page);
+  await snapshot(page, '1-authenticate');
   await expect(page.getByLabel('Email and API token (recommended)')).toBeChecked();
   await page.getByLabel('Email', { exact: true }).fill(demo.email);
   await page.getByLabel('API token', { exact: true }).fill('ATATT-not-the-token');
@@ -64,12 +70,15 @@ test('Add Integration with each way to authenticate, then edit, delete and repla
   await expect(page.getByTestId('form-error')).toContainText('Bitbucket did not accept this email and API token');
   await expect(page.getByLabel('Email', { exact: true })).toHaveValue(demo.email);
   await expect(page.getByLabel('API token', { exact: true })).toHaveValue(''); // never echoed back
+  await snapshot(page, '2-authenticate-refused');
   await page.getByLabel('Email and API token (recommended)').check();
   await page.getByLabel('API token', { exact: true }).fill(API_TOKEN);
   await page.getByRole('button', { name: 'Authenticate and Proceed' }).click();
   await expect(page.getByTestId('chosen-account')).toContainText('Demo User (API token)');
+  await snapshot(page, '3-configure');
   await configure(page, 'Users API', 'postman-backups', 'main');
   await expect(page).toHaveURL(/\/integrations\/bitbucket$/);
+  await snapshot(page, '4-configured-integrations');
   const users = row(page, 'Users API');
   await expect(users).toContainText('demo/postman-backups');
   await expect(users).toContainText('Postman Collections/Users API.postman_collection.json');
@@ -90,6 +99,7 @@ test('Add Integration with each way to authenticate, then edit, delete and repla
   await startAdding(page);
   await page.getByRole('button', { name: 'Connect with Bitbucket' }).click();
   await expect(page.getByRole('heading', { name: 'Authorize application' })).toBeVisible();
+  await snapshot(page, '5-bitbucket-consent');
   await page.getByLabel('Signed in as (sandbox username)').fill(demo.username);
   await page.getByRole('button', { name: 'Grant access' }).click();
   await expect(page.getByTestId('chosen-account')).toContainText('Demo User (OAuth)');
@@ -105,8 +115,9 @@ test('Add Integration with each way to authenticate, then edit, delete and repla
   // Edit every field of one, e.g. its branch and filename.
   await row(page, 'Orders API').getByRole('link', { name: 'Edit Orders API' }).click();
   await expect(page.getByRole('heading', { name: 'Edit the integration of “Orders API”' })).toBeVisible();
-  await expect(page.getByLabel('Branch')).toHaveValue('orders-backup');
-  await page.getByLabel('Branch').fill('orders');
+  await expect(page.getByLabel('Branch', { exact: true })).toHaveValue('orders-backup');
+  await snapshot(page, '6-edit');
+  await page.getByLabel('Branch', { exact: true }).fill('orders');
   await page.getByLabel('Filename').fill('orders.json');
   await page.getByRole('button', { name: 'Save changes' }).click();
   await expect(page.getByRole('status')).toContainText('Integration of “Orders API” saved.');
@@ -123,6 +134,7 @@ test('Add Integration with each way to authenticate, then edit, delete and repla
   await page.getByRole('link', { name: 'Connected accounts' }).click();
   const accounts = page.getByTestId('account');
   await expect(accounts).toHaveCount(3);
+  await snapshot(page, '7-connected-accounts');
   await page.getByRole('link', { name: 'Re-authenticate Demo User (API token)' }).click();
   await expect(page.getByLabel('Email', { exact: true })).toHaveValue(demo.email);
   await page.getByLabel('API token', { exact: true }).fill(REPLACEMENT_TOKEN);

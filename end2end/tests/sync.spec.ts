@@ -48,7 +48,7 @@ test('an edit in the browser is committed to Bitbucket within seconds, as its ed
   await page.getByRole('button', { name: 'Authenticate and Proceed' }).click();
   await page.getByLabel('Collection', { exact: true }).selectOption({ label: 'JSONBlob Core API' });
   await page.getByLabel('Repository', { exact: true }).selectOption('postman-backups');
-  await page.getByLabel('Branch').fill(BRANCH);
+  await page.getByLabel('Branch', { exact: true }).fill(BRANCH);
   await page.getByRole('button', { name: 'Add Integration' }).click();
   await expect(page.getByRole('status')).toContainText('Integration added');
 

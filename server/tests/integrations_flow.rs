@@ -185,7 +185,11 @@ async fn each_method_authenticates_and_adds_an_integration(db: Db) {
         .await;
     let app_account = configured_account(&by_app_password);
 
-    // Connect with Bitbucket: to the consent page, granted, back through the callback.
+    // Connect with Bitbucket: to the consent page, granted, back through the callback. The
+    // form's answer redirects to Bitbucket, which the page's CSP must allow (and only that).
+    let served = server.client.get(server.at("/integrations/bitbucket/new")).send().await.unwrap();
+    let csp = served.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains(&format!("form-action 'self' {};", sandbox.url().trim_end_matches('/'))), "{csp}");
     let started = server.post_form("/integrations/bitbucket/oauth/start", &[("label", "Via OAuth")]).await;
     let authorize = location(&started).to_owned();
     assert!(authorize.starts_with(&format!("{}/site/oauth2/authorize?", sandbox.url().trim_end_matches('/'))), "{authorize}");

@@ -52,7 +52,6 @@ fn accounts_table(accounts: Vec<AccountView>) -> impl IntoView {
 }
 
 fn account_row(account: AccountView) -> impl IntoView {
-    let legacy = (account.method == "app_password").then(|| view! { " " <span class="badge legacy">"legacy"</span> });
     let used_by = match account.integration_count {
         0 => "no integration".to_owned(),
         1 => "1 integration".to_owned(),
@@ -69,7 +68,7 @@ fn account_row(account: AccountView) -> impl IntoView {
     view! {
         <tr data-testid="account">
             <td>{account.label.clone()}</td>
-            <td>{account.method_label}{legacy}</td>
+            <td>{account.method_label}</td>
             <td>{account.display_name}<div class="hint">{account.login}</div></td>
             <td>{account.created_by}<div class="hint">{account.created}</div></td>
             <td data-testid="verified">{account.verified}</td>

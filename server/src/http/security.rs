@@ -54,9 +54,15 @@ pub async fn headers(State(state): State<AppState>, mut request: Request, next: 
     request.extensions_mut().insert(app::CspNonce(nonce.clone()));
     let mut response = next.run(request).await;
     let h = response.headers_mut();
+    // "Connect with Bitbucket" posts a form answered by a redirect to Bitbucket's consent
+    // page, and form-action governs that redirect too: Bitbucket's origin, nothing else.
+    let bitbucket = match state.bitbucket.oauth_enabled() {
+        true => format!(" {}", state.bitbucket.config().web_url.origin().ascii_serialization()),
+        false => String::new(),
+    };
     let csp = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+         img-src 'self' data:; connect-src 'self'; form-action 'self'{bitbucket}; base-uri 'none'; \
          object-src 'none'; frame-ancestors 'none'"
     );
     if let Ok(value) = HeaderValue::from_str(&csp) {
