@@ -65,21 +65,37 @@ async fn unknown_page_is_404(db: Db) {
     assert!(missing.text().await.unwrap().contains("Page not found"));
 }
 
-/// Servers starting in this process while another one renders signed-in pages: no page may
-/// stall. Leptos's route generation parks every resource first polled meanwhile, process-wide
-/// (leptos-rs/leptos#4773), so the routes are generated once per process.
+/// Route lists asked for (as every server start and the tenant-isolation suite do) while
+/// signed-in pages render in this process: no page may stall. Leptos's route generation parks
+/// every resource first polled meanwhile, process-wide (leptos-rs/leptos#4773), so Ferry
+/// generates the list once per process.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn pages_render_while_other_servers_start() {
+async fn pages_render_while_route_lists_are_asked_for() {
+    use std::sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    };
     let server = TestServer::start(Db::Sqlite).await;
     assert_eq!(server.sign_up("render@example.com", "correct horse battery staple").await.status(), 303);
-    for round in 0..25 {
-        let starting = tokio::spawn(TestServer::start(Db::Sqlite));
+    let done = Arc::new(AtomicBool::new(false));
+    let asking = {
+        let done = done.clone();
+        tokio::task::spawn_blocking(move || {
+            while !done.load(Ordering::Relaxed) {
+                assert!(!ferry::http::every_route().is_empty());
+            }
+        })
+    };
+    for round in 0..100 {
         let page = || tokio::time::timeout(std::time::Duration::from_secs(20), server.page("/"));
-        let (a, b, c) = tokio::join!(page(), page(), page());
-        for html in [a, b, c] {
+        let (a, b, c, d) = tokio::join!(page(), page(), page(), page());
+        for html in [a, b, c, d] {
             let html = html.unwrap_or_else(|_| panic!("round {round}: the home page stalled"));
             assert!(html.contains("render@example.com"), "round {round}: {html}");
         }
-        drop(starting.await.unwrap());
     }
+    let starting = TestServer::start(Db::Sqlite).await;
+    assert!(starting.page("/").await.contains("Your API collections"));
+    done.store(true, Ordering::Relaxed);
+    asking.await.unwrap();
 }
