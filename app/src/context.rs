@@ -15,6 +15,10 @@ pub struct Flash {
     /// The fields of a refused form as they were posted (never secrets), to fill it in again.
     #[serde(default)]
     pub fields: Vec<(String, String)>,
+    /// The path of the page it was taken for. The page context loads once per full page load,
+    /// so after a client-side navigation the message would show again on the next page.
+    #[serde(default)]
+    pub page: String,
 }
 
 impl Flash {
@@ -52,7 +56,8 @@ pub async fn load_page_context() -> Result<PageContext, ServerFnError> {
 
     let store = use_context::<Store>().ok_or_else(|| ServerFnError::new("the store is not in context"))?;
     let session: tower_sessions::Session = leptos_axum::extract().await?;
-    let flash = crate::session::take_flash(&session).await;
+    let page = use_context::<http::request::Parts>().map(|parts| parts.uri.path().to_owned()).unwrap_or_default();
+    let flash = crate::session::take_flash(&session).await.map(|flash| Flash { page, ..flash });
     let Some(actor) = crate::session::actor(&store, &session).await else {
         return Ok(PageContext { viewer: None, flash });
     };

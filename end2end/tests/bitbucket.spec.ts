@@ -134,6 +134,7 @@ test('Add Integration with each way to authenticate, then edit, delete and repla
   await page.getByRole('link', { name: 'Connected accounts' }).click();
   const accounts = page.getByTestId('account');
   await expect(accounts).toHaveCount(3);
+  await expect(page.getByText('Integration deleted')).toHaveCount(0); // a message shows on its own page only
   await snapshot(page, '7-connected-accounts');
   await page.getByRole('link', { name: 'Re-authenticate Demo User (API token)' }).click();
   await expect(page.getByLabel('Email', { exact: true })).toHaveValue(demo.email);
