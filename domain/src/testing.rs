@@ -110,6 +110,26 @@ impl Drop for TestDatabase {
     }
 }
 
+/// A connected account row of `actor`'s team (API token, "Demo User") whose secret is opaque
+/// bytes, for tests of what uses accounts without ever opening one. Returns its id.
+pub async fn connected_account_row(store: &Store, actor: &crate::accounts::Actor, label: &str) -> String {
+    let id = uuid::Uuid::now_v7().to_string();
+    let sql = "INSERT INTO connected_accounts (id, team_id, provider, label, method, login, display_name, \
+         provider_user_id, secret, secret_key_id, created_by, created_at_ms, verified_at_ms, updated_at_ms) \
+         VALUES ($1, $2, 'bitbucket', $3, 'api_token', 'demo@example.com', 'Demo User', '{u}', $4, 'k1', $5, 0, 0, 0)";
+    let secret: &[u8] = b"sealed";
+    match store {
+        Store::Sqlite(pool) => sqlx::query(sql)
+            .bind(&id).bind(&actor.team_id).bind(label).bind(secret).bind(&actor.user_id)
+            .execute(pool).await.map(drop),
+        Store::Postgres(pool) => sqlx::query(sql)
+            .bind(&id).bind(&actor.team_id).bind(label).bind(secret).bind(&actor.user_id)
+            .execute(pool).await.map(drop),
+    }
+    .expect("inserting a test connected account");
+    id
+}
+
 /// A run of the log for tests of what reads it: one attempt of 850 ms after a change, no commit
 /// and no error; tests override the fields they are about.
 pub fn run_row(integration_id: &str, id: &str, started_at_ms: i64, outcome: &str) -> crate::store::sync::RunRow {

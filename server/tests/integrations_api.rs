@@ -43,7 +43,6 @@ async fn team(server: &TestServer, email: &str, key_role: Role) -> Team {
         filename: "users.json".into(),
     };
     let integration_id = Integrations::new(&server.db.store).create(&admin, &draft).await.unwrap().id;
-    use secrecy::ExposeSecret;
     Team { admin, key: key.expose_secret().to_owned(), integration_id }
 }
 

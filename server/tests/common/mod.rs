@@ -191,23 +191,6 @@ pub mod integrations {
         Collections::new(store).create(actor, Collection::new(name).unwrap()).await.unwrap().row.id
     }
 
-    /// A connected account row whose secret is opaque bytes (the forms under test never
-    /// open it).
-    pub async fn account_row(store: &Store, actor: &Actor, label: &str) -> String {
-        let id = uuid::Uuid::now_v7().to_string();
-        let sql = "INSERT INTO connected_accounts (id, team_id, provider, label, method, login, display_name, \
-             provider_user_id, secret, secret_key_id, created_by, created_at_ms, verified_at_ms, updated_at_ms) \
-             VALUES ($1, $2, 'bitbucket', $3, 'api_token', 'demo@example.com', 'Demo User', '{u}', $4, 'k1', $5, 0, 0, 0)";
-        let secret: &[u8] = b"sealed";
-        match store {
-            Store::Sqlite(pool) => sqlx::query(sql)
-                .bind(&id).bind(&actor.team_id).bind(label).bind(secret).bind(&actor.user_id)
-                .execute(pool).await.map(drop),
-            Store::Postgres(pool) => sqlx::query(sql)
-                .bind(&id).bind(&actor.team_id).bind(label).bind(secret).bind(&actor.user_id)
-                .execute(pool).await.map(drop),
-        }
-        .unwrap();
-        id
-    }
+    #[allow(unused_imports)]
+    pub use ferry_domain::testing::connected_account_row as account_row;
 }
