@@ -28,6 +28,7 @@ macro_rules! on_pool {
 }
 
 pub mod accounts;
+pub mod budgets;
 pub mod collections;
 pub mod connected_accounts;
 pub mod integrations;

@@ -10,7 +10,7 @@
 //! the integration with its reason in words and an audit entry.
 
 mod backoff;
-mod budget;
+pub mod budget;
 mod config;
 mod credentials;
 mod message;

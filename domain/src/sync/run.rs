@@ -152,7 +152,7 @@ async fn run_group<C: CredentialStore>(
     let team_id = first.job.team_id.clone();
 
     // A commit, and a tip read when the branch moved or is not known yet.
-    if let Err(wait) = inner.budget.take(&account_id, 2) {
+    if let Err(wait) = inner.budget.take(&inner.store, &account_id, 2).await? {
         // Not a failure: the jobs wait for the budget, no attempt counted, no run logged.
         for item in &changed {
             inner.store.postpone_job(worker, &item.job.integration_id, now_ms() + millis(wait)).await?;
