@@ -114,7 +114,9 @@ impl Refusal {
             (BitbucketError::WrongCredential { .. } | BitbucketError::Expired { .. } | BitbucketError::MissingScope { .. }, AuthMethod::AppPassword) => Some("app_password"),
             _ => None,
         };
-        if !matches!(error, BitbucketError::Unreachable { .. } | BitbucketError::Server { .. } | BitbucketError::RateLimited) {
+        if error.is_retryable() {
+            tracing::warn!(%error, "verifying a credential: Bitbucket did not answer");
+        } else {
             tracing::info!(%error, "Bitbucket refused a credential");
         }
         Refusal { message: sentence(&format!("Authentication failed: {error}")), field: field.map(str::to_owned), status: None }
