@@ -1,5 +1,6 @@
 pub mod breadcrumbs;
 pub mod collections;
+pub mod credential_fields;
 pub mod flash;
 pub mod layout;
 pub mod sandbox_notice;

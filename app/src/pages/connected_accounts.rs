@@ -6,7 +6,12 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::account_data::{load_connected_account, load_connected_accounts, AccountDetail, AccountView};
-use crate::components::{breadcrumbs::BitbucketCrumbs, flash::PageFlash, sandbox_notice::SandboxNotice};
+use crate::components::{
+    breadcrumbs::BitbucketCrumbs,
+    credential_fields::{credential_inputs, method_choices},
+    flash::PageFlash,
+    sandbox_notice::SandboxNotice,
+};
 use crate::integration_data::problem;
 
 #[component]
@@ -127,7 +132,6 @@ fn reauthenticate_forms(detail: AccountDetail) -> impl IntoView {
     };
     let email = Some(typed("email")).filter(|t| !t.is_empty()).unwrap_or(email);
     let username = Some(typed("username")).filter(|t| !t.is_empty()).unwrap_or(username);
-    let invalid = |field: &str| (refused.field.as_deref() == Some(field)).then_some("true");
     let action = format!("/integrations/accounts/{}/reauthenticate", account.id);
     let uses = match detail.used_by.len() {
         0 => "No integration uses it yet.".to_owned(),
@@ -146,27 +150,9 @@ fn reauthenticate_forms(detail: AccountDetail) -> impl IntoView {
         <form class="form auth-form" method="post" action=action>
             <fieldset>
                 <legend>"Replace the credential with"</legend>
-                <label class="choice">
-                    <input type="radio" name="method" id="method-api-token" value="api_token" checked=method == "api_token"/>
-                    " Email and API token (recommended)"
-                </label>
-                <label class="choice">
-                    <input type="radio" name="method" id="method-app-password" value="app_password" checked=method == "app_password"/>
-                    " Username and App password " <span class="badge legacy">"legacy"</span>
-                </label>
+                {method_choices(&method)}
             </fieldset>
-            <div class="api-token-fields form">
-                <label for="email">"Email"</label>
-                <input id="email" name="email" type="email" autocomplete="email" maxlength="254" value=email aria-invalid=invalid("email")/>
-                <label for="api-token">"API token"</label>
-                <input id="api-token" name="api_token" type="password" autocomplete="off" maxlength="8192" aria-invalid=invalid("api_token")/>
-            </div>
-            <div class="app-password-fields form">
-                <label for="username">"Username"</label>
-                <input id="username" name="username" type="text" autocomplete="username" maxlength="254" value=username aria-invalid=invalid("username")/>
-                <label for="app-password">"App password"</label>
-                <input id="app-password" name="app_password" type="password" autocomplete="off" maxlength="8192" aria-invalid=invalid("app_password")/>
-            </div>
+            {credential_inputs(email, username, refused.field.clone())}
             <div class="inline-form">
                 <button class="button" type="submit">"Re-authenticate"</button>
                 <A href="/integrations/accounts" attr:class="button secondary">"Cancel"</A>

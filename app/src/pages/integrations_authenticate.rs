@@ -6,7 +6,12 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::account_data::{load_authenticate_options, AccountView, AuthenticateOptions};
-use crate::components::{breadcrumbs::BitbucketCrumbs, flash::PageFlash, sandbox_notice::SandboxNotice};
+use crate::components::{
+    breadcrumbs::BitbucketCrumbs,
+    credential_fields::{credential_inputs, method_choices},
+    flash::PageFlash,
+    sandbox_notice::SandboxNotice,
+};
 use crate::integration_data::{problem, RefusedForm};
 
 /// Where the wizard is: "1. Authenticate" then "2. Configure".
@@ -70,41 +75,10 @@ fn authenticate_forms(options: AuthenticateOptions) -> impl IntoView {
                         " A connected account of this team"
                     </label>
                 })}
-                <label class="choice">
-                    <input type="radio" name="method" id="method-api-token" value="api_token" checked=method == "api_token"/>
-                    " Email and API token (recommended)"
-                </label>
-                <label class="choice">
-                    <input type="radio" name="method" id="method-app-password" value="app_password" checked=method == "app_password"/>
-                    " Username and App password " <span class="badge legacy">"legacy"</span>
-                </label>
+                {method_choices(&method)}
             </fieldset>
             {has_saved.then(|| saved_fields(&options.accounts, &typed("account"), invalid("account")))}
-            <div class="api-token-fields form">
-                <label for="email">"Email"</label>
-                <input id="email" name="email" type="email" autocomplete="email" maxlength="254"
-                    value=typed("email") aria-invalid=invalid("email").then_some("true")/>
-                <label for="api-token">"API token"</label>
-                <input id="api-token" name="api_token" type="password" autocomplete="off" maxlength="8192"
-                    aria-invalid=invalid("api_token").then_some("true") aria-describedby="api-token-hint"/>
-                <p class="hint" id="api-token-hint">
-                    "Your Atlassian account's email and an API token with scopes: read:user:bitbucket, \
-                     read:workspace:bitbucket, read:repository:bitbucket, write:repository:bitbucket. \
-                     Create one under Atlassian account settings → Security → API tokens."
-                </p>
-            </div>
-            <div class="app-password-fields form">
-                <label for="username">"Username"</label>
-                <input id="username" name="username" type="text" autocomplete="username" maxlength="254"
-                    value=typed("username") aria-invalid=invalid("username").then_some("true")/>
-                <label for="app-password">"App password"</label>
-                <input id="app-password" name="app_password" type="password" autocomplete="off" maxlength="8192"
-                    aria-invalid=invalid("app_password").then_some("true") aria-describedby="app-password-hint"/>
-                <p class="hint" id="app-password-hint">
-                    "Legacy: Atlassian retired app passwords in 2026; existing ones with Account: Read and \
-                     Repositories: Write still work. Prefer an API token."
-                </p>
-            </div>
+            {credential_inputs(typed("email"), typed("username"), refused.field.clone())}
             <div class="label-field form">
                 <label for="label">"Label " <span class="hint">"(optional)"</span></label>
                 <input id="label" name="label" type="text" maxlength="80" value=typed("label")

@@ -18,7 +18,7 @@ use ferry_domain::{
     store::now_ms,
 };
 use rand::{distr::Alphanumeric, Rng};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -56,12 +56,13 @@ pub struct CredentialForm {
     label: String,
     #[serde(default)]
     email: String,
+    /// Secrets are `secrecy` types from the moment the form is read: `Debug` redacts them.
     #[serde(default)]
-    api_token: String,
+    api_token: Option<SecretString>,
     #[serde(default)]
     username: String,
     #[serde(default)]
-    app_password: String,
+    app_password: Option<SecretString>,
 }
 
 impl CredentialForm {
@@ -76,7 +77,9 @@ impl CredentialForm {
 
     /// The new credential typed in; `None` for a saved account.
     fn credential(&self) -> Result<Option<Credential>, Refusal> {
-        let secret = |text: &str| SecretString::from(text.trim().to_owned());
+        let secret = |typed: &Option<SecretString>| {
+            SecretString::from(typed.as_ref().map_or("", |s| s.expose_secret().trim()).to_owned())
+        };
         let credential = match self.method.as_str() {
             "saved" => return Ok(None),
             "" | "api_token" => Credential::ApiToken { email: self.email.trim().to_owned(), token: secret(&self.api_token) },
@@ -109,9 +112,11 @@ impl Refusal {
 
     /// Bitbucket's answer to a verification, on the field it is about.
     fn bitbucket(error: BitbucketError, method: AuthMethod) -> Self {
-        let field = match (&error, method) {
-            (BitbucketError::WrongCredential { .. } | BitbucketError::Expired { .. } | BitbucketError::MissingScope { .. }, AuthMethod::ApiToken) => Some("api_token"),
-            (BitbucketError::WrongCredential { .. } | BitbucketError::Expired { .. } | BitbucketError::MissingScope { .. }, AuthMethod::AppPassword) => Some("app_password"),
+        // The secret is what to fix when Bitbucket refused it or it lacks a scope.
+        let about_the_secret = error.is_auth() || matches!(error, BitbucketError::MissingScope { .. });
+        let field = match method {
+            AuthMethod::ApiToken if about_the_secret => Some("api_token"),
+            AuthMethod::AppPassword if about_the_secret => Some("app_password"),
             _ => None,
         };
         if error.is_retryable() {
@@ -483,23 +488,29 @@ pub async fn delete(State(state): State<AppState>, session: Session, SignedIn(ac
 mod tests {
     use super::*;
 
+    fn secret(text: &str) -> SecretString {
+        SecretString::from(text.to_owned())
+    }
+
     #[test]
     fn values_kept_after_a_refusal_never_include_secrets() {
         let form = CredentialForm {
             method: "api_token".into(),
             email: "a@example.com".into(),
-            api_token: "ATATT-secret".into(),
-            app_password: "hunter2".into(),
+            api_token: Some(secret("ATATT-secret")),
+            app_password: Some(secret("hunter2")),
             ..CredentialForm::default()
         };
         let kept = format!("{:?}", form.values());
         assert!(kept.contains("a@example.com"));
         assert!(!kept.contains("ATATT-secret") && !kept.contains("hunter2"), "{kept}");
+        let debugged = format!("{form:?}");
+        assert!(!debugged.contains("ATATT-secret") && !debugged.contains("hunter2"), "{debugged}");
     }
 
     #[test]
     fn typed_credentials_are_checked_before_bitbucket_is_asked() {
-        let form = CredentialForm { method: "api_token".into(), email: "me".into(), api_token: "t".into(), ..Default::default() };
+        let form = CredentialForm { method: "api_token".into(), email: "me".into(), api_token: Some(secret("t")), ..Default::default() };
         assert_eq!(form.credential().unwrap_err().field.as_deref(), Some("email"));
         let form = CredentialForm { method: "app_password".into(), username: "me".into(), ..Default::default() };
         assert_eq!(form.credential().unwrap_err().field.as_deref(), Some("app_password"));
