@@ -157,7 +157,7 @@ pub struct RevisionData {
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use ferry_domain::{
         collection::{BodyView, Collection, KeyValue},
         collections::CollectionsError,

@@ -130,7 +130,7 @@ pub async fn load_configure(integration: Option<String>, choice: TargetChoice) -
     }
     choice.directory.get_or_insert_with(|| DEFAULT_DIRECTORY.to_owned());
 
-    let collections = Collections::new(&store).list(&actor, "").await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    let collections = Collections::new(&store).list(&actor, "").await.map_err(crate::collection_data::ssr::refusal)?;
     if !collections.iter().any(|c| c.id == choice.collection) {
         choice.collection = collections.first().map(|c| c.id.clone()).unwrap_or_default();
     }
@@ -185,6 +185,10 @@ async fn load_from_bitbucket(
             Some(first) => choice.workspace = first.value.clone(),
             None => return Err(format!("“{label}” is not a member of any Bitbucket workspace.")),
         }
+    }
+    // A GET can carry any length; a repository name is at most 100 characters anyway.
+    if choice.search.chars().count() > 100 {
+        choice.search = choice.search.chars().take(100).collect();
     }
     let search = Some(choice.search.as_str()).filter(|s| !s.trim().is_empty());
     let repositories = bitbucket.repositories(&credential, &choice.workspace, search).await.map_err(refused)?;
