@@ -103,9 +103,43 @@ pub struct RequestForm {
     pub url: String,
     pub headers: Vec<Pair>,
     pub query: Vec<Pair>,
-    pub body_mode: String,
-    pub body: String,
+    pub body: BodyForm,
     pub description: String,
+}
+
+/// A request's body in every shape the editor offers, so that switching the kind of body
+/// starts from what the request has.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BodyForm {
+    /// `none`, `raw`, `urlencoded`, `formdata`, `graphql`, or the mode of a body the editor
+    /// keeps as it is (a binary `file`…).
+    pub mode: String,
+    pub raw: String,
+    /// The language of the raw text (`text`, `json`…).
+    pub raw_language: String,
+    pub urlencoded: Vec<Pair>,
+    /// The text fields of a form-data body.
+    pub formdata: Vec<Pair>,
+    /// The names of a form-data body's file fields, which the editor keeps as they are.
+    pub files: Vec<String>,
+    pub graphql_query: String,
+    pub graphql_variables: String,
+}
+
+impl BodyForm {
+    /// The modes the editor writes, with their labels.
+    pub const MODES: [(&'static str, &'static str); 5] = [
+        ("none", "none"),
+        ("raw", "raw text"),
+        ("urlencoded", "URL-encoded form"),
+        ("formdata", "form data"),
+        ("graphql", "GraphQL"),
+    ];
+
+    /// Whether the editor writes bodies of this mode (others are kept as they are).
+    pub fn is_editable(mode: &str) -> bool {
+        Self::MODES.iter().any(|(known, _)| *known == mode)
+    }
 }
 
 /// The folder or request picked in the tree.
@@ -122,6 +156,7 @@ pub struct Selected {
 pub struct CollectionData {
     pub id: String,
     pub name: String,
+    pub description: String,
     pub revision: i64,
     pub updated: String,
     pub can_edit: bool,
@@ -165,7 +200,7 @@ pub(crate) mod ssr {
     };
     use leptos::prelude::*;
 
-    use super::{Pair, RequestForm, RevisionEntry, Selected, TreeRow};
+    use super::{BodyForm, Pair, RequestForm, RevisionEntry, Selected, TreeRow};
     use crate::session::{ago, when};
 
     /// A service refusal as a page shows it; "not found" also makes the page answer 404.
@@ -209,23 +244,33 @@ pub(crate) mod ssr {
     pub fn selected(collection: &Collection, rows: &[TreeRow], id: &str) -> Option<Selected> {
         let row = rows.iter().find(|row| row.id == id)?;
         let request = collection.request_view(id).ok().map(|view| {
-            let (body_mode, body) = match view.body {
-                BodyView::None => ("none".to_owned(), String::new()),
-                BodyView::Raw(text) => ("raw".to_owned(), text),
-                BodyView::Other { mode } => (mode, String::new()),
-            };
             RequestForm {
                 name: view.name,
                 method: view.method,
                 url: view.url,
                 headers: pairs(view.headers),
                 query: pairs(view.query),
-                body_mode,
-                body,
+                body: body_form(view.body),
                 description: view.description,
             }
         });
         Some(Selected { id: row.id.clone(), name: row.name.clone(), parent_id: row.parent_id.clone(), request })
+    }
+
+    fn body_form(body: BodyView) -> BodyForm {
+        let empty = BodyForm { raw_language: "text".to_owned(), ..BodyForm::default() };
+        match body {
+            BodyView::None => BodyForm { mode: "none".to_owned(), ..empty },
+            BodyView::Raw { text, language } => BodyForm { mode: "raw".to_owned(), raw: text, raw_language: language, ..empty },
+            BodyView::UrlEncoded(fields) => BodyForm { mode: "urlencoded".to_owned(), urlencoded: pairs(fields), ..empty },
+            BodyView::FormData { fields, files } => {
+                BodyForm { mode: "formdata".to_owned(), formdata: pairs(fields), files, ..empty }
+            }
+            BodyView::GraphQl { query, variables } => {
+                BodyForm { mode: "graphql".to_owned(), graphql_query: query, graphql_variables: variables, ..empty }
+            }
+            BodyView::Other { mode } => BodyForm { mode, ..empty },
+        }
     }
 
     pub fn revision_entry(row: RevisionRow, now_ms: i64) -> RevisionEntry {
@@ -277,6 +322,7 @@ pub async fn load_collection(id: String, item: Option<String>) -> Result<Option<
     Ok(Some(CollectionData {
         id: stored.row.id,
         name: stored.row.name,
+        description: stored.collection.description(),
         revision: stored.row.revision,
         updated: when(stored.row.updated_at_ms),
         can_edit: actor.role.allows(Permission::EditCollections),

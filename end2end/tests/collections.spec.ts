@@ -63,6 +63,59 @@ test('import an example, edit a request, see it in History, export and compare',
   expect(problems).toEqual([]);
 });
 
+test('the body editor shows the chosen kind of body only, and the collection is renamed', async ({ page }) => {
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  await signUp(page, uniqueEmail('bodies'));
+  await page.goto('/collections');
+  await page.getByLabel('Collection file').setInputFiles(resolve(examples, 'reqBodyGraphQL.json'));
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(page.getByRole('status')).toContainText('imported.');
+  const collectionUrl = new URL(page.url()).pathname;
+  await page.getByTestId('tree-request').first().getByRole('link').click();
+
+  // The stored GraphQL body is chosen and shown; the other kinds' fields are hidden once
+  // the page is interactive.
+  const mode = page.getByLabel('Body', { exact: true });
+  await expect(mode).toHaveValue('graphql');
+  await expect(page.getByLabel('GraphQL query')).toHaveValue('query Test { hello }');
+  await expect(page.getByLabel('Body text (raw)')).toBeHidden();
+  await expect(page.getByLabel('Form fields 1 key')).toBeHidden();
+
+  await page.getByLabel('GraphQL variables (JSON)').fill('{"foo": "baz"}');
+  await page.getByRole('button', { name: 'Save request' }).click();
+  await expect(page.getByRole('status')).toHaveText('Saved “default”.');
+  await expect(page.getByLabel('GraphQL variables (JSON)')).toHaveValue('{"foo": "baz"}');
+
+  // Switching the kind shows its fields.
+  await mode.selectOption('urlencoded');
+  await expect(page.getByLabel('GraphQL query')).toBeHidden();
+  await page.getByLabel('URL-encoded fields 1 key').fill('greeting');
+  await page.getByLabel('URL-encoded fields 1 value').fill('hello world');
+  await page.getByRole('button', { name: 'Save request' }).click();
+  await expect(page.getByRole('status')).toHaveText('Saved “default”.');
+  await expect(mode).toHaveValue('urlencoded');
+  await expect(page.getByLabel('URL-encoded fields 1 value')).toHaveValue('hello world');
+
+  await page.getByText('Rename or describe the collection').click();
+  await page.getByLabel('Collection name').fill('Greetings API');
+  await page.getByLabel('Collection description').fill('Says hello.');
+  await page.getByRole('button', { name: 'Save name and description' }).click();
+  await expect(page.getByTestId('collection-name')).toHaveText('Greetings API');
+  await expect(page.getByTestId('collection-description')).toHaveText('Says hello.');
+
+  const exported = JSON.parse(await (await page.request.get(`${collectionUrl}/export`)).text());
+  expect(exported.info.name).toBe('Greetings API');
+  expect(exported.info.description).toBe('Says hello.');
+  expect(exported.item[0].request.body).toEqual(
+    expect.objectContaining({ mode: 'urlencoded', urlencoded: [{ key: 'greeting', value: 'hello world' }] }),
+  );
+  expect(exported.item[0].request.body.graphql).toBeUndefined();
+  await page.getByRole('link', { name: 'History' }).click();
+  await expect(page.getByTestId('revision')).toHaveCount(4);
+  expect(problems).toEqual([]);
+});
+
 test.describe('with JavaScript off', () => {
   test.use({ javaScriptEnabled: false });
 

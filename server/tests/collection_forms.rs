@@ -11,7 +11,7 @@ use common::{example, location, Browser, Db, TestServer};
 use ferry_domain::{
     accounts::{Accounts, Actor},
     auth::Role,
-    collection::Collection,
+    collection::{BodyView, Collection, KeyValue},
     collections::Collections,
 };
 use reqwest::multipart::{Form, Part};
@@ -23,6 +23,8 @@ on_both!(
     pasted_json_imports_and_bad_json_is_refused_naming_the_path,
     folders_and_requests_are_added_renamed_moved_and_deleted,
     variables_are_saved_in_order,
+    every_kind_of_body_is_edited_and_an_untouched_save_changes_nothing,
+    the_collection_is_renamed_and_described,
     a_21_mb_file_imports,
     deleting_needs_the_confirmation,
     viewers_see_no_forms_and_every_change_is_refused,
@@ -268,6 +270,147 @@ async fn deleting_needs_the_confirmation(db: Db) {
     assert_eq!(gone.status(), 404);
 }
 
+/// The editor's form for a request as the page shows it, with `changes` laid over it.
+fn editor_form(request_id: &str, shown: &ferry_domain::collection::RequestView, changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = vec![
+        ("editing".into(), request_id.into()),
+        ("url_before".into(), shown.url.clone()),
+        ("name".into(), shown.name.clone()),
+        ("method".into(), shown.method.clone()),
+        ("url".into(), shown.url.clone()),
+        ("description".into(), shown.description.clone()),
+    ];
+    for (name, value) in changes {
+        form.retain(|(field, _)| field != name);
+        form.push(((*name).into(), (*value).into()));
+    }
+    form
+}
+
+async fn post_editor(server: &TestServer, id: &str, request_id: &str, form: &[(String, String)]) -> reqwest::Response {
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    server.post_form(&format!("/collections/{id}/requests/{request_id}"), &form).await
+}
+
+/// Posts the editor and checks that it was taken.
+async fn saved(server: &TestServer, id: &str, request_id: &str, form: &[(String, String)]) {
+    let response = post_editor(server, id, request_id, form).await;
+    assert_eq!(response.status(), 303);
+    let page = server.page(location(&response)).await;
+    assert!(page.contains("Saved “"), "the save was taken: {page}");
+}
+
+async fn every_kind_of_body_is_edited_and_an_untouched_save_changes_nothing(db: Db) {
+    let server = TestServer::start(db).await;
+    server.sign_up("ada@example.com", PASSWORD).await;
+    let ada = actor(&server, "ada@example.com").await;
+    // The shared example with a form-data body of file fields and one text field.
+    let imported = import(&server, &server.client, Some(example("formdata-body.json")), "").await;
+    let id = location(&imported).trim_start_matches("/collections/").to_owned();
+    let (_, original) = stored(&server, &ada, &id).await;
+    let request_id = original.tree().into_iter().find(|node| matches!(node.kind, ferry_domain::collection::NodeKind::Request { .. })).unwrap().id;
+    let shown = original.request_view(&request_id).unwrap();
+    let BodyView::FormData { fields, files } = &shown.body else { panic!("{:?}", shown.body) };
+    assert_eq!(files, &["file_with_null", "file_with_str", "file_with_array"]);
+    assert_eq!(fields.len(), 1);
+
+    // The page offers every kind, the form data chosen, its text field and its kept files.
+    let page = server.page(&format!("/collections/{id}?item={request_id}")).await;
+    assert!(page.contains(r#"<option value="formdata" selected"#), "{page}");
+    assert!(page.contains("File fields kept as they are (Ferry stores no files): file_with_null, file_with_str, file_with_array"), "{page}");
+    assert!(page.contains(r#"value="not_a_file""#), "{page}");
+
+    // The example's request has no name; the editor asks for one.
+    let refused = post_editor(&server, &id, &request_id, &editor_form(&request_id, &shown, &[("body_mode", "keep")])).await;
+    assert!(server.page(location(&refused)).await.contains("name: enter a name"));
+    saved(&server, &id, &request_id, &editor_form(&request_id, &shown, &[("name", "Upload"), ("body_mode", "keep")])).await;
+    assert_eq!(stored(&server, &ada, &id).await.0, 2);
+    let shown = stored(&server, &ada, &id).await.1.request_view(&request_id).unwrap();
+
+    // Saving the form as shown changes nothing: no new revision.
+    let untouched = editor_form(&request_id, &shown, &[("body_mode", "formdata"), ("formdata.0.key", "not_a_file"), ("formdata.0.value", ""), ("formdata.0.enabled", "on")]);
+    saved(&server, &id, &request_id, &untouched).await;
+    assert_eq!(stored(&server, &ada, &id).await.0, 2, "an untouched save stores no revision");
+
+    // Form data: a text field changed and one added; the file fields stay where they were.
+    let form = editor_form(&request_id, &shown, &[
+        ("body_mode", "formdata"),
+        ("formdata.0.key", "not_a_file"), ("formdata.0.value", "now text"), ("formdata.0.enabled", "on"),
+        ("formdata.1.key", "lang"), ("formdata.1.value", "en"),
+    ]);
+    saved(&server, &id, &request_id, &form).await;
+    let (revision, edited) = stored(&server, &ada, &id).await;
+    assert_eq!(revision, 3);
+    let body = &edited.as_json()["item"][0]["request"]["body"]["formdata"];
+    assert_eq!(body[3], serde_json::json!({"key": "not_a_file", "type": "text", "value": "now text"}));
+    assert_eq!(body[4], serde_json::json!({"key": "lang", "type": "text", "value": "en", "disabled": true}));
+    assert_eq!(body[0], original.as_json()["item"][0]["request"]["body"]["formdata"][0]);
+
+    // URL-encoded.
+    let form = editor_form(&request_id, &shown, &[("body_mode", "urlencoded"), ("urlencoded.0.key", "q"), ("urlencoded.0.value", "a b"), ("urlencoded.0.enabled", "on")]);
+    saved(&server, &id, &request_id, &form).await;
+    let view = stored(&server, &ada, &id).await.1.request_view(&request_id).unwrap();
+    assert_eq!(view.body, BodyView::UrlEncoded(vec![KeyValue { key: "q".into(), value: "a b".into(), disabled: false }]));
+
+    // GraphQL; variables that are no JSON object are refused, named, and nothing is stored.
+    let graphql = [("body_mode", "graphql"), ("graphql_query", "query { me { id } }"), ("graphql_variables", "{\"first\": 1}")];
+    saved(&server, &id, &request_id, &editor_form(&request_id, &shown, &graphql)).await;
+    let (revision, edited) = stored(&server, &ada, &id).await;
+    assert_eq!(edited.request_view(&request_id).unwrap().body, BodyView::GraphQl { query: "query { me { id } }".into(), variables: "{\"first\": 1}".into() });
+    let bad = [("body_mode", "graphql"), ("graphql_query", "query { me { id } }"), ("graphql_variables", "{first: 1}")];
+    let refused = post_editor(&server, &id, &request_id, &editor_form(&request_id, &shown, &bad)).await;
+    let again = server.page(location(&refused)).await;
+    assert!(again.contains("body.graphql.variables: not valid JSON"), "{again}");
+    assert!(again.contains("{first: 1}"), "the typed variables come back: {again}");
+    assert_eq!(stored(&server, &ada, &id).await.0, revision, "nothing stored");
+
+    // Raw text in a language; CRLF from the text area is stored as LF.
+    let raw = [("body_mode", "raw"), ("body", "<a>\r\n</a>"), ("raw_language", "xml")];
+    saved(&server, &id, &request_id, &editor_form(&request_id, &shown, &raw)).await;
+    let (revision, edited) = stored(&server, &ada, &id).await;
+    assert_eq!(edited.request_view(&request_id).unwrap().body, BodyView::Raw { text: "<a>\n</a>".into(), language: "xml".into() });
+    saved(&server, &id, &request_id, &editor_form(&request_id, &shown, &raw)).await;
+    assert_eq!(stored(&server, &ada, &id).await.0, revision, "the same raw text again is no change");
+    let unknown = [("body_mode", "raw"), ("body", "x"), ("raw_language", "yaml")];
+    let refused = post_editor(&server, &id, &request_id, &editor_form(&request_id, &shown, &unknown)).await;
+    assert!(server.page(location(&refused)).await.contains("body.options.raw.language: choose one of text, json, javascript, html, xml"));
+    let unknown_mode = [("body_mode", "binary")];
+    let refused = post_editor(&server, &id, &request_id, &editor_form(&request_id, &shown, &unknown_mode)).await;
+    assert!(server.page(location(&refused)).await.contains("body_mode: choose none, raw text, URL-encoded form, form data or GraphQL"));
+    assert_eq!(stored(&server, &ada, &id).await.0, revision, "nothing stored");
+
+    // None removes the body.
+    saved(&server, &id, &request_id, &editor_form(&request_id, &shown, &[("body_mode", "none")])).await;
+    assert_eq!(stored(&server, &ada, &id).await.1.request_view(&request_id).unwrap().body, BodyView::None);
+    let history = server.page(&format!("/collections/{id}/history")).await;
+    assert_eq!(history.matches(r#"data-testid="revision""#).count(), 7, "{history}");
+    assert!(history.contains(r#"changed "Upload""#), "{history}");
+}
+
+async fn the_collection_is_renamed_and_described(db: Db) {
+    let server = TestServer::start(db).await;
+    server.sign_up("ada@example.com", PASSWORD).await;
+    let ada = actor(&server, "ada@example.com").await;
+    let id = Collections::new(&server.db.store).create(&ada, Collection::new("Orders").unwrap()).await.unwrap().row.id;
+    let details = format!("/collections/{id}/details");
+
+    let saved = server.post_form(&details, &[("details", "yes"), ("name", "  Orders API "), ("description", "All about orders\r\nand refunds")]).await;
+    assert_eq!(location(&saved), path_of(&id));
+    let page = server.page(&path_of(&id)).await;
+    assert!(page.contains("Saved the name and description of “Orders API”."), "{page}");
+    assert!(page.contains("All about orders\nand refunds"), "{page}");
+    let (revision, collection) = stored(&server, &ada, &id).await;
+    assert_eq!((revision, collection.name(), collection.description().as_str()), (2, "Orders API", "All about orders\nand refunds"));
+    assert!(server.page("/collections?q=orders api").await.contains("Orders API"), "the list shows the new name");
+
+    // A blank name is refused naming the field; the typed description comes back.
+    let refused = server.post_form(&details, &[("details", "yes"), ("name", "  "), ("description", "typed")]).await;
+    let again = server.page(location(&refused)).await;
+    assert!(again.contains("name: enter a name"), "{again}");
+    assert!(again.contains("typed"), "{again}");
+    assert_eq!(stored(&server, &ada, &id).await.0, 2, "nothing stored");
+}
+
 /// Alice (admin) has a collection with a folder and a request; Bob joined as viewer.
 async fn viewers_see_no_forms_and_every_change_is_refused(db: Db) {
     let server = TestServer::start(db).await;
@@ -297,6 +440,7 @@ async fn viewers_see_no_forms_and_every_change_is_refused(db: Db) {
         (format!("{base}/items/{request}/move"), vec![("parent", folder.as_str()), ("position", "")]),
         (format!("{base}/items/{request}/delete"), vec![]),
         (format!("{base}/variables"), vec![("var.0.key", "k"), ("var.0.value", "v")]),
+        (format!("{base}/details"), vec![("name", "Mine"), ("description", "")]),
         (format!("{base}/delete"), vec![("confirm", "yes")]),
     ];
     for (path, form) in &attempts {
@@ -330,5 +474,5 @@ async fn a_21_mb_file_imports(db: Db) {
     let imported = import(&server, &server.client, Some(serde_json::to_vec(&json).unwrap()), "").await;
     assert_eq!(location(&imported), "/collections/big");
     let (_, collection) = stored(&server, &ada, "big").await;
-    assert_eq!(collection.request_view("r").unwrap().body, ferry_domain::collection::BodyView::Raw(body));
+    assert_eq!(collection.request_view("r").unwrap().body, BodyView::Raw { text: body, language: "text".into() });
 }

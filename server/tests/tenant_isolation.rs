@@ -184,6 +184,7 @@ fn case(method: &Method, path: &str) -> Option<Case> {
         ("POST", "/collections/{id}/items/{item}/move") => ForeignPath(&[("parent", ""), ("position", "1")]),
         ("POST", "/collections/{id}/items/{item}/delete") => ForeignPath(&[]),
         ("POST", "/collections/{id}/variables") => ForeignPath(&[("var.0.key", "bravo"), ("var.0.value", "b")]),
+        ("POST", "/collections/{id}/details") => ForeignPath(&[("name", "Bravo renamed"), ("description", "b")]),
         ("GET", _) => Read,
         ("POST", path) if path.starts_with("/api/") => Read,
         _ => return None,

@@ -11,7 +11,8 @@ use leptos_router::{
 };
 
 use crate::collection_data::{
-    collection_href, load_collection, pairs_from_fields, percent_encode, CollectionData, Pair, RequestForm, Selected, TreeRow,
+    collection_href, load_collection, pairs_from_fields, percent_encode, BodyForm, CollectionData, Pair, RequestForm, Selected,
+    TreeRow,
 };
 use crate::components::{
     collections::{collections_page, pairs_editor, pairs_table, textarea_html, tree_view},
@@ -19,8 +20,11 @@ use crate::components::{
 };
 use crate::context::Flash;
 
-/// Empty rows offered below the existing headers, parameters and variables.
+/// Empty rows offered below the existing headers, parameters, form fields and variables.
 const BLANK_ROWS: usize = 3;
+/// The languages of a raw body, as Postman names them (the domain refuses others).
+pub const RAW_LANGUAGES: [(&str, &str); 5] =
+    [("text", "Text"), ("json", "JSON"), ("javascript", "JavaScript"), ("html", "HTML"), ("xml", "XML")];
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 #[component]
@@ -48,6 +52,7 @@ fn collection_view(data: CollectionData, flash: Option<Flash>) -> impl IntoView 
         <Title text=data.name.clone()/>
         <nav class="breadcrumbs" aria-label="Breadcrumb"><A href="/collections">"Collections"</A> " / "</nav>
         <h1 data-testid="collection-name">{data.name.clone()}</h1>
+        {(!data.description.is_empty()).then(|| view! { <p class="collection-description" data-testid="collection-description">{data.description.clone()}</p> })}
         <p class="hint">"Revision " {data.revision} " · updated " {data.updated}</p>
         <div class="collection-actions">
             <a class="button secondary small" href=format!("{base}/export") download rel="external">"Export"</a>
@@ -67,6 +72,7 @@ fn collection_view(data: CollectionData, flash: Option<Flash>) -> impl IntoView 
     } else {
         pairs_table("Variables", data.variables).into_any()
     };
+    let details = data.can_edit.then(|| details_form(&base, &data.name, &data.description, flash.as_ref()));
     let delete = data.can_edit.then(|| {
         view! {
             <details class="danger-zone">
@@ -101,9 +107,29 @@ fn collection_view(data: CollectionData, flash: Option<Flash>) -> impl IntoView 
                     <h2>"Collection variables"</h2>
                     {variables}
                 </section>
+                {details}
                 {delete}
             </div>
         </div>
+    }
+}
+
+/// The collection's name and description; open with what was typed after a refusal.
+fn details_form(base: &str, name: &str, description: &str, flash: Option<&Flash>) -> impl IntoView {
+    let refused = flash.filter(|f| f.field("details") == Some("yes"));
+    let kept = |field: &str, stored: &str| refused.and_then(|f| f.field(field)).unwrap_or(stored).to_owned();
+    view! {
+        <details class="collection-details" open=refused.is_some()>
+            <summary>"Rename or describe the collection"</summary>
+            <form class="form" method="post" action=format!("{base}/details")>
+                <input type="hidden" name="details" value="yes"/>
+                <label for="collection-name-field">"Collection name"</label>
+                <input id="collection-name-field" name="name" type="text" required maxlength="1000" value=kept("name", name)/>
+                <label for="collection-description-field">"Collection description"</label>
+                <textarea id="collection-description-field" name="description" rows="3" inner_html=textarea_html(&kept("description", description))></textarea>
+                <button class="button" type="submit">"Save name and description"</button>
+            </form>
+        </details>
     }
 }
 
@@ -191,8 +217,7 @@ fn request_editor(action: &str, id: &str, request: RequestForm, refused: Option<
         Some(flash) => pairs_from_fields(&flash.fields, prefix),
         None => stored,
     };
-    let body_mode = kept("body_mode", request.body_mode.clone());
-    let other_mode = !matches!(request.body_mode.as_str(), "none" | "raw");
+    let body = body_editor(request.body, refused);
     view! {
         <h2>"Request " <span data-testid="selected-name">{request.name.clone()}</span></h2>
         <form class="form request-editor" method="post" action=action.to_owned()>
@@ -214,16 +239,7 @@ fn request_editor(action: &str, id: &str, request: RequestForm, refused: Option<
             {pairs_editor("Headers", "header", kept_pairs("header", request.headers), BLANK_ROWS)}
             {pairs_editor("Query parameters", "query", kept_pairs("query", request.query), BLANK_ROWS)}
             <p class="hint">"Query parameters are part of the URL too: when you change the URL, its query string wins."</p>
-            <label for="request-body-mode">"Body"</label>
-            <select id="request-body-mode" name="body_mode">
-                {other_mode.then(|| view! {
-                    <option value="keep" selected=body_mode == request.body_mode>{format!("keep the {} body as it is", request.body_mode)}</option>
-                })}
-                <option value="none" selected=body_mode == "none">"none"</option>
-                <option value="raw" selected=body_mode == "raw">"raw text"</option>
-            </select>
-            <label for="request-body">"Body text (raw)"</label>
-            <textarea id="request-body" name="body" rows="8" spellcheck="false" inner_html=textarea_html(&kept("body", request.body))></textarea>
+            {body}
             <label for="request-description">"Description"</label>
             <textarea id="request-description" name="description" rows="3" inner_html=textarea_html(&kept("description", request.description))></textarea>
             <button class="button" type="submit">"Save request"</button>
@@ -231,11 +247,92 @@ fn request_editor(action: &str, id: &str, request: RequestForm, refused: Option<
     }
 }
 
+/// The body part of the request editor: the kind of body, then the fields of every kind.
+/// Without JavaScript all of them show and the chosen kind's are saved; once the page is
+/// interactive, only the chosen kind's fields show.
+fn body_editor(stored: BodyForm, refused: Option<&Flash>) -> impl IntoView {
+    let kept = |name: &str, stored: &str| refused.and_then(|f| f.field(name)).unwrap_or(stored).to_owned();
+    let kept_pairs = |prefix: &str, stored: Vec<Pair>| match refused {
+        Some(flash) => pairs_from_fields(&flash.fields, prefix),
+        None => stored,
+    };
+    let chosen = kept("body_mode", &stored.mode);
+    let language = kept("raw_language", &stored.raw_language);
+    let mode = RwSignal::new(chosen.clone());
+    let interactive = RwSignal::new(false);
+    // Effects run only in the browser, after hydration: the server's page shows every field.
+    Effect::new(move |_| interactive.set(true));
+    let hidden = move |which: &'static str| move || interactive.get() && mode.get() != which;
+    let keeps_other = !BodyForm::is_editable(&stored.mode);
+    let options = BodyForm::MODES
+        .iter()
+        .map(|(value, label)| view! { <option value=*value selected=chosen == *value>{*label}</option> })
+        .collect_view();
+    let files = (!stored.files.is_empty()).then(|| {
+        view! {
+            <p class="hint" data-testid="kept-files">
+                {format!("File fields kept as they are (Ferry stores no files): {}", stored.files.join(", "))}
+            </p>
+        }
+    });
+    view! {
+        <label for="request-body-mode">"Body"</label>
+        <select id="request-body-mode" name="body_mode" on:change=move |event| mode.set(event_target_value(&event))>
+            {keeps_other.then(|| view! {
+                <option value="keep" selected=chosen == "keep" || chosen == stored.mode>{format!("keep the {} body as it is", stored.mode)}</option>
+            })}
+            {options}
+        </select>
+        <p class="hint" hidden=move || interactive.get()>"Only the fields of the kind of body chosen above are saved."</p>
+        <fieldset class="body-fields" hidden=hidden("raw")>
+            <legend>"Raw text"</legend>
+            <label for="request-body">"Body text (raw)"</label>
+            <textarea id="request-body" name="body" rows="8" spellcheck="false" inner_html=textarea_html(&kept("body", &stored.raw))></textarea>
+            <label for="request-raw-language">"Language"</label>
+            <select id="request-raw-language" name="raw_language">
+                {RAW_LANGUAGES.iter().map(|(value, label)| view! {
+                    <option value=*value selected=language == *value>{*label}</option>
+                }).collect_view()}
+            </select>
+        </fieldset>
+        <div class="body-fields" hidden=hidden("urlencoded")>
+            {pairs_editor("URL-encoded fields", "urlencoded", kept_pairs("urlencoded", stored.urlencoded), BLANK_ROWS)}
+        </div>
+        <div class="body-fields" hidden=hidden("formdata")>
+            {pairs_editor("Form fields", "formdata", kept_pairs("formdata", stored.formdata), BLANK_ROWS)}
+            {files}
+        </div>
+        <fieldset class="body-fields" hidden=hidden("graphql")>
+            <legend>"GraphQL"</legend>
+            <label for="request-graphql-query">"GraphQL query"</label>
+            <textarea id="request-graphql-query" name="graphql_query" rows="8" spellcheck="false" inner_html=textarea_html(&kept("graphql_query", &stored.graphql_query))></textarea>
+            <label for="request-graphql-variables">"GraphQL variables (JSON)"</label>
+            <textarea id="request-graphql-variables" name="graphql_variables" rows="4" spellcheck="false" inner_html=textarea_html(&kept("graphql_variables", &stored.graphql_variables))></textarea>
+        </fieldset>
+    }
+}
+
 fn request_details(request: RequestForm) -> impl IntoView {
-    let body = match request.body_mode.as_str() {
-        "none" => "none".to_owned(),
-        "raw" => request.body.clone(),
-        other => format!("a {other} body"),
+    let body = request.body;
+    let body_view = match body.mode.as_str() {
+        "none" => view! { <p>"none"</p> }.into_any(),
+        "raw" => view! {
+            <p class="hint">{format!("Raw text ({})", body.raw_language)}</p>
+            <pre class="code-block">{body.raw}</pre>
+        }
+        .into_any(),
+        "urlencoded" => pairs_table("URL-encoded fields", body.urlencoded).into_any(),
+        "formdata" => view! {
+            {pairs_table("Form fields", body.formdata)}
+            {(!body.files.is_empty()).then(|| view! { <p class="hint">{format!("File fields: {}", body.files.join(", "))}</p> })}
+        }
+        .into_any(),
+        "graphql" => view! {
+            <pre class="code-block">{body.graphql_query}</pre>
+            {(!body.graphql_variables.is_empty()).then(|| view! { <p class="hint">"Variables"</p><pre class="code-block">{body.graphql_variables}</pre> })}
+        }
+        .into_any(),
+        other => view! { <p>{format!("a {other} body")}</p> }.into_any(),
     };
     view! {
         <h2>"Request " <span data-testid="selected-name">{request.name}</span></h2>
@@ -243,7 +340,7 @@ fn request_details(request: RequestForm) -> impl IntoView {
         {pairs_table("Headers", request.headers)}
         {pairs_table("Query parameters", request.query)}
         <h3>"Body"</h3>
-        <pre class="code-block">{body}</pre>
+        {body_view}
         {(!request.description.is_empty()).then(|| view! { <h3>"Description"</h3><p>{request.description}</p> })}
     }
 }

@@ -10,7 +10,7 @@ use super::{
     ids,
     items::{self, Item},
     limits::{self, MAX_FOLDER_DEPTH},
-    url, Collection,
+    request_view, url, Collection,
 };
 
 /// A header, query parameter, form field or variable as the editor shows it.
@@ -22,8 +22,8 @@ pub struct KeyValue {
     pub disabled: bool,
 }
 
-/// A request body the editor can write. Other kinds (form data with files, a file, GraphQL)
-/// round-trip untouched and are replaced only by setting one of these.
+/// A request body the editor can write. A body of another kind (a binary file, or a mode
+/// Ferry does not know) round-trips untouched and is replaced only by setting one of these.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "mode", content = "content", rename_all = "lowercase")]
 pub enum Body {
@@ -33,7 +33,15 @@ pub enum Body {
     Raw(String),
     /// `application/x-www-form-urlencoded` fields.
     UrlEncoded(Vec<KeyValue>),
+    /// The text fields of a `multipart/form-data` body. Its file fields are not edited here:
+    /// they keep their places, and the text rows fill the places of the text fields.
+    FormData(Vec<KeyValue>),
+    /// A GraphQL query and its variables (JSON text, or empty).
+    GraphQl { query: String, variables: String },
 }
+
+/// The languages Postman highlights a raw body as, and sets its `Content-Type` by.
+pub const RAW_LANGUAGES: [&str; 5] = ["text", "json", "javascript", "html", "xml"];
 
 /// A change to a request; fields left `None` stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +55,8 @@ pub struct RequestUpdate {
     /// Query parameters; the query string of the URL is rebuilt from them.
     pub query: Option<Vec<KeyValue>>,
     pub body: Option<Body>,
+    /// The language of a raw body (one of [`RAW_LANGUAGES`]); ignored for other bodies.
+    pub raw_language: Option<String>,
     pub description: Option<String>,
 }
 
@@ -58,6 +68,18 @@ impl Collection {
             info.insert("name".to_owned(), json!(name));
         }
         Ok(())
+    }
+
+    /// The collection's description as the editor shows it (the text of a rich description).
+    pub fn description(&self) -> String {
+        request_view::description_text(self.document.get("info").and_then(|info| info.get("description")))
+    }
+
+    /// Sets the collection's description; a rich description keeps its content type.
+    pub fn set_description(&mut self, description: &str) {
+        if let Some(info) = self.document.get_mut("info").and_then(Value::as_object_mut) {
+            set_description(info, description.to_owned());
+        }
     }
 
     /// Adds an empty folder at the end of `parent` (a folder id, or `None` for the top level)
@@ -146,36 +168,23 @@ impl Collection {
         if let Some(method) = &update.method {
             check_method(method)?;
         }
+        if let Some(language) = &update.raw_language {
+            check_raw_language(language)?;
+        }
+        if let Some(Body::GraphQl { variables, .. }) = &update.body {
+            check_graphql_variables(variables)?;
+        }
         let item = self.item_mut(id)?;
         if items::is_folder(item) {
             return Err(CollectionError::NotARequest(id.to_owned()));
         }
-        if let Some(name) = update.name {
-            item.insert("name".to_owned(), json!(name));
-        }
-        expand_request(item);
-        // A request is an object or a string (expanded above) by the schema.
-        let Some(request) = item.get_mut("request").and_then(Value::as_object_mut) else {
-            return Ok(());
-        };
-        if let Some(method) = update.method {
-            request.insert("method".to_owned(), json!(method));
-        }
-        if let Some(raw) = update.url {
-            set_url(request, &raw);
-        }
-        if let Some(query) = update.query {
-            set_query(request, &query);
-        }
-        if let Some(headers) = update.headers {
-            let merged = merge_key_values(request.get("header"), &headers);
-            request.insert("header".to_owned(), merged);
-        }
-        if let Some(body) = update.body {
-            set_body(request, body);
-        }
-        if let Some(description) = update.description {
-            set_description(request, description);
+        // An update that leaves everything the editor shows as it was changes nothing, not
+        // even the document's shape (a bare URL string expanded, an empty header list added),
+        // so that saving an untouched request makes no revision and no backup commit.
+        let before = item.clone();
+        apply_update(item, update);
+        if request_view::view_of(id, item) == request_view::view_of(id, &before) {
+            *item = before;
         }
         Ok(())
     }
@@ -380,6 +389,69 @@ fn check_method(method: &str) -> Result<(), CollectionError> {
     Ok(())
 }
 
+/// Sets the fields of `update` on request item `item`.
+fn apply_update(item: &mut Item, update: RequestUpdate) {
+    if let Some(name) = update.name {
+        item.insert("name".to_owned(), json!(name));
+    }
+    expand_request(item);
+    // A request is an object or a string (expanded above) by the schema.
+    let Some(request) = item.get_mut("request").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if let Some(method) = update.method {
+        request.insert("method".to_owned(), json!(method));
+    }
+    if let Some(raw) = update.url {
+        set_url(request, &raw);
+    }
+    if let Some(query) = update.query {
+        set_query(request, &query);
+    }
+    if let Some(headers) = update.headers {
+        let merged = merge_key_values(request.get("header"), &headers);
+        request.insert("header".to_owned(), merged);
+    }
+    if let Some(body) = update.body {
+        set_body(request, body);
+    }
+    if let Some(language) = update.raw_language {
+        set_raw_language(request, &language);
+    }
+    if let Some(description) = update.description {
+        set_description(request, description);
+    }
+}
+
+fn check_raw_language(language: &str) -> Result<(), CollectionError> {
+    if !RAW_LANGUAGES.contains(&language) {
+        return Err(CollectionError::invalid(
+            "body.options.raw.language",
+            format!("choose one of {}", RAW_LANGUAGES.join(", ")),
+        ));
+    }
+    Ok(())
+}
+
+/// GraphQL variables are sent as a JSON object: refusing anything else here spares the
+/// person a failing request later.
+fn check_graphql_variables(variables: &str) -> Result<(), CollectionError> {
+    if variables.trim().is_empty() {
+        return Ok(());
+    }
+    match serde_json::from_str::<Value>(variables) {
+        Ok(Value::Object(_)) => Ok(()),
+        Ok(_) => Err(CollectionError::invalid(
+            "body.graphql.variables",
+            "write the variables as a JSON object, such as {\"id\": 1}, or leave them empty",
+        )),
+        Err(error) => Err(CollectionError::invalid(
+            "body.graphql.variables",
+            format!("not valid JSON ({error}); write a JSON object such as {{\"id\": 1}}, or leave them empty"),
+        )),
+    }
+}
+
 /// A request written as a bare URL string becomes the equivalent object, so that its fields
 /// can be set.
 fn expand_request(item: &mut Item) {
@@ -459,6 +531,28 @@ fn set_body(request: &mut Map<String, Value>, body: Body) {
             );
             ("urlencoded", "urlencoded", merged)
         }
+        Body::FormData(fields) => {
+            let merged =
+                merge_form_fields(request.get("body").and_then(|body| body.get("formdata")), &fields);
+            ("formdata", "formdata", merged)
+        }
+        Body::GraphQl { query, variables } => {
+            // Other fields of the GraphQL object (an operation name…) stay.
+            let mut graphql = request
+                .get("body")
+                .and_then(|body| body.get("graphql"))
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            graphql.insert("query".to_owned(), json!(query));
+            let same_variables = graphql.get("variables").is_some_and(|stored| {
+                !stored.is_string() && serde_json::from_str::<Value>(&variables).is_ok_and(|typed| typed == *stored)
+            });
+            if !same_variables {
+                graphql.insert("variables".to_owned(), json!(variables));
+            }
+            ("graphql", "graphql", Value::Object(graphql))
+        }
     };
     let body = request.entry("body").or_insert_with(|| json!({}));
     if !body.is_object() {
@@ -473,6 +567,27 @@ fn set_body(request: &mut Map<String, Value>, body: Body) {
         }
         body.insert("mode".to_owned(), json!(mode));
         body.insert(field.to_owned(), content);
+    }
+}
+
+/// Sets the language of a raw body; a request without a raw body has nothing to set.
+fn set_raw_language(request: &mut Map<String, Value>, language: &str) {
+    let Some(body) = request.get_mut("body").and_then(Value::as_object_mut) else { return };
+    if items::str_field(body, "mode") != Some("raw") {
+        return;
+    }
+    let options = body.entry("options").or_insert_with(|| json!({}));
+    if !options.is_object() {
+        *options = json!({});
+    }
+    let raw = options.as_object_mut().map(|options| options.entry("raw").or_insert_with(|| json!({})));
+    if let Some(raw) = raw {
+        if !raw.is_object() {
+            *raw = json!({});
+        }
+        if let Some(raw) = raw.as_object_mut() {
+            raw.insert("language".to_owned(), json!(language));
+        }
     }
 }
 
@@ -505,12 +620,53 @@ fn merge_key_values(existing: Option<&Value>, entries: &[KeyValue]) -> Value {
                 .cloned()
                 .unwrap_or_default();
             object.insert("key".to_owned(), json!(entry.key));
-            object.insert("value".to_owned(), json!(entry.value));
+            // The editor shows no value (`null`, a parameter written `?flag`) as empty text:
+            // empty text again keeps it as it was.
+            if !(entry.value.is_empty() && object.get("value") == Some(&Value::Null)) {
+                object.insert("value".to_owned(), json!(entry.value));
+            }
             set_disabled(&mut object, entry.disabled);
             Value::Object(object)
         })
         .collect();
     Value::Array(merged)
+}
+
+/// The text rows of a form-data body put back among its file fields: each file field keeps
+/// its place, the text fields' places take the rows in order (keeping their other fields,
+/// such as a content type), and rows beyond them go at the end.
+fn merge_form_fields(existing: Option<&Value>, rows: &[KeyValue]) -> Value {
+    let old = existing.and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let mut rows = rows.iter();
+    let mut merged = Vec::with_capacity(old.len());
+    for entry in old {
+        if is_file_field(entry) {
+            merged.push(entry.clone());
+            continue;
+        }
+        let Some(row) = rows.next() else { continue };
+        let mut object = entry.as_object().cloned().unwrap_or_default();
+        fill_form_field(&mut object, row);
+        merged.push(Value::Object(object));
+    }
+    for row in rows {
+        let mut object = Map::new();
+        fill_form_field(&mut object, row);
+        merged.push(Value::Object(object));
+    }
+    Value::Array(merged)
+}
+
+fn fill_form_field(object: &mut Map<String, Value>, row: &KeyValue) {
+    object.insert("key".to_owned(), json!(row.key));
+    object.insert("value".to_owned(), json!(row.value));
+    object.insert("type".to_owned(), json!("text"));
+    set_disabled(object, row.disabled);
+}
+
+/// A form-data entry that sends a file (`"type": "file"`) rather than text.
+pub(crate) fn is_file_field(entry: &Value) -> bool {
+    entry.get("type").and_then(Value::as_str) == Some("file")
 }
 
 /// Postman writes `disabled` only when true; an explicit `false` already there stays.
@@ -523,6 +679,7 @@ fn set_disabled(object: &mut Map<String, Value>, disabled: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::collection::BodyView;
 
     /// Re-importing checks that an edit left a valid collection with its bounds and unique ids.
     fn still_valid(collection: &Collection) {
@@ -684,6 +841,7 @@ mod tests {
             ]),
             body: Some(Body::Raw("{\"a\": 1}".into())),
             description: Some("Lists people".into()),
+            raw_language: None,
             query: None,
         };
         collection.update_request("list", update).unwrap();
@@ -828,6 +986,183 @@ mod tests {
         collection.set_name("Renamed").unwrap();
         assert_eq!(collection.name(), "Renamed");
         assert!(Collection::new(&"n".repeat(1_001)).is_err());
+        still_valid(&collection);
+    }
+
+    fn row(key: &str, value: &str) -> KeyValue {
+        KeyValue { key: key.into(), value: value.into(), disabled: false }
+    }
+
+    fn set(collection: &mut Collection, id: &str, body: Body) -> Result<(), CollectionError> {
+        collection.update_request(id, RequestUpdate { body: Some(body), ..RequestUpdate::default() })
+    }
+
+    #[test]
+    fn form_data_text_rows_fill_the_text_places_and_files_stay() {
+        let mut collection = Collection::import(
+            br#"{"info": {"_postman_id": "c", "name": "Uploads", "schema": "x/v2.1.0/"},
+                 "item": [{"id": "up", "name": "Upload", "request": {"method": "POST", "url": "https://x/up",
+                   "body": {"mode": "formdata", "formdata": [
+                     {"key": "title", "value": "a", "type": "text", "contentType": "text/plain"},
+                     {"key": "file", "src": "/tmp/a.png", "type": "file"},
+                     {"key": "tags", "value": "x", "type": "text"}]}}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            collection.request_view("up").unwrap().body,
+            BodyView::FormData { fields: vec![row("title", "a"), row("tags", "x")], files: vec!["file".into()] }
+        );
+        // Two places for text, three rows: the third goes last; the file keeps its place.
+        set(&mut collection, "up", Body::FormData(vec![row("title", "b"), row("tags", "y"), row("lang", "en")])).unwrap();
+        assert_eq!(
+            item(&collection, "up")["request"]["body"]["formdata"],
+            json!([
+                {"key": "title", "value": "b", "type": "text", "contentType": "text/plain"},
+                {"key": "file", "src": "/tmp/a.png", "type": "file"},
+                {"key": "tags", "value": "y", "type": "text"},
+                {"key": "lang", "value": "en", "type": "text"}
+            ])
+        );
+        // Fewer rows than text places: the text fields left over go, the file stays.
+        set(&mut collection, "up", Body::FormData(vec![row("title", "c")])).unwrap();
+        assert_eq!(
+            item(&collection, "up")["request"]["body"]["formdata"],
+            json!([
+                {"key": "title", "value": "c", "type": "text", "contentType": "text/plain"},
+                {"key": "file", "src": "/tmp/a.png", "type": "file"}
+            ])
+        );
+        still_valid(&collection);
+    }
+
+    #[test]
+    fn graphql_bodies_keep_their_other_fields_and_refuse_variables_that_are_no_object() {
+        let mut collection = sample();
+        collection
+            .update_request(
+                "list",
+                RequestUpdate {
+                    body: Some(Body::GraphQl { query: "{ users { id } }".into(), variables: "".into() }),
+                    ..RequestUpdate::default()
+                },
+            )
+            .unwrap();
+        let body = &item(&collection, "list")["request"]["body"];
+        assert_eq!(body["mode"], "graphql");
+        assert!(body.get("raw").is_none(), "the raw text of the old mode is gone");
+        assert_eq!(body["graphql"], json!({"query": "{ users { id } }", "variables": ""}));
+        if let Some(Value::Object(graphql)) = collection.document.get_mut("item").and_then(|list| find_mut(list, "list")).and_then(|item| item.get_mut("request")).and_then(|r| r.get_mut("body")).and_then(|b| b.get_mut("graphql")) {
+            graphql.insert("operationName".into(), json!("Users"));
+        }
+        set(&mut collection, "list", Body::GraphQl { query: "query Users { users { id } }".into(), variables: "{\"first\": 2}".into() })
+            .unwrap();
+        assert_eq!(
+            item(&collection, "list")["request"]["body"]["graphql"],
+            json!({"query": "query Users { users { id } }", "variables": "{\"first\": 2}", "operationName": "Users"})
+        );
+        assert_eq!(
+            collection.request_view("list").unwrap().body,
+            BodyView::GraphQl { query: "query Users { users { id } }".into(), variables: "{\"first\": 2}".into() }
+        );
+        for bad in ["{first: 2}", "[1]"] {
+            let refused = set(&mut collection, "list", Body::GraphQl { query: "q".into(), variables: bad.into() });
+            let Err(CollectionError::Invalid(problems)) = refused else { panic!("{bad} was taken: {refused:?}") };
+            assert_eq!(problems[0].path, "body.graphql.variables");
+        }
+        assert_eq!(collection.request_view("list").unwrap().body, BodyView::GraphQl {
+            query: "query Users { users { id } }".into(),
+            variables: "{\"first\": 2}".into()
+        });
+        still_valid(&collection);
+    }
+
+    #[test]
+    fn raw_language_is_set_checked_and_read_back() {
+        let mut collection = sample();
+        let update = |language: &str| RequestUpdate {
+            body: Some(Body::Raw("<a/>".into())),
+            raw_language: Some(language.into()),
+            ..RequestUpdate::default()
+        };
+        collection.update_request("list", update("xml")).unwrap();
+        assert_eq!(
+            item(&collection, "list")["request"]["body"],
+            json!({"mode": "raw", "raw": "<a/>", "options": {"raw": {"language": "xml"}}})
+        );
+        assert_eq!(
+            collection.request_view("list").unwrap().body,
+            BodyView::Raw { text: "<a/>".into(), language: "xml".into() }
+        );
+        let refused = collection.update_request("list", update("yaml"));
+        let Err(CollectionError::Invalid(problems)) = refused else { panic!("yaml was taken") };
+        assert_eq!(problems[0].path, "body.options.raw.language");
+        assert_eq!(item(&collection, "list")["request"]["body"]["options"]["raw"]["language"], "xml");
+        // A bare-URL request gets a raw body with its language.
+        collection.update_request("ping", update("html")).unwrap();
+        assert_eq!(item(&collection, "ping")["request"]["body"]["options"], json!({"raw": {"language": "html"}}));
+        // No raw body, no language to set.
+        collection
+            .update_request("ping", RequestUpdate { body: Some(Body::Empty), raw_language: Some("json".into()), ..RequestUpdate::default() })
+            .unwrap();
+        assert!(item(&collection, "ping")["request"].get("body").is_none());
+        still_valid(&collection);
+    }
+
+    #[test]
+    fn collection_descriptions_are_read_and_written_in_either_shape() {
+        let mut collection = sample();
+        assert_eq!(collection.description(), "");
+        collection.set_description("Everything about users");
+        assert_eq!(collection.as_json()["info"]["description"], "Everything about users");
+        assert_eq!(collection.description(), "Everything about users");
+        collection
+            .document
+            .get_mut("info")
+            .and_then(Value::as_object_mut)
+            .unwrap()
+            .insert("description".into(), json!({"content": "rich", "type": "text/markdown"}));
+        collection.set_description("richer");
+        assert_eq!(collection.as_json()["info"]["description"], json!({"content": "richer", "type": "text/markdown"}));
+        assert_eq!(collection.description(), "richer");
+        still_valid(&collection);
+    }
+
+    #[test]
+    fn saving_what_the_editor_shows_changes_nothing() {
+        let mut collection = Collection::import(
+            br#"{"info": {"_postman_id": "c", "name": "Shapes", "schema": "x/v2.1.0/"},
+                 "item": [{"id": "bare", "name": "Bare", "request": "https://x/ping?a=1&b"},
+                          {"id": "string-url", "name": "String URL", "request": {"method": "POST", "url": "https://x/q?page=2"}}]}"#,
+        )
+        .unwrap();
+        let before = collection.clone();
+        for id in ["bare", "string-url"] {
+            let shown = collection.request_view(id).unwrap();
+            // What the editor's untouched form posts: every shown field as it is.
+            let update = RequestUpdate {
+                name: Some(shown.name.clone()),
+                method: Some(shown.method.clone()),
+                url: None,
+                headers: Some(shown.headers.clone()),
+                query: Some(shown.query.clone()),
+                body: None,
+                raw_language: None,
+                description: None,
+            };
+            collection.update_request(id, update).unwrap();
+        }
+        assert_eq!(collection, before);
+        assert_eq!(
+            collection.request_view("string-url").unwrap().query,
+            vec![row("page", "2")],
+            "a string URL's parameters are shown"
+        );
+        // A real change still expands the bare request.
+        collection
+            .update_request("bare", RequestUpdate { method: Some("POST".into()), ..RequestUpdate::default() })
+            .unwrap();
+        assert_eq!(item(&collection, "bare")["request"]["method"], "POST");
+        assert_eq!(collection.request_view("bare").unwrap().url, "https://x/ping?a=1&b");
         still_valid(&collection);
     }
 }

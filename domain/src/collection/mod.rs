@@ -51,7 +51,7 @@ mod properties_tests;
 use serde_json::{Map, Value};
 
 pub use diff::{diff, ChangeSummary, RequestRef};
-pub use edit::{Body, KeyValue, RequestUpdate};
+pub use edit::{Body, KeyValue, RequestUpdate, RAW_LANGUAGES};
 pub use error::{CollectionError, Problem};
 pub use request_view::{BodyView, RequestView};
 pub use tree::{NodeKind, TreeNode};

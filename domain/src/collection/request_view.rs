@@ -5,20 +5,25 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{
-    edit::KeyValue,
+    edit::{is_file_field, KeyValue},
     error::CollectionError,
     items::{self, Item},
-    Collection,
+    url, Collection,
 };
 
 /// What the editor shows of a request's body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum BodyView {
     None,
-    /// Raw text, editable as it is.
-    Raw(String),
-    /// A body the editor does not write (`formdata`, `file`, `graphql`, `urlencoded`…): it stays
-    /// as it is unless replaced by raw text or removed.
+    /// Raw text, editable as it is, and the language it is written in (`text` when unset).
+    Raw { text: String, language: String },
+    UrlEncoded(Vec<KeyValue>),
+    /// A form-data body's text fields, and the names of its file fields (kept as they are).
+    FormData { fields: Vec<KeyValue>, files: Vec<String> },
+    /// A GraphQL query and its variables as JSON text.
+    GraphQl { query: String, variables: String },
+    /// A body the editor does not write (a binary `file`, an unknown mode): it stays as it is
+    /// unless replaced or removed.
     Other { mode: String },
 }
 
@@ -50,18 +55,28 @@ impl Collection {
         if items::is_folder(item) {
             return Err(CollectionError::NotARequest(id.to_owned()));
         }
-        let request = item.get("request").and_then(Value::as_object);
-        let url = request.and_then(|request| request.get("url")).and_then(Value::as_object);
-        Ok(RequestView {
-            id: id.to_owned(),
-            name: items::name(item).to_owned(),
-            method: items::method(item).to_owned(),
-            url: items::raw_url(item).to_owned(),
-            headers: key_values(request.and_then(|request| request.get("header"))),
-            query: key_values(url.and_then(|url| url.get("query"))),
-            body: body(request),
-            description: description(request),
-        })
+        Ok(view_of(id, item))
+    }
+}
+
+/// The editor's view of request item `item`.
+pub(crate) fn view_of(id: &str, item: &Item) -> RequestView {
+    let request = item.get("request").and_then(Value::as_object);
+    let query = match request.and_then(|request| request.get("url")) {
+        Some(Value::Object(url)) => key_values(url.get("query")),
+        // A URL written as a string (or a request written as one) has its parameters in
+        // the string only.
+        _ => key_values(url::parts(items::raw_url(item)).get("query")),
+    };
+    RequestView {
+        id: id.to_owned(),
+        name: items::name(item).to_owned(),
+        method: items::method(item).to_owned(),
+        url: items::raw_url(item).to_owned(),
+        headers: key_values(request.and_then(|request| request.get("header"))),
+        query,
+        body: body(request),
+        description: description(request),
     }
 }
 
@@ -93,14 +108,44 @@ fn body(request: Option<&Item>) -> BodyView {
         return BodyView::None;
     };
     match items::str_field(body, "mode") {
-        Some("raw") => BodyView::Raw(items::str_field(body, "raw").unwrap_or_default().to_owned()),
+        Some("raw") => BodyView::Raw {
+            text: items::str_field(body, "raw").unwrap_or_default().to_owned(),
+            language: body
+                .get("options")
+                .and_then(|options| options.get("raw"))
+                .and_then(|raw| raw.get("language"))
+                .and_then(Value::as_str)
+                .unwrap_or("text")
+                .to_owned(),
+        },
+        Some("urlencoded") => BodyView::UrlEncoded(key_values(body.get("urlencoded"))),
+        Some("formdata") => {
+            let entries = body.get("formdata").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            let (files, fields): (Vec<&Value>, Vec<&Value>) = entries.iter().partition(|entry| is_file_field(entry));
+            BodyView::FormData {
+                fields: key_values(Some(&Value::Array(fields.into_iter().cloned().collect()))),
+                files: files.into_iter().filter_map(Value::as_object).map(|entry| text(entry, "key")).collect(),
+            }
+        }
+        Some("graphql") => {
+            let graphql = body.get("graphql").and_then(Value::as_object);
+            BodyView::GraphQl {
+                query: graphql.map(|graphql| text(graphql, "query")).unwrap_or_default(),
+                variables: graphql.map(|graphql| text(graphql, "variables")).unwrap_or_default(),
+            }
+        }
         None if body.is_empty() => BodyView::None,
         mode => BodyView::Other { mode: mode.unwrap_or("unknown").to_owned() },
     }
 }
 
 fn description(request: Option<&Item>) -> String {
-    match request.and_then(|request| request.get("description")) {
+    description_text(request.and_then(|request| request.get("description")))
+}
+
+/// A description as text: Postman writes one as a string or as `{content, type}`.
+pub(crate) fn description_text(description: Option<&Value>) -> String {
+    match description {
         Some(Value::String(text)) => text.clone(),
         Some(Value::Object(rich)) => items::str_field(rich, "content").unwrap_or_default().to_owned(),
         _ => String::new(),
@@ -145,7 +190,7 @@ mod tests {
                 url: "https://{{host}}/users?page=1".into(),
                 headers: vec![row("Accept", "application/json", false)],
                 query: vec![row("page", "1", false), row("debug", "", true)],
-                body: BodyView::Raw("{}".into()),
+                body: BodyView::Raw { text: "{}".into(), language: "text".into() },
                 description: "Lists".into(),
             }
         );
@@ -157,7 +202,7 @@ mod tests {
         let ping = collection.request_view("ping").unwrap();
         assert_eq!((ping.method.as_str(), ping.url.as_str(), &ping.body), ("GET", "https://{{host}}/ping", &BodyView::None));
         let upload = collection.request_view("upload").unwrap();
-        assert_eq!(upload.body, BodyView::Other { mode: "formdata".into() });
+        assert_eq!(upload.body, BodyView::FormData { fields: vec![], files: vec![] });
         assert_eq!(upload.description, "Sends a file");
         assert_eq!(collection.request_view("f"), Err(CollectionError::NotARequest("f".into())));
         assert_eq!(collection.request_view("nope"), Err(CollectionError::ItemNotFound("nope".into())));
@@ -178,7 +223,7 @@ mod tests {
         let view = collection.request_view("ping").unwrap();
         assert_eq!(view.url, "https://{{host}}/people");
         assert_eq!(view.headers, headers);
-        assert_eq!(view.body, BodyView::Raw("hello".into()));
+        assert_eq!(view.body, BodyView::Raw { text: "hello".into(), language: "text".into() });
         assert_eq!(view.description, "People");
     }
 }

@@ -360,16 +360,6 @@ fn request_update(fields: &Fields, shown: &RequestView) -> Result<RequestUpdate,
     // A changed URL carries its own query string; otherwise the parameter rows are the edit.
     let url = fields.get("url").trim();
     let url_changed = url != fields.get("url_before").trim();
-    // Browsers post text areas with CRLF line ends: unchanged text must not count as a change.
-    let same_text = |posted: &str, stored: &str| posted.replace("\r\n", "\n") == stored.replace("\r\n", "\n");
-    let posted_body = fields.get("body");
-    let body = match (fields.get("body_mode"), &shown.body) {
-        ("keep", _) | ("none", BodyView::None) => None,
-        ("none", _) => Some(Body::Empty),
-        ("raw", BodyView::Raw(stored)) if same_text(posted_body, stored) => None,
-        ("raw", _) => Some(Body::Raw(posted_body.replace("\r\n", "\n"))),
-        _ => return Err(invalid("body_mode", "choose none or raw text")),
-    };
     let description = fields.get("description");
     Ok(RequestUpdate {
         name: Some(name.to_owned()),
@@ -377,9 +367,76 @@ fn request_update(fields: &Fields, shown: &RequestView) -> Result<RequestUpdate,
         url: url_changed.then(|| url.to_owned()),
         headers: Some(fields.pairs("header")),
         query: (!url_changed).then(|| fields.pairs("query")),
-        body,
-        description: (!same_text(description, &shown.description)).then(|| description.replace("\r\n", "\n")),
+        body: body_update(fields, &shown.body)?,
+        raw_language: raw_language_update(fields, &shown.body),
+        description: (!same_text(description, &shown.description)).then(|| unix_lines(description)),
     })
+}
+
+/// Browsers post text areas with CRLF line ends: unchanged text must not count as a change.
+fn same_text(posted: &str, stored: &str) -> bool {
+    unix_lines(posted) == unix_lines(stored)
+}
+
+fn unix_lines(text: &str) -> String {
+    text.replace("\r\n", "\n")
+}
+
+/// The raw body's language when it is chosen and differs from the one shown (a form without
+/// the choice keeps the language).
+fn raw_language_update(fields: &Fields, shown: &BodyView) -> Option<String> {
+    let language = fields.get("raw_language");
+    let shown_language = shown_raw_body(shown).map(|(_, language)| language);
+    (fields.get("body_mode") == "raw" && !language.is_empty() && shown_language != Some(language))
+        .then(|| language.to_owned())
+}
+
+fn shown_raw_body(body: &BodyView) -> Option<(&str, &str)> {
+    match body {
+        BodyView::Raw { text, language } => Some((text, language)),
+        _ => None,
+    }
+}
+
+/// The body the editor's fields ask for (`body_mode` picks which fields count); `None` when
+/// it is the body the page showed, so that saving an untouched form changes nothing.
+fn body_update(fields: &Fields, shown: &BodyView) -> Result<Option<Body>, CollectionError> {
+    let body = match fields.get("body_mode") {
+        "keep" => return Ok(None),
+        "none" if matches!(shown, BodyView::None) => return Ok(None),
+        "none" => Body::Empty,
+        "raw" => match shown_raw_body(shown) {
+            Some((stored, _)) if same_text(fields.get("body"), stored) => return Ok(None),
+            _ => Body::Raw(unix_lines(fields.get("body"))),
+        },
+        "urlencoded" => Body::UrlEncoded(fields.pairs("urlencoded")),
+        "formdata" => Body::FormData(fields.pairs("formdata")),
+        "graphql" => {
+            let (query, variables) = (fields.get("graphql_query"), fields.get("graphql_variables"));
+            if let BodyView::GraphQl { query: stored_query, variables: stored_variables } = shown {
+                if same_text(query, stored_query) && same_text(variables, stored_variables) {
+                    return Ok(None);
+                }
+            }
+            Body::GraphQl { query: unix_lines(query), variables: unix_lines(variables) }
+        }
+        _ => return Err(invalid("body_mode", "choose none, raw text, URL-encoded form, form data or GraphQL")),
+    };
+    Ok(Some(body))
+}
+
+/// `POST /collections/{id}/details`: the collection's name and description.
+pub async fn update_details(post: EditPost) -> Response {
+    post.apply(true, |collection, fields, _| {
+        let name = required_name(fields.get("name"))?;
+        collection.set_name(name)?;
+        let description = fields.get("description");
+        if !same_text(description, &collection.description()) {
+            collection.set_description(&unix_lines(description));
+        }
+        Ok((None, format!("Saved the name and description of “{name}”.")))
+    })
+    .await
 }
 
 /// `POST /collections/{id}/items/{item}/rename`

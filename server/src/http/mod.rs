@@ -141,6 +141,7 @@ fn handlers() -> Vec<RouteDef> {
         at(Method::POST, "/collections/{id}/items/{item}/move", collection_forms::move_item),
         at(Method::POST, "/collections/{id}/items/{item}/delete", collection_forms::delete_item),
         at(Method::POST, "/collections/{id}/variables", collection_forms::set_variables),
+        at(Method::POST, "/collections/{id}/details", collection_forms::update_details),
     ]
 }
 
