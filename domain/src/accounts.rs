@@ -15,7 +15,7 @@ use crate::{
     },
     store::{
         accounts::{
-            is_unique_violation, ApiKeyRow, AuditRow, FailureKey, InviteRow, MemberRow, MembershipRow, NewAudit,
+            is_unique_violation, personal_team_name, ApiKeyRow, AuditRow, FailureKey, InviteRow, MemberRow, MembershipRow, NewAudit,
         },
         now_ms, Store, StoreError,
     },
@@ -169,15 +169,12 @@ impl<'a> Accounts<'a> {
         };
         self.store.record_login_attempt(email.as_str(), client_addr, verified).await?;
         let Some(user) = user.filter(|_| verified) else { return Err(AccountError::WrongCredentials) };
-        let team = self.store.memberships(&user.id).await?.into_iter().next();
-        if let Some(team) = &team {
-            self.audit(&team.team_id, Some(&user.id), &user.email, "signed_in", "", client_addr).await?;
-        }
-        Ok(SignedIn {
-            user_id: user.id,
-            team_id: team.map(|t| t.team_id).unwrap_or_default(),
-            session_epoch: user.session_epoch,
-        })
+        let team_id = match self.store.memberships(&user.id).await?.into_iter().next() {
+            Some(team) => team.team_id,
+            None => self.personal_team(&user.id, &user.email, client_addr).await?,
+        };
+        self.audit(&team_id, Some(&user.id), &user.email, "signed_in", "", client_addr).await?;
+        Ok(SignedIn { user_id: user.id, team_id, session_epoch: user.session_epoch })
     }
 
     async fn failures(&self, key: FailureKey, value: &str, now: i64, window: Duration) -> Result<RecentFailures, AccountError> {
@@ -294,8 +291,20 @@ impl<'a> Accounts<'a> {
             };
             return Err(self.unchanged(actor, user_id, message).await);
         }
-        let (action, detail) = if leaving { ("member.left", String::new()) } else { ("member.removed", member.email) };
-        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, action, &detail, client_addr).await
+        let (action, detail) = if leaving { ("member.left", String::new()) } else { ("member.removed", member.email.clone()) };
+        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, action, &detail, client_addr).await?;
+        // Everyone keeps a team to act in: who has none left gets a personal one, as at sign-up.
+        if self.store.memberships(user_id).await?.is_empty() {
+            self.personal_team(user_id, &member.email, client_addr).await?;
+        }
+        Ok(())
+    }
+
+    /// A new personal team for someone who has no team (left or removed from their last one).
+    async fn personal_team(&self, user_id: &str, email: &str, client_addr: &str) -> Result<String, AccountError> {
+        let team_id = self.store.create_team(user_id, &personal_team_name(email)).await?;
+        self.audit(&team_id, Some(user_id), email, "team.created", "a personal team: no other team was left", client_addr).await?;
+        Ok(team_id)
     }
 
     async fn member(&self, actor: &Actor, user_id: &str) -> Result<MemberRow, AccountError> {

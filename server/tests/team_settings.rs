@@ -20,6 +20,7 @@ on_both!(
     the_last_admin_can_neither_leave_nor_be_demoted,
     two_admins_demoting_each_other_at_once_leave_one_admin,
     members_leave_and_admins_remove_them,
+    who_leaves_their_last_team_gets_a_personal_one,
     a_viewer_cannot_change_anything,
     api_keys_are_created_shown_once_listed_and_revoked,
     the_audit_log_is_for_admins_only,
@@ -168,11 +169,13 @@ async fn the_last_admin_can_neither_leave_nor_be_demoted(db: Db) {
 
     let bob_id = user_id(&server, "bob@example.com").await;
     server.post_form("/team/members/role", &[("user_id", &bob_id), ("role", "admin")]).await;
+    let team = server.db.store.memberships(&alice_id).await.unwrap().remove(0).team_id;
     let left = server.post_form("/team/members/remove", &[("user_id", &alice_id)]).await;
     assert_eq!(location(&left), "/", "with a second admin the first may leave");
     assert!(bob.page("/team/members").await.contains("bob@example.com"));
+    assert_eq!(server.db.store.membership(&team, &alice_id).await.unwrap(), None, "Alice left");
     let alice_teams = server.db.store.memberships(&alice_id).await.unwrap();
-    assert!(alice_teams.is_empty(), "{alice_teams:?}");
+    assert!(alice_teams.iter().all(|t| t.team_id != team), "{alice_teams:?}");
 }
 
 async fn two_admins_demoting_each_other_at_once_leave_one_admin(db: Db) {
@@ -212,6 +215,52 @@ async fn members_leave_and_admins_remove_them(db: Db) {
     let actions: Vec<_> = audit_actions(&server).await.into_iter().map(|(a, d, _)| format!("{a} {d}")).collect();
     assert!(actions.contains(&"member.left ".to_owned()), "{actions:?}");
     assert!(actions.contains(&"member.removed bob@example.com".to_owned()), "{actions:?}");
+}
+
+/// Bob makes Alice an admin of his only team and leaves it: he gets a new personal team to act
+/// in, at once and at his next sign-in. Someone whose memberships all went some other way
+/// (data from before this rule) gets one when signing in.
+async fn who_leaves_their_last_team_gets_a_personal_one(db: Db) {
+    let server = TestServer::start(db).await;
+    server.sign_up("alice@example.com", PASSWORD).await;
+    let bob = server.browser();
+    bob.sign_up("bob@example.com", PASSWORD).await;
+    let bob_id = user_id(&server, "bob@example.com").await;
+    let first_team = server.db.store.memberships(&bob_id).await.unwrap().remove(0).team_id;
+    bob.post_form("/team/invites", &[("role", "admin")]).await;
+    let link = one_time_secret(&bob.page("/team/members").await).expect("Bob's invite link");
+    server.post_form("/invite/accept", &[("token", token_of(&link))]).await;
+
+    let left = bob.post_form("/team/members/remove", &[("user_id", &bob_id)]).await;
+    assert_eq!(location(&left), "/");
+    let teams = server.db.store.memberships(&bob_id).await.unwrap();
+    assert_eq!(teams.len(), 1, "{teams:?}");
+    assert_ne!(teams[0].team_id, first_team);
+    assert_eq!((teams[0].team_name.as_str(), teams[0].role.as_str()), ("bob's team", "admin"));
+    let home = bob.page("/").await;
+    assert!(home.contains("bob&#x27;s team") || home.contains("bob's team"), "Bob acts in his new team: {home}");
+    let created = bob.post_form("/collections", &[("name", "Bob's API")]).await;
+    assert_eq!(created.status(), 303);
+    assert!(bob.page("/collections").await.contains("Bob&#x27;s API") || bob.page("/collections").await.contains("Bob's API"));
+
+    // Memberships gone without Ferry's rule: signing in gives a team again.
+    let carol = server.browser();
+    carol.sign_up("carol@example.com", PASSWORD).await;
+    let carol_id = user_id(&server, "carol@example.com").await;
+    match &server.db.store {
+        ferry_domain::store::Store::Sqlite(pool) => {
+            sqlx::query("DELETE FROM memberships WHERE user_id = $1").bind(&carol_id).execute(pool).await.unwrap();
+        }
+        ferry_domain::store::Store::Postgres(pool) => {
+            sqlx::query("DELETE FROM memberships WHERE user_id = $1").bind(&carol_id).execute(pool).await.unwrap();
+        }
+    }
+    let again = server.browser();
+    let signed_in = again.post_form("/signin", &[("email", "carol@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(signed_in.status(), 303);
+    let teams = server.db.store.memberships(&carol_id).await.unwrap();
+    assert_eq!(teams.len(), 1, "{teams:?}");
+    assert!(again.page("/").await.contains(r#"data-testid="current-team""#));
 }
 
 async fn a_viewer_cannot_change_anything(db: Db) {

@@ -473,7 +473,8 @@ where
 }
 
 /// "ada@example.com" → "ada's team".
-fn personal_team_name(email: &str) -> String {
+/// The name of the team everyone gets at sign-up (and again when they have none left).
+pub fn personal_team_name(email: &str) -> String {
     let local = email.split('@').next().unwrap_or(email);
     format!("{local}'s team")
 }
