@@ -96,6 +96,7 @@ test('the body editor shows the chosen kind of body only, and the collection is 
   await expect(page.getByRole('status')).toHaveText('Saved “default”.');
   await expect(mode).toHaveValue('urlencoded');
   await expect(page.getByLabel('URL-encoded fields 1 value')).toHaveValue('hello world');
+  await page.screenshot({ path: test.info().outputPath('request-editor-urlencoded.png'), fullPage: true });
 
   await page.getByText('Rename or describe the collection').click();
   await page.getByLabel('Collection name').fill('Greetings API');
