@@ -136,6 +136,11 @@ impl BodyForm {
         ("graphql", "GraphQL"),
     ];
 
+    /// The languages of a raw body, as Postman names them, with their labels (the domain
+    /// refuses others; a test keeps the two lists equal).
+    pub const RAW_LANGUAGES: [(&'static str, &'static str); 5] =
+        [("text", "Text"), ("json", "JSON"), ("javascript", "JavaScript"), ("html", "HTML"), ("xml", "XML")];
+
     /// Whether the editor writes bodies of this mode (others are kept as they are).
     pub fn is_editable(mode: &str) -> bool {
         Self::MODES.iter().any(|(known, _)| *known == mode)

@@ -22,9 +22,6 @@ use crate::context::Flash;
 
 /// Empty rows offered below the existing headers, parameters, form fields and variables.
 const BLANK_ROWS: usize = 3;
-/// The languages of a raw body, as Postman names them (the domain refuses others).
-pub const RAW_LANGUAGES: [(&str, &str); 5] =
-    [("text", "Text"), ("json", "JSON"), ("javascript", "JavaScript"), ("html", "HTML"), ("xml", "XML")];
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 #[component]
@@ -290,7 +287,7 @@ fn body_editor(stored: BodyForm, refused: Option<&Flash>) -> impl IntoView {
             <textarea id="request-body" name="body" rows="8" spellcheck="false" inner_html=textarea_html(&kept("body", &stored.raw))></textarea>
             <label for="request-raw-language">"Language"</label>
             <select id="request-raw-language" name="raw_language">
-                {RAW_LANGUAGES.iter().map(|(value, label)| view! {
+                {BodyForm::RAW_LANGUAGES.iter().map(|(value, label)| view! {
                     <option value=*value selected=language == *value>{*label}</option>
                 }).collect_view()}
             </select>

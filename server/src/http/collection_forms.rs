@@ -496,6 +496,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_editor_offers_exactly_the_raw_languages_the_domain_takes() {
+        let offered: Vec<&str> = app::collection_data::BodyForm::RAW_LANGUAGES.iter().map(|(value, _)| *value).collect();
+        assert_eq!(offered, ferry_domain::collection::RAW_LANGUAGES);
+    }
+
+    #[test]
     fn attachments_name_the_file_safely_and_exactly() {
         assert_eq!(
             attachment("Users API.postman_collection.json"),
