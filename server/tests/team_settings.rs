@@ -241,7 +241,8 @@ async fn who_leaves_their_last_team_gets_a_personal_one(db: Db) {
     assert!(home.contains("bob&#x27;s team") || home.contains("bob's team"), "Bob acts in his new team: {home}");
     let created = bob.post_form("/collections", &[("name", "Bob's API")]).await;
     assert_eq!(created.status(), 303);
-    assert!(bob.page("/collections").await.contains("Bob&#x27;s API") || bob.page("/collections").await.contains("Bob's API"));
+    let collections = bob.page("/collections").await;
+    assert!(collections.contains("Bob&#x27;s API") || collections.contains("Bob's API"), "{collections}");
 
     // Memberships gone without Ferry's rule: signing in gives a team again.
     let carol = server.browser();

@@ -72,7 +72,11 @@ impl Collection {
 
     /// The collection's description as the editor shows it (the text of a rich description).
     pub fn description(&self) -> String {
-        request_view::description_text(self.document.get("info").and_then(|info| info.get("description")))
+        request_view::description_text(
+            self.document
+                .get("info")
+                .and_then(|info| info.get("description")),
+        )
     }
 
     /// Sets the collection's description; a rich description keeps its content type.
@@ -532,8 +536,10 @@ fn set_body(request: &mut Map<String, Value>, body: Body) {
             ("urlencoded", "urlencoded", merged)
         }
         Body::FormData(fields) => {
-            let merged =
-                merge_form_fields(request.get("body").and_then(|body| body.get("formdata")), &fields);
+            let merged = merge_form_fields(
+                request.get("body").and_then(|body| body.get("formdata")),
+                &fields,
+            );
             ("formdata", "formdata", merged)
         }
         Body::GraphQl { query, variables } => {
@@ -546,7 +552,8 @@ fn set_body(request: &mut Map<String, Value>, body: Body) {
                 .unwrap_or_default();
             graphql.insert("query".to_owned(), json!(query));
             let same_variables = graphql.get("variables").is_some_and(|stored| {
-                !stored.is_string() && serde_json::from_str::<Value>(&variables).is_ok_and(|typed| typed == *stored)
+                !stored.is_string()
+                    && serde_json::from_str::<Value>(&variables).is_ok_and(|typed| typed == *stored)
             });
             if !same_variables {
                 graphql.insert("variables".to_owned(), json!(variables));
@@ -572,7 +579,9 @@ fn set_body(request: &mut Map<String, Value>, body: Body) {
 
 /// Sets the language of a raw body; a request without a raw body has nothing to set.
 fn set_raw_language(request: &mut Map<String, Value>, language: &str) {
-    let Some(body) = request.get_mut("body").and_then(Value::as_object_mut) else { return };
+    let Some(body) = request.get_mut("body").and_then(Value::as_object_mut) else {
+        return;
+    };
     if items::str_field(body, "mode") != Some("raw") {
         return;
     }
@@ -580,7 +589,9 @@ fn set_raw_language(request: &mut Map<String, Value>, language: &str) {
     if !options.is_object() {
         *options = json!({});
     }
-    let raw = options.as_object_mut().map(|options| options.entry("raw").or_insert_with(|| json!({})));
+    let raw = options
+        .as_object_mut()
+        .map(|options| options.entry("raw").or_insert_with(|| json!({})));
     if let Some(raw) = raw {
         if !raw.is_object() {
             *raw = json!({});
@@ -636,7 +647,10 @@ fn merge_key_values(existing: Option<&Value>, entries: &[KeyValue]) -> Value {
 /// its place, the text fields' places take the rows in order (keeping their other fields,
 /// such as a content type), and rows beyond them go at the end.
 fn merge_form_fields(existing: Option<&Value>, rows: &[KeyValue]) -> Value {
-    let old = existing.and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let old = existing
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let mut rows = rows.iter();
     let mut merged = Vec::with_capacity(old.len());
     for entry in old {
@@ -990,11 +1004,21 @@ mod tests {
     }
 
     fn row(key: &str, value: &str) -> KeyValue {
-        KeyValue { key: key.into(), value: value.into(), disabled: false }
+        KeyValue {
+            key: key.into(),
+            value: value.into(),
+            disabled: false,
+        }
     }
 
     fn set(collection: &mut Collection, id: &str, body: Body) -> Result<(), CollectionError> {
-        collection.update_request(id, RequestUpdate { body: Some(body), ..RequestUpdate::default() })
+        collection.update_request(
+            id,
+            RequestUpdate {
+                body: Some(body),
+                ..RequestUpdate::default()
+            },
+        )
     }
 
     #[test]
@@ -1010,10 +1034,18 @@ mod tests {
         .unwrap();
         assert_eq!(
             collection.request_view("up").unwrap().body,
-            BodyView::FormData { fields: vec![row("title", "a"), row("tags", "x")], files: vec!["file".into()] }
+            BodyView::FormData {
+                fields: vec![row("title", "a"), row("tags", "x")],
+                files: vec!["file".into()]
+            }
         );
         // Two places for text, three rows: the third goes last; the file keeps its place.
-        set(&mut collection, "up", Body::FormData(vec![row("title", "b"), row("tags", "y"), row("lang", "en")])).unwrap();
+        set(
+            &mut collection,
+            "up",
+            Body::FormData(vec![row("title", "b"), row("tags", "y"), row("lang", "en")]),
+        )
+        .unwrap();
         assert_eq!(
             item(&collection, "up")["request"]["body"]["formdata"],
             json!([
@@ -1024,7 +1056,12 @@ mod tests {
             ])
         );
         // Fewer rows than text places: the text fields left over go, the file stays.
-        set(&mut collection, "up", Body::FormData(vec![row("title", "c")])).unwrap();
+        set(
+            &mut collection,
+            "up",
+            Body::FormData(vec![row("title", "c")]),
+        )
+        .unwrap();
         assert_eq!(
             item(&collection, "up")["request"]["body"]["formdata"],
             json!([
@@ -1042,37 +1079,68 @@ mod tests {
             .update_request(
                 "list",
                 RequestUpdate {
-                    body: Some(Body::GraphQl { query: "{ users { id } }".into(), variables: "".into() }),
+                    body: Some(Body::GraphQl {
+                        query: "{ users { id } }".into(),
+                        variables: "".into(),
+                    }),
                     ..RequestUpdate::default()
                 },
             )
             .unwrap();
         let body = &item(&collection, "list")["request"]["body"];
         assert_eq!(body["mode"], "graphql");
-        assert!(body.get("raw").is_none(), "the raw text of the old mode is gone");
-        assert_eq!(body["graphql"], json!({"query": "{ users { id } }", "variables": ""}));
-        if let Some(Value::Object(graphql)) = collection.document.get_mut("item").and_then(|list| find_mut(list, "list")).and_then(|item| item.get_mut("request")).and_then(|r| r.get_mut("body")).and_then(|b| b.get_mut("graphql")) {
-            graphql.insert("operationName".into(), json!("Users"));
-        }
-        set(&mut collection, "list", Body::GraphQl { query: "query Users { users { id } }".into(), variables: "{\"first\": 2}".into() })
-            .unwrap();
+        assert!(
+            body.get("raw").is_none(),
+            "the raw text of the old mode is gone"
+        );
+        assert_eq!(
+            body["graphql"],
+            json!({"query": "{ users { id } }", "variables": ""})
+        );
+        // A field the editor does not show, as Postman writes it.
+        collection.item_mut("list").unwrap()["request"]["body"]["graphql"]["operationName"] =
+            json!("Users");
+        set(
+            &mut collection,
+            "list",
+            Body::GraphQl {
+                query: "query Users { users { id } }".into(),
+                variables: "{\"first\": 2}".into(),
+            },
+        )
+        .unwrap();
         assert_eq!(
             item(&collection, "list")["request"]["body"]["graphql"],
             json!({"query": "query Users { users { id } }", "variables": "{\"first\": 2}", "operationName": "Users"})
         );
         assert_eq!(
             collection.request_view("list").unwrap().body,
-            BodyView::GraphQl { query: "query Users { users { id } }".into(), variables: "{\"first\": 2}".into() }
+            BodyView::GraphQl {
+                query: "query Users { users { id } }".into(),
+                variables: "{\"first\": 2}".into()
+            }
         );
         for bad in ["{first: 2}", "[1]"] {
-            let refused = set(&mut collection, "list", Body::GraphQl { query: "q".into(), variables: bad.into() });
-            let Err(CollectionError::Invalid(problems)) = refused else { panic!("{bad} was taken: {refused:?}") };
+            let refused = set(
+                &mut collection,
+                "list",
+                Body::GraphQl {
+                    query: "q".into(),
+                    variables: bad.into(),
+                },
+            );
+            let Err(CollectionError::Invalid(problems)) = refused else {
+                panic!("{bad} was taken: {refused:?}")
+            };
             assert_eq!(problems[0].path, "body.graphql.variables");
         }
-        assert_eq!(collection.request_view("list").unwrap().body, BodyView::GraphQl {
-            query: "query Users { users { id } }".into(),
-            variables: "{\"first\": 2}".into()
-        });
+        assert_eq!(
+            collection.request_view("list").unwrap().body,
+            BodyView::GraphQl {
+                query: "query Users { users { id } }".into(),
+                variables: "{\"first\": 2}".into()
+            }
+        );
         still_valid(&collection);
     }
 
@@ -1091,18 +1159,36 @@ mod tests {
         );
         assert_eq!(
             collection.request_view("list").unwrap().body,
-            BodyView::Raw { text: "<a/>".into(), language: "xml".into() }
+            BodyView::Raw {
+                text: "<a/>".into(),
+                language: "xml".into()
+            }
         );
         let refused = collection.update_request("list", update("yaml"));
-        let Err(CollectionError::Invalid(problems)) = refused else { panic!("yaml was taken") };
+        let Err(CollectionError::Invalid(problems)) = refused else {
+            panic!("yaml was taken")
+        };
         assert_eq!(problems[0].path, "body.options.raw.language");
-        assert_eq!(item(&collection, "list")["request"]["body"]["options"]["raw"]["language"], "xml");
+        assert_eq!(
+            item(&collection, "list")["request"]["body"]["options"]["raw"]["language"],
+            "xml"
+        );
         // A bare-URL request gets a raw body with its language.
         collection.update_request("ping", update("html")).unwrap();
-        assert_eq!(item(&collection, "ping")["request"]["body"]["options"], json!({"raw": {"language": "html"}}));
+        assert_eq!(
+            item(&collection, "ping")["request"]["body"]["options"],
+            json!({"raw": {"language": "html"}})
+        );
         // No raw body, no language to set.
         collection
-            .update_request("ping", RequestUpdate { body: Some(Body::Empty), raw_language: Some("json".into()), ..RequestUpdate::default() })
+            .update_request(
+                "ping",
+                RequestUpdate {
+                    body: Some(Body::Empty),
+                    raw_language: Some("json".into()),
+                    ..RequestUpdate::default()
+                },
+            )
             .unwrap();
         assert!(item(&collection, "ping")["request"].get("body").is_none());
         still_valid(&collection);
@@ -1113,16 +1199,25 @@ mod tests {
         let mut collection = sample();
         assert_eq!(collection.description(), "");
         collection.set_description("Everything about users");
-        assert_eq!(collection.as_json()["info"]["description"], "Everything about users");
+        assert_eq!(
+            collection.as_json()["info"]["description"],
+            "Everything about users"
+        );
         assert_eq!(collection.description(), "Everything about users");
         collection
             .document
             .get_mut("info")
             .and_then(Value::as_object_mut)
             .unwrap()
-            .insert("description".into(), json!({"content": "rich", "type": "text/markdown"}));
+            .insert(
+                "description".into(),
+                json!({"content": "rich", "type": "text/markdown"}),
+            );
         collection.set_description("richer");
-        assert_eq!(collection.as_json()["info"]["description"], json!({"content": "richer", "type": "text/markdown"}));
+        assert_eq!(
+            collection.as_json()["info"]["description"],
+            json!({"content": "richer", "type": "text/markdown"})
+        );
         assert_eq!(collection.description(), "richer");
         still_valid(&collection);
     }
@@ -1159,10 +1254,19 @@ mod tests {
         );
         // A real change still expands the bare request.
         collection
-            .update_request("bare", RequestUpdate { method: Some("POST".into()), ..RequestUpdate::default() })
+            .update_request(
+                "bare",
+                RequestUpdate {
+                    method: Some("POST".into()),
+                    ..RequestUpdate::default()
+                },
+            )
             .unwrap();
         assert_eq!(item(&collection, "bare")["request"]["method"], "POST");
-        assert_eq!(collection.request_view("bare").unwrap().url, "https://x/ping?a=1&b");
+        assert_eq!(
+            collection.request_view("bare").unwrap().url,
+            "https://x/ping?a=1&b"
+        );
         still_valid(&collection);
     }
 }
