@@ -30,7 +30,13 @@ pub struct Config {
     pub sync: Option<SyncConfig>,
     /// Where the encryption keys come from (loaded by the commands that need them).
     pub key_source: KeySource,
+    /// Who may sign up, whom to believe about client addresses, who may scrape metrics.
+    pub security: Security,
 }
+
+/// The deployment's security settings; the defaults suit a single machine on loopback.
+#[derive(Debug, Clone, Default)]
+pub struct Security {}
 
 /// Why the process could not start or run; each names the setting to fix.
 #[derive(Debug, thiserror::Error)]
@@ -87,7 +93,8 @@ impl Config {
             }
             _ => (([127, 0, 0, 1], 3000).into(), String::new(), PathBuf::new(), false, BitbucketConfig::bitbucket_org(), None),
         };
-        Ok(Self { data_dir, database_url, listen, public_url, site_root, demo_sandbox, bitbucket, sync, key_source })
+        let security = Security::default();
+        Ok(Self { data_dir, database_url, listen, public_url, site_root, demo_sandbox, bitbucket, sync, key_source, security })
     }
 
     pub fn ensure_data_dir(&self) -> Result<(), StartError> {

@@ -69,6 +69,7 @@ impl TestServer {
             // No background workers: tests that sync drive the engine themselves.
             sync: None,
             key_source,
+            security: Default::default(),
         };
         configure(&mut config);
         let (router, sync) = app_router(db.store.clone(), keyring.clone(), config).await.unwrap();
