@@ -1,6 +1,11 @@
 //! Ferry's user interface: the HTML shell, the routes and the pages.
 //!
 //! Rendered on the server (feature `ssr`) and hydrated in the browser (feature `hydrate`).
+//!
+//! Table rows and the arms of large matches return [`AnyView`]: a view's type spells out
+//! every element inside it, and a whole table's type nests deep enough that the release
+//! wasm build overflows rustc's query depth. Erasing it at these natural boundaries also
+//! keeps compile times and the wasm bundle smaller.
 
 pub mod account_data;
 pub mod alert_data;

@@ -69,7 +69,7 @@ fn list_view(data: CollectionsList, search: String, flash: Option<Flash>) -> imp
     }
 }
 
-fn summary_row(summary: CollectionSummary) -> impl IntoView {
+fn summary_row(summary: CollectionSummary) -> AnyView {
     view! {
         <tr data-testid="collection">
             <td><A href=collection_href(&summary.id)>{summary.name}</A></td>
@@ -77,4 +77,5 @@ fn summary_row(summary: CollectionSummary) -> impl IntoView {
             <td><time title=summary.updated.clone()>{summary.updated_ago}</time></td>
         </tr>
     }
+    .into_any()
 }

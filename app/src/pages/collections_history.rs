@@ -40,7 +40,7 @@ fn history_view(data: HistoryData, flash: Option<Flash>) -> impl IntoView {
     }
 }
 
-fn revision_row(base: &str, revision: RevisionEntry) -> impl IntoView {
+fn revision_row(base: &str, revision: RevisionEntry) -> AnyView {
     let href = format!("{base}/revisions/{}", revision.number);
     view! {
         <tr data-testid="revision">
@@ -53,6 +53,7 @@ fn revision_row(base: &str, revision: RevisionEntry) -> impl IntoView {
             </td>
         </tr>
     }
+    .into_any()
 }
 
 #[component]

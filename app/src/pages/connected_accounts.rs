@@ -56,7 +56,7 @@ fn accounts_table(accounts: Vec<AccountView>) -> impl IntoView {
     }
 }
 
-fn account_row(account: AccountView) -> impl IntoView {
+fn account_row(account: AccountView) -> AnyView {
     let used_by = match account.integration_count {
         0 => "no integration".to_owned(),
         1 => "1 integration".to_owned(),
@@ -81,6 +81,7 @@ fn account_row(account: AccountView) -> impl IntoView {
             <td class="row-actions">{actions}</td>
         </tr>
     }
+    .into_any()
 }
 
 /// Loads the account named by the page's `:id`.

@@ -117,7 +117,7 @@ fn integration_list(list: IntegrationList) -> impl IntoView {
     .into_any()
 }
 
-fn integration_row(row: IntegrationRowView) -> impl IntoView {
+fn integration_row(row: IntegrationRowView) -> AnyView {
     let controls = (sync_buttons(&row, "list"), run_log_link(&row));
     let actions = row.can_manage.then(|| {
         let edit = format!("/integrations/bitbucket/{}/edit", row.id);
@@ -144,4 +144,5 @@ fn integration_row(row: IntegrationRowView) -> impl IntoView {
             <td class="row-actions">{controls}{actions}</td>
         </tr>
     }
+    .into_any()
 }

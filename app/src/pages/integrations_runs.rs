@@ -64,7 +64,7 @@ fn run_log(log: RunLog) -> impl IntoView {
     }
 }
 
-fn run_row(run: RunView) -> impl IntoView {
+fn run_row(run: RunView) -> AnyView {
     view! {
         <tr data-testid="run">
             <td>{run.ago}<div class="hint">{run.at}</div></td>
@@ -77,4 +77,5 @@ fn run_row(run: RunView) -> impl IntoView {
             <td>{run.attempts}</td>
         </tr>
     }
+    .into_any()
 }

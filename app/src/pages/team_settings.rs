@@ -105,7 +105,7 @@ fn members_view(data: MembersData) -> impl IntoView {
     }
 }
 
-fn member_row(member: MemberView, can_manage: bool) -> impl IntoView {
+fn member_row(member: MemberView, can_manage: bool) -> AnyView {
     let role_form = can_manage.then(|| {
         let select_id = format!("role-{}", member.user_id);
         view! {
@@ -132,6 +132,7 @@ fn member_row(member: MemberView, can_manage: bool) -> impl IntoView {
             <td>{remove}</td>
         </tr>
     }
+    .into_any()
 }
 
 fn role_options(selected: &str) -> impl IntoView {
@@ -183,7 +184,7 @@ fn api_keys_view(data: ApiKeysData) -> impl IntoView {
     }
 }
 
-fn api_key_row(key: ApiKeyView) -> impl IntoView {
+fn api_key_row(key: ApiKeyView) -> AnyView {
     let revoke = key.can_revoke.then(|| view! {
         <form method="post" action="/team/api-keys/revoke">
             <input type="hidden" name="key_id" value=key.id/>
@@ -201,6 +202,7 @@ fn api_key_row(key: ApiKeyView) -> impl IntoView {
             <td>{revoke}</td>
         </tr>
     }
+    .into_any()
 }
 
 #[component]
