@@ -60,7 +60,7 @@ export function ferryServer() {
   choose();
   const bin = process.env.FERRY_BIN ?? join(targetDir, 'debug', 'ferry');
   if (!existsSync(bin)) {
-    throw new Error(`FERRY_BIN: no server binary at ${bin}; build it with \`cargo leptos build\` first`);
+    throw new Error(`FERRY_BIN: no server binary at ${bin}; build it with \`scripts/build\` first`);
   }
   const address = `127.0.0.1:${process.env.FERRY_E2E_PORT}`;
   const bitbucket = `http://127.0.0.1:${process.env.FERRY_E2E_BITBUCKET_PORT}`;

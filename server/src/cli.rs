@@ -107,7 +107,7 @@ pub struct ServeArgs {
     /// The URL people use to reach Ferry (links, cookies, origin checks); default http://LISTEN.
     #[arg(long, env = "FERRY_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// The directory cargo-leptos built the static site into (wasm, js, css).
+    /// The directory `scripts/build` built the static site into (wasm, js, css).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
     /// Bitbucket is the local demo sandbox (`scripts/run` starts one): pages say so and show
