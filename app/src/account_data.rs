@@ -25,8 +25,12 @@ pub struct AccountView {
     /// When Bitbucket last accepted it ("3 minutes ago").
     pub verified: String,
     pub integration_count: i64,
-    /// Whether the viewer may re-authenticate and delete it.
+    /// Whether the viewer may re-authenticate and delete it, and share it with the team.
     pub can_manage: bool,
+    /// Shared with the team: every editor may use it for integrations.
+    pub shared: bool,
+    /// Its creator was removed from the team (shown to admins).
+    pub creator_left: bool,
 }
 
 /// What the Authenticate step offers.
@@ -59,6 +63,9 @@ pub(crate) fn account_view(
     let now = ferry_domain::store::now_ms();
     AccountView {
         can_manage: ferry_domain::connected_accounts::may_manage(actor, &account),
+        shared: account.shared,
+        creator_left: !account.creator_is_member
+            && actor.role.allows(ferry_domain::auth::Permission::ManageCredentials),
         method: account.method.as_str().to_owned(),
         method_label: account.method.label().to_owned(),
         created: crate::session::when(account.created_at_ms),
@@ -95,7 +102,8 @@ pub(crate) fn services(
     Ok((keyring, bitbucket))
 }
 
-/// The Authenticate step's choices; `None` when signed out.
+/// The Authenticate step's choices (only the saved accounts the person may use: their own, or
+/// shared with the team; all for admins); `None` when signed out.
 #[server]
 pub async fn load_authenticate_options() -> Result<Option<AuthenticateOptions>, ServerFnError> {
     use crate::session::server_fn_actor;
@@ -104,9 +112,13 @@ pub async fn load_authenticate_options() -> Result<Option<AuthenticateOptions>, 
     let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
     let (keyring, bitbucket) = services()?;
     let session: tower_sessions::Session = leptos_axum::extract().await?;
-    let accounts = ConnectedAccounts::new(&store, &keyring).list(&actor).await.map_err(account_error)?;
+    let can_add = actor.role.allows(Permission::CreateIntegrations);
+    let accounts = match can_add {
+        true => ConnectedAccounts::new(&store, &keyring).usable(&actor).await.map_err(account_error)?,
+        false => Vec::new(),
+    };
     Ok(Some(AuthenticateOptions {
-        can_add: actor.role.allows(Permission::CreateIntegrations),
+        can_add,
         oauth: bitbucket.oauth_enabled(),
         accounts: accounts.into_iter().map(|a| account_view(&actor, a)).collect(),
         refused: crate::integration_data::take_refused_form(&session).await,

@@ -1,6 +1,12 @@
 //! What the Configure step (and the Edit page) shows: this team's collections and, loaded live
 //! from Bitbucket with the chosen connected account, its workspaces, the repositories it can
 //! write (searchable) and the chosen repository's branches.
+//!
+//! Only someone who may save the form sees it (anyone else gets a 403 page and Bitbucket is not
+//! called); only accounts the person may use are offered; the workspace, repository and branch
+//! of the query are parsed as the domain's types before any of them goes into a request path;
+//! and every call is charged to the account's hourly request budget, shared with the sync
+//! engine — when it is spent, the page says so instead of calling.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -128,6 +134,14 @@ pub async fn load_configure(integration: Option<String>, choice: TargetChoice) -
         fill(&mut choice.branch, current.branch.clone());
         choice.directory.get_or_insert(current.directory);
     }
+    if !view.can_save {
+        // The form is for those who may save it; its lists would show what the team's
+        // credentials reach and spend their request budget.
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::FORBIDDEN);
+        }
+        return Ok(Some(view));
+    }
     choice.directory.get_or_insert_with(|| DEFAULT_DIRECTORY.to_owned());
 
     let collections = Collections::new(&store).list(&actor, "").await.map_err(crate::collection_data::ssr::refusal)?;
@@ -141,21 +155,97 @@ pub async fn load_configure(integration: Option<String>, choice: TargetChoice) -
         .unwrap_or_default();
     view.collections = collections.into_iter().map(|c| Choice { value: c.id, label: c.name }).collect();
 
-    let accounts = ConnectedAccounts::new(&store, &keyring).list(&actor).await.map_err(account_error)?;
+    let accounts = ConnectedAccounts::new(&store, &keyring).usable(&actor).await.map_err(account_error)?;
     view.accounts = accounts.into_iter().map(|a| account_view(&actor, a)).collect();
     view.account = view.accounts.iter().find(|a| a.id == choice.account).cloned();
     if view.account.is_none() {
-        // Not one of this team's: forgotten, not echoed back.
+        // Not one of this team's, or not the person's to use: forgotten, not echoed back.
         choice.account.clear();
     }
 
     if let Some(account) = view.account.clone() {
-        if let Err(problem) = load_from_bitbucket(&mut view, &mut choice, &sync, &bitbucket, &actor.team_id, &account).await {
+        let loaded = match parse_target(&mut choice) {
+            Ok(()) => load_from_bitbucket(&mut view, &mut choice, &sync, &bitbucket, &actor.team_id, &account).await,
+            Err(refused) => Err(refused),
+        };
+        if let Err(problem) = loaded {
             view.bitbucket_error = Some(problem);
         }
     }
     view.values = choice;
     Ok(Some(view))
+}
+
+/// Parses the workspace, repository and branch the query names, before any of them reaches a
+/// request to Bitbucket; a refused one is cleared (so the next load starts over) and named.
+#[cfg(feature = "ssr")]
+fn parse_target(choice: &mut TargetChoice) -> Result<(), String> {
+    use ferry_domain::integrations::{BranchName, Slug};
+
+    let refused = |label: &str, message: &str| {
+        format!("{label}: {message}. Nothing was loaded from Bitbucket; choose from the lists and load them again.")
+    };
+    for (field, label, value) in
+        [("workspace", "Workspace", &mut choice.workspace), ("repository", "Repository", &mut choice.repository)]
+    {
+        if !value.trim().is_empty() {
+            if let Err(error) = Slug::parse(field, value) {
+                value.clear();
+                return Err(refused(label, &error.message));
+            }
+        }
+    }
+    if !choice.branch.trim().is_empty() {
+        if let Err(error) = BranchName::parse(&choice.branch) {
+            choice.branch.clear();
+            return Err(refused("Branch", &error.message));
+        }
+    }
+    Ok(())
+}
+
+/// Takes one call from the account's request budget before a listing, or says when the page
+/// can load again.
+#[cfg(feature = "ssr")]
+async fn take_call(
+    sync: &ferry_domain::sync::SyncEngine<ferry_domain::sync::AccountCredentials>,
+    account: &AccountView,
+) -> Result<(), String> {
+    match sync.take_budget(&account.id, 1).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(wait)) => Err(format!(
+            "“{}” has used its Bitbucket requests for now: Ferry keeps each account under Bitbucket's hourly \
+             limit, shared with its backups. The lists can load again in about {}.",
+            account.label,
+            in_words(wait)
+        )),
+        Err(error) => {
+            tracing::error!(%error, "reading an account's request budget failed");
+            Err("Something went wrong on our side; try again in a moment.".to_owned())
+        }
+    }
+}
+
+/// Charges the further pages a listing read (its first was taken beforehand).
+#[cfg(feature = "ssr")]
+async fn charge_pages(
+    sync: &ferry_domain::sync::SyncEngine<ferry_domain::sync::AccountCredentials>,
+    account: &AccountView,
+    calls: u32,
+) {
+    if let Err(error) = sync.charge_budget(&account.id, calls.saturating_sub(1)).await {
+        tracing::error!(%error, "charging an account's request budget failed");
+    }
+}
+
+/// "40 seconds", "3 minutes".
+#[cfg(feature = "ssr")]
+fn in_words(wait: std::time::Duration) -> String {
+    match wait.as_secs() + 1 {
+        1 => "a second".to_owned(),
+        s @ 2..=90 => format!("{s} seconds"),
+        s => format!("{} minutes", s.div_ceil(60)),
+    }
 }
 
 /// Fills workspaces, repositories and branches, choosing the first of each where nothing
@@ -174,7 +264,11 @@ async fn load_from_bitbucket(
         format!("The connected account “{label}” cannot be used: {e}. Re-authenticate it under Connected accounts.")
     })?;
     let refused = |e: ferry_domain::bitbucket::BitbucketError| format!("Bitbucket, as “{label}”: {e}.");
+    use ferry_domain::bitbucket::pages_read;
+    take_call(sync, account).await?;
     let verified = bitbucket.verify(&credential).await.map_err(refused)?;
+    // `/user`, then the workspaces' pages.
+    charge_pages(sync, account, 1 + pages_read(verified.workspaces.len())).await;
     view.workspaces = verified
         .workspaces
         .into_iter()
@@ -191,7 +285,9 @@ async fn load_from_bitbucket(
         choice.search = choice.search.chars().take(100).collect();
     }
     let search = Some(choice.search.as_str()).filter(|s| !s.trim().is_empty());
+    take_call(sync, account).await?;
     let repositories = bitbucket.repositories(&credential, &choice.workspace, search).await.map_err(refused)?;
+    charge_pages(sync, account, pages_read(repositories.len())).await;
     let main_branch = |slug: &str| repositories.iter().find(|r| r.slug == slug).and_then(|r| r.main_branch.clone());
     if !repositories.iter().any(|r| r.slug == choice.repository) {
         // A chosen repository a search hides stays chosen; anything else falls to the first.
@@ -211,7 +307,9 @@ async fn load_from_bitbucket(
             None => format!("“{label}” cannot write to any repository of workspace {}.", choice.workspace),
         });
     }
+    take_call(sync, account).await?;
     let branches = bitbucket.branches(&credential, &choice.workspace, &choice.repository).await.map_err(refused)?;
+    charge_pages(sync, account, pages_read(branches.len())).await;
     view.branches = branches.into_iter().map(|b| b.name).collect();
     if choice.branch.trim().is_empty() {
         choice.branch = default_branch;

@@ -15,6 +15,7 @@ pub mod configure_data;
 pub mod context;
 pub mod integration_data;
 mod pages;
+pub mod profile_data;
 pub mod run_data;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -44,6 +45,7 @@ use pages::{
     integrations_runs::RunLogPage,
     invite::InvitePage,
     not_found::NotFound,
+    profile::ProfilePage,
     team_settings::{ApiKeysPage, AuditPage, MembersPage},
     teams::NewTeamPage,
 };
@@ -100,6 +102,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signin") ssr=SsrMode::Async view=SignInPage/>
                     <Route path=path!("signup") ssr=SsrMode::Async view=SignUpPage/>
                     <Route path=path!("teams/new") ssr=SsrMode::Async view=NewTeamPage/>
+                    <Route path=path!("profile") ssr=SsrMode::Async view=ProfilePage/>
                     <Route path=path!("team/members") ssr=SsrMode::Async view=MembersPage/>
                     <Route path=path!("team/api-keys") ssr=SsrMode::Async view=ApiKeysPage/>
                     <Route path=path!("team/audit") ssr=SsrMode::Async view=AuditPage/>

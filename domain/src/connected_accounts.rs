@@ -6,6 +6,10 @@
 //! adding integrations ([`Permission::CreateIntegrations`]) and re-authenticate or remove their
 //! own; admins ([`Permission::ManageCredentials`]) any. The secret never leaves this module
 //! except as a [`Credential`] of `secrecy` types, and never reaches the audit log.
+//!
+//! Whose credential an integration may commit with ([`check_use`]): an account is its
+//! creator's and the admins' to use, unless its creator or an admin marks it shared with the
+//! team. Once its creator leaves the team, only a shared account can be used.
 
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
 
@@ -38,6 +42,9 @@ pub enum ConnectedAccountError {
     NotFound,
     #[error("your role ({role}) does not allow this: {needed}")]
     Forbidden { role: Role, needed: &'static str },
+    /// The actor may not use this account for an integration; says why and what to do.
+    #[error("{0}")]
+    NotUsable(String),
     /// The stored secret cannot be opened (e.g. its key was removed from the keyring).
     #[error("the stored credential cannot be used: {0}")]
     Crypto(#[from] CryptoError),
@@ -84,6 +91,10 @@ pub struct ConnectedAccount {
     pub token_expires_at_ms: Option<i64>,
     /// How many of the team's integrations use it.
     pub integration_count: i64,
+    /// Shared with the team: any editor may use it for an integration.
+    pub shared: bool,
+    /// False once its creator was removed from the team (admins see it flagged).
+    pub creator_is_member: bool,
 }
 
 impl TryFrom<ConnectedAccountRow> for ConnectedAccount {
@@ -103,6 +114,8 @@ impl TryFrom<ConnectedAccountRow> for ConnectedAccount {
             verified_at_ms: row.verified_at_ms,
             token_expires_at_ms: row.token_expires_at_ms,
             integration_count: row.integration_count,
+            shared: row.shared,
+            creator_is_member: row.creator_is_member,
         })
     }
 }
@@ -162,6 +175,37 @@ impl<'a> ConnectedAccounts<'a> {
         require(actor, Permission::ReadTeamData)?;
         let row = self.store.connected_account(&actor.team_id, id).await?.ok_or(ConnectedAccountError::NotFound)?;
         row.try_into()
+    }
+
+    /// The accounts `actor` may use for an integration ([`check_use`]), by label.
+    pub async fn usable(&self, actor: &Actor) -> Result<Vec<ConnectedAccount>, ConnectedAccountError> {
+        Ok(self.list(actor).await?.into_iter().filter(|account| check_use(actor, account).is_ok()).collect())
+    }
+
+    /// The account, if `actor` may use it for an integration.
+    pub async fn get_usable(&self, actor: &Actor, id: &str) -> Result<ConnectedAccount, ConnectedAccountError> {
+        let account = self.get(actor, id).await?;
+        check_use(actor, &account)?;
+        Ok(account)
+    }
+
+    /// Shares the account with the team (any editor may then use it for integrations) or takes
+    /// it back; its creator or an admin decides. Integrations already using it keep working.
+    pub async fn set_shared(
+        &self,
+        actor: &Actor,
+        id: &str,
+        shared: bool,
+    ) -> Result<ConnectedAccount, ConnectedAccountError> {
+        let current = self.get(actor, id).await?;
+        require_manage(actor, &current)?;
+        if !self.store.set_connected_account_shared(&actor.team_id, id, shared, now_ms()).await? {
+            return Err(ConnectedAccountError::NotFound);
+        }
+        let action = if shared { "connected_account.shared" } else { "connected_account.unshared" };
+        let detail = format!("{} ({}, {})", current.label, current.method, current.login);
+        self.audit(actor, action, &detail).await?;
+        self.get(actor, id).await
     }
 
     /// The opened credential, for the sync engine and the integration flow (which has already
@@ -431,6 +475,31 @@ fn require(actor: &Actor, permission: Permission) -> Result<(), ConnectedAccount
     } else {
         Err(ConnectedAccountError::Forbidden { role: actor.role, needed: permission.description() })
     }
+}
+
+/// Whether `actor` may attach `account` to an integration (and so commit as it): its creator
+/// and the admins may, anyone who may add integrations may once it is shared with the team;
+/// an account whose creator left the team is usable only if shared. The refusal says why.
+pub fn check_use(actor: &Actor, account: &ConnectedAccount) -> Result<(), ConnectedAccountError> {
+    require(actor, Permission::CreateIntegrations)?;
+    if account.shared {
+        return Ok(());
+    }
+    let label = &account.label;
+    if !account.creator_is_member {
+        return Err(ConnectedAccountError::NotUsable(format!(
+            "the connected account “{label}” was connected by someone who is no longer a member of this team \
+             and is not shared with the team; choose another account, or an admin can share it on Connected accounts"
+        )));
+    }
+    if account.created_by == actor.user_id || actor.role.allows(Permission::ManageCredentials) {
+        return Ok(());
+    }
+    Err(ConnectedAccountError::NotUsable(format!(
+        "the connected account “{label}” belongs to {} and is not shared with the team; choose your own account, \
+         or ask its creator or an admin to share it on Connected accounts",
+        if account.created_by_email.is_empty() { "another member" } else { account.created_by_email.as_str() }
+    )))
 }
 
 /// Whether `actor` may re-authenticate and remove `account` (pages show the actions only then).

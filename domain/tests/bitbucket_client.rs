@@ -472,3 +472,105 @@ async fn a_commit_on_a_new_branch_creates_it_from_the_parent() {
     assert_eq!(git(&fresh_repo, &["rev-list", "--count", "main"]), "1");
     assert_eq!(git(&fresh_repo, &["rev-parse", "main"]), root.as_str());
 }
+
+/// A stand-in for a broken or hostile Bitbucket on a local port: every request is answered 200
+/// with a JSON body of `size` bytes, chunked (no length up front) or with its Content-Length.
+/// Returns the API URL and how many bytes were written before the client hung up.
+async fn oversized_server(size: usize, chunked: bool) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/2.0", listener.local_addr().unwrap());
+    let written = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = written.clone();
+    tokio::spawn(async move {
+        // Bounded: a handful of requests, each body at most `size` bytes.
+        for _ in 0..4 {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let count = count.clone();
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let head = match chunked {
+                    true => "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+                        .to_owned(),
+                    false => {
+                        format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {size}\r\n\r\n")
+                    }
+                };
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let piece = vec![b' '; 64 * 1024];
+                let mut sent = 0;
+                while sent < size {
+                    let n = piece.len().min(size - sent);
+                    let wrote = match chunked {
+                        true => {
+                            let mut frame = format!("{n:x}\r\n").into_bytes();
+                            frame.extend_from_slice(&piece[..n]);
+                            frame.extend_from_slice(b"\r\n");
+                            socket.write_all(&frame).await
+                        }
+                        false => socket.write_all(&piece[..n]).await,
+                    };
+                    if wrote.is_err() {
+                        return;
+                    }
+                    sent += n;
+                    count.store(sent, Ordering::SeqCst);
+                }
+                if chunked {
+                    let _ = socket.write_all(b"0\r\n\r\n").await;
+                }
+            });
+        }
+    });
+    (url, written)
+}
+
+fn client_at(api: &str) -> BitbucketClient {
+    let api = parse_base_url(api).unwrap();
+    BitbucketClient::new(BitbucketConfig::new(api.clone(), api)).unwrap()
+}
+
+#[tokio::test]
+async fn an_oversized_answer_is_refused_not_buffered() {
+    use ferry_domain::bitbucket::MAX_ANSWER_BYTES;
+    use std::sync::atomic::Ordering;
+
+    // Chunked, four times the cap: the client stops reading past the cap.
+    let (url, written) = oversized_server(4 * MAX_ANSWER_BYTES, true).await;
+    let error = client_at(&url).verify(&api_token(TOKEN)).await.unwrap_err();
+    assert!(matches!(error, BitbucketError::TooLarge { limit: MAX_ANSWER_BYTES, .. }), "{error:?}");
+    assert!(error.to_string().contains("larger than the 8 MiB Ferry reads"), "{error}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        written.load(Ordering::SeqCst) < 2 * MAX_ANSWER_BYTES,
+        "the client hung up early: {}",
+        written.load(Ordering::SeqCst)
+    );
+
+    // A Content-Length over the cap is refused before the body is read.
+    let (url, _) = oversized_server(MAX_ANSWER_BYTES + 1, false).await;
+    let error = client_at(&url).repositories(&api_token(TOKEN), "acme", None).await.unwrap_err();
+    assert!(matches!(error, BitbucketError::TooLarge { .. }), "{error:?}");
+
+    // Just under the cap is read (and then is not a page Ferry understands).
+    let (url, _) = oversized_server(MAX_ANSWER_BYTES - 1, true).await;
+    let error = client_at(&url).repositories(&api_token(TOKEN), "acme", None).await.unwrap_err();
+    assert!(matches!(error, BitbucketError::BadResponse { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_file_larger_than_any_collection_is_refused() {
+    use ferry_domain::bitbucket::MAX_FILE_BYTES;
+
+    let (url, _) = oversized_server(MAX_FILE_BYTES + 1, true).await;
+    let commit = CommitHash::parse(&"a".repeat(40)).unwrap();
+    let error = client_at(&url).file(&api_token(TOKEN), "acme", "backups", &commit, "big.json").await.unwrap_err();
+    assert!(matches!(error, BitbucketError::TooLarge { limit: MAX_FILE_BYTES, .. }), "{error:?}");
+}

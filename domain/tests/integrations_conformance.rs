@@ -24,6 +24,7 @@ conformance!(
     deleting_the_account_asks_for_reauthentication,
     deleting_the_collection_deletes_its_integrations,
     changes_are_audited,
+    an_account_is_its_creators_and_the_admins_unless_shared,
 );
 
 fn draft(collection_id: &str, account_id: &str, filename: &str) -> IntegrationDraft {
@@ -191,6 +192,7 @@ async fn viewers_cannot_add_and_editors_manage_only_their_own(store: &Store) {
     let forbidden = service.create(&viewer, &draft("c-users", &account, "v.json")).await;
     assert!(matches!(forbidden, Err(IntegrationError::Forbidden { role: Role::Viewer, .. })));
     let admins = service.create(&admin, &draft("c-users", &account, "admin.json")).await.unwrap();
+    let account = fixtures::account(store, &editor, "Ed's").await;
     let editors = service.create(&editor, &draft("c-users", &account, "editor.json")).await.unwrap();
     assert_eq!(service.list(&viewer, "").await.unwrap().len(), 2);
 
@@ -242,4 +244,50 @@ async fn changes_are_audited(store: &Store) {
     let actions: Vec<_> = store.audit_log(&admin.team_id, 10).await.unwrap().into_iter().map(|e| e.action).collect();
     assert!(actions.contains(&"integration.created".to_owned()), "{actions:?}");
     assert!(actions.contains(&"integration.deleted".to_owned()), "{actions:?}");
+}
+
+async fn an_account_is_its_creators_and_the_admins_unless_shared(store: &Store) {
+    use ferry_domain::{accounts::Accounts, connected_accounts::ConnectedAccounts, crypto::Keyring};
+
+    let admin = member(store, "admin@example.com", Role::Admin).await;
+    let editor = teammate(store, &admin, "ed@example.com", Role::Editor).await;
+    let other = teammate(store, &admin, "other@example.com", Role::Editor).await;
+    let admins = account(store, &admin, "Admin's").await;
+    let editors = account(store, &editor, "Ed's").await;
+    collection(store, &admin, "c-users", "Users API").await;
+    let service = Integrations::new(store);
+
+    let refused = service.create(&editor, &draft("c-users", &admins, "a.json")).await;
+    assert!(
+        matches!(&refused, Err(IntegrationError::AccountNotUsable(reason)) if reason.contains("admin@example.com")),
+        "{refused:?}"
+    );
+    service.create(&admin, &draft("c-users", &editors, "b.json")).await.expect("admins use any member's account");
+    assert!(matches!(
+        service.create(&other, &draft("c-users", &editors, "c.json")).await,
+        Err(IntegrationError::AccountNotUsable(_))
+    ));
+    assert_eq!(service.list(&admin, "").await.unwrap().len(), 1, "nothing else stored");
+
+    let keyring = Keyring::generate();
+    let accounts = ConnectedAccounts::new(store, &keyring);
+    assert!(accounts.set_shared(&other, &editors, true).await.is_err(), "only its creator or an admin shares it");
+    assert!(accounts.set_shared(&editor, &editors, true).await.unwrap().shared);
+    service.create(&other, &draft("c-users", &editors, "c.json")).await.expect("shared: any editor uses it");
+    let usable: Vec<_> = accounts.usable(&other).await.unwrap().into_iter().map(|a| a.label).collect();
+    assert_eq!(usable, ["Ed's"]);
+
+    // Its creator leaves: unshared, nobody may use it for a new integration; shared, it stays usable.
+    accounts.set_shared(&admin, &editors, false).await.unwrap();
+    Accounts::new(store).remove_member(&admin, &editor.user_id, "t").await.unwrap();
+    let left = accounts.get(&admin, &editors).await.unwrap();
+    assert!(!left.creator_is_member && !left.shared);
+    assert!(
+        matches!(service.create(&admin, &draft("c-users", &editors, "d.json")).await, Err(IntegrationError::AccountNotUsable(reason)) if reason.contains("no longer a member"))
+    );
+    accounts.set_shared(&admin, &editors, true).await.unwrap();
+    service.create(&admin, &draft("c-users", &editors, "d.json")).await.unwrap();
+    let audit = Accounts::new(store).audit_log(&admin).await.unwrap();
+    assert_eq!(audit.iter().filter(|row| row.action == "connected_account.shared").count(), 2);
+    assert_eq!(audit.iter().filter(|row| row.action == "connected_account.unshared").count(), 1);
 }

@@ -2,7 +2,8 @@
 //! Bitbucket sandbox (real git repositories), on both databases: Add Integration commits the
 //! collection; an edit through the request editor's form commits it as its editor; the Run
 //! log shows each run; Pause holds edits back; Resume commits the latest state once; Run now
-//! with nothing new records "No changes". The repository is read with `git clone`.
+//! with nothing new records "No changes"; the name and email set on Profile author the commits.
+//! The repository is read with `git clone`.
 
 #[macro_use]
 mod common;
@@ -27,7 +28,7 @@ const APP_PASSWORD: &str = "flow-app-password";
 const BRANCH: &str = "ferry-backups";
 const FILE: &str = "Postman Collections/Users API.postman_collection.json";
 
-on_both!(edits_commit_pause_holds_them_and_resume_commits_once);
+on_both!(edits_commit_pause_holds_them_and_resume_commits_once, the_profiles_name_and_email_author_the_commits);
 
 async fn sandbox(dir: &std::path::Path) -> Running {
     let scopes =
@@ -172,5 +173,76 @@ async fn edits_commit_pause_holds_them_and_resume_commits_once(db: Db) {
     assert_eq!(log.matches(">manual<").count(), 2, "Resume and Run now are manual runs: {log}");
     assert!(log.contains("No changes"), "Run now with nothing new: {log}");
     assert_eq!(tip(&remote).await, Some(after_resume), "and no empty commit");
+    workers.shutdown();
+}
+
+async fn the_profiles_name_and_email_author_the_commits(db: Db) {
+    let repositories = tempfile::tempdir().unwrap();
+    let bitbucket = sandbox(repositories.path()).await;
+    let (api, web) = (parse_base_url(&bitbucket.api_url()).unwrap(), parse_base_url(bitbucket.url()).unwrap());
+    let server = TestServer::start_with(db, |config| {
+        config.bitbucket = BitbucketConfig::new(api, web);
+        config.sync = Some(SyncConfig {
+            debounce: Duration::from_millis(300),
+            poll: Duration::from_millis(50),
+            ..SyncConfig::default()
+        });
+    })
+    .await;
+    let workers = server.sync.start();
+    let remote = format!(
+        "http://demo:{APP_PASSWORD}@{}/demo/postman-backups.git",
+        bitbucket.url().trim_start_matches("http://").trim_end_matches('/')
+    );
+
+    server.sign_up("alice@example.com", PASSWORD).await;
+    let refused = server
+        .post_form("/profile", &[("commit_name", "Alice <x>"), ("commit_email", "alice@wonderland.example")])
+        .await;
+    assert_eq!(location(&refused), "/profile");
+    let page = server.page("/profile").await;
+    assert!(page.contains("Name for commits: remove line breaks, &lt; and &gt;"), "{page}");
+    assert!(
+        page.contains("alice &lt;alice@example.com&gt;") || page.contains("alice <alice@example.com>"),
+        "unchanged: {page}"
+    );
+    let saved = server
+        .post_form("/profile", &[("commit_name", " Alice Liddell "), ("commit_email", "Alice@Wonderland.example")])
+        .await;
+    assert_eq!(location(&saved), "/profile");
+    let page = server.page("/profile").await;
+    assert!(page.contains("Saved: your changes are committed as Alice Liddell"), "{page}");
+
+    let store = &server.db.store;
+    let user = store.user_by_email("alice@example.com").await.unwrap().unwrap();
+    let team_id = store.memberships(&user.id).await.unwrap().remove(0).team_id;
+    let alice: Actor =
+        Accounts::new(store).session_actor(&user.id, &team_id, user.session_epoch).await.unwrap().unwrap();
+    let collection_id =
+        Collections::new(store).create(&alice, Collection::new("Users API").unwrap()).await.unwrap().row.id;
+    let credential =
+        Credential::ApiToken { email: "demo@example.com".into(), token: SecretString::from(TOKEN.to_owned()) };
+    let identity =
+        VerifiedIdentity { display_name: "Demo User".into(), username: "demo".into(), user_uuid: "{d}".into() };
+    let account =
+        ConnectedAccounts::new(store, &server.keyring).create(&alice, "Demo", &credential, &identity).await.unwrap().id;
+    let added = server
+        .post_form(
+            "/integrations/bitbucket",
+            &[
+                ("account", account.as_str()),
+                ("collection", collection_id.as_str()),
+                ("workspace", "demo"),
+                ("repository", "postman-backups"),
+                ("branch", BRANCH),
+                ("directory", "Postman Collections"),
+                ("filename", "Users API.postman_collection.json"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&added), "/integrations/bitbucket");
+    next_commit(&remote, None).await;
+    let (_, head) = cloned(&remote).await;
+    assert!(head.starts_with("Alice Liddell <alice@wonderland.example>|"), "{head}");
     workers.shutdown();
 }

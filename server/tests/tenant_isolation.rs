@@ -153,6 +153,7 @@ fn case(method: &Method, path: &str) -> Option<Case> {
         ("POST", "/teams/switch") => ForeignId("team_id"),
         ("POST", "/invite/accept") => InviteToken,
         ("POST", "/teams") => NoIds(&[("name", "Bravo two")]),
+        ("POST", "/profile") => NoIds(&[("commit_name", "Mallory"), ("commit_email", "mallory@bravo.example")]),
         ("POST", "/team/invites") => NoIds(&[("role", "viewer")]),
         ("POST", "/team/api-keys") => NoIds(&[("name", "bravo key"), ("role", "viewer"), ("expires_in_days", "")]),
         ("POST", "/signup") => Anonymous(&[("email", "eve@example.com"), ("password", PASSWORD)]),
@@ -168,6 +169,7 @@ fn case(method: &Method, path: &str) -> Option<Case> {
             ForeignPath(&[("method", "api_token"), ("email", "mallory@example.com"), ("api_token", "ATATT-bravo")])
         }
         ("POST", "/integrations/accounts/{id}/delete") => ForeignPath(&[]),
+        ("POST", "/integrations/accounts/{id}/share") => ForeignPath(&[("shared", "true")]),
         ("POST", "/integrations/bitbucket/{id}") => ForeignPath(&[("workspace", "bravo"), ("filename", "b.json")]),
         ("POST", "/integrations/bitbucket/{id}/delete") => ForeignPath(&[]),
         ("POST", "/integrations/bitbucket/{id}/run" | "/integrations/bitbucket/{id}/pause" | "/integrations/bitbucket/{id}/resume") => {

@@ -83,6 +83,7 @@ fn Account(viewer: Viewer) -> impl IntoView {
         </form>
         <A href="/team/members">"Team settings"</A>
         <A href="/teams/new">"New team"</A>
+        <A href="/profile" attr:title="The name and email of your commits">"Profile"</A>
         <span class="account-email" data-testid="account-email">{viewer.email}</span>
         <form method="post" action="/signout">
             <button class="button secondary small" type="submit">"Sign out"</button>

@@ -1,5 +1,7 @@
 //! Connected accounts: the team's Bitbucket credentials (never shown), Re-authenticate to
-//! replace one in place, and Delete with a warning naming the integrations that use it.
+//! replace one in place, Delete with a warning naming the integrations that use it, and
+//! Share with the team (a plain form post) so that editors other than its creator may use it.
+//! Admins see an account whose creator left the team flagged.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,6 +28,10 @@ pub fn ConnectedAccountsPage() -> impl IntoView {
                 "The Bitbucket accounts this team's integrations commit as. Secrets are stored encrypted and never \
                  shown; Re-authenticate replaces one in place and every integration using it keeps working."
             </p>
+            <p class="hint">
+                "An account is used for new integrations only by the person who connected it and by admins, unless \
+                 it is shared with the team."
+            </p>
             <PageFlash/>
             <Suspense fallback=|| view! { <p class="hint">"Loading…"</p> }>
                 {move || accounts.get().map(|loaded| match loaded {
@@ -49,6 +55,7 @@ fn accounts_table(accounts: Vec<AccountView>) -> impl IntoView {
             <thead><tr>
                 <th scope="col">"Label"</th><th scope="col">"Method"</th><th scope="col">"Bitbucket account"</th>
                 <th scope="col">"Created by"</th><th scope="col">"Last verified"</th><th scope="col">"Used by"</th>
+                <th scope="col">"Shared with the team"</th>
                 <th scope="col"><span class="sr-only">"Actions"</span></th>
             </tr></thead>
             <tbody>{accounts.into_iter().map(account_row).collect_view()}</tbody>
@@ -70,18 +77,40 @@ fn account_row(account: AccountView) -> AnyView {
             <A href=delete attr:class="button secondary small" attr:aria-label=format!("Delete {}", account.label)>"Delete"</A>
         }
     });
+    let sharing = share_form(&account);
+    let creator_left = account.creator_left.then(|| {
+        view! { <div class="badge warning" data-testid="creator-left">"creator is no longer a member"</div> }
+    });
     view! {
         <tr data-testid="account">
             <td>{account.label.clone()}</td>
             <td>{account.method_label}</td>
             <td>{account.display_name}<div class="hint">{account.login}</div></td>
-            <td>{account.created_by}<div class="hint">{account.created}</div></td>
+            <td>{account.created_by}<div class="hint">{account.created}</div>{creator_left}</td>
             <td data-testid="verified">{account.verified}</td>
             <td>{used_by}</td>
+            <td data-testid="shared">{sharing}</td>
             <td class="row-actions">{actions}</td>
         </tr>
     }
     .into_any()
+}
+
+/// "Yes"/"No", with the toggle for the account's creator and admins.
+fn share_form(account: &AccountView) -> impl IntoView {
+    let state = if account.shared { "Yes" } else { "No" };
+    let toggle = account.can_manage.then(|| {
+        let action = format!("/integrations/accounts/{}/share", account.id);
+        let (value, label) = if account.shared { ("false", "Stop sharing") } else { ("true", "Share") };
+        let aria = format!("{label} {} with the team", account.label);
+        view! {
+            <form class="inline-form" method="post" action=action>
+                <input type="hidden" name="shared" value=value/>
+                <button class="button secondary small" type="submit" aria-label=aria>{label}</button>
+            </form>
+        }
+    });
+    view! { {state} {toggle} }
 }
 
 /// Loads the account named by the page's `:id`.

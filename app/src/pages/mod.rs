@@ -12,5 +12,6 @@ pub mod integrations_delete;
 pub mod integrations_runs;
 pub mod invite;
 pub mod not_found;
+pub mod profile;
 pub mod team_settings;
 pub mod teams;

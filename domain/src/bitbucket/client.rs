@@ -18,6 +18,11 @@ use super::pagination::{Page, MAX_PAGES, PAGE_LEN};
 
 const USER_AGENT: &str = concat!("Ferry/", env!("CARGO_PKG_VERSION"), " (Bitbucket backups of API collections)");
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most Ferry reads of one answer that is not a file (a page of 100 repositories is a few
+/// hundred KiB): a broken or hostile server cannot make it buffer more.
+pub const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
+/// The most Ferry reads of a file in a repository: no collection it writes is larger.
+pub const MAX_FILE_BYTES: usize = crate::collection::limits::MAX_DOCUMENT_BYTES;
 /// The sentence Bitbucket's 404 for a missing path starts with (a missing repository or
 /// commit says otherwise).
 const NO_SUCH_FILE: &str = "No such file or directory";
@@ -154,7 +159,7 @@ impl BitbucketClient {
         let what = format!("{path} at commit {commit} of {workspace}/{repository}");
         let response = self.send(authorize(self.http.get(url), credential)).await?;
         let status = response.status().as_u16();
-        let body = self.body(response).await?;
+        let body = self.body(response, MAX_FILE_BYTES, &what).await?;
         match status {
             200 => Ok(Some(body)),
             404 if String::from_utf8_lossy(&body).contains(NO_SUCH_FILE) => Ok(None),
@@ -211,16 +216,31 @@ impl BitbucketClient {
             return Ok(response);
         }
         let status = response.status().as_u16();
-        let body = self.body(response).await?;
+        let body = self.body(response, MAX_ANSWER_BYTES, what).await?;
         Err(BitbucketError::from_status(status, &body, credential, what))
     }
 
-    async fn body(&self, response: Response) -> Result<Vec<u8>, BitbucketError> {
-        let host = response.url().host_str().unwrap_or("?").to_owned();
-        match response.bytes().await {
-            Ok(bytes) => Ok(bytes.to_vec()),
-            Err(error) => Err(BitbucketError::unreachable(&error, &host)),
+    /// The answer's body, read chunk by chunk up to `limit` bytes: past it (or when its
+    /// `Content-Length` says so up front) reading stops with [`BitbucketError::TooLarge`].
+    pub(crate) async fn body(
+        &self,
+        mut response: Response,
+        limit: usize,
+        what: &str,
+    ) -> Result<Vec<u8>, BitbucketError> {
+        let too_large = || BitbucketError::TooLarge { what: what.to_owned(), limit };
+        if response.content_length().is_some_and(|length| length > limit as u64) {
+            return Err(too_large());
         }
+        let host = response.url().host_str().unwrap_or("?").to_owned();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|error| BitbucketError::unreachable(&error, &host))? {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     async fn get_json<T: DeserializeOwned>(
@@ -231,7 +251,7 @@ impl BitbucketClient {
     ) -> Result<T, BitbucketError> {
         let response = self.send(authorize(self.http.get(url), credential)).await?;
         let response = self.expect_success(response, credential, what).await?;
-        let body = self.body(response).await?;
+        let body = self.body(response, MAX_ANSWER_BYTES, what).await?;
         serde_json::from_slice(&body)
             .map_err(|error| BitbucketError::BadResponse { detail: format!("{what}: {error}") })
     }

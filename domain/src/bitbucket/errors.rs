@@ -42,6 +42,9 @@ pub enum BitbucketError {
     /// An answer Ferry cannot read (not the documented shape).
     #[error("Bitbucket's answer could not be understood: {detail}")]
     BadResponse { detail: String },
+    /// An answer larger than Ferry reads (a broken or hostile server): it was not read further.
+    #[error("Bitbucket's answer for {what} is larger than the {} MiB Ferry reads; it was not read further (check FERRY_BITBUCKET_API_URL points at Bitbucket)", .limit / (1024 * 1024))]
+    TooLarge { what: String, limit: usize },
     /// The OAuth token endpoint refused the operator's consumer key or secret.
     #[error("Bitbucket refused Ferry's OAuth consumer: the operator must check FERRY_BITBUCKET_OAUTH_KEY and FERRY_BITBUCKET_OAUTH_SECRET")]
     ConsumerRejected,

@@ -79,9 +79,8 @@ impl BitbucketClient {
             return Err(BitbucketError::Server { status: status.as_u16() });
         }
         let headers = response.headers().clone();
-        let host = response.url().host_str().unwrap_or("?").to_owned();
-        let body = response.bytes().await.map_err(|error| BitbucketError::unreachable(&error, &host))?;
-        let mut answer = http::Response::new(body.to_vec());
+        let body = self.body(response, super::client::MAX_ANSWER_BYTES, "the OAuth token request").await?;
+        let mut answer = http::Response::new(body);
         *answer.status_mut() = status;
         *answer.headers_mut() = headers;
         Ok(answer)

@@ -14,6 +14,13 @@ pub(crate) const PAGE_LEN: &str = "100";
 /// sizeable share of the account's 1,000 requests an hour. Larger workspaces are searched.
 pub(crate) const MAX_PAGES: usize = 10;
 
+/// How many requests a listing that returned `items` made: a page per 100, at least one, at
+/// most [`MAX_PAGES`] (what a caller charges to the account's request budget).
+pub fn pages_read(items: usize) -> u32 {
+    let len: usize = PAGE_LEN.parse().unwrap_or(100);
+    items.div_ceil(len).clamp(1, MAX_PAGES) as u32
+}
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct Page<T> {
     pub values: Vec<T>,
@@ -39,6 +46,11 @@ impl<T> Page<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_read_count_a_page_per_hundred_items() {
+        assert_eq!([0, 1, 100, 101, 1000, 5000].map(pages_read), [1, 1, 1, 2, 10, 10]);
+    }
 
     #[test]
     fn next_links_must_stay_on_the_api_origin() {

@@ -24,6 +24,45 @@ const MAX_FILENAME_CHARS: usize = 150;
 const MAX_BRANCH_CHARS: usize = 200;
 const MAX_SLUG_CHARS: usize = 100;
 
+/// Files that build tools, package managers, editors or CI read and act on. A backup written
+/// over one of them would change what a repository builds or runs, committed as the connected
+/// account's owner, so Ferry refuses them as file names (in any case: checkouts on macOS and
+/// Windows do not tell `Package.json` from `package.json`).
+pub const RESERVED_FILENAMES: &[&str] = &[
+    "package.json",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "composer.json",
+    "bower.json",
+    "deno.json",
+    "tsconfig.json",
+    "jsconfig.json",
+    "lerna.json",
+    "nx.json",
+    "turbo.json",
+    "angular.json",
+    "global.json",
+    "vercel.json",
+    "firebase.json",
+    "renovate.json",
+    ".renovaterc.json",
+    ".eslintrc.json",
+    "babel.config.json",
+    ".babelrc.json",
+    "devcontainer.json",
+    ".devcontainer.json",
+    "bitbucket-pipelines.yml",
+    ".gitlab-ci.yml",
+    "azure-pipelines.yml",
+    ".travis.yml",
+    "jenkinsfile",
+];
+
+/// Folders whose files git, CI services, editors or git hooks act on; Ferry writes nowhere
+/// inside them (compared in any case).
+pub const RESERVED_DIRECTORIES: &[&str] =
+    &[".git", ".github", ".gitlab", ".circleci", ".devcontainer", ".vscode", ".husky"];
+
 /// A directory inside the repository, relative to its root, `/`-separated; empty = the root.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Directory(String);
@@ -54,7 +93,15 @@ impl Directory {
             match segment.trim() {
                 "" => return refuse(FIELD, "contains an empty folder name (//); remove the extra /"),
                 "." | ".." => return refuse(FIELD, "may not contain . or .. as a folder; name the folders explicitly"),
-                ".git" => return refuse(FIELD, "may not write inside .git; choose another folder"),
+                reserved if RESERVED_DIRECTORIES.iter().any(|r| r.eq_ignore_ascii_case(reserved)) => {
+                    return refuse(
+                        FIELD,
+                        format!(
+                            "may not write inside {reserved}: git, CI services or editors act on the files there; \
+                             choose another folder, e.g. Postman Collections"
+                        ),
+                    )
+                }
                 trimmed if trimmed != segment => {
                     return refuse(FIELD, "a folder name starts or ends with a space; remove it")
                 }
@@ -88,6 +135,15 @@ impl Filename {
         }
         if text.contains('/') || text.contains('\\') {
             return refuse(FIELD, "is a file name, not a path; put folders in Directory");
+        }
+        if RESERVED_FILENAMES.iter().any(|reserved| reserved.eq_ignore_ascii_case(text)) {
+            return refuse(
+                FIELD,
+                format!(
+                    "{text} is a build or CI file that tools read and act on; a backup must not replace it. \
+                     Choose another name, e.g. Users API.postman_collection.json"
+                ),
+            );
         }
         if !text.ends_with(".json") || text == ".json" {
             return refuse(FIELD, "must end in .json (the file holds the collection's JSON)");
@@ -175,6 +231,10 @@ impl Slug {
         {
             return refuse(field, "is not a Bitbucket slug (letters, digits, - _ .); choose one from the list");
         }
+        // Both are path segments of their own in a request URL: `..` would climb out of it.
+        if body == "." || body == ".." {
+            return refuse(field, "may not be . or ..; choose one from the list");
+        }
         Ok(Slug(text.to_owned()))
     }
 
@@ -219,7 +279,20 @@ mod tests {
         assert_eq!(Directory::parse(" Postman Collections ").unwrap().as_str(), "Postman Collections");
         assert_eq!(Directory::parse("api/v2/").unwrap().as_str(), "api/v2");
         assert_eq!(Directory::parse("").unwrap().as_str(), "");
-        for bad in ["/etc", "a/../b", "..", "./a", "a//b", "a\\b", "x\u{7}y", ".git/hooks", "a/ b"] {
+        for bad in [
+            "/etc",
+            "a/../b",
+            "..",
+            "./a",
+            "a//b",
+            "a\\b",
+            "x\u{7}y",
+            ".git/hooks",
+            "a/.GIT",
+            ".github/workflows",
+            "x/.vscode",
+            "a/ b",
+        ] {
             let error = Directory::parse(bad).unwrap_err();
             assert_eq!(error.field, "directory", "{bad}");
         }
@@ -233,6 +306,27 @@ mod tests {
             assert_eq!(Filename::parse(bad).unwrap_err().field, "filename", "{bad:?}");
         }
         assert!(Filename::parse(&format!("{}.json", "a".repeat(150))).is_err());
+    }
+
+    #[test]
+    fn build_and_ci_files_are_refused_with_the_reason() {
+        for reserved in [
+            "package.json",
+            "Package.JSON",
+            "package-lock.json",
+            "composer.json",
+            "tsconfig.json",
+            "bitbucket-pipelines.yml",
+        ] {
+            let error = Filename::parse(reserved).unwrap_err();
+            assert_eq!(error.field, "filename");
+            assert!(error.message.contains("build or CI file"), "{reserved}: {}", error.message);
+        }
+        assert!(Filename::parse("package.postman_collection.json").is_ok());
+        for name in RESERVED_FILENAMES {
+            assert!(Filename::parse(name).is_err(), "{name}");
+            assert_eq!(name.to_lowercase(), *name, "the list is compared in lower case: {name}");
+        }
     }
 
     #[test]
@@ -260,7 +354,7 @@ mod tests {
     fn slugs() {
         assert!(Slug::parse("workspace", "demo-team_1.x").is_ok());
         assert!(Slug::parse("repository", "{0b1c-22}").is_ok());
-        for bad in ["", "a b", "a/b", "{}", "ü"] {
+        for bad in ["", "a b", "a/b", "{}", "ü", ".", "..", "{..}", "a/../b"] {
             assert_eq!(Slug::parse("repository", bad).unwrap_err().field, "repository", "{bad:?}");
         }
     }

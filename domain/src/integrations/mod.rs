@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use crate::{
     accounts::Actor,
     auth::{Permission, Role},
+    connected_accounts::{check_use, ConnectedAccount, ConnectedAccountError},
     store::{
         accounts::{is_unique_violation, NewAudit},
         integrations::{IntegrationFields, IntegrationRow},
@@ -38,6 +39,9 @@ pub enum IntegrationError {
     /// The action does not fit the integration's state (e.g. running a paused one).
     #[error("{0}")]
     State(String),
+    /// The chosen connected account is not the actor's to use (not theirs, not shared).
+    #[error("{0}")]
+    AccountNotUsable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -318,8 +322,22 @@ impl<'a> Integrations<'a> {
             return Err(field("collection", "choose one of this team's collections"));
         };
         let account_id = draft.account_id.trim().to_owned();
-        if account_id.is_empty() || !self.store.team_has_connected_account(&actor.team_id, &account_id).await? {
+        let account = match account_id.is_empty() {
+            true => None,
+            false => self.store.connected_account(&actor.team_id, &account_id).await?,
+        };
+        let Some(account) = account else {
             return Err(field("account", "choose one of this team's connected Bitbucket accounts, or connect one"));
+        };
+        let account = ConnectedAccount::try_from(account)
+            .map_err(|error| StoreError::Query(sqlx::Error::Decode(error.to_string().into())))?;
+        match check_use(actor, &account) {
+            Ok(()) => {}
+            Err(ConnectedAccountError::NotUsable(reason)) => return Err(IntegrationError::AccountNotUsable(reason)),
+            Err(ConnectedAccountError::Forbidden { role, needed }) => {
+                return Err(IntegrationError::Forbidden { role, needed })
+            }
+            Err(other) => return Err(StoreError::Query(sqlx::Error::Decode(other.to_string().into())).into()),
         }
         let parsed = Parsed {
             collection_id,

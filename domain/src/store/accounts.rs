@@ -128,6 +128,29 @@ impl Store {
         })
     }
 
+    /// The name and email the person chose for their commits (`None` when there is no such user).
+    pub async fn commit_identity(&self, user_id: &str) -> Result<Option<crate::profile::CommitIdentity>, StoreError> {
+        on_pool!(self, pool => {
+            let row = sqlx::query("SELECT commit_name, commit_email FROM users WHERE id = $1")
+                .bind(user_id).fetch_optional(pool).await?;
+            Ok(row.map(|r| crate::profile::CommitIdentity { name: r.get(0), email: r.get(1) }))
+        })
+    }
+
+    /// False when there is no such user.
+    pub async fn set_commit_identity(
+        &self,
+        user_id: &str,
+        identity: &crate::profile::CommitIdentity,
+    ) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let done = sqlx::query("UPDATE users SET commit_name = $1, commit_email = $2 WHERE id = $3")
+                .bind(identity.name.as_deref()).bind(identity.email.as_deref()).bind(user_id)
+                .execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
     pub async fn user_by_id(&self, user_id: &str) -> Result<Option<UserRow>, StoreError> {
         on_pool!(self, pool => {
             let row = sqlx::query("SELECT id, email, password_hash, session_epoch FROM users WHERE id = $1")

@@ -28,6 +28,10 @@ pub struct ConnectedAccountRow {
     pub updated_at_ms: i64,
     /// How many of the team's integrations use it.
     pub integration_count: i64,
+    /// Whether its creator or an admin shared it with the team.
+    pub shared: bool,
+    /// Whether its creator is still a member of the team.
+    pub creator_is_member: bool,
 }
 
 /// Who the account is and its sealed secret: written at creation and on re-authentication.
@@ -53,7 +57,9 @@ pub struct SealedSecretRow {
 const SELECT: &str = "SELECT a.id, a.team_id, a.label, a.method, a.login, a.display_name, a.provider_user_id, \
      a.secret_key_id, a.token_expires_at_ms, a.created_by, u.email AS created_by_email, a.created_at_ms, \
      a.verified_at_ms, a.updated_at_ms, \
-     (SELECT COUNT(*) FROM integrations i WHERE i.team_id = a.team_id AND i.account_id = a.id) AS integration_count \
+     (SELECT COUNT(*) FROM integrations i WHERE i.team_id = a.team_id AND i.account_id = a.id) AS integration_count, \
+     a.shared, \
+     EXISTS (SELECT 1 FROM memberships m WHERE m.team_id = a.team_id AND m.user_id = a.created_by) AS creator_is_member \
      FROM connected_accounts a LEFT JOIN users u ON u.id = a.created_by";
 
 macro_rules! account_row {
@@ -74,6 +80,8 @@ macro_rules! account_row {
             verified_at_ms: $r.get("verified_at_ms"),
             updated_at_ms: $r.get("updated_at_ms"),
             integration_count: $r.get("integration_count"),
+            shared: $r.get("shared"),
+            creator_is_member: $r.get("creator_is_member"),
         }
     };
 }
@@ -185,6 +193,23 @@ impl Store {
                 "UPDATE connected_accounts SET secret = $1, secret_key_id = $2, token_expires_at_ms = $3, \
                  updated_at_ms = $4 WHERE team_id = $5 AND id = $6 AND method = 'oauth'")
                 .bind(secret).bind(secret_key_id).bind(expires_at_ms).bind(at_ms).bind(team_id).bind(id)
+                .execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Shares the account with the team or takes it back. False when there is no such account.
+    pub async fn set_connected_account_shared(
+        &self,
+        team_id: &str,
+        id: &str,
+        shared: bool,
+        at_ms: i64,
+    ) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let done = sqlx::query(
+                "UPDATE connected_accounts SET shared = $1, updated_at_ms = $2 WHERE team_id = $3 AND id = $4")
+                .bind(shared).bind(at_ms).bind(team_id).bind(id)
                 .execute(pool).await?;
             Ok(done.rows_affected() == 1)
         })

@@ -109,15 +109,6 @@ impl Store {
         })
     }
 
-    /// Whether the team holds a connected account with this id.
-    pub async fn team_has_connected_account(&self, team_id: &str, account_id: &str) -> Result<bool, StoreError> {
-        on_pool!(self, pool => {
-            let row = sqlx::query("SELECT 1 FROM connected_accounts WHERE team_id = $1 AND id = $2")
-                .bind(team_id).bind(account_id).fetch_optional(pool).await?;
-            Ok(row.is_some())
-        })
-    }
-
     /// Stores the integration and queues its first run, in one transaction.
     pub async fn insert_integration(
         &self,

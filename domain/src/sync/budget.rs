@@ -54,6 +54,38 @@ impl Budget {
         Ok(Err(Duration::from_millis(250)))
     }
 
+    /// Charges `calls` already made (pages of a listing beyond the one taken for): the bucket
+    /// may go below zero, and later takes wait until it has refilled, so the hour's total holds.
+    pub async fn charge(&self, store: &Store, account_id: &str, calls: u32) -> Result<(), StoreError> {
+        if calls == 0 {
+            return Ok(());
+        }
+        let now_ms = crate::store::now_ms();
+        for _ in 0..SWAP_ATTEMPTS {
+            let Some(row) = store.account_budget(account_id).await? else {
+                store.create_account_budget(account_id, self.burst, now_ms).await?;
+                continue;
+            };
+            let (tokens, at_ms) = self.charged((row.tokens, row.at_ms), calls, now_ms);
+            if store.swap_account_budget(account_id, row.version, tokens, at_ms).await? {
+                return Ok(());
+            }
+        }
+        tracing::warn!(
+            account_id,
+            calls,
+            "an account's request budget changed under every charge attempt; calls not counted"
+        );
+        Ok(())
+    }
+
+    /// The bucket after `calls` that were made regardless of what it held.
+    fn charged(&self, (tokens, at_ms): (f64, i64), calls: u32, now_ms: i64) -> (f64, i64) {
+        let now_ms = now_ms.max(at_ms);
+        let earned = (now_ms - at_ms) as f64 / 1000.0 * self.per_hour / 3600.0;
+        ((tokens + earned).min(self.burst) - f64::from(calls), now_ms)
+    }
+
     /// A take from a bucket holding `tokens` at `at_ms`: the bucket after it, or how long
     /// until there is enough. A clock behind the bucket's earns nothing and moves nothing back.
     fn decide(&self, (tokens, at_ms): (f64, i64), calls: u32, now_ms: i64) -> Result<(f64, i64), Duration> {
@@ -114,6 +146,17 @@ mod tests {
         // 3.6 saved, 3 spent: the missing 0.4 call takes 40 s at 36 an hour.
         assert!((39_900..=40_100).contains(&wait.as_millis()), "{wait:?}");
         bucket.take(1, wait.as_millis() as i64).unwrap();
+    }
+
+    #[test]
+    fn charges_go_below_zero_and_later_takes_wait_for_them() {
+        let budget = Budget::new(36);
+        let charged = budget.charged((budget.burst, 0), 5, 0);
+        assert_eq!(charged, (budget.burst - 5.0, 0));
+        let mut bucket = Bucket { budget: &budget, state: charged };
+        // 3.6 saved, 5 charged: -1.4, so one call is 2.4 calls (240 s at 36 an hour) away.
+        let wait = bucket.take(1, 0).unwrap_err();
+        assert!((239_900..=240_100).contains(&wait.as_millis()), "{wait:?}");
     }
 
     #[test]

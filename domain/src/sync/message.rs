@@ -1,4 +1,4 @@
-//! What a backup commit says: who made the change and what changed.
+//! What a backup commit says: what changed (who made it: [`crate::profile::CommitIdentity::author`]).
 
 use crate::collection::{diff, Collection};
 
@@ -18,13 +18,6 @@ pub fn combined_message(messages: &[String]) -> String {
         [only] => only.clone(),
         _ => format!("Update {} collections\n\n{}", messages.len(), messages.join("\n")),
     }
-}
-
-/// `Name <email>` as git wants it; Ferry knows people by email, so the name is its local part.
-pub fn author(email: &str) -> String {
-    let clean: String = email.chars().filter(|c| !c.is_control() && *c != '<' && *c != '>').collect();
-    let name = clean.split('@').next().filter(|name| !name.is_empty()).unwrap_or("Ferry");
-    format!("{name} <{clean}>")
 }
 
 #[cfg(test)]
@@ -50,11 +43,5 @@ mod tests {
         );
         assert_eq!(combined_message(&["a".into()]), "a");
         assert_eq!(combined_message(&["a".into(), "b".into()]), "Update 2 collections\n\na\nb");
-    }
-
-    #[test]
-    fn authors_are_name_and_email() {
-        assert_eq!(author("ada@example.com"), "ada <ada@example.com>");
-        assert_eq!(author("x<y>@e.com\n"), "xy <xy@e.com>");
     }
 }

@@ -28,7 +28,7 @@ use tokio::{sync::Notify, task::JoinHandle};
 
 pub use config::SyncConfig;
 pub use credentials::AccountCredentials;
-pub use message::{author, collection_message, combined_message};
+pub use message::{collection_message, combined_message};
 pub use metrics::{QueueGauge, SyncMetrics};
 
 use crate::{
@@ -111,6 +111,17 @@ impl<C: CredentialStore> SyncEngine<C> {
     /// token works once). Pages that list an account's repositories use it too.
     pub async fn fresh_credential(&self, team_id: &str, account_id: &str) -> Result<Credential, String> {
         run::credential(&self.inner, team_id, account_id, None).await
+    }
+
+    /// Takes `calls` from the account's hourly request budget for Bitbucket calls made outside
+    /// a sync run (the Configure page's lists), or says how long until they are available.
+    pub async fn take_budget(&self, account_id: &str, calls: u32) -> Result<Result<(), Duration>, crate::StoreError> {
+        self.inner.budget.take(&self.inner.store, account_id, calls).await
+    }
+
+    /// Charges calls already made beyond those taken (the further pages of a listing).
+    pub async fn charge_budget(&self, account_id: &str, calls: u32) -> Result<(), crate::StoreError> {
+        self.inner.budget.charge(&self.inner.store, account_id, calls).await
     }
 
     pub fn metrics(&self) -> &SyncMetrics {

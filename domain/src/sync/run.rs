@@ -10,6 +10,7 @@ use crate::{
     bitbucket::{BitbucketError, CommitHash, CommitRequest, Credential},
     collection::Collection,
     integrations::{repository_path, IntegrationStatus},
+    profile::CommitIdentity,
     store::{
         accounts::NewAudit,
         integrations::IntegrationRow,
@@ -35,7 +36,8 @@ struct Item {
     revision: i64,
     bytes: Vec<u8>,
     sha256: String,
-    author_email: String,
+    /// `Name <email>` of whoever made the latest revision, as their profile says.
+    author: String,
 }
 
 impl Item {
@@ -108,11 +110,13 @@ async fn load<C: CredentialStore>(
     let collection = Collection::import(canonical.as_bytes())
         .map_err(|error| crate::StoreError::Query(sqlx::Error::Decode(error.to_string().into())))?;
     let state = store.integration_sync_state(&job.team_id, &job.integration_id).await?.unwrap_or_default();
-    let author_email = store
-        .collection_revision(&job.team_id, &row.id, row.revision)
-        .await?
-        .map(|(revision, _)| revision.author_email)
-        .unwrap_or_default();
+    let author = match store.collection_revision(&job.team_id, &row.id, row.revision).await? {
+        Some((revision, _)) => {
+            let chosen = store.commit_identity(&revision.author_user_id).await?.unwrap_or_default();
+            chosen.author(&revision.author_email)
+        }
+        None => CommitIdentity::default().author(""),
+    };
     let previous = match state.committed_revision {
         Some(number) if number != row.revision => store
             .collection_revision(&job.team_id, &row.id, number)
@@ -131,7 +135,7 @@ async fn load<C: CredentialStore>(
         revision: row.revision,
         bytes: canonical.into_bytes(),
         sha256,
-        author_email,
+        author,
     }))
 }
 
@@ -276,7 +280,7 @@ async fn commit<C: CredentialStore>(
             repository: repository.clone(),
             branch: branch.clone(),
             parent: parent.clone(),
-            author: message::author(&latest_author(&pending)),
+            author: latest_author(&pending),
             message: message::combined_message(&pending.iter().map(|item| commit_message(item)).collect::<Vec<_>>()),
             files: pending.iter().map(|item| (item.path(), item.bytes.clone())).collect(),
         };
@@ -340,8 +344,8 @@ fn latest_author(items: &[&Item]) -> String {
     items
         .iter()
         .max_by_key(|item| item.job.first_change_at_ms.max(item.integration.updated_at_ms))
-        .map(|item| item.author_email.clone())
-        .unwrap_or_default()
+        .map(|item| item.author.clone())
+        .unwrap_or_else(|| CommitIdentity::default().author(""))
 }
 
 /// What changed since the revision this integration last committed.

@@ -133,7 +133,7 @@ impl From<ConnectedAccountError> for Refusal {
         match error {
             ConnectedAccountError::Field(refused) => Refusal::field(refused.field, &refused.message),
             ConnectedAccountError::NotFound => Refusal { status: Some(StatusCode::NOT_FOUND), ..Refusal::message(String::new()) },
-            ConnectedAccountError::Forbidden { .. } => {
+            ConnectedAccountError::Forbidden { .. } | ConnectedAccountError::NotUsable(_) => {
                 Refusal { status: Some(StatusCode::FORBIDDEN), ..Refusal::message(sentence(&error.to_string())) }
             }
             ConnectedAccountError::Crypto(_) => Refusal::message(sentence(&format!(
@@ -269,10 +269,10 @@ async fn authenticate_with(state: &AppState, actor: &Actor, form: &CredentialFor
 }
 
 /// A saved account is checked against Bitbucket too, so an expired token shows up here and not
-/// as a failing backup later.
+/// as a failing backup later; only an account the person may use is (theirs, or shared).
 async fn saved_account(state: &AppState, actor: &Actor, id: &str) -> Result<(String, String), Refusal> {
     let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
-    let account = match accounts.get(actor, id.trim()).await {
+    let account = match accounts.get_usable(actor, id.trim()).await {
         Err(ConnectedAccountError::NotFound) => {
             return Err(Refusal::field("account", "choose one of this team's connected accounts, or connect a new one"))
         }
@@ -482,6 +482,60 @@ pub async fn delete(State(state): State<AppState>, session: Session, SignedIn(ac
         }
         Err(error) => refuse(&session, ACCOUNTS_PAGE, Vec::new(), error.into()).await,
     }
+}
+
+/// The Share toggle of Connected accounts: `shared` is `true` or `false`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ShareForm {
+    #[serde(default)]
+    shared: String,
+}
+
+/// `POST /integrations/accounts/{id}/share`: shares the account with the team (any editor may
+/// then use it for integrations) or takes it back; its creator or an admin decides (audited).
+pub async fn share(
+    State(state): State<AppState>,
+    session: Session,
+    SignedIn(actor): SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<ShareForm>,
+) -> Response {
+    let shared = match form.shared.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return flash_error(&session, "Shared with the team: choose Share or Stop sharing.".to_owned()).await,
+    };
+    match ConnectedAccounts::new(&state.store, &state.keyring).set_shared(&actor, &id, shared).await {
+        Ok(account) => {
+            let notice = match shared {
+                true => format!(
+                    "“{}” is shared with the team: every editor may now use it for integrations.",
+                    account.label
+                ),
+                false => format!(
+                    "“{}” is no longer shared: only its creator and admins may use it for new integrations; \
+                     integrations already using it keep working.",
+                    account.label
+                ),
+            };
+            flash_notice(&session, notice).await;
+            Redirect::to(ACCOUNTS_PAGE).into_response()
+        }
+        Err(error) => {
+            let refusal = Refusal::from(error);
+            match refusal.status {
+                Some(StatusCode::NOT_FOUND) => not_found(),
+                Some(status) => (status, refusal.message).into_response(),
+                None => flash_error(&session, refusal.message).await,
+            }
+        }
+    }
+}
+
+/// Back to Connected accounts with `message` shown at the top.
+async fn flash_error(session: &Session, message: String) -> Response {
+    app::session::set_flash(session, app::context::Flash { error: Some(message), ..Default::default() }).await;
+    Redirect::to(ACCOUNTS_PAGE).into_response()
 }
 
 #[cfg(test)]

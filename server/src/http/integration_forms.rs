@@ -107,11 +107,15 @@ pub fn field_label(field: &str) -> &str {
 }
 
 /// The answer to a refused integration form: back to `page` with the reason and the
-/// typed values; unknown ids 404, a role that may not act 403.
+/// typed values; unknown ids 404, a role that may not act or an account that is not the
+/// person's to use 403.
 async fn refuse(session: &Session, page: &str, values: Vec<(String, String)>, error: IntegrationError) -> Response {
     let (message, field) = match error {
         IntegrationError::NotFound => return not_found(),
         IntegrationError::Forbidden { .. } => return (StatusCode::FORBIDDEN, error.to_string()).into_response(),
+        IntegrationError::AccountNotUsable(reason) => {
+            return (StatusCode::FORBIDDEN, format!("Connected account: {reason}.")).into_response()
+        }
         IntegrationError::Field(refused) => {
             (format!("{}: {}", field_label(refused.field), refused.message), Some(refused.field.to_owned()))
         }

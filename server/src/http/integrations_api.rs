@@ -112,7 +112,9 @@ fn refusal(error: IntegrationError) -> ApiError {
             "instanceNotFoundError",
             "id: no integration with this id in the key's team; list them with GET /api/integrations",
         ),
-        e @ IntegrationError::Forbidden { .. } => ApiError::new(StatusCode::FORBIDDEN, "forbiddenError", e.to_string()),
+        e @ (IntegrationError::Forbidden { .. } | IntegrationError::AccountNotUsable(_)) => {
+            ApiError::new(StatusCode::FORBIDDEN, "forbiddenError", e.to_string())
+        }
         IntegrationError::State(message) => ApiError::new(StatusCode::CONFLICT, "invalidStateError", message),
         e @ IntegrationError::Field(_) => ApiError::new(StatusCode::BAD_REQUEST, "malformedRequestError", e.to_string()),
         IntegrationError::Store(error) => {

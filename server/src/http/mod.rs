@@ -9,6 +9,7 @@ mod collections_api;
 mod health;
 mod integrations_api;
 mod metrics;
+mod profile_forms;
 mod integration_forms;
 mod request_id;
 mod security;
@@ -99,6 +100,7 @@ fn handlers() -> Vec<RouteDef> {
         at(Method::POST, "/signout/everywhere", account_forms::sign_out_everywhere),
         at(Method::POST, "/teams", account_forms::create_team),
         at(Method::POST, "/teams/switch", account_forms::switch_team),
+        at(Method::POST, "/profile", profile_forms::update),
         at(Method::POST, "/team/members/role", team_forms::change_role),
         at(Method::POST, "/team/members/remove", team_forms::remove_member),
         at(Method::POST, "/team/invites", team_forms::create_invite),
@@ -124,6 +126,7 @@ fn handlers() -> Vec<RouteDef> {
         at(Method::GET, "/integrations/bitbucket/oauth/callback", bitbucket_auth::oauth_callback),
         at(Method::POST, "/integrations/accounts/{id}/reauthenticate", bitbucket_auth::reauthenticate),
         at(Method::POST, "/integrations/accounts/{id}/delete", bitbucket_auth::delete),
+        at(Method::POST, "/integrations/accounts/{id}/share", bitbucket_auth::share),
         at(Method::POST, "/integrations/bitbucket", integration_forms::create),
         at(Method::POST, "/integrations/bitbucket/{id}", integration_forms::update),
         at(Method::POST, "/integrations/bitbucket/{id}/delete", integration_forms::delete),

@@ -106,7 +106,7 @@ async fn answer(
             return Redirect::to(page).into_response();
         }
         Err(IntegrationError::NotFound) => return not_found(),
-        Err(error @ IntegrationError::Forbidden { .. }) => {
+        Err(error @ (IntegrationError::Forbidden { .. } | IntegrationError::AccountNotUsable(_))) => {
             return (StatusCode::FORBIDDEN, error.to_string()).into_response()
         }
         Err(IntegrationError::Store(inner)) => {
