@@ -71,6 +71,8 @@ pub struct InviteData {
     /// Why the link cannot be accepted (unknown, used, expired), if it cannot.
     pub problem: Option<String>,
     pub signed_in_as: Option<String>,
+    /// Whether someone without an account may sign up from the link (`FERRY_SIGNUP` is not closed).
+    pub sign_up_offered: bool,
 }
 
 /// The members of the current team; `None` when signed out.
@@ -79,7 +81,9 @@ pub async fn load_members() -> Result<Option<MembersData>, ServerFnError> {
     use crate::session::{server_fn_actor, server_fn_error, when};
     use ferry_domain::{accounts::Accounts, auth::Permission};
 
-    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(None);
+    };
     let accounts = Accounts::new(&store);
     let members = accounts.members(&actor).await.map_err(server_fn_error)?;
     let can_manage = actor.role.allows(Permission::ManageMembers);
@@ -108,7 +112,9 @@ pub async fn load_api_keys() -> Result<Option<ApiKeysData>, ServerFnError> {
         store::now_ms,
     };
 
-    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(None);
+    };
     let keys = Accounts::new(&store).api_keys(&actor).await.map_err(server_fn_error)?;
     let now = now_ms();
     let keys = keys
@@ -146,7 +152,9 @@ pub async fn load_audit_log() -> Result<Option<AuditData>, ServerFnError> {
     use crate::session::{server_fn_actor, server_fn_error, when};
     use ferry_domain::{accounts::Accounts, auth::Permission};
 
-    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(None);
+    };
     let entries = if actor.role.allows(Permission::ViewAuditLog) {
         let rows = Accounts::new(&store).audit_log(&actor).await.map_err(server_fn_error)?;
         Some(
@@ -170,10 +178,11 @@ pub async fn load_audit_log() -> Result<Option<AuditData>, ServerFnError> {
 #[server]
 pub async fn load_invite(token: String) -> Result<InviteData, ServerFnError> {
     use crate::session::{server_fn_actor, server_fn_error};
-    use ferry_domain::accounts::{AccountError, Accounts};
+    use ferry_domain::accounts::{AccountError, Accounts, SignupMode};
 
     let (store, actor) = server_fn_actor().await?;
     let signed_in_as = actor.map(|a| a.email);
+    let sign_up_offered = use_context::<SignupMode>().unwrap_or_default() != SignupMode::Closed;
     let (team_name, role, problem) = match Accounts::new(&store).invite_offer(&token).await {
         Ok(offer) => match offer.status.refusal() {
             None => (offer.team_name, offer.role.to_string(), None),
@@ -183,5 +192,5 @@ pub async fn load_invite(token: String) -> Result<InviteData, ServerFnError> {
         Err(AccountError::Invalid(problem)) => (String::new(), String::new(), Some(problem)),
         Err(other) => return Err(server_fn_error(other)),
     };
-    Ok(InviteData { team_name, role, problem, signed_in_as })
+    Ok(InviteData { team_name, role, problem, signed_in_as, sign_up_offered })
 }

@@ -9,13 +9,14 @@ use secrecy::SecretString;
 
 use crate::{
     auth::{
-        check_login, dummy_verify, hash_password, verify_password, ApiKey, AuthError, Email,
+        check_login, check_sign_up, dummy_verify, hash_password, verify_password, ApiKey, AuthError, Email,
         InviteToken, NewPassword, Permission, PlaintextApiKey, RecentFailures, Role, TokenHash,
-        ACCOUNT_WINDOW, ADDRESS_WINDOW,
+        ACCOUNT_WINDOW, ADDRESS_WINDOW, SIGN_UP_WINDOW,
     },
     store::{
         accounts::{
-            is_unique_violation, personal_team_name, ApiKeyRow, AuditRow, FailureKey, InviteRow, MemberRow, MembershipRow, NewAudit,
+            is_unique_violation, personal_team_name, ApiKeyRow, AuditRow, InviteAcceptance, InviteRow, MemberRow, MembershipRow,
+            NewAudit, RecentAttempts,
         },
         now_ms, Store, StoreError,
     },
@@ -31,6 +32,11 @@ const INVITE_UNKNOWN: &str =
     "Invite: this link is not valid; check that you copied the whole link, or ask a team admin for a new one";
 const INVITE_USED: &str = "Invite: this link has already been used; ask a team admin for a new one";
 const INVITE_EXPIRED: &str = "Invite: this link has expired (links last 7 days); ask a team admin for a new one";
+const SIGN_UP_CLOSED: &str = "Sign-up: this Ferry does not take new accounts by sign-up; ask its operator to create one for you";
+const SIGN_UP_INVITE_ONLY: &str = "Sign-up: this Ferry takes new accounts by invite only; \
+     open the invite link a team admin sent you, and sign up from there";
+const INVITE_WITHDRAWN: &str = "Invite: this link no longer works: whoever created it is no longer an admin of the team; \
+     ask a team admin for a new one";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -85,6 +91,8 @@ pub enum InviteStatus {
     Open,
     Used,
     Expired,
+    /// Its creator has left the team or lost the right to invite with its role.
+    Withdrawn,
 }
 
 impl InviteStatus {
@@ -94,6 +102,7 @@ impl InviteStatus {
             InviteStatus::Open => None,
             InviteStatus::Used => Some(INVITE_USED),
             InviteStatus::Expired => Some(INVITE_EXPIRED),
+            InviteStatus::Withdrawn => Some(INVITE_WITHDRAWN),
         }
     }
 }
@@ -114,6 +123,68 @@ pub struct NewInvite {
     pub expires_at_ms: i64,
 }
 
+/// Who may create an account by themselves (`FERRY_SIGNUP`); the operator always can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignupMode {
+    /// Anyone who reaches the sign-up page.
+    #[default]
+    Open,
+    /// Only someone with a pending invite link, who joins its team.
+    InviteOnly,
+    /// Nobody: accounts come from `ferry user create`.
+    Closed,
+}
+
+impl SignupMode {
+    pub const ALL: [SignupMode; 3] = [SignupMode::Open, SignupMode::InviteOnly, SignupMode::Closed];
+
+    /// The setting's value: "open", "invite-only" or "closed".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignupMode::Open => "open",
+            SignupMode::InviteOnly => "invite-only",
+            SignupMode::Closed => "closed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|mode| mode.as_str().eq_ignore_ascii_case(raw.trim()))
+    }
+}
+
+/// What the sign-up form posts.
+pub struct SignUp<'a> {
+    pub email: &'a str,
+    pub password: SecretString,
+    /// The token of the invite link the person came through, if any.
+    pub invite: Option<&'a str>,
+}
+
+/// A new account, signed in; `joined` is the invite's team when they came through one.
+#[derive(Debug, Clone)]
+pub struct SignedUp {
+    pub signed_in: SignedIn,
+    pub joined: Option<InviteOffer>,
+}
+
+/// The first team of an account the operator creates.
+#[derive(Debug, Clone, Copy)]
+pub enum FirstTeam<'a> {
+    /// "ada's team", as at sign-up.
+    Personal,
+    /// A new team with this name; refused when a team of that name exists.
+    Named(&'a str),
+    /// The existing team with this id, as an admin.
+    Join(&'a str),
+}
+
+/// How an operator command names a team the user belongs to.
+#[derive(Debug, Clone, Copy)]
+pub enum TeamRef<'a> {
+    Named(&'a str),
+    Id(&'a str),
+}
+
 /// What a successful sign-up or sign-in puts into the session.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
@@ -131,19 +202,110 @@ impl<'a> Accounts<'a> {
         Self { store }
     }
 
-    /// Creates the account and its first team (`team`, created if missing, else a personal team).
-    pub async fn sign_up(
+    /// Someone creates their own account (the sign-up form), as far as `mode` lets them:
+    /// through an invite link they join its team (the link is checked before anything else
+    /// happens, and used up with the account's creation); otherwise they get a personal team.
+    /// Sign-ups are throttled per client address before the password is hashed.
+    pub async fn sign_up(&self, form: SignUp<'_>, mode: SignupMode, client_addr: &str) -> Result<SignedUp, AccountError> {
+        match (mode, form.invite) {
+            (SignupMode::Closed, _) => return Err(AccountError::Invalid(SIGN_UP_CLOSED.to_owned())),
+            (SignupMode::InviteOnly, None) => return Err(AccountError::Invalid(SIGN_UP_INVITE_ONLY.to_owned())),
+            _ => {}
+        }
+        let email = Email::parse(form.email)?;
+        let password = NewPassword::parse(form.password)?;
+        let invite = match form.invite {
+            Some(token) => {
+                let row = self.invite_by_token(token).await?;
+                let offer = offer(&row)?;
+                if let Some(refusal) = offer.status.refusal() {
+                    return Err(AccountError::Invalid(refusal.to_owned()));
+                }
+                Some((row, offer))
+            }
+            None => None,
+        };
+        let since = now_ms() - SIGN_UP_WINDOW.as_millis() as i64;
+        self.store
+            .reserve_sign_up(client_addr, since, |count, oldest| {
+                check_sign_up(count, Duration::from_millis(oldest.map_or(0, |at| (now_ms() - at).max(0) as u64)))
+            })
+            .await??;
+        if self.store.user_by_email(email.as_str()).await?.is_some() {
+            return Err(AccountError::EmailTaken);
+        }
+        let hash = hash_blocking(password).await?;
+        let Some((row, offer)) = invite else {
+            let signed_in = self.create_account(&email, &hash, FirstTeam::Personal, client_addr).await?;
+            return Ok(SignedUp { signed_in, joined: None });
+        };
+        let created = self.store.create_user_with_invite(email.as_str(), &hash, &row.team_id, &row.id, may_invite).await;
+        let user_id = match created {
+            Err(e) if is_unique_violation(&e) => return Err(AccountError::EmailTaken),
+            Ok((InviteAcceptance::Joined, user_id)) => user_id,
+            Ok((InviteAcceptance::InviterNotEntitled, _)) => return Err(AccountError::Invalid(INVITE_WITHDRAWN.to_owned())),
+            Ok((InviteAcceptance::NoLongerOpen, _)) => return Err(AccountError::Invalid(INVITE_USED.to_owned())),
+            Err(e) => return Err(e.into()),
+        };
+        self.audit(&row.team_id, Some(&user_id), email.as_str(), "account.created", "", client_addr).await?;
+        let detail = format!("as {} (invited by {})", offer.role, row.created_by_email);
+        self.audit(&row.team_id, Some(&user_id), email.as_str(), "member.joined", &detail, client_addr).await?;
+        let signed_in = SignedIn { user_id, team_id: row.team_id.clone(), session_epoch: 0 };
+        Ok(SignedUp { signed_in, joined: Some(offer) })
+    }
+
+    /// The operator creates an account (`ferry user create`): whatever the sign-up mode,
+    /// unthrottled, its first team as `team` says.
+    pub async fn create_user(
         &self,
         email: &str,
         password: SecretString,
-        team: Option<&str>,
+        team: FirstTeam<'_>,
         client_addr: &str,
     ) -> Result<SignedIn, AccountError> {
         let email = Email::parse(email)?;
         let password = NewPassword::parse(password)?;
-        let team = team.map(team_name).transpose()?.unwrap_or_default();
+        let named = match team {
+            FirstTeam::Named(name) => Some(team_name(name)?),
+            _ => None,
+        };
+        if let Some(name) = &named {
+            let existing = self.store.teams_named(name).await?;
+            if !existing.is_empty() {
+                return Err(AccountError::Invalid(format!(
+                    "--team: a team named “{name}” already exists (id {}); to make the user an admin of it, \
+                     use --team-id ID instead, or choose another name for a new team",
+                    existing.join(", ")
+                )));
+            }
+        }
+        if self.store.user_by_email(email.as_str()).await?.is_some() {
+            return Err(AccountError::EmailTaken);
+        }
         let hash = hash_blocking(password).await?;
-        let (user_id, team_id) = match self.store.create_user_with_team(email.as_str(), &hash, &team).await {
+        let first = match (team, &named) {
+            (FirstTeam::Named(_), Some(name)) => FirstTeam::Named(name),
+            (FirstTeam::Join(team_id), _) => FirstTeam::Join(team_id.trim()),
+            (other, _) => other,
+        };
+        self.create_account(&email, &hash, first, client_addr).await
+    }
+
+    async fn create_account(&self, email: &Email, hash: &str, team: FirstTeam<'_>, client_addr: &str) -> Result<SignedIn, AccountError> {
+        let created = match team {
+            FirstTeam::Personal => self.store.create_user_with_team(email.as_str(), hash, "").await,
+            FirstTeam::Named(name) => self.store.create_user_with_team(email.as_str(), hash, name).await,
+            FirstTeam::Join(team_id) => match self.store.create_user_in_team(email.as_str(), hash, team_id).await {
+                Ok(Some(user_id)) => Ok((user_id, team_id.to_owned())),
+                Ok(None) => {
+                    return Err(AccountError::Invalid(format!(
+                        "--team-id: no team has the id {team_id}; /api/me shows a team's id, or use --team NAME for a new team"
+                    )));
+                }
+                Err(e) => Err(e),
+            },
+        };
+        let (user_id, team_id) = match created {
             Err(e) if is_unique_violation(&e) => return Err(AccountError::EmailTaken),
             other => other?,
         };
@@ -154,9 +316,16 @@ impl<'a> Accounts<'a> {
     pub async fn sign_in(&self, email: &str, password: SecretString, client_addr: &str) -> Result<SignedIn, AccountError> {
         let email = Email::parse(email).map_err(|_| AccountError::WrongCredentials)?;
         let now = now_ms();
-        let account = self.failures(FailureKey::Email, email.as_str(), now, ACCOUNT_WINDOW).await?;
-        let address = self.failures(FailureKey::ClientAddr, client_addr, now, ADDRESS_WINDOW).await?;
-        check_login(account, address)?;
+        let attempt = self
+            .store
+            .reserve_sign_in(
+                email.as_str(),
+                client_addr,
+                now - ACCOUNT_WINDOW.as_millis() as i64,
+                now - ADDRESS_WINDOW.as_millis() as i64,
+                |account, address| check_login(recent(account, now), recent(address, now)),
+            )
+            .await??;
 
         let user = self.store.user_by_email(email.as_str()).await?;
         let verified = match &user {
@@ -167,22 +336,14 @@ impl<'a> Accounts<'a> {
                 false
             }
         };
-        self.store.record_login_attempt(email.as_str(), client_addr, verified).await?;
         let Some(user) = user.filter(|_| verified) else { return Err(AccountError::WrongCredentials) };
+        self.store.sign_in_succeeded(&attempt).await?;
         let team_id = match self.store.memberships(&user.id).await?.into_iter().next() {
             Some(team) => team.team_id,
             None => self.personal_team(&user.id, &user.email, client_addr).await?,
         };
         self.audit(&team_id, Some(&user.id), &user.email, "signed_in", "", client_addr).await?;
         Ok(SignedIn { user_id: user.id, team_id, session_epoch: user.session_epoch })
-    }
-
-    async fn failures(&self, key: FailureKey, value: &str, now: i64, window: Duration) -> Result<RecentFailures, AccountError> {
-        let (count, latest) = self.store.recent_login_failures(key, value, now - window.as_millis() as i64).await?;
-        Ok(RecentFailures {
-            count,
-            since_latest: Duration::from_millis(latest.map(|at| (now - at).max(0) as u64).unwrap_or_default()),
-        })
     }
 
     /// The actor behind a session, or `None` if the session is void (signed out everywhere,
@@ -220,19 +381,41 @@ impl<'a> Accounts<'a> {
         Ok(Some(actor))
     }
 
-    /// The user acting in the named team, for operator commands.
-    pub async fn member_actor(&self, email: &str, team_name: &str) -> Result<Actor, AccountError> {
+    /// The user acting in a team of theirs, for operator commands: by id, or by name when
+    /// exactly one of their teams has it.
+    pub async fn member_actor(&self, email: &str, team: TeamRef<'_>) -> Result<Actor, AccountError> {
         let email = Email::parse(email)?;
         let user = self.store.user_by_email(email.as_str()).await?.ok_or_else(|| {
             AccountError::Invalid(format!("--email: no account has the address {}", email.as_str()))
         })?;
-        let membership = self
-            .store
-            .memberships(&user.id)
-            .await?
-            .into_iter()
-            .find(|m| m.team_name == team_name.trim())
-            .ok_or_else(|| AccountError::Invalid(format!("--team: {} is not a member of a team named “{}”", email.as_str(), team_name.trim())))?;
+        let membership = match team {
+            TeamRef::Id(team_id) => self.store.membership(team_id.trim(), &user.id).await?.ok_or_else(|| {
+                AccountError::Invalid(format!("--team-id: {} is not a member of a team with the id {}", email.as_str(), team_id.trim()))
+            })?,
+            TeamRef::Named(name) => {
+                let mut named: Vec<_> =
+                    self.store.memberships(&user.id).await?.into_iter().filter(|m| m.team_name == name.trim()).collect();
+                match named.len() {
+                    0 => {
+                        return Err(AccountError::Invalid(format!(
+                            "--team: {} is not a member of a team named “{}”",
+                            email.as_str(),
+                            name.trim()
+                        )));
+                    }
+                    1 => named.remove(0),
+                    n => {
+                        let ids: Vec<_> = named.iter().map(|m| m.team_id.as_str()).collect();
+                        return Err(AccountError::Invalid(format!(
+                            "--team: {} is a member of {n} teams named “{}” (ids {}); choose one with --team-id ID",
+                            email.as_str(),
+                            name.trim(),
+                            ids.join(", ")
+                        )));
+                    }
+                }
+            }
+        };
         Ok(actor(&user.id, &user.email, membership, Via::Session))
     }
 
@@ -259,7 +442,10 @@ impl<'a> Accounts<'a> {
         Ok(self.store.members(&actor.team_id).await?)
     }
 
-    /// Admins change a member's role; the team's last admin cannot be demoted.
+    /// Admins change a member's role; the team's last admin cannot be demoted. The member's
+    /// pending invites that their new role could not create go with the change (today every
+    /// one of them on a demotion from admin, as only admins invite): a demoted admin must not
+    /// keep a way back to the role they lost.
     pub async fn change_role(&self, actor: &Actor, user_id: &str, role: Role, client_addr: &str) -> Result<(), AccountError> {
         actor.require(Permission::ManageMembers)?;
         let member = self.member(actor, user_id).await?;
@@ -267,13 +453,15 @@ impl<'a> Accounts<'a> {
         if old == role {
             return Ok(());
         }
-        if !self.store.set_member_role(&actor.team_id, user_id, role.as_str()).await? {
-            return Err(self.unchanged(actor, user_id, format!(
-                "Role: {} is the team's last admin; make another member admin first", member.email
-            )).await);
-        }
+        let keeps_invite = |invited: &str| may_invite(Some(role.as_str()), invited);
+        let Some(withdrawn) = self.store.set_member_role(&actor.team_id, user_id, role.as_str(), keeps_invite).await? else {
+            return Err(self
+                .unchanged(actor, user_id, format!("Role: {} is the team's last admin; make another member admin first", member.email))
+                .await);
+        };
         let detail = format!("{}: {old} → {role}", member.email);
-        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, "member.role_changed", &detail, client_addr).await
+        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, "member.role_changed", &detail, client_addr).await?;
+        self.audit_withdrawn(actor, withdrawn, &member.email, &format!("now {role}"), client_addr).await
     }
 
     /// Admins remove a member; anyone may leave (remove themselves), except the last admin.
@@ -283,16 +471,18 @@ impl<'a> Accounts<'a> {
             actor.require(Permission::ManageMembers)?;
         }
         let member = self.member(actor, user_id).await?;
-        if !self.store.remove_member(&actor.team_id, user_id).await? {
+        let Some(withdrawn) = self.store.remove_member(&actor.team_id, user_id).await? else {
             let message = if leaving {
                 "Leave team: you are the team's last admin; make another member admin first, then leave".to_owned()
             } else {
                 format!("Remove: {} is the team's last admin; make another member admin first", member.email)
             };
             return Err(self.unchanged(actor, user_id, message).await);
-        }
+        };
         let (action, detail) = if leaving { ("member.left", String::new()) } else { ("member.removed", member.email.clone()) };
         self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, action, &detail, client_addr).await?;
+        let why = if leaving { "left the team" } else { "removed from the team" };
+        self.audit_withdrawn(actor, withdrawn, &member.email, why, client_addr).await?;
         // Everyone keeps a team to act in: who has none left gets a personal one, as at sign-up.
         if self.store.memberships(user_id).await?.is_empty() {
             self.personal_team(user_id, &member.email, client_addr).await?;
@@ -305,6 +495,23 @@ impl<'a> Accounts<'a> {
         let team_id = self.store.create_team(user_id, &personal_team_name(email)).await?;
         self.audit(&team_id, Some(user_id), email, "team.created", "a personal team: no other team was left", client_addr).await?;
         Ok(team_id)
+    }
+
+    /// The audit entry for invites withdrawn with their creator's demotion or departure.
+    async fn audit_withdrawn(
+        &self,
+        actor: &Actor,
+        withdrawn: usize,
+        creator: &str,
+        why: &str,
+        client_addr: &str,
+    ) -> Result<(), AccountError> {
+        if withdrawn == 0 {
+            return Ok(());
+        }
+        let links = if withdrawn == 1 { "link" } else { "links" };
+        let detail = format!("{withdrawn} pending {links} by {creator} ({why})");
+        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, "invite.revoked", &detail, client_addr).await
     }
 
     async fn member(&self, actor: &Actor, user_id: &str) -> Result<MemberRow, AccountError> {
@@ -373,10 +580,17 @@ impl<'a> Accounts<'a> {
                 offer.team_name
             )));
         }
-        if !self.store.accept_invite(&row.id, &actor.user_id).await? {
-            // Used or expired between the check and the update.
-            let status = self::offer(&self.invite_by_token(token).await?)?.status;
-            return Err(AccountError::Invalid(status.refusal().unwrap_or(INVITE_USED).to_owned()));
+        match self.store.accept_invite(&row.team_id, &row.id, &actor.user_id, may_invite).await? {
+            InviteAcceptance::Joined => {}
+            InviteAcceptance::InviterNotEntitled => return Err(AccountError::Invalid(INVITE_WITHDRAWN.to_owned())),
+            InviteAcceptance::NoLongerOpen => {
+                // Used, expired or withdrawn between the check and the update.
+                let status = match self.store.invite_by_token_hash(TokenHash::of(token).as_str()).await? {
+                    Some(row) => self::offer(&row)?.status,
+                    None => return Err(AccountError::Invalid(INVITE_UNKNOWN.to_owned())),
+                };
+                return Err(AccountError::Invalid(status.refusal().unwrap_or(INVITE_USED).to_owned()));
+            }
         }
         let detail = format!("as {} (invited by {})", offer.role, row.created_by_email);
         self.audit(&offer.team_id, Some(&actor.user_id), &actor.email, "member.joined", &detail, client_addr).await?;
@@ -451,6 +665,14 @@ impl<'a> Accounts<'a> {
     }
 }
 
+/// Failures as the throttle counts them, seen at `now`.
+fn recent(attempts: RecentAttempts, now: i64) -> RecentFailures {
+    RecentFailures {
+        count: attempts.count,
+        since_latest: Duration::from_millis(attempts.latest_ms.map(|at| (now - at).max(0) as u64).unwrap_or_default()),
+    }
+}
+
 fn actor(user_id: &str, email: &str, membership: MembershipRow, via: Via) -> Actor {
     Actor {
         user_id: user_id.to_owned(),
@@ -476,11 +698,20 @@ pub fn key_expiry(days: &str) -> Result<Option<Duration>, AccountError> {
     }
 }
 
+/// Whether a member with the role `creator` (`None`: not a member) may hand out a link for
+/// `invited`: they must still be allowed to manage members, with a role at least the link's.
+fn may_invite(creator: Option<&str>, invited: &str) -> bool {
+    let (Some(Ok(creator)), Ok(invited)) = (creator.map(str::parse::<Role>), invited.parse::<Role>()) else { return false };
+    creator.allows(Permission::ManageMembers) && creator >= invited
+}
+
 fn offer(row: &InviteRow) -> Result<InviteOffer, AccountError> {
     let status = if row.accepted_at_ms.is_some() {
         InviteStatus::Used
     } else if row.expires_at_ms <= now_ms() {
         InviteStatus::Expired
+    } else if !may_invite(row.creator_role.as_deref(), &row.role) {
+        InviteStatus::Withdrawn
     } else {
         InviteStatus::Open
     };

@@ -68,26 +68,36 @@ pub enum KeysCommand {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum UserCommand {
-    /// Create an account; its first team is NAME (created if missing, the user its admin).
+    /// Create an account, the admin of its first team: a new team NAME (--team), an existing
+    /// team (--team-id), or else a personal team.
     Create {
         #[arg(long)]
         email: String,
         /// Read the password from standard input (it never belongs on a command line).
         #[arg(long, required = true)]
         password_stdin: bool,
-        #[arg(long)]
+        /// A new team with this name; refused when a team of that name exists (use --team-id).
+        #[arg(long, value_name = "NAME", conflicts_with = "team_id")]
         team: Option<String>,
+        /// An existing team, by id (as /api/me shows it), which the user joins as an admin.
+        #[arg(long, value_name = "ID")]
+        team_id: Option<String>,
     },
 }
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum ApikeyCommand {
-    /// Create an API key acting for the user in the team, with the user's role; prints the key.
+    /// Create an API key acting for the user in one of their teams, with the user's role;
+    /// prints the key.
     Create {
         #[arg(long)]
         email: String,
-        #[arg(long)]
-        team: String,
+        /// The user's team by name; refused when two of their teams have it (use --team-id).
+        #[arg(long, value_name = "NAME", required_unless_present = "team_id", conflicts_with = "team_id")]
+        team: Option<String>,
+        /// The user's team by id (as /api/me shows it).
+        #[arg(long, value_name = "ID")]
+        team_id: Option<String>,
         #[arg(long, default_value = "CLI key")]
         name: String,
     },
@@ -142,6 +152,11 @@ pub struct ServeArgs {
     /// that died is run by another (milliseconds).
     #[arg(long, env = "FERRY_SYNC_LEASE_MS", default_value_t = 30_000)]
     pub sync_lease_ms: u64,
+    /// Who may create an account by themselves: `open` (anyone), `invite-only` (only through
+    /// a team's invite link, joining that team) or `closed` (accounts come from
+    /// `ferry user create`).
+    #[arg(long, env = "FERRY_SIGNUP", default_value = "open")]
+    pub signup: String,
 }
 
 impl Default for ServeArgs {

@@ -3,6 +3,7 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use ferry_domain::{
+    accounts::SignupMode,
     bitbucket::{parse_base_url, BitbucketConfig, OAuthConsumer, Url},
     crypto::{CryptoError, KeySource, KEYS_ENV},
     sync::SyncConfig,
@@ -36,7 +37,10 @@ pub struct Config {
 
 /// The deployment's security settings; the defaults suit a single machine on loopback.
 #[derive(Debug, Clone, Default)]
-pub struct Security {}
+pub struct Security {
+    /// Who may create an account by themselves (`FERRY_SIGNUP`).
+    pub signup: SignupMode,
+}
 
 /// Why the process could not start or run; each names the setting to fix.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +68,10 @@ pub enum StartError {
     Keys(#[from] CryptoError),
     #[error("{0}")]
     Operator(String),
+    #[error(
+        "FERRY_SIGNUP: '{0}' is not a sign-up mode; use open (anyone may sign up), invite-only (only through an invite link) or closed (accounts come from `ferry user create`)"
+    )]
+    Signup(String),
 }
 
 impl Config {
@@ -93,7 +101,10 @@ impl Config {
             }
             _ => (([127, 0, 0, 1], 3000).into(), String::new(), PathBuf::new(), false, BitbucketConfig::bitbucket_org(), None),
         };
-        let security = Security::default();
+        let security = match command {
+            Command::Serve(args) => security(args)?,
+            _ => Security::default(),
+        };
         Ok(Self { data_dir, database_url, listen, public_url, site_root, demo_sandbox, bitbucket, sync, key_source, security })
     }
 
@@ -103,6 +114,11 @@ impl Config {
             reason: e.to_string(),
         })
     }
+}
+
+fn security(args: &ServeArgs) -> Result<Security, StartError> {
+    let signup = SignupMode::parse(&args.signup).ok_or_else(|| StartError::Signup(args.signup.clone()))?;
+    Ok(Security { signup })
 }
 
 fn parse_public_url(raw: &str) -> Result<String, StartError> {
@@ -222,6 +238,17 @@ mod tests {
         }
         let bad = serve(&["serve", "--bitbucket-url", "bitbucket.org"]).unwrap_err().to_string();
         assert!(bad.starts_with("FERRY_BITBUCKET_URL: 'bitbucket.org'"), "{bad}");
+    }
+
+    #[test]
+    fn signup_is_open_unless_restricted_and_a_bad_mode_names_the_variable() {
+        if std::env::var_os("FERRY_SIGNUP").is_none() {
+            assert_eq!(serve(&["serve"]).unwrap().security.signup, SignupMode::Open);
+        }
+        assert_eq!(serve(&["serve", "--signup", "invite-only"]).unwrap().security.signup, SignupMode::InviteOnly);
+        assert_eq!(serve(&["serve", "--signup", " Closed "]).unwrap().security.signup, SignupMode::Closed);
+        let refused = serve(&["serve", "--signup", "invite"]).unwrap_err().to_string();
+        assert!(refused.starts_with("FERRY_SIGNUP: 'invite' is not a sign-up mode; use open"), "{refused}");
     }
 
     #[test]

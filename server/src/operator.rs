@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use ferry_domain::{
-    accounts::{secret_from_stdin_line, Accounts},
+    accounts::{secret_from_stdin_line, Accounts, FirstTeam, TeamRef},
     connected_accounts::{ConnectedAccountError, ConnectedAccounts},
     crypto::Keyring,
 };
@@ -17,27 +17,35 @@ use crate::{
 const CONSOLE: &str = "console";
 
 pub async fn user(config: &Config, command: UserCommand) -> Result<(), StartError> {
-    let UserCommand::Create { email, password_stdin: _, team } = command;
+    let UserCommand::Create { email, password_stdin: _, team, team_id } = command;
     let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)
         .map_err(|e| StartError::Operator(format!("--password-stdin: cannot read standard input: {e}")))?;
     let store = open_store(config).await?;
-    let result = Accounts::new(&store)
-        .sign_up(&email, secret_from_stdin_line(&input), team.as_deref(), CONSOLE)
-        .await;
+    let first_team = match (&team, &team_id) {
+        (_, Some(id)) => FirstTeam::Join(id),
+        (Some(name), None) => FirstTeam::Named(name),
+        (None, None) => FirstTeam::Personal,
+    };
+    let result = Accounts::new(&store).create_user(&email, secret_from_stdin_line(&input), first_team, CONSOLE).await;
     store.close().await;
     let signed_up = result.map_err(|e| StartError::Operator(e.to_string()))?;
-    println!("created user {} ({})", email.trim(), signed_up.user_id);
+    println!("created user {} ({}), admin of team {}", email.trim(), signed_up.user_id, signed_up.team_id);
     Ok(())
 }
 
 pub async fn apikey(config: &Config, command: ApikeyCommand) -> Result<(), StartError> {
-    let ApikeyCommand::Create { email, team, name } = command;
+    let ApikeyCommand::Create { email, team, team_id, name } = command;
+    let team = match (&team, &team_id) {
+        (_, Some(id)) => TeamRef::Id(id),
+        (Some(name), None) => TeamRef::Named(name),
+        (None, None) => return Err(StartError::Operator("--team or --team-id: name the user's team".to_owned())),
+    };
     let store = open_store(config).await?;
     let accounts = Accounts::new(&store);
     let result = async {
-        let actor = accounts.member_actor(&email, &team).await?;
+        let actor = accounts.member_actor(&email, team).await?;
         accounts.create_api_key(&actor, &name, actor.role, None, CONSOLE).await
     }
     .await;

@@ -5,7 +5,10 @@
 mod common;
 
 use common::{location, session_cookie, Db, TestServer};
-use ferry_domain::{accounts::Accounts, auth::Role};
+use ferry_domain::{
+    accounts::{AccountError, Accounts, FirstTeam, SignUp, SignupMode},
+    auth::{AuthError, Role, MAX_SIGN_UPS_PER_ADDRESS},
+};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -22,6 +25,10 @@ on_both!(
     teams_are_created_and_switched,
     api_keys_act_in_their_team_until_expired_or_revoked,
     responses_carry_security_headers,
+    sign_ups_from_one_address_are_throttled_before_hashing,
+    closed_sign_up_says_so_and_creates_nobody,
+    invite_only_sign_up_needs_a_valid_invite_and_joins_its_team,
+    an_open_sign_up_through_an_invite_joins_its_team,
 );
 
 async fn sign_up_signs_in_with_a_personal_team(db: Db) {
@@ -81,7 +88,9 @@ async fn weak_passwords_are_refused_with_the_field_named(db: Db) {
     assert!(server.page("/signup").await.contains("Password: this is one of the most common passwords"));
     server.sign_up("not-an-email", PASSWORD).await;
     assert!(server.page("/signup").await.contains("Email: enter an address like name@example.com"));
-    let Some(_) = server.db.store.user_by_email("ken@example.com").await.unwrap() else { return };
+    let Some(_) = server.db.store.user_by_email("ken@example.com").await.unwrap() else {
+        return;
+    };
     panic!("no account was created by refused sign-ups");
 }
 
@@ -179,10 +188,8 @@ async fn teams_are_created_and_switched(db: Db) {
 async fn api_keys_act_in_their_team_until_expired_or_revoked(db: Db) {
     let server = TestServer::start(db).await;
     let accounts = Accounts::new(&server.db.store);
-    let signed_up = accounts
-        .sign_up("edsger@example.com", PASSWORD.into(), Some("Algorithms"), "test")
-        .await
-        .unwrap();
+    let signed_up =
+        accounts.create_user("edsger@example.com", PASSWORD.into(), FirstTeam::Named("Algorithms"), "test").await.unwrap();
     let admin = accounts.session_actor(&signed_up.user_id, &signed_up.team_id, 0).await.unwrap().unwrap();
     let (key_id, key) = accounts.create_api_key(&admin, "ci", Role::Viewer, None, "test").await.unwrap();
     let me = |k: String| {
@@ -242,4 +249,123 @@ fn shows(html: &str, text: &str) -> bool {
     [text.to_owned(), text.replace('\'', "&#x27;"), text.replace('\'', "&#39;")]
         .iter()
         .any(|variant| html.contains(variant.as_str()))
+}
+
+/// Twenty sign-ups an hour from one address (all the test's come from 127.0.0.1), counted
+/// atomically: a burst of concurrent ones gets no more through.
+async fn sign_ups_from_one_address_are_throttled_before_hashing(db: Db) {
+    let server = TestServer::start(db).await;
+    let burst: Vec<_> = (0..MAX_SIGN_UPS_PER_ADDRESS + 5)
+        .map(|n| {
+            let store = server.db.store.clone();
+            tokio::spawn(async move {
+                let email = format!("burst{n}@example.com");
+                let form = SignUp { email: &email, password: PASSWORD.into(), invite: None };
+                Accounts::new(&store).sign_up(form, SignupMode::Open, "127.0.0.1").await
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for task in burst {
+        match task.await.unwrap() {
+            Ok(_) => created += 1,
+            Err(AccountError::Auth(AuthError::TooManySignUps { .. })) => {}
+            Err(other) => panic!("a sign-up is either made or told to wait: {other:?}"),
+        }
+    }
+    assert_eq!(created, MAX_SIGN_UPS_PER_ADDRESS, "exactly the bound got through the concurrent burst");
+
+    let refused = server.sign_up("one.more@example.com", PASSWORD).await;
+    assert_eq!((refused.status().as_u16(), location(&refused)), (303, "/signup"));
+    let page = server.page("/signup").await;
+    assert!(page.contains("Sign-up: too many accounts were created from your network address in the last hour"), "{page}");
+    assert!(page.contains(r#"value="one.more@example.com""#), "the email is kept: {page}");
+    assert!(server.db.store.user_by_email("one.more@example.com").await.unwrap().is_none());
+
+    // Another address is not held up, and sign-in is not either.
+    let form = SignUp { email: "elsewhere@example.com", password: PASSWORD.into(), invite: None };
+    Accounts::new(&server.db.store).sign_up(form, SignupMode::Open, "192.0.2.1").await.unwrap();
+    let signed_in = server.post_form("/signin", &[("email", "burst0@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(location(&signed_in), "/");
+}
+
+/// An alice@example.com admin (made by the operator) and an invite link of hers for `role`.
+async fn admin_and_invite(server: &TestServer, role: Role) -> String {
+    let accounts = Accounts::new(&server.db.store);
+    let alice = accounts.create_user("alice@example.com", PASSWORD.into(), FirstTeam::Named("Alpha"), "console").await.unwrap();
+    let alice = accounts.session_actor(&alice.user_id, &alice.team_id, 0).await.unwrap().unwrap();
+    accounts.create_invite(&alice, role, "console").await.unwrap().token.expose_secret().to_owned()
+}
+
+async fn closed_sign_up_says_so_and_creates_nobody(db: Db) {
+    let server = TestServer::start_with(db, |config| config.security.signup = SignupMode::Closed).await;
+    let page = server.page("/signup").await;
+    assert!(page.contains("Sign-up is closed") && page.contains("Ask its operator"), "{page}");
+    assert!(!page.contains(r#"action="/signup""#), "no form that cannot work: {page}");
+
+    let refused = server.sign_up("eve@example.com", PASSWORD).await;
+    assert_eq!(location(&refused), "/signup");
+    assert!(server.page("/signup").await.contains("this Ferry does not take new accounts by sign-up"));
+    assert!(server.db.store.user_by_email("eve@example.com").await.unwrap().is_none());
+
+    // Not even through an invite; its page offers signing in only.
+    let token = admin_and_invite(&server, Role::Viewer).await;
+    let offer = server.page(&format!("/invite/{token}")).await;
+    assert!(offer.contains("Sign in to accept") && !offer.contains("Sign up to accept"), "{offer}");
+    let next = format!("/invite/{token}");
+    server
+        .post_form("/signup", &[("email", "eve@example.com"), ("password", PASSWORD), ("invite", &token), ("next", &next)])
+        .await;
+    assert!(server.db.store.user_by_email("eve@example.com").await.unwrap().is_none());
+}
+
+async fn invite_only_sign_up_needs_a_valid_invite_and_joins_its_team(db: Db) {
+    let server = TestServer::start_with(db, |config| config.security.signup = SignupMode::InviteOnly).await;
+    let page = server.page("/signup").await;
+    assert!(page.contains("Sign-up is by invite") && !page.contains(r#"action="/signup""#), "{page}");
+    server.sign_up("eve@example.com", PASSWORD).await;
+    assert!(server.page("/signup").await.contains("Sign-up: this Ferry takes new accounts by invite only"));
+    let unknown = server
+        .post_form("/signup", &[("email", "eve@example.com"), ("password", PASSWORD), ("invite", "NotARealToken123")])
+        .await;
+    assert_eq!(location(&unknown), "/signup");
+    assert!(server.page("/signup").await.contains("this link is not valid"));
+    assert!(server.db.store.user_by_email("eve@example.com").await.unwrap().is_none(), "nobody without a valid invite");
+
+    let token = admin_and_invite(&server, Role::Editor).await;
+    let next = format!("/invite/{token}");
+    let offer = server.page(&next).await;
+    assert!(offer.contains(&format!("/signup?next={next}")), "{offer}");
+    let form = server.page(&format!("/signup?next={next}")).await;
+    assert!(form.contains(&format!(r#"name="invite" value="{token}""#)), "the invite rides along: {form}");
+    let weak = server
+        .post_form("/signup", &[("email", "dave@example.com"), ("password", "short"), ("invite", &token), ("next", &next)])
+        .await;
+    assert_eq!(location(&weak), format!("/signup?next={next}"), "a mistake keeps the invite");
+
+    let joined = server
+        .post_form("/signup", &[("email", "dave@example.com"), ("password", PASSWORD), ("invite", &token), ("next", &next)])
+        .await;
+    assert_eq!(location(&joined), "/");
+    let home = server.page("/").await;
+    assert!(home.contains("You joined") && shows(&home, "Alpha"), "{home}");
+    let dave = server.db.store.user_by_email("dave@example.com").await.unwrap().unwrap();
+    let teams = server.db.store.memberships(&dave.id).await.unwrap();
+    assert_eq!(teams.len(), 1, "no personal team besides: {teams:?}");
+    assert_eq!((teams[0].team_name.as_str(), teams[0].role.as_str()), ("Alpha", "editor"));
+
+    server.post_form("/signout", &[]).await;
+    server.post_form("/signup", &[("email", "mallory@example.com"), ("password", PASSWORD), ("invite", &token)]).await;
+    assert!(server.page("/signup").await.contains("this link has already been used"));
+    assert!(server.db.store.user_by_email("mallory@example.com").await.unwrap().is_none(), "a link makes one account");
+}
+
+async fn an_open_sign_up_through_an_invite_joins_its_team(db: Db) {
+    let server = TestServer::start(db).await;
+    let token = admin_and_invite(&server, Role::Viewer).await;
+    let joined = server.post_form("/signup", &[("email", "dave@example.com"), ("password", PASSWORD), ("invite", &token)]).await;
+    assert_eq!(location(&joined), "/");
+    let dave = server.db.store.user_by_email("dave@example.com").await.unwrap().unwrap();
+    let teams = server.db.store.memberships(&dave.id).await.unwrap();
+    assert_eq!(teams.iter().map(|t| (t.team_name.as_str(), t.role.as_str())).collect::<Vec<_>>(), [("Alpha", "viewer")]);
 }

@@ -309,7 +309,7 @@ fn malformed_keys_are_one_line_naming_the_variable_or_file_and_line() {
 #[tokio::test]
 async fn keys_rotate_reencrypt_and_the_old_key_can_go() {
     use ferry_domain::{
-        accounts::Accounts,
+        accounts::{Accounts, TeamRef},
         auth::ExposeSecret,
         bitbucket::Credential,
         connected_accounts::{ConnectedAccounts, VerifiedIdentity},
@@ -329,7 +329,7 @@ async fn keys_rotate_reencrypt_and_the_old_key_can_go() {
     let token = "ATATT-rotation-probe-token";
     let url = DatabaseUrl::Sqlite(dir.path().join("ferry.db"));
     let store = Store::connect(&url).await.unwrap();
-    let actor = Accounts::new(&store).member_actor("ops@example.com", "Platform").await.unwrap();
+    let actor = Accounts::new(&store).member_actor("ops@example.com", TeamRef::Named("Platform")).await.unwrap();
     let credential = Credential::ApiToken { email: "ops@example.com".into(), token: token.to_owned().into() };
     let identity = VerifiedIdentity { display_name: "Ops".into(), username: "ops".into(), user_uuid: "{ops}".into() };
     let account = ConnectedAccounts::new(&store, &key_file.load().unwrap())
@@ -404,4 +404,73 @@ async fn the_demo_sandbox_flag_is_read_from_the_environment() {
         child.wait().unwrap();
         assert_eq!(ready.contains("Bitbucket here is a local sandbox"), shown, "FERRY_DEMO_SANDBOX={value:?}: {ready}");
     }
+}
+
+/// A team name is no proof of belonging (anyone who signs up can name a team "Platform"):
+/// `user create --team NAME` makes a new team and refuses a taken name, pointing to
+/// `--team-id`, which joins a team explicitly; `apikey create --team NAME` refuses a name two
+/// of the user's teams share, and `--team-id` picks one. On SQLite and PostgreSQL.
+async fn operator_names_existing_teams_by_id(db: ferry_domain::testing::TestDatabase) {
+    use ferry_domain::accounts::{Accounts, TeamRef};
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = db.url_string();
+    let envs = [("FERRY_DATA_DIR", dir.path().to_str().unwrap()), ("FERRY_DATABASE_URL", url.as_str())];
+    let create_user = |email: &str, team_flags: &[&str]| {
+        let args = [&["user", "create", "--email", email, "--password-stdin"][..], team_flags].concat();
+        run_with_stdin(ferry(&envs, &args), "a long operator passphrase\n")
+    };
+
+    let mallory = create_user("mallory@example.com", &["--team", "Platform"]);
+    assert!(mallory.status.success(), "{}", String::from_utf8_lossy(&mallory.stderr));
+    let accounts = Accounts::new(&db.store);
+    let mallory = accounts.member_actor("mallory@example.com", TeamRef::Named("Platform")).await.unwrap();
+
+    let refused = create_user("ops@example.com", &["--team", "Platform"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("a team named “Platform” already exists") && stderr.contains("--team-id"), "{stderr}");
+    assert!(db.store.user_by_email("ops@example.com").await.unwrap().is_none(), "nobody was created");
+
+    let ops = create_user("ops@example.com", &["--team", "Ops"]);
+    assert!(ops.status.success(), "{}", String::from_utf8_lossy(&ops.stderr));
+    let ops = accounts.member_actor("ops@example.com", TeamRef::Named("Ops")).await.unwrap();
+    assert_eq!(db.store.members(&mallory.team_id).await.unwrap().len(), 1, "Mallory's team gained nobody");
+
+    // Ops now belongs to two teams named Platform: Mallory's (invited) and one of their own.
+    let own_platform = accounts.create_team(&ops, "Platform", "console").await.unwrap();
+    let invite = accounts.create_invite(&mallory, ferry_domain::auth::Role::Viewer, "console").await.unwrap();
+    accounts.accept_invite(&ops, invite.token.expose_secret(), "console").await.unwrap();
+    let ambiguous = run_to_end(ferry(&envs, &["apikey", "create", "--email", "ops@example.com", "--team", "Platform"]));
+    assert!(!ambiguous.status.success());
+    let stderr = String::from_utf8_lossy(&ambiguous.stderr);
+    assert!(
+        stderr.contains("2 teams named “Platform”") && stderr.contains("--team-id") && stderr.contains(&own_platform),
+        "{stderr}"
+    );
+
+    let key = run_to_end(ferry(&envs, &["apikey", "create", "--email", "ops@example.com", "--team-id", &own_platform]));
+    assert!(key.status.success(), "{}", String::from_utf8_lossy(&key.stderr));
+    let keys = db.store.api_keys(&own_platform).await.unwrap();
+    assert_eq!((keys.len(), keys[0].role.as_str()), (1, "admin"), "the key is in the team chosen by id");
+    assert!(db.store.api_keys(&mallory.team_id).await.unwrap().is_empty());
+
+    // Joining an existing team is explicit: by its id.
+    let joined = create_user("second.admin@example.com", &["--team-id", &own_platform]);
+    assert!(joined.status.success(), "{}", String::from_utf8_lossy(&joined.stderr));
+    let member = accounts.member_actor("second.admin@example.com", TeamRef::Id(&own_platform)).await.unwrap();
+    assert_eq!(member.role, ferry_domain::auth::Role::Admin);
+    let unknown = create_user("third@example.com", &["--team-id", "no-such-team"]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("--team-id: no team has the id no-such-team"));
+    assert!(db.store.user_by_email("third@example.com").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn operator_names_existing_teams_by_id_on_sqlite() {
+    operator_names_existing_teams_by_id(ferry_domain::testing::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn operator_names_existing_teams_by_id_on_postgres() {
+    operator_names_existing_teams_by_id(ferry_domain::testing::postgres().await).await;
 }

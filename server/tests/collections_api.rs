@@ -6,7 +6,7 @@ mod common;
 
 use common::{example, Db, TestServer};
 use ferry_domain::{
-    accounts::{Accounts, Actor},
+    accounts::{Accounts, Actor, FirstTeam},
     auth::Role,
     collection::Collection,
     collections::Collections,
@@ -29,7 +29,7 @@ on_both!(
 /// A team with an admin, and a key of `role` in it.
 async fn team_key(server: &TestServer, email: &str, role: Role) -> (Actor, String) {
     let accounts = Accounts::new(&server.db.store);
-    let signed_up = accounts.sign_up(email, PASSWORD.into(), None, "test").await.unwrap();
+    let signed_up = accounts.create_user(email, PASSWORD.into(), FirstTeam::Personal, "test").await.unwrap();
     let admin = accounts.session_actor(&signed_up.user_id, &signed_up.team_id, 0).await.unwrap().unwrap();
     let (_, key) = accounts.create_api_key(&admin, "tests", role, None, "test").await.unwrap();
     (admin, key.expose_secret().to_owned())

@@ -9,7 +9,7 @@ use common::{
     Db, TestServer,
 };
 use ferry_domain::{
-    accounts::{Accounts, Actor},
+    accounts::{Accounts, Actor, FirstTeam},
     auth::Role,
     integrations::{IntegrationDraft, Integrations},
     store::{now_ms, sync::RunRow},
@@ -28,7 +28,7 @@ struct Team {
 
 async fn team(server: &TestServer, email: &str, key_role: Role) -> Team {
     let accounts = Accounts::new(&server.db.store);
-    let signed_up = accounts.sign_up(email, PASSWORD.into(), None, "test").await.unwrap();
+    let signed_up = accounts.create_user(email, PASSWORD.into(), FirstTeam::Personal, "test").await.unwrap();
     let admin = accounts.session_actor(&signed_up.user_id, &signed_up.team_id, 0).await.unwrap().unwrap();
     let (_, key) = accounts.create_api_key(&admin, "tests", key_role, None, "test").await.unwrap();
     let collection_id = collection(&server.db.store, &admin, "Users API").await;

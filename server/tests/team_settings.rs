@@ -6,7 +6,7 @@ mod common;
 
 use common::{location, Browser, Db, TestServer};
 use ferry_domain::{
-    accounts::Accounts,
+    accounts::{Accounts, FirstTeam},
     auth::{InviteToken, Role},
     store::now_ms,
 };
@@ -24,6 +24,9 @@ on_both!(
     a_viewer_cannot_change_anything,
     api_keys_are_created_shown_once_listed_and_revoked,
     the_audit_log_is_for_admins_only,
+    a_demoted_admin_cannot_come_back_through_their_own_invite,
+    a_link_whose_creator_lost_the_right_to_invite_is_refused,
+    removing_a_member_withdraws_their_invites,
 );
 
 /// Alice (admin) has invited Bob, who accepted as `role`.
@@ -182,8 +185,12 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin(db: Db) {
     let server = TestServer::start(db).await;
     let accounts = Accounts::new(&server.db.store);
     for round in 0..5 {
-        let first = accounts.sign_up(&format!("a{round}@example.com"), PASSWORD.into(), Some(&format!("T{round}")), "t").await.unwrap();
-        let second = accounts.sign_up(&format!("b{round}@example.com"), PASSWORD.into(), Some(&format!("T{round}")), "t").await.unwrap();
+        let first = accounts
+            .create_user(&format!("a{round}@example.com"), PASSWORD.into(), FirstTeam::Named(&format!("T{round}")), "t")
+            .await
+            .unwrap();
+        let second =
+            accounts.create_user(&format!("b{round}@example.com"), PASSWORD.into(), FirstTeam::Join(&first.team_id), "t").await.unwrap();
         let team = first.team_id.clone();
         assert_eq!(second.team_id, team, "both joined T{round} as admins");
         let a = accounts.session_actor(&first.user_id, &team, 0).await.unwrap().unwrap();
@@ -364,4 +371,88 @@ async fn the_audit_log_is_for_admins_only(db: Db) {
     let refused = bob.page("/team/audit").await;
     assert!(refused.contains("Audit log: only the team&#x27;s admins can read it") || refused.contains("only the team's admins"), "{refused}");
     assert!(!refused.contains("member.joined"), "{refused}");
+}
+
+/// Bob, an admin, makes invite links, then is demoted: his links go with his admin role, so
+/// a second account of his cannot use one to get admin back, and the audit log says so.
+async fn a_demoted_admin_cannot_come_back_through_their_own_invite(db: Db) {
+    let server = TestServer::start(db).await;
+    let bob = team_of_two(&server, "admin").await;
+    bob.post_form("/team/invites", &[("role", "viewer")]).await;
+    bob.post_form("/team/invites", &[("role", "admin")]).await;
+    let link = one_time_secret(&bob.page("/team/members").await).expect("Bob's admin invite link");
+    let alice = user_id(&server, "alice@example.com").await;
+    let team = server.db.store.memberships(&alice).await.unwrap().remove(0).team_id;
+    assert_eq!(server.db.store.pending_invites(&team).await.unwrap().len(), 2);
+
+    let bob_id = user_id(&server, "bob@example.com").await;
+    server.post_form("/team/members/role", &[("user_id", &bob_id), ("role", "editor")]).await;
+    assert_eq!(role_in_alices_team(&server, "bob@example.com").await.as_deref(), Some("editor"));
+    assert!(server.db.store.pending_invites(&team).await.unwrap().is_empty(), "Bob's links went with his admin role");
+
+    let second = server.browser();
+    second.sign_up("bob.again@example.com", PASSWORD).await;
+    let refused = second.post_form("/invite/accept", &[("token", token_of(&link))]).await;
+    assert_eq!(location(&refused), format!("/invite/{}", token_of(&link)));
+    assert!(second.page(location(&refused)).await.contains("this link is not valid"));
+    assert_eq!(role_in_alices_team(&server, "bob.again@example.com").await, None, "no way back to admin");
+
+    let actions = audit_actions(&server).await;
+    let revoked = actions.iter().find(|(a, _, _)| a == "invite.revoked").expect("the withdrawal is audited");
+    assert_eq!(revoked.1, "2 pending links by bob@example.com (now editor)");
+}
+
+/// A link made while its creator could invite with its role (before demotions withdrew
+/// links, say) is checked again on acceptance: refused, saying why, once they no longer can.
+async fn a_link_whose_creator_lost_the_right_to_invite_is_refused(db: Db) {
+    let server = TestServer::start(db).await;
+    let _bob = team_of_two(&server, "editor").await;
+    let alice = user_id(&server, "alice@example.com").await;
+    let bob_id = user_id(&server, "bob@example.com").await;
+    let team = server.db.store.memberships(&alice).await.unwrap().remove(0).team_id;
+    let (token, hash) = InviteToken::generate();
+    let expires = now_ms() + 60_000;
+    server.db.store.insert_invite(&team, &bob_id, hash.as_str(), "admin", expires).await.unwrap();
+    let path = format!("/invite/{}", token.expose_secret());
+
+    let carol = server.browser();
+    carol.sign_up("carol@example.com", PASSWORD).await;
+    let offer = carol.page(&path).await;
+    assert!(offer.contains("this link no longer works") && !offer.contains("Accept invite"), "{offer}");
+    let refused = carol.post_form("/invite/accept", &[("token", token.expose_secret())]).await;
+    assert_eq!(location(&refused), path);
+    assert!(carol.page(&path).await.contains("no longer an admin of the team"));
+    assert_eq!(role_in_alices_team(&server, "carol@example.com").await, None);
+
+    // Alice's own link still works: only the creator's standing matters.
+    let (token, hash) = InviteToken::generate();
+    server.db.store.insert_invite(&team, &alice, hash.as_str(), "admin", expires).await.unwrap();
+    carol.post_form("/invite/accept", &[("token", token.expose_secret())]).await;
+    assert_eq!(role_in_alices_team(&server, "carol@example.com").await.as_deref(), Some("admin"));
+}
+
+async fn removing_a_member_withdraws_their_invites(db: Db) {
+    let server = TestServer::start(db).await;
+    let bob = team_of_two(&server, "admin").await;
+    bob.post_form("/team/invites", &[("role", "editor")]).await;
+    let link = one_time_secret(&bob.page("/team/members").await).expect("Bob's invite link");
+    create_invite(&server, "viewer").await;
+    let bob_id = user_id(&server, "bob@example.com").await;
+    let removed = server.post_form("/team/members/remove", &[("user_id", &bob_id)]).await;
+    assert_eq!(location(&removed), "/team/members");
+
+    let alice = user_id(&server, "alice@example.com").await;
+    let team = server.db.store.memberships(&alice).await.unwrap().remove(0).team_id;
+    let pending = server.db.store.pending_invites(&team).await.unwrap();
+    assert_eq!(pending.len(), 1, "only Alice's link is left: {pending:?}");
+    assert_eq!(pending[0].created_by, alice);
+    let carol = server.browser();
+    carol.sign_up("carol@example.com", PASSWORD).await;
+    carol.post_form("/invite/accept", &[("token", token_of(&link))]).await;
+    assert_eq!(role_in_alices_team(&server, "carol@example.com").await, None);
+    let actions = audit_actions(&server).await;
+    assert!(
+        actions.iter().any(|(a, d, _)| a == "invite.revoked" && d == "1 pending link by bob@example.com (removed from the team)"),
+        "{actions:?}"
+    );
 }

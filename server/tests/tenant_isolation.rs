@@ -8,7 +8,7 @@ mod common;
 
 use common::{integrations::account_row, location, Browser, Db, TestServer};
 use ferry_domain::{
-    accounts::Accounts,
+    accounts::{Accounts, FirstTeam},
     auth::Role,
     collection::Collection,
     collections::Collections,
@@ -78,8 +78,8 @@ impl TeamA {
 
 async fn team_a(server: &TestServer) -> TeamA {
     let accounts = Accounts::new(&server.db.store);
-    let alice = accounts.sign_up("alice@example.com", PASSWORD.into(), Some("Team Alpha"), "a").await.unwrap();
-    let bob = accounts.sign_up("bob@example.com", PASSWORD.into(), None, "a").await.unwrap();
+    let alice = accounts.create_user("alice@example.com", PASSWORD.into(), FirstTeam::Named("Team Alpha"), "a").await.unwrap();
+    let bob = accounts.create_user("bob@example.com", PASSWORD.into(), FirstTeam::Personal, "a").await.unwrap();
     let admin = accounts.session_actor(&alice.user_id, &alice.team_id, 0).await.unwrap().unwrap();
     let joined = accounts.create_invite(&admin, Role::Viewer, "a").await.unwrap();
     let bob_actor = accounts.session_actor(&bob.user_id, &bob.team_id, 0).await.unwrap().unwrap();

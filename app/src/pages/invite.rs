@@ -54,7 +54,7 @@ fn offer(data: InviteData, token: String) -> impl IntoView {
             </form>
         }
         .into_any(),
-        None => view! {
+        None if data.sign_up_offered => view! {
             {offer}
             <p>"Sign in, or create an account, to accept."</p>
             <p>
@@ -62,6 +62,13 @@ fn offer(data: InviteData, token: String) -> impl IntoView {
                 " "
                 <a class="button secondary" href=format!("/signin?next={next}")>"Sign in to accept"</a>
             </p>
+        }
+        .into_any(),
+        // Accounts come from the operator here: a sign-up button would lead nowhere.
+        None => view! {
+            {offer}
+            <p>"Sign in to accept. If you have no account yet, ask this Ferry's operator for one."</p>
+            <p><a class="button" href=format!("/signin?next={next}")>"Sign in to accept"</a></p>
         }
         .into_any(),
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::email::MAX_EMAIL_BYTES;
 use super::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
-use super::throttle::retry_message;
+use super::throttle::{retry_message, sign_up_retry_message};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
@@ -34,4 +34,6 @@ pub enum AuthError {
     UnknownRole,
     #[error("{}", retry_message(*wait))]
     TooManyAttempts { wait: Duration },
+    #[error("{}", sign_up_retry_message(*wait))]
+    TooManySignUps { wait: Duration },
 }

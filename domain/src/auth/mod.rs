@@ -28,8 +28,9 @@ pub use password::{
 pub use role::{permission_matrix_markdown, Permission, Role};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use throttle::{
-    check_login, login_delay, retry_message, RecentFailures, ACCOUNT_WINDOW, ADDRESS_WINDOW,
-    CLEAN_ADDRESS_FAILURES, CLEAN_ADDRESS_MAX_DELAY, FIRST_ACCOUNT_DELAY, FREE_ACCOUNT_FAILURES,
-    MAX_ACCOUNT_DELAY, MAX_ADDRESS_FAILURES,
+    check_login, check_sign_up, login_delay, retry_message, sign_up_delay, RecentFailures,
+    ACCOUNT_WINDOW, ADDRESS_WINDOW, CLEAN_ADDRESS_FAILURES, CLEAN_ADDRESS_MAX_DELAY,
+    FIRST_ACCOUNT_DELAY, FREE_ACCOUNT_FAILURES, MAX_ACCOUNT_DELAY, MAX_ADDRESS_FAILURES,
+    MAX_SIGN_UPS_PER_ADDRESS, SIGN_UP_WINDOW,
 };
 pub use token::TokenHash;

@@ -36,6 +36,16 @@
 //! most 11 + 60 = 71 failures an hour, and 60 an hour during a sustained attack. The
 //! test `sustained_attack_from_fresh_addresses_stays_under_100_an_hour` checks this.
 //!
+//! # Sign-ups
+//!
+//! Each sign-up hashes a password (argon2, 19 MiB and tens of milliseconds of CPU) and
+//! creates an account and a team, so an address may make at most
+//! [`MAX_SIGN_UPS_PER_ADDRESS`] sign-ups within [`SIGN_UP_WINDOW`] (20 an hour), counted
+//! before the password is hashed. Twenty is far above what one person or a household
+//! needs, and leaves room for a team onboarding together behind one office address, while
+//! one machine can no longer create thousands of accounts, or keep two cores busy hashing,
+//! from one address; it matches the 20 failures after which an address waits for sign-ins.
+//!
 //! Client addresses are the web layer's to define; an IPv6 client should be counted by
 //! its /64, which one subscriber usually holds in full.
 
@@ -50,6 +60,9 @@ pub const MAX_ACCOUNT_DELAY: Duration = Duration::from_secs(15 * 60);
 
 pub const ADDRESS_WINDOW: Duration = Duration::from_secs(15 * 60);
 pub const MAX_ADDRESS_FAILURES: u32 = 20;
+
+pub const SIGN_UP_WINDOW: Duration = Duration::from_secs(60 * 60);
+pub const MAX_SIGN_UPS_PER_ADDRESS: u32 = 20;
 
 pub const CLEAN_ADDRESS_FAILURES: u32 = 3;
 pub const CLEAN_ADDRESS_MAX_DELAY: Duration = Duration::from_secs(60);
@@ -93,6 +106,22 @@ pub fn check_login(account: RecentFailures, address: RecentFailures) -> Result<(
     }
 }
 
+/// How long until an address with `count` sign-ups within [`SIGN_UP_WINDOW`], the oldest
+/// of them `since_oldest` ago, may sign up again, or `None` if now.
+pub fn sign_up_delay(count: u32, since_oldest: Duration) -> Option<Duration> {
+    (count >= MAX_SIGN_UPS_PER_ADDRESS)
+        .then(|| SIGN_UP_WINDOW.saturating_sub(since_oldest))
+        .filter(|wait| !wait.is_zero())
+}
+
+/// [`sign_up_delay`] as a result, its error carrying the message to show.
+pub fn check_sign_up(count: u32, since_oldest: Duration) -> Result<(), AuthError> {
+    match sign_up_delay(count, since_oldest) {
+        Some(wait) => Err(AuthError::TooManySignUps { wait }),
+        None => Ok(()),
+    }
+}
+
 /// The gap the account rule requires after the account's latest failure.
 fn account_backoff(failures: u32) -> Duration {
     let Some(doublings) = failures.checked_sub(FREE_ACCOUNT_FAILURES) else {
@@ -108,6 +137,16 @@ pub fn retry_message(wait: Duration) -> String {
     let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
     let unit = if seconds == 1 { "second" } else { "seconds" };
     format!("Too many attempts. Try again in {seconds} {unit}.")
+}
+
+/// "Sign-up: … Try again in N minutes.", N rounded up.
+pub fn sign_up_retry_message(wait: Duration) -> String {
+    let minutes = wait.as_secs().div_ceil(60).max(1);
+    let unit = if minutes == 1 { "minute" } else { "minutes" };
+    format!(
+        "Sign-up: too many accounts were created from your network address in the last hour. \
+         Try again in {minutes} {unit}, or ask a team admin for an invite link."
+    )
 }
 
 #[cfg(test)]
@@ -274,6 +313,31 @@ mod tests {
             retry_message(Duration::from_millis(300)),
             "Too many attempts. Try again in 1 second."
         );
+    }
+
+    #[test]
+    fn an_address_signs_up_twenty_times_an_hour() {
+        for count in 0..MAX_SIGN_UPS_PER_ADDRESS {
+            assert_eq!(sign_up_delay(count, secs(0)), None, "{count}");
+        }
+        assert_eq!(
+            sign_up_delay(MAX_SIGN_UPS_PER_ADDRESS, secs(600)),
+            Some(secs(3_000))
+        );
+        assert_eq!(
+            sign_up_delay(MAX_SIGN_UPS_PER_ADDRESS, SIGN_UP_WINDOW),
+            None,
+            "the oldest has left the window"
+        );
+        let refused = check_sign_up(MAX_SIGN_UPS_PER_ADDRESS, secs(3_599))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.starts_with("Sign-up: too many accounts")
+                && refused.contains("Try again in 1 minute,"),
+            "{refused}"
+        );
+        assert!(sign_up_retry_message(secs(3_000)).contains("in 50 minutes"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{now_ms, Store, StoreError};
+use super::{now_ms, Backend, Store, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct UserRow {
@@ -57,7 +57,10 @@ pub struct InviteRow {
     pub team_id: String,
     pub team_name: String,
     pub role: String,
+    pub created_by: String,
     pub created_by_email: String,
+    /// The creator's role in the team now; `None` once they have left it.
+    pub creator_role: Option<String>,
     pub created_at_ms: i64,
     pub expires_at_ms: i64,
     pub accepted_at_ms: Option<i64>,
@@ -78,7 +81,9 @@ pub fn is_unique_violation(error: &StoreError) -> bool {
 }
 
 impl Store {
-    /// Creates a user, a first team and their admin membership in one transaction.
+    /// Creates a user, a new first team (`team_name`, or a personal team when empty) and
+    /// their admin membership in one transaction. It never joins an existing team, whatever
+    /// its name: a name is no proof of belonging.
     pub async fn create_user_with_team(
         &self,
         email: &str,
@@ -86,34 +91,83 @@ impl Store {
         team_name: &str,
     ) -> Result<(String, String), StoreError> {
         let user_id = uuid::Uuid::now_v7().to_string();
+        let team_id = uuid::Uuid::now_v7().to_string();
+        let now = now_ms();
+        let name = if team_name.is_empty() { personal_team_name(email) } else { team_name.to_owned() };
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("INSERT INTO users (id, email, password_hash, created_at_ms) VALUES ($1, $2, $3, $4)")
+                .bind(&user_id).bind(email).bind(password_hash).bind(now)
+                .execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO teams (id, name, created_by, created_at_ms) VALUES ($1, $2, $3, $4)")
+                .bind(&team_id).bind(&name).bind(&user_id).bind(now)
+                .execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO memberships (team_id, user_id, role, created_at_ms) VALUES ($1, $2, 'admin', $3)")
+                .bind(&team_id).bind(&user_id).bind(now)
+                .execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok((user_id, team_id))
+        })
+    }
+
+    /// Creates a user as an admin of an existing team (the operator names it by id); `None`
+    /// (and nothing created) when no team has that id.
+    pub async fn create_user_in_team(
+        &self,
+        email: &str,
+        password_hash: &str,
+        team_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let user_id = uuid::Uuid::now_v7().to_string();
         let now = now_ms();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("INSERT INTO users (id, email, password_hash, created_at_ms) VALUES ($1, $2, $3, $4)")
                 .bind(&user_id).bind(email).bind(password_hash).bind(now)
                 .execute(&mut *tx).await?;
-            let existing: Option<String> = if team_name.is_empty() {
-                None
-            } else {
-                sqlx::query_scalar("SELECT id FROM teams WHERE name = $1 ORDER BY created_at_ms LIMIT 1")
-                    .bind(team_name).fetch_optional(&mut *tx).await?
-            };
-            let team_id = match existing {
-                Some(id) => id,
-                None => {
-                    let id = uuid::Uuid::now_v7().to_string();
-                    let name = if team_name.is_empty() { personal_team_name(email) } else { team_name.to_owned() };
-                    sqlx::query("INSERT INTO teams (id, name, created_by, created_at_ms) VALUES ($1, $2, $3, $4)")
-                        .bind(&id).bind(&name).bind(&user_id).bind(now)
-                        .execute(&mut *tx).await?;
-                    id
-                }
-            };
-            sqlx::query("INSERT INTO memberships (team_id, user_id, role, created_at_ms) VALUES ($1, $2, 'admin', $3)")
-                .bind(&team_id).bind(&user_id).bind(now)
+            let joined = sqlx::query(
+                "INSERT INTO memberships (team_id, user_id, role, created_at_ms) SELECT id, $1, 'admin', $2 FROM teams WHERE id = $3")
+                .bind(&user_id).bind(now).bind(team_id)
                 .execute(&mut *tx).await?;
+            if joined.rows_affected() != 1 {
+                return Ok(None);
+            }
             tx.commit().await?;
-            Ok((user_id, team_id))
+            Ok(Some(user_id))
+        })
+    }
+
+    /// Creates a user who joins a team through an invite, in one transaction: the invite is
+    /// used and checked as in [`Store::accept_invite`], and without a `Joined` nobody is created.
+    pub async fn create_user_with_invite(
+        &self,
+        email: &str,
+        password_hash: &str,
+        team_id: &str,
+        invite_id: &str,
+        inviter_entitled: impl Fn(Option<&str>, &str) -> bool,
+    ) -> Result<(InviteAcceptance, String), StoreError> {
+        let user_id = uuid::Uuid::now_v7().to_string();
+        let now = now_ms();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            lock_team(&mut tx, team_id).await?;
+            sqlx::query("INSERT INTO users (id, email, password_hash, created_at_ms) VALUES ($1, $2, $3, $4)")
+                .bind(&user_id).bind(email).bind(password_hash).bind(now)
+                .execute(&mut *tx).await?;
+            let outcome = use_invite(&mut tx, team_id, invite_id, &user_id, now, inviter_entitled).await?;
+            if outcome == InviteAcceptance::Joined {
+                tx.commit().await?;
+            }
+            Ok((outcome, user_id))
+        })
+    }
+
+    /// The ids of the teams with exactly this name, oldest first.
+    pub async fn teams_named(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar("SELECT id FROM teams WHERE name = $1 ORDER BY created_at_ms")
+                .bind(name).fetch_all(pool).await?)
         })
     }
 
@@ -204,33 +258,86 @@ impl Store {
         })
     }
 
-    pub async fn record_login_attempt(&self, email: &str, client_addr: &str, succeeded: bool) -> Result<(), StoreError> {
+    /// Decides whether a sign-in may go on to the password check and, if so, records it as a
+    /// failure in the same transaction; [`Store::sign_in_succeeded`] corrects that afterwards.
+    /// `decide` is given the sign-in failures since the last success of the account (since
+    /// `account_since_ms`) and of the address (since `address_since_ms`).
+    ///
+    /// Deciding and recording at once is what bounds concurrent attempts: with a read first
+    /// and a record after the (slow) password check, any number of simultaneous attempts
+    /// would all read the same count and all go ahead. The transaction holds the account's
+    /// and the address's locks, so the next attempt counts this one.
+    pub async fn reserve_sign_in<E>(
+        &self,
+        email: &str,
+        client_addr: &str,
+        account_since_ms: i64,
+        address_since_ms: i64,
+        decide: impl FnOnce(RecentAttempts, RecentAttempts) -> Result<(), E>,
+    ) -> Result<Result<String, E>, StoreError> {
+        let backend = self.backend();
         on_pool!(self, pool => {
-            sqlx::query("INSERT INTO login_attempts (email, client_addr, succeeded, at_ms) VALUES ($1, $2, $3, $4)")
-                .bind(email).bind(client_addr).bind(succeeded).bind(now_ms()).execute(pool).await?;
+            let mut tx = pool.begin_with(serialised_begin(backend)).await?;
+            lock_attempts(&mut tx, backend, AttemptLock::Account, email).await?;
+            lock_attempts(&mut tx, backend, AttemptLock::SignInAddress, client_addr).await?;
+            let mut recent = Vec::with_capacity(2);
+            for (column, value, since) in [("email", email, account_since_ms), ("client_addr", client_addr, address_since_ms)] {
+                let sql = format!(
+                    "SELECT COUNT(*), MAX(at_ms) FROM login_attempts \
+                     WHERE {column} = $1 AND kind = 'sign_in' AND NOT succeeded AND at_ms > \
+                     COALESCE((SELECT MAX(at_ms) FROM login_attempts \
+                               WHERE {column} = $1 AND kind = 'sign_in' AND succeeded AND at_ms > $2), $2)"
+                );
+                let row = sqlx::query(&sql).bind(value).bind(since).fetch_one(&mut *tx).await?;
+                recent.push(RecentAttempts { count: row.get::<i64, _>(0) as u32, latest_ms: row.get(1) });
+            }
+            if let Err(refusal) = decide(recent[0], recent[1]) {
+                return Ok(Err(refusal));
+            }
+            let id = uuid::Uuid::now_v7().to_string();
+            sqlx::query(
+                "INSERT INTO login_attempts (id, kind, email, client_addr, succeeded, at_ms) VALUES ($1, 'sign_in', $2, $3, $4, $5)")
+                .bind(&id).bind(email).bind(client_addr).bind(false).bind(now_ms()).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(Ok(id))
+        })
+    }
+
+    /// The reserved sign-in attempt turned out right: it ends the run of failures.
+    pub async fn sign_in_succeeded(&self, attempt_id: &str) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE login_attempts SET succeeded = $1 WHERE id = $2")
+                .bind(true).bind(attempt_id).execute(pool).await?;
             Ok(())
         })
     }
 
-    /// Failures since the last success, within the window: (count, time of the latest).
-    pub async fn recent_login_failures(
+    /// Decides whether a sign-up from this address may go on to hash its password and, if so,
+    /// records it, in one transaction (as [`Store::reserve_sign_in`], and for the same reason).
+    /// `decide` is given how many sign-ups the address made since `since_ms`, and when the
+    /// oldest of them was.
+    pub async fn reserve_sign_up<E>(
         &self,
-        column: FailureKey,
-        value: &str,
+        client_addr: &str,
         since_ms: i64,
-    ) -> Result<(u32, Option<i64>), StoreError> {
-        let column = match column {
-            FailureKey::Email => "email",
-            FailureKey::ClientAddr => "client_addr",
-        };
-        let sql = format!(
-            "SELECT COUNT(*), MAX(at_ms) FROM login_attempts WHERE {column} = $1 AND NOT succeeded AND at_ms > \
-             COALESCE((SELECT MAX(at_ms) FROM login_attempts WHERE {column} = $1 AND succeeded AND at_ms > $2), $2)"
-        );
+        decide: impl FnOnce(u32, Option<i64>) -> Result<(), E>,
+    ) -> Result<Result<(), E>, StoreError> {
+        let backend = self.backend();
         on_pool!(self, pool => {
-            let row = sqlx::query(&sql).bind(value).bind(since_ms).fetch_one(pool).await?;
-            let count: i64 = row.get(0);
-            Ok((count as u32, row.get::<Option<i64>, _>(1)))
+            let mut tx = pool.begin_with(serialised_begin(backend)).await?;
+            lock_attempts(&mut tx, backend, AttemptLock::SignUpAddress, client_addr).await?;
+            let row = sqlx::query(
+                "SELECT COUNT(*), MIN(at_ms) FROM login_attempts WHERE client_addr = $1 AND kind = 'sign_up' AND at_ms > $2")
+                .bind(client_addr).bind(since_ms).fetch_one(&mut *tx).await?;
+            if let Err(refusal) = decide(row.get::<i64, _>(0) as u32, row.get(1)) {
+                return Ok(Err(refusal));
+            }
+            sqlx::query(
+                "INSERT INTO login_attempts (id, kind, email, client_addr, succeeded, at_ms) VALUES ($1, 'sign_up', '', $2, $3, $4)")
+                .bind(uuid::Uuid::now_v7().to_string()).bind(client_addr).bind(true).bind(now_ms())
+                .execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(Ok(()))
         })
     }
 
@@ -331,9 +438,16 @@ impl Store {
         })
     }
 
-    /// Changes a member's role unless that would leave the team without an admin. False
-    /// when nothing changed.
-    pub async fn set_member_role(&self, team_id: &str, user_id: &str, role: &str) -> Result<bool, StoreError> {
+    /// Changes a member's role unless that would leave the team without an admin, and in the
+    /// same transaction withdraws the member's pending invites that `keeps_invite` (given an
+    /// invite's role) rejects. `None` when nothing changed, else how many invites went.
+    pub async fn set_member_role(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        role: &str,
+        keeps_invite: impl Fn(&str) -> bool,
+    ) -> Result<Option<usize>, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             lock_team(&mut tx, team_id).await?;
@@ -342,13 +456,25 @@ impl Store {
                  AND ($1 = 'admin' OR role <> 'admin' OR \
                       (SELECT COUNT(*) FROM memberships WHERE team_id = $2 AND role = 'admin') > 1)")
                 .bind(role).bind(team_id).bind(user_id).execute(&mut *tx).await?;
+            if done.rows_affected() != 1 {
+                return Ok(None);
+            }
+            let pending: Vec<(String, String)> = sqlx::query_as(
+                "SELECT id, role FROM invites WHERE team_id = $1 AND created_by = $2 AND accepted_at_ms IS NULL")
+                .bind(team_id).bind(user_id).fetch_all(&mut *tx).await?;
+            let mut withdrawn = 0;
+            for (id, _) in pending.iter().filter(|(_, invite_role)| !keeps_invite(invite_role)) {
+                sqlx::query("DELETE FROM invites WHERE id = $1 AND team_id = $2").bind(id).bind(team_id).execute(&mut *tx).await?;
+                withdrawn += 1;
+            }
             tx.commit().await?;
-            Ok(done.rows_affected() == 1)
+            Ok(Some(withdrawn))
         })
     }
 
-    /// Removes a member unless they are the team's last admin. False when nothing changed.
-    pub async fn remove_member(&self, team_id: &str, user_id: &str) -> Result<bool, StoreError> {
+    /// Removes a member unless they are the team's last admin, and withdraws their pending
+    /// invites to the team with them. `None` when nothing changed, else how many invites went.
+    pub async fn remove_member(&self, team_id: &str, user_id: &str) -> Result<Option<usize>, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             lock_team(&mut tx, team_id).await?;
@@ -356,8 +482,13 @@ impl Store {
                 "DELETE FROM memberships WHERE team_id = $1 AND user_id = $2 \
                  AND (role <> 'admin' OR (SELECT COUNT(*) FROM memberships WHERE team_id = $1 AND role = 'admin') > 1)")
                 .bind(team_id).bind(user_id).execute(&mut *tx).await?;
+            if done.rows_affected() != 1 {
+                return Ok(None);
+            }
+            let withdrawn = sqlx::query("DELETE FROM invites WHERE team_id = $1 AND created_by = $2 AND accepted_at_ms IS NULL")
+                .bind(team_id).bind(user_id).execute(&mut *tx).await?;
             tx.commit().await?;
-            Ok(done.rows_affected() == 1)
+            Ok(Some(withdrawn.rows_affected() as usize))
         })
     }
 
@@ -409,27 +540,95 @@ impl Store {
         })
     }
 
-    /// Uses the invite and adds the member in one transaction; false (and nothing changed)
-    /// when the invite was used or expired in the meantime.
-    pub async fn accept_invite(&self, invite_id: &str, user_id: &str) -> Result<bool, StoreError> {
-        let now = now_ms();
+    /// Uses the invite and adds the member in one transaction, provided `inviter_entitled`
+    /// (given the creator's current role, `None` once they left, and the invite's role)
+    /// still holds. The team is locked first, so a demotion or removal of the creator is
+    /// either seen here or waits until the member has joined.
+    pub async fn accept_invite(
+        &self,
+        team_id: &str,
+        invite_id: &str,
+        user_id: &str,
+        inviter_entitled: impl Fn(Option<&str>, &str) -> bool,
+    ) -> Result<InviteAcceptance, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let used = sqlx::query(
-                "UPDATE invites SET accepted_by = $1, accepted_at_ms = $2 \
-                 WHERE id = $3 AND accepted_at_ms IS NULL AND expires_at_ms > $2")
-                .bind(user_id).bind(now).bind(invite_id).execute(&mut *tx).await?;
-            if used.rows_affected() != 1 {
-                return Ok(false);
+            lock_team(&mut tx, team_id).await?;
+            let outcome = use_invite(&mut tx, team_id, invite_id, user_id, now_ms(), inviter_entitled).await?;
+            if outcome == InviteAcceptance::Joined {
+                tx.commit().await?;
             }
-            sqlx::query(
-                "INSERT INTO memberships (team_id, user_id, role, created_at_ms) \
-                 SELECT team_id, $1, role, $2 FROM invites WHERE id = $3")
-                .bind(user_id).bind(now).bind(invite_id).execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok(true)
+            Ok(outcome)
         })
     }
+}
+
+/// Within a transaction holding the team's lock: uses the invite for `user_id` and adds the
+/// membership, if it is still open and its creator still entitled to it.
+async fn use_invite<'c, DB>(
+    tx: &mut sqlx::Transaction<'c, DB>,
+    team_id: &str,
+    invite_id: &str,
+    user_id: &str,
+    now: i64,
+    inviter_entitled: impl Fn(Option<&str>, &str) -> bool,
+) -> Result<InviteAcceptance, StoreError>
+where
+    DB: sqlx::Database,
+    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'r> (String, Option<String>): sqlx::FromRow<'r, DB::Row>,
+    for<'r> (String,): sqlx::FromRow<'r, DB::Row>,
+{
+    let invite: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT i.role, m.role FROM invites i \
+         LEFT JOIN memberships m ON m.team_id = i.team_id AND m.user_id = i.created_by \
+         WHERE i.id = $1 AND i.team_id = $2",
+    )
+    .bind(invite_id)
+    .bind(team_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((invite_role, creator_role)) = invite else {
+        return Ok(InviteAcceptance::NoLongerOpen);
+    };
+    if !inviter_entitled(creator_role.as_deref(), &invite_role) {
+        return Ok(InviteAcceptance::InviterNotEntitled);
+    }
+    let used: Option<String> = sqlx::query_scalar(
+        "UPDATE invites SET accepted_by = $1, accepted_at_ms = $2 \
+         WHERE id = $3 AND accepted_at_ms IS NULL AND expires_at_ms > $2 RETURNING id",
+    )
+    .bind(user_id)
+    .bind(now)
+    .bind(invite_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if used.is_none() {
+        return Ok(InviteAcceptance::NoLongerOpen);
+    }
+    sqlx::query("INSERT INTO memberships (team_id, user_id, role, created_at_ms) VALUES ($1, $2, $3, $4)")
+        .bind(team_id)
+        .bind(user_id)
+        .bind(invite_role.as_str())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(InviteAcceptance::Joined)
+}
+
+/// What came of accepting an invite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InviteAcceptance {
+    Joined,
+    /// Used, expired or withdrawn since it was read.
+    NoLongerOpen,
+    /// Its creator has left the team or may no longer invite with its role.
+    InviterNotEntitled,
 }
 
 /// Serialises changes to a team's memberships: PostgreSQL (read committed) would otherwise
@@ -446,8 +645,10 @@ where
     Ok(())
 }
 
-const INVITE_SELECT: &str = "SELECT i.id, i.team_id, t.name, i.role, u.email, i.created_at_ms, i.expires_at_ms, i.accepted_at_ms \
-     FROM invites i JOIN teams t ON t.id = i.team_id JOIN users u ON u.id = i.created_by";
+const INVITE_SELECT: &str = "SELECT i.id, i.team_id, t.name, i.role, i.created_by, u.email, m.role, i.created_at_ms, \
+     i.expires_at_ms, i.accepted_at_ms \
+     FROM invites i JOIN teams t ON t.id = i.team_id JOIN users u ON u.id = i.created_by \
+     LEFT JOIN memberships m ON m.team_id = i.team_id AND m.user_id = i.created_by";
 
 fn invite_row<R: Row>(r: R) -> InviteRow
 where
@@ -455,23 +656,66 @@ where
     for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
     InviteRow {
         id: r.get(0),
         team_id: r.get(1),
         team_name: r.get(2),
         role: r.get(3),
-        created_by_email: r.get(4),
-        created_at_ms: r.get(5),
-        expires_at_ms: r.get(6),
-        accepted_at_ms: r.get(7),
+        created_by: r.get(4),
+        created_by_email: r.get(5),
+        creator_role: r.get(6),
+        created_at_ms: r.get(7),
+        expires_at_ms: r.get(8),
+        accepted_at_ms: r.get(9),
     }
 }
 
+/// Failed sign-ins since the last success within a window, and when the latest was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecentAttempts {
+    pub count: u32,
+    pub latest_ms: Option<i64>,
+}
+
+/// Which attempts a reservation serialises on.
 #[derive(Debug, Clone, Copy)]
-pub enum FailureKey {
-    Email,
-    ClientAddr,
+enum AttemptLock {
+    Account = 1,
+    SignInAddress = 2,
+    SignUpAddress = 3,
+}
+
+/// SQLite: take the write lock at BEGIN, so the count read next is still true at the
+/// insert (a deferred transaction reads a snapshot another writer may already have passed).
+fn serialised_begin(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    }
+}
+
+/// PostgreSQL: a transaction-scoped advisory lock per account or address, in a fixed order
+/// (account before address, one namespace per kind), so attempts on one key queue up while
+/// others go ahead. SQLite is already serialised by `BEGIN IMMEDIATE`.
+async fn lock_attempts<'c, DB>(
+    tx: &mut sqlx::Transaction<'c, DB>,
+    backend: Backend,
+    lock: AttemptLock,
+    key: &str,
+) -> Result<(), StoreError>
+where
+    DB: sqlx::Database,
+    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))").bind(lock as i32).bind(key).execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 fn api_key_row<R: Row>(r: R) -> ApiKeyRow

@@ -10,7 +10,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use ferry_domain::accounts::{AccountError, Accounts, SignedIn};
+use ferry_domain::accounts::{AccountError, Accounts, SignUp, SignedIn, SignedUp};
 use secrecy::SecretString;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -23,6 +23,17 @@ pub struct Credentials {
     password: SecretString,
     #[serde(default)]
     next: Option<String>,
+}
+
+/// The sign-up form: credentials, and the invite link's token when they came through one.
+#[derive(Deserialize)]
+pub struct SignUpForm {
+    email: String,
+    password: SecretString,
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default)]
+    invite: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -39,10 +50,27 @@ pub async fn sign_up(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
-    Form(form): Form<Credentials>,
+    Form(form): Form<SignUpForm>,
 ) -> Response {
-    let outcome = Accounts::new(&state.store).sign_up(&form.email, form.password, None, &client_addr(peer)).await;
-    start_session("/signup", &session, &form.email, form.next.as_deref(), outcome).await
+    let invite = form.invite.as_deref().map(str::trim).filter(|token| !token.is_empty());
+    let sign_up = SignUp { email: &form.email, password: form.password, invite };
+    let outcome = Accounts::new(&state.store).sign_up(sign_up, state.config.security.signup, &client_addr(peer)).await;
+    match outcome {
+        // Joined through the invite: on to the team, not back to the (now used) link.
+        Ok(SignedUp { signed_in, joined: Some(team) }) => match session::begin(&session, &signed_in).await {
+            Ok(()) => {
+                flash_notice(&session, format!("Welcome! You joined “{}” as {}.", team.team_name, team.role)).await;
+                Redirect::to("/").into_response()
+            }
+            Err(error) => {
+                retry_later(&with_next("/signup", form.next.as_deref()), &session, &form.email, error.to_string()).await
+            }
+        },
+        other => {
+            let outcome = other.map(|signed_up| signed_up.signed_in);
+            start_session("/signup", &session, &form.email, form.next.as_deref(), outcome).await
+        }
+    }
 }
 
 pub async fn sign_in(

@@ -7,10 +7,10 @@ mod bitbucket_auth;
 mod collection_forms;
 mod collections_api;
 mod health;
+mod integration_forms;
 mod integrations_api;
 mod metrics;
 mod profile_forms;
-mod integration_forms;
 mod request_id;
 mod security;
 pub mod sessions;
@@ -178,12 +178,14 @@ pub fn router(state: AppState, sessions: SessionBackend) -> Router {
     let (store, keyring, bitbucket) = (state.store.clone(), state.keyring.clone(), state.bitbucket.clone());
     let sync = state.sync.clone();
     let setup = BitbucketSetup { demo_sandbox: state.config.demo_sandbox };
+    let signup = state.config.security.signup;
     let context = move || {
         provide_context(store.clone());
         provide_context(keyring.clone());
         provide_context(bitbucket.clone());
         provide_context(sync.clone());
         provide_context(setup);
+        provide_context(signup);
     };
     let pages = Router::<AppState>::new()
         .leptos_routes_with_context(&state, routes, context.clone(), {
