@@ -11,6 +11,7 @@ pub mod collections;
 pub mod connected_accounts;
 pub mod crypto;
 pub mod integrations;
+pub mod retention;
 pub mod store;
 pub mod sync;
 
