@@ -42,7 +42,7 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Run the web app (the default when no command is given).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Bring the database schema up to date and exit.
     Migrate,
     /// Operator commands for accounts.
@@ -98,7 +98,7 @@ pub enum ApikeyCommand {
 
 impl Default for Command {
     fn default() -> Self {
-        Command::Serve(ServeArgs::default())
+        Command::Serve(Box::default())
     }
 }
 
