@@ -1,7 +1,8 @@
 //! Pruning on both backends: old revisions thinned to the newest of each day (the newest of
 //! each collection, and what an integration last committed, always kept; recent ones
 //! untouched; numbers unchanged; storage given back), old sign-in attempts deleted, old sync
-//! runs deleted except each integration's newest. Test rows carry explicit old times.
+//! runs deleted except each integration's newest. Test rows carry explicit old times. Also the
+//! migration that counts what existing teams hold.
 
 #[macro_use]
 mod conformance;
@@ -246,4 +247,66 @@ async fn old_runs_go_but_each_integrations_newest_stay(store: &Store) {
 
     let keep_all = Pruner::new(store.clone(), Retention { revisions: None, runs: None }).prune(NOW).await.unwrap();
     assert_eq!(keep_all.runs, 0);
+}
+
+/// Migration 0008 over a database that already holds collections: every team gets its usage
+/// row, counted from what it holds, and every revision its size.
+async fn usage_is_backfilled(store: &Store, all: sqlx::migrate::Migrator) {
+    let before_quotas = sqlx::migrate::Migrator {
+        migrations: all.migrations.iter().filter(|m| m.version < 8).cloned().collect::<Vec<_>>().into(),
+        ..sqlx::migrate::Migrator::DEFAULT
+    };
+    match store {
+        Store::Sqlite(pool) => before_quotas.run(pool).await.unwrap(),
+        Store::Postgres(pool) => before_quotas.run(pool).await.unwrap(),
+    }
+    for team in ["full", "empty"] {
+        exec!(store, "INSERT INTO teams (id, name, created_at_ms) VALUES ($1, $1, 0)", team);
+    }
+    for (collection, revisions) in [("a", 3), ("b", 1)] {
+        exec!(
+            store,
+            "INSERT INTO collections (team_id, id, name, revision, created_by, created_at_ms, updated_by, updated_at_ms) \
+             VALUES ('full', $1, $1, $2, 'u', 0, 'u', 0)",
+            collection,
+            revisions as i64
+        );
+        for number in 1..=revisions {
+            exec!(
+                store,
+                "INSERT INTO collection_revisions (team_id, collection_id, number, canonical_json, author_user_id, \
+                 author_email, created_at_ms, summary) VALUES ('full', $1, $2, $3, 'u', 'u@example.com', 0, 's')",
+                collection,
+                number as i64,
+                "é".repeat(number)
+            );
+        }
+    }
+    match store {
+        Store::Sqlite(pool) => all.run(pool).await.unwrap(),
+        Store::Postgres(pool) => all.run(pool).await.unwrap(),
+    }
+    // "é" is two bytes: a's revisions hold 2 + 4 + 6 bytes, b's one 2.
+    let usage = |team: &'static str| async move {
+        (
+            count!(store, "SELECT collections FROM team_usage WHERE team_id = $1", team),
+            count!(store, "SELECT stored_bytes FROM team_usage WHERE team_id = $1", team),
+        )
+    };
+    assert_eq!(usage("full").await, (2, 14));
+    assert_eq!(usage("empty").await, (0, 0));
+    assert_eq!(count!(store, "SELECT size_bytes FROM collection_revisions WHERE collection_id = 'a' AND number = 3"), 6);
+}
+
+#[tokio::test]
+async fn usage_is_backfilled_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&ferry_domain::DatabaseUrl::Sqlite(dir.path().join("ferry.db"))).await.unwrap();
+    usage_is_backfilled(&store, sqlx::migrate!("../migrations/sqlite")).await;
+}
+
+#[tokio::test]
+async fn usage_is_backfilled_on_postgres() {
+    let db = ferry_domain::testing::postgres_unmigrated().await;
+    usage_is_backfilled(&db.store, sqlx::migrate!("../migrations/postgres")).await;
 }
