@@ -169,11 +169,13 @@ fn sync_config(args: &ServeArgs) -> Result<Option<SyncConfig>, StartError> {
 const MAX_STORAGE_MB: u64 = 1 << 30;
 const MAX_DAYS: u64 = 36_500;
 
-// 0 is "no limit" or "keep everything"; the bounds keep every product in range.
+/// What 0 means for a quota, and for a retention.
+const NO_LIMIT: &str = "or 0 for no limit";
+const KEEP_ALL: &str = "or 0 to keep everything";
 fn quotas(args: &ServeArgs) -> Result<Quotas, StartError> {
     let collections =
-        whole_number("FERRY_QUOTA_COLLECTIONS", &args.quota_collections, (u64::from(u32::MAX), "collections", 1_000))?;
-    let storage_mb = whole_number("FERRY_QUOTA_STORAGE_MB", &args.quota_storage_mb, (MAX_STORAGE_MB, "megabytes", 1_024))?;
+        whole_number("FERRY_QUOTA_COLLECTIONS", &args.quota_collections, (u64::from(u32::MAX), "collections", 1_000), NO_LIMIT)?;
+    let storage_mb = whole_number("FERRY_QUOTA_STORAGE_MB", &args.quota_storage_mb, (MAX_STORAGE_MB, "megabytes", 1_024), NO_LIMIT)?;
     Ok(Quotas {
         collections: positive(collections).map(|n| n as i64),
         stored_bytes: positive(storage_mb).map(|mb| (mb * 1024 * 1024) as i64),
@@ -182,8 +184,8 @@ fn quotas(args: &ServeArgs) -> Result<Quotas, StartError> {
 
 fn retention(args: &RetentionArgs) -> Result<Retention, StartError> {
     let revisions_days =
-        whole_number("FERRY_RETENTION_REVISIONS_DAYS", &args.retention_revisions_days, (MAX_DAYS, "days", 90))?;
-    let runs_days = whole_number("FERRY_RETENTION_RUNS_DAYS", &args.retention_runs_days, (MAX_DAYS, "days", 90))?;
+        whole_number("FERRY_RETENTION_REVISIONS_DAYS", &args.retention_revisions_days, (MAX_DAYS, "days", 90), KEEP_ALL)?;
+    let runs_days = whole_number("FERRY_RETENTION_RUNS_DAYS", &args.retention_runs_days, (MAX_DAYS, "days", 90), KEEP_ALL)?;
     Ok(Retention {
         revisions: positive(revisions_days).map(|n| days(n as u32)),
         runs: positive(runs_days).map(|n| days(n as u32)),
@@ -195,13 +197,13 @@ fn positive(n: u64) -> Option<u64> {
 }
 
 /// A whole number of `unit` from 0 to `max`, or an error naming the variable and showing
-/// `example`.
-fn whole_number(variable: &str, raw: &str, (max, unit, example): (u64, &str, u64)) -> Result<u64, StartError> {
+/// `example` and what `zero` means.
+fn whole_number(variable: &str, raw: &str, (max, unit, example): (u64, &str, u64), zero: &str) -> Result<u64, StartError> {
     match raw.trim().parse::<u64>() {
         Ok(n) if n <= max => Ok(n),
-        Ok(_) => Err(StartError::Limits(format!("{variable}: {raw} is too large; use at most {max} {unit}, or 0 for no limit"))),
+        Ok(_) => Err(StartError::Limits(format!("{variable}: {raw} is too large; use at most {max} {unit}, {zero}"))),
         Err(_) => Err(StartError::Limits(format!(
-            "{variable}: '{raw}' is not a whole number of {unit}; use e.g. {example}, or 0 for no limit"
+            "{variable}: '{raw}' is not a whole number of {unit}; use e.g. {example}, {zero}"
         ))),
     }
 }
@@ -322,7 +324,11 @@ mod tests {
             ("--quota-collections", "-1", "FERRY_QUOTA_COLLECTIONS: '-1' is not a whole number"),
             ("--quota-storage-mb", "1GB", "FERRY_QUOTA_STORAGE_MB: '1GB' is not a whole number of megabytes"),
             ("--quota-storage-mb", "99999999999", "FERRY_QUOTA_STORAGE_MB: 99999999999 is too large"),
-            ("--retention-revisions-days", "ninety", "FERRY_RETENTION_REVISIONS_DAYS: 'ninety'"),
+            (
+                "--retention-revisions-days",
+                "ninety",
+                "FERRY_RETENTION_REVISIONS_DAYS: 'ninety' is not a whole number of days; use e.g. 90, or 0 to keep everything",
+            ),
             ("--retention-runs-days", "100000", "FERRY_RETENTION_RUNS_DAYS: 100000 is too large"),
         ] {
             let refused = serve(&["serve", &format!("{flag}={value}")]).unwrap_err().to_string();
