@@ -6,6 +6,11 @@
 //! write needs [`Permission::EditCollections`] and stores the change, its new revision and its
 //! event in one transaction. A collection's id is its Postman id (`info._postman_id`), unique
 //! within the team; names and ids are bounded by [`crate::collection::limits`].
+//!
+//! A team holds at most [`Quotas`]: a number of collections, and a number of bytes of stored
+//! documents (the canonical JSON of every revision it keeps, the current documents included).
+//! The check is part of the writing transaction, so concurrent writes of one team cannot
+//! together pass a limit; a refused write stores nothing.
 
 use crate::{
     accounts::Actor,
@@ -13,10 +18,32 @@ use crate::{
     collection::{diff, Collection, CollectionError},
     store::{
         accounts::is_unique_violation,
-        collections::{Change, CollectionRow, RevisionRow},
+        collections::{Change, CollectionRow, RevisionRow, Saved},
         now_ms, Store, StoreError,
     },
 };
+
+pub use crate::store::collections::{OverQuota, Quotas, Usage};
+
+/// The collections a team may hold unless the operator says otherwise: ten times the hundred
+/// or so a large team keeps by hand, few enough that one account cannot fill the database
+/// with empty collections.
+pub const DEFAULT_MAX_COLLECTIONS: i64 = 1_000;
+
+/// The megabytes of documents and history a team may store unless the operator says
+/// otherwise. A busy team saving 100 times a workday in collections of 60 KB (the largest of
+/// the shared examples) adds about 6 MB a day: about 400 MB for the 90 days that keep every
+/// revision, then one revision a day per collection. That is under half of this, while one
+/// account can make Ferry store a gigabyte, not 32 MiB per request forever.
+pub const DEFAULT_MAX_STORAGE_MB: i64 = 1_024;
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Quotas { collections: Some(DEFAULT_MAX_COLLECTIONS), stored_bytes: Some(DEFAULT_MAX_STORAGE_MB * MB) }
+    }
+}
+
+const MB: i64 = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CollectionsError {
@@ -30,8 +57,41 @@ pub enum CollectionsError {
     /// A create met an existing id, or a replace met a newer revision.
     #[error("{0}")]
     Conflict(String),
+    /// The team has reached a quota; nothing was stored.
+    #[error("{}", quota_message(.0))]
+    OverQuota(OverQuota),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What the team reached and what to do about it.
+fn quota_message(over: &OverQuota) -> String {
+    match *over {
+        OverQuota::Collections { limit } => format!(
+            "this team has reached its limit of {limit} collections; delete collections it no longer needs, \
+             or ask the operator to raise FERRY_QUOTA_COLLECTIONS"
+        ),
+        OverQuota::Storage { limit_bytes, used_bytes, needed_bytes } => format!(
+            "this team has reached its storage limit of {} (its collections and their history take {}, \
+             this change needs {} more); delete collections it no longer needs, \
+             or ask the operator to raise FERRY_QUOTA_STORAGE_MB",
+            amount(limit_bytes),
+            amount(used_bytes),
+            amount(needed_bytes)
+        ),
+    }
+}
+
+/// `1024 MB`, `2.5 MB`, `300 KB`, `12 bytes`: exact enough to compare with the limit, which
+/// operators set in whole megabytes.
+fn amount(bytes: i64) -> String {
+    const KB: i64 = 1024;
+    match bytes {
+        b if b < KB => format!("{b} bytes"),
+        b if b < MB => format!("{} KB", (b + KB - 1) / KB),
+        b if b < 10 * MB && b % MB != 0 => format!("{:.1} MB", b as f64 / MB as f64),
+        b => format!("{} MB", (b + MB / 2) / MB),
+    }
 }
 
 /// A collection as stored: its row and its current document.
@@ -50,11 +110,18 @@ pub struct Revision {
 
 pub struct Collections<'a> {
     store: &'a Store,
+    quotas: Quotas,
 }
 
 impl<'a> Collections<'a> {
+    /// The service with the default [`Quotas`].
     pub fn new(store: &'a Store) -> Self {
-        Self { store }
+        Self { store, quotas: Quotas::default() }
+    }
+
+    /// The service with the deployment's quotas.
+    pub fn with_quotas(store: &'a Store, quotas: Quotas) -> Self {
+        Self { store, quotas }
     }
 
     /// Refuses, as every write does, an actor whose role may not edit collections: for a
@@ -79,27 +146,27 @@ impl<'a> Collections<'a> {
         Ok(StoredCollection { row, collection: stored(&json)? })
     }
 
-    /// Stores a new collection under its own id as revision 1.
+    /// Stores a new collection under its own id as revision 1, if the team's quotas allow.
     pub async fn create(&self, actor: &Actor, collection: Collection) -> Result<StoredCollection, CollectionsError> {
         require(actor, Permission::EditCollections)?;
         let summary = diff(None, &collection).commit_message(collection.name()).replacen("Update", "Create", 1);
         let change = change(actor, collection.id(), &summary);
-        match self.store.insert_collection(&change, collection.name(), &collection.to_canonical_json()).await {
-            Err(e) if is_unique_violation(&e) => {
-                return Err(CollectionsError::Conflict(format!(
+        match self.store.insert_collection(&change, collection.name(), &collection.to_canonical_json(), self.quotas).await {
+            Ok(Ok(())) => self.get(actor, collection.id()).await,
+            Ok(Err(over)) => Err(CollectionsError::OverQuota(over)),
+            Err(e) if is_unique_violation(&e) => Err(CollectionsError::Conflict(format!(
                     "collection.info._postman_id: this team already has a collection with id {}; \
                      replace it with PUT /api/collections/{}, or leave the id out to get a new one",
-                    collection.id(),
-                    collection.id()
-                )))
-            }
-            other => other?,
+                collection.id(),
+                collection.id()
+            ))),
+            Err(e) => Err(e.into()),
         }
-        self.get(actor, collection.id()).await
     }
 
     /// Replaces the document of collection `id` (keeping that id). Content equal to the
-    /// current revision stores nothing; otherwise a new revision and event are written.
+    /// current revision stores nothing; otherwise a new revision and event are written, if
+    /// the team's storage quota allows.
     pub async fn replace(
         &self,
         actor: &Actor,
@@ -115,15 +182,13 @@ impl<'a> Collections<'a> {
         }
         let summary = diff(Some(&current.collection), &collection).commit_message(collection.name());
         let change = change(actor, id, &summary);
-        self.store
-            .update_collection(&change, current.row.revision, collection.name(), &canonical)
-            .await?
-            .ok_or_else(|| {
-                CollectionsError::Conflict(
-                    "the collection changed while this change was being saved; load it again and retry".into(),
-                )
-            })?;
-        self.get(actor, id).await
+        match self.store.update_collection(&change, current.row.revision, collection.name(), &canonical, self.quotas).await? {
+            Saved::Revision(_) => self.get(actor, id).await,
+            Saved::Stale => Err(CollectionsError::Conflict(
+                "the collection changed while this change was being saved; load it again and retry".into(),
+            )),
+            Saved::OverQuota(over) => Err(CollectionsError::OverQuota(over)),
+        }
     }
 
     /// Applies one editor change (see [`Collection`]'s edit methods) to the current document
@@ -150,6 +215,12 @@ impl<'a> Collections<'a> {
         } else {
             Err(CollectionsError::NotFound)
         }
+    }
+
+    /// What the actor's team holds now, against the quotas.
+    pub async fn usage(&self, actor: &Actor) -> Result<Usage, CollectionsError> {
+        require(actor, Permission::ReadTeamData)?;
+        Ok(self.store.team_usage(&actor.team_id).await?)
     }
 
     /// The collection's revisions, newest first.
@@ -195,4 +266,29 @@ fn change<'c>(actor: &'c Actor, collection_id: &'c str, summary: &'c str) -> Cha
 /// A stored revision read back; it was canonical v2.1 when written, so it imports unchanged.
 fn stored(json: &str) -> Result<Collection, CollectionsError> {
     Ok(Collection::import(json.as_bytes())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_read_in_the_unit_that_fits() {
+        assert_eq!(amount(12), "12 bytes");
+        assert_eq!(amount(300 * 1024 + 1), "301 KB");
+        assert_eq!(amount(5 * MB / 2), "2.5 MB");
+        assert_eq!(amount(1024 * MB), "1024 MB");
+        assert_eq!(amount(1024 * MB - 1), "1024 MB");
+    }
+
+    #[test]
+    fn the_storage_message_names_the_limit_the_usage_and_the_setting() {
+        let over = OverQuota::Storage { limit_bytes: 1024 * MB, used_bytes: 1024 * MB - 3 * MB / 10, needed_bytes: MB };
+        assert_eq!(
+            CollectionsError::OverQuota(over).to_string(),
+            "this team has reached its storage limit of 1024 MB (its collections and their history take 1024 MB, \
+             this change needs 1 MB more); delete collections it no longer needs, \
+             or ask the operator to raise FERRY_QUOTA_STORAGE_MB"
+        );
+    }
 }

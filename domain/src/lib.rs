@@ -12,6 +12,7 @@ pub mod connected_accounts;
 pub mod crypto;
 pub mod integrations;
 pub mod profile;
+pub mod retention;
 pub mod store;
 pub mod sync;
 

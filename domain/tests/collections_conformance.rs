@@ -8,8 +8,8 @@ use ferry_domain::{
     accounts::{Actor, Via},
     auth::Role,
     collection::Collection,
-    collections::{Collections, CollectionsError},
-    store::collections::Change,
+    collections::{Collections, CollectionsError, OverQuota, Usage},
+    store::collections::{Change, Quotas, Saved},
     Store,
 };
 
@@ -24,6 +24,9 @@ conformance!(
     duplicate_create_leaves_no_event,
     stale_update_leaves_no_event,
     edits_store_a_revision_naming_the_request_and_refusals_store_nothing,
+    the_collections_quota_refuses_with_its_name_and_stores_nothing,
+    the_storage_quota_counts_every_revision_and_deletes_give_it_back,
+    concurrent_creates_at_the_limit_do_not_pass_it,
 );
 
 async fn actor(store: &Store, email: &str, role: Role) -> Actor {
@@ -194,13 +197,15 @@ async fn stale_update_leaves_no_event(store: &Store) {
         summary: "stale",
         at_ms: 1,
     };
-    let stale = store.update_collection(&change, 7, "Stale", "{}").await.unwrap();
-    assert_eq!(stale, None);
+    let stale = store.update_collection(&change, 7, "Stale", "{}", Quotas::UNLIMITED).await.unwrap();
+    assert_eq!(stale, Saved::Stale);
     assert_eq!(store.collection_events(&editor.team_id).await.unwrap().len(), 1);
     assert_eq!(service.get(&editor, "c1").await.unwrap().row.revision, 1);
 
-    let fresh = store.update_collection(&change, 1, "Fresh", &collection("c1", "Fresh", &[]).to_canonical_json()).await;
-    assert_eq!(fresh.unwrap(), Some(2));
+    let fresh = store
+        .update_collection(&change, 1, "Fresh", &collection("c1", "Fresh", &[]).to_canonical_json(), Quotas::UNLIMITED)
+        .await;
+    assert_eq!(fresh.unwrap(), Saved::Revision(2));
     assert_eq!(store.collection_events(&editor.team_id).await.unwrap().len(), 2);
 }
 
@@ -223,4 +228,91 @@ async fn edits_store_a_revision_naming_the_request_and_refusals_store_nothing(st
     assert!(matches!(foreign, Err(CollectionsError::NotFound)), "{foreign:?}");
     assert_eq!(service.get(&editor, "c1").await.unwrap().row.revision, 2);
     assert_eq!(store.collection_events(&editor.team_id).await.unwrap().len(), 2);
+}
+
+async fn the_collections_quota_refuses_with_its_name_and_stores_nothing(store: &Store) {
+    let editor = actor(store, "ed@example.com", Role::Editor).await;
+    let service = Collections::with_quotas(store, Quotas { collections: Some(2), stored_bytes: None });
+    service.create(&editor, collection("c1", "One", &[])).await.unwrap();
+    service.create(&editor, collection("c2", "Two", &[])).await.unwrap();
+
+    let refused = service.create(&editor, collection("c3", "Three", &["list"])).await.unwrap_err();
+    assert!(matches!(refused, CollectionsError::OverQuota(OverQuota::Collections { limit: 2 })), "{refused:?}");
+    assert_eq!(
+        refused.to_string(),
+        "this team has reached its limit of 2 collections; delete collections it no longer needs, \
+         or ask the operator to raise FERRY_QUOTA_COLLECTIONS"
+    );
+    assert_eq!(service.list(&editor, "").await.unwrap().len(), 2);
+    assert!(matches!(service.get(&editor, "c3").await, Err(CollectionsError::NotFound)));
+    assert_eq!(store.collection_events(&editor.team_id).await.unwrap().len(), 2, "no event for the refused create");
+    assert_eq!(service.usage(&editor).await.unwrap().collections, 2);
+
+    // Saving an existing collection adds no collection; another team has its own count.
+    service.replace(&editor, "c1", collection("c1", "One", &["list"])).await.unwrap();
+    let other = actor(store, "eve@example.com", Role::Admin).await;
+    service.create(&other, collection("c3", "Three", &[])).await.unwrap();
+
+    service.delete(&editor, "c2").await.unwrap();
+    service.create(&editor, collection("c3", "Three", &[])).await.unwrap();
+    assert_eq!(service.usage(&editor).await.unwrap().collections, 2);
+}
+
+async fn the_storage_quota_counts_every_revision_and_deletes_give_it_back(store: &Store) {
+    let editor = actor(store, "ed@example.com", Role::Editor).await;
+    let first = collection("c1", "Users API", &["list"]);
+    let second = collection("c1", "Users API", &["list", "create"]);
+    let size = |c: &Collection| c.to_canonical_json().len() as i64;
+    // Room for the first two revisions, not for a third.
+    let limit = size(&first) + size(&second) + 10;
+    let service = Collections::with_quotas(store, Quotas { collections: None, stored_bytes: Some(limit) });
+    service.create(&editor, first.clone()).await.unwrap();
+    service.replace(&editor, "c1", second.clone()).await.unwrap();
+    let used = size(&first) + size(&second);
+    assert_eq!(service.usage(&editor).await.unwrap(), Usage { collections: 1, stored_bytes: used });
+
+    let third = collection("c1", "Users API", &["list", "create", "delete"]);
+    let refused = service.replace(&editor, "c1", third.clone()).await.unwrap_err();
+    match refused {
+        CollectionsError::OverQuota(OverQuota::Storage { limit_bytes, used_bytes, needed_bytes }) => {
+            assert_eq!((limit_bytes, used_bytes, needed_bytes), (limit, used, size(&third)))
+        }
+        other => panic!("{other:?}"),
+    }
+    let message = service.replace(&editor, "c1", third.clone()).await.unwrap_err().to_string();
+    let expected = format!(
+        "this team has reached its storage limit of {limit} bytes (its collections and their history take {used} bytes, \
+         this change needs {} bytes more)",
+        size(&third)
+    );
+    assert!(message.starts_with(&expected), "{message}");
+    assert!(message.ends_with("or ask the operator to raise FERRY_QUOTA_STORAGE_MB"), "{message}");
+    assert_eq!(service.get(&editor, "c1").await.unwrap().row.revision, 2, "nothing stored");
+    assert_eq!(store.collection_events(&editor.team_id).await.unwrap().len(), 2, "no event for the refused save");
+    assert!(matches!(
+        service.create(&editor, collection("c2", "Other", &[])).await,
+        Err(CollectionsError::OverQuota(OverQuota::Storage { .. }))
+    ));
+    assert_eq!(service.usage(&editor).await.unwrap().stored_bytes, used);
+
+    service.delete(&editor, "c1").await.unwrap();
+    assert_eq!(service.usage(&editor).await.unwrap(), Usage::default());
+    service.create(&editor, third).await.unwrap();
+}
+
+async fn concurrent_creates_at_the_limit_do_not_pass_it(store: &Store) {
+    let editor = actor(store, "ed@example.com", Role::Editor).await;
+    let limit = 3;
+    let service = Collections::with_quotas(store, Quotas { collections: Some(limit), stored_bytes: None });
+    service.create(&editor, collection("c0", "Zero", &[])).await.unwrap();
+    service.create(&editor, collection("c1", "One", &[])).await.unwrap();
+    // Four creates race for the one place left: the usage row queues them, so exactly one wins.
+    let racer = |n: u32| service.create(&editor, collection(&format!("c{n}"), "Racer", &[]));
+    let (a, b, c, d) = tokio::join!(racer(2), racer(3), racer(4), racer(5));
+    let results = [a, b, c, d];
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(won, 1, "{results:?}");
+    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| matches!(e, CollectionsError::OverQuota(_))));
+    assert_eq!(service.list(&editor, "").await.unwrap().len() as i64, limit);
+    assert_eq!(service.usage(&editor).await.unwrap().collections, limit);
 }

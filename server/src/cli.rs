@@ -42,7 +42,7 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Run the web app (the default when no command is given).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Bring the database schema up to date and exit.
     Migrate,
     /// Operator commands for accounts.
@@ -54,6 +54,9 @@ pub enum Command {
     /// Operator commands for the encryption keys that seal stored credentials.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Prune old revisions, sign-in attempts and sync runs now, as every `ferry serve` does
+    /// each hour; prints what went.
+    Prune(RetentionArgs),
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -105,7 +108,7 @@ pub enum ApikeyCommand {
 
 impl Default for Command {
     fn default() -> Self {
-        Command::Serve(ServeArgs::default())
+        Command::Serve(Box::default())
     }
 }
 
@@ -157,6 +160,26 @@ pub struct ServeArgs {
     /// `ferry user create`).
     #[arg(long, env = "FERRY_SIGNUP", default_value = "open")]
     pub signup: String,
+    /// The most collections one team may hold; 0 for no limit. (Limits are read as text so
+    /// that a bad value is refused naming the variable.)
+    #[arg(long, env = "FERRY_QUOTA_COLLECTIONS", default_value = "1000")]
+    pub quota_collections: String,
+    /// The most megabytes of collections and their history one team may store; 0 for no limit.
+    #[arg(long, env = "FERRY_QUOTA_STORAGE_MB", default_value = "1024")]
+    pub quota_storage_mb: String,
+    #[command(flatten)]
+    pub retention: RetentionArgs,
+}
+
+/// How long old rows are kept: `ferry serve` prunes by these, and so does `ferry prune`.
+#[derive(Debug, Clone, Args)]
+pub struct RetentionArgs {
+    /// Every revision is kept this many days, then the newest of each day; 0 keeps them all.
+    #[arg(long, env = "FERRY_RETENTION_REVISIONS_DAYS", default_value = "90")]
+    pub retention_revisions_days: String,
+    /// Sync runs are kept this many days (each integration's newest 500 always); 0 keeps them all.
+    #[arg(long, env = "FERRY_RETENTION_RUNS_DAYS", default_value = "90")]
+    pub retention_runs_days: String,
 }
 
 impl Default for ServeArgs {

@@ -5,13 +5,15 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use ferry_domain::{
     accounts::SignupMode,
     bitbucket::{parse_base_url, BitbucketConfig, OAuthConsumer, Url},
+    collections::Quotas,
     crypto::{CryptoError, KeySource, KEYS_ENV},
+    retention::{days, Retention},
     sync::SyncConfig,
     DatabaseUrl,
 };
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::cli::{Command, GlobalArgs, ServeArgs};
+use crate::cli::{Command, GlobalArgs, RetentionArgs, ServeArgs};
 
 /// Where Bitbucket sends people back after "Connect with Bitbucket", under the public URL;
 /// the OAuth consumer's callback URL must be exactly this.
@@ -33,6 +35,16 @@ pub struct Config {
     pub key_source: KeySource,
     /// Who may sign up, whom to believe about client addresses, who may scrape metrics.
     pub security: Security,
+    /// How much a team may store, and how long old rows are kept.
+    pub limits: Limits,
+}
+
+/// What one team may hold and what Ferry forgets; the defaults are far above what a team
+/// keeps by hand and bound what one account can make the database hold.
+#[derive(Debug, Clone, Default)]
+pub struct Limits {
+    pub quotas: Quotas,
+    pub retention: Retention,
 }
 
 /// The deployment's security settings; the defaults suit a single machine on loopback.
@@ -72,6 +84,9 @@ pub enum StartError {
         "FERRY_SIGNUP: '{0}' is not a sign-up mode; use open (anyone may sign up), invite-only (only through an invite link) or closed (accounts come from `ferry user create`)"
     )]
     Signup(String),
+    /// Already names the setting (`FERRY_QUOTA_…` or `FERRY_RETENTION_…`).
+    #[error("{0}")]
+    Limits(String),
 }
 
 impl Config {
@@ -83,6 +98,11 @@ impl Config {
         let database_url = match &global.database_url {
             Some(raw) => DatabaseUrl::parse(raw).map_err(|e| StartError::DatabaseUrl(e.to_string()))?,
             None => DatabaseUrl::Sqlite(data_dir.join("ferry.db")),
+        };
+        let limits = match command {
+            Command::Serve(args) => Limits { quotas: quotas(args)?, retention: retention(&args.retention)? },
+            Command::Prune(args) => Limits { retention: retention(args)?, ..Limits::default() },
+            _ => Limits::default(),
         };
         let (listen, public_url, site_root, demo_sandbox, bitbucket, sync) = match command {
             Command::Serve(args) => {
@@ -105,7 +125,7 @@ impl Config {
             Command::Serve(args) => security(args)?,
             _ => Security::default(),
         };
-        Ok(Self { data_dir, database_url, listen, public_url, site_root, demo_sandbox, bitbucket, sync, key_source, security })
+        Ok(Self { data_dir, database_url, listen, public_url, site_root, demo_sandbox, bitbucket, sync, key_source, security, limits })
     }
 
     pub fn ensure_data_dir(&self) -> Result<(), StartError> {
@@ -158,6 +178,50 @@ fn sync_config(args: &ServeArgs) -> Result<Option<SyncConfig>, StartError> {
         lease: Duration::from_millis(args.sync_lease_ms),
         ..SyncConfig::default()
     }))
+}
+
+/// The largest quota or retention a setting takes: beyond it the arithmetic in bytes or
+/// milliseconds would overflow, and no deployment means it.
+const MAX_STORAGE_MB: u64 = 1 << 30;
+const MAX_DAYS: u64 = 36_500;
+
+/// What 0 means for a quota, and for a retention.
+const NO_LIMIT: &str = "or 0 for no limit";
+const KEEP_ALL: &str = "or 0 to keep everything";
+fn quotas(args: &ServeArgs) -> Result<Quotas, StartError> {
+    let collections =
+        whole_number("FERRY_QUOTA_COLLECTIONS", &args.quota_collections, (u64::from(u32::MAX), "collections", 1_000), NO_LIMIT)?;
+    let storage_mb = whole_number("FERRY_QUOTA_STORAGE_MB", &args.quota_storage_mb, (MAX_STORAGE_MB, "megabytes", 1_024), NO_LIMIT)?;
+    Ok(Quotas {
+        collections: positive(collections).map(|n| n as i64),
+        stored_bytes: positive(storage_mb).map(|mb| (mb * 1024 * 1024) as i64),
+    })
+}
+
+fn retention(args: &RetentionArgs) -> Result<Retention, StartError> {
+    let revisions_days =
+        whole_number("FERRY_RETENTION_REVISIONS_DAYS", &args.retention_revisions_days, (MAX_DAYS, "days", 90), KEEP_ALL)?;
+    let runs_days = whole_number("FERRY_RETENTION_RUNS_DAYS", &args.retention_runs_days, (MAX_DAYS, "days", 90), KEEP_ALL)?;
+    Ok(Retention {
+        revisions: positive(revisions_days).map(|n| days(n as u32)),
+        runs: positive(runs_days).map(|n| days(n as u32)),
+    })
+}
+
+fn positive(n: u64) -> Option<u64> {
+    (n > 0).then_some(n)
+}
+
+/// A whole number of `unit` from 0 to `max`, or an error naming the variable and showing
+/// `example` and what `zero` means.
+fn whole_number(variable: &str, raw: &str, (max, unit, example): (u64, &str, u64), zero: &str) -> Result<u64, StartError> {
+    match raw.trim().parse::<u64>() {
+        Ok(n) if n <= max => Ok(n),
+        Ok(_) => Err(StartError::Limits(format!("{variable}: {raw} is too large; use at most {max} {unit}, {zero}"))),
+        Err(_) => Err(StartError::Limits(format!(
+            "{variable}: '{raw}' is not a whole number of {unit}; use e.g. {example}, {zero}"
+        ))),
+    }
 }
 
 fn bitbucket_config(args: &ServeArgs, public_url: &str) -> Result<BitbucketConfig, StartError> {
@@ -249,6 +313,54 @@ mod tests {
         assert_eq!(serve(&["serve", "--signup", " Closed "]).unwrap().security.signup, SignupMode::Closed);
         let refused = serve(&["serve", "--signup", "invite"]).unwrap_err().to_string();
         assert!(refused.starts_with("FERRY_SIGNUP: 'invite' is not a sign-up mode; use open"), "{refused}");
+    }
+
+    #[test]
+    fn quotas_and_retention_default_high_take_zero_for_unlimited_and_name_bad_values() {
+        if std::env::vars().any(|(name, _)| name.starts_with("FERRY_QUOTA") || name.starts_with("FERRY_RETENTION")) {
+            return;
+        }
+        let limits = serve(&["serve"]).unwrap().limits;
+        assert_eq!(limits.quotas, Quotas { collections: Some(1_000), stored_bytes: Some(1_024 * 1024 * 1024) });
+        assert_eq!(limits.quotas, Quotas::default(), "the service's defaults are the deployment's");
+        assert_eq!((limits.retention.revisions, limits.retention.runs), (Some(days(90)), Some(days(90))));
+        assert_eq!(limits.retention, Retention::default());
+        let cli = Cli::try_parse_from(["ferry", "prune", "--retention-runs-days", "30"]).unwrap();
+        let prune = Config::resolve(&cli.global, cli.command.as_ref().unwrap()).unwrap().limits.retention;
+        assert_eq!((prune.revisions, prune.runs), (Some(days(90)), Some(days(30))));
+
+        let unlimited = serve(&[
+            "serve",
+            "--quota-collections",
+            "0",
+            "--quota-storage-mb",
+            "0",
+            "--retention-revisions-days",
+            "0",
+            "--retention-runs-days",
+            " 0 ",
+        ])
+        .unwrap()
+        .limits;
+        assert_eq!(unlimited.quotas, Quotas::UNLIMITED);
+        assert_eq!((unlimited.retention.revisions, unlimited.retention.runs), (None, None));
+        let small = serve(&["serve", "--quota-storage-mb", "5", "--retention-revisions-days", "7"]).unwrap().limits;
+        assert_eq!((small.quotas.stored_bytes, small.retention.revisions), (Some(5 * 1024 * 1024), Some(days(7))));
+
+        for (flag, value, variable) in [
+            ("--quota-collections", "-1", "FERRY_QUOTA_COLLECTIONS: '-1' is not a whole number"),
+            ("--quota-storage-mb", "1GB", "FERRY_QUOTA_STORAGE_MB: '1GB' is not a whole number of megabytes"),
+            ("--quota-storage-mb", "99999999999", "FERRY_QUOTA_STORAGE_MB: 99999999999 is too large"),
+            (
+                "--retention-revisions-days",
+                "ninety",
+                "FERRY_RETENTION_REVISIONS_DAYS: 'ninety' is not a whole number of days; use e.g. 90, or 0 to keep everything",
+            ),
+            ("--retention-runs-days", "100000", "FERRY_RETENTION_RUNS_DAYS: 100000 is too large"),
+        ] {
+            let refused = serve(&["serve", &format!("{flag}={value}")]).unwrap_err().to_string();
+            assert!(refused.starts_with(variable), "{refused}");
+        }
     }
 
     #[test]

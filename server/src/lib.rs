@@ -21,5 +21,6 @@ pub async fn run(cli: Cli) -> Result<(), config::StartError> {
         Command::User(command) => operator::user(&config, command).await,
         Command::Apikey(command) => operator::apikey(&config, command).await,
         Command::Keys(command) => operator::keys(&config, command).await,
+        Command::Prune(_) => operator::prune(&config).await,
     }
 }

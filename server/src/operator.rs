@@ -1,4 +1,5 @@
-//! `ferry user …`, `ferry apikey …` and `ferry keys …`: chores for the operator at the console.
+//! `ferry user …`, `ferry apikey …`, `ferry keys …` and `ferry prune`: chores for the operator
+//! at the console.
 
 use std::io::Read;
 
@@ -6,6 +7,8 @@ use ferry_domain::{
     accounts::{secret_from_stdin_line, Accounts, FirstTeam, TeamRef},
     connected_accounts::{ConnectedAccountError, ConnectedAccounts},
     crypto::Keyring,
+    retention::Pruner,
+    store::now_ms,
 };
 
 use crate::{
@@ -53,6 +56,15 @@ pub async fn apikey(config: &Config, command: ApikeyCommand) -> Result<(), Start
     let (_, key) = result.map_err(|e| StartError::Operator(e.to_string()))?;
     // The only time the key is ever shown; Ferry keeps just its hash.
     println!("{}", key.expose_secret());
+    Ok(())
+}
+
+/// One pruning pass now, by the configured retention; safe beside running servers.
+pub async fn prune(config: &Config) -> Result<(), StartError> {
+    let store = open_store(config).await?;
+    let result = Pruner::new(store.clone(), config.limits.retention).prune(now_ms()).await;
+    store.close().await;
+    println!("{}", result?);
     Ok(())
 }
 

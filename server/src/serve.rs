@@ -5,6 +5,7 @@ use std::sync::Arc;
 use ferry_domain::{
     bitbucket::BitbucketClient,
     crypto::Keyring,
+    retention::Pruner,
     sync::{AccountCredentials, SyncEngine},
     Store,
 };
@@ -39,6 +40,9 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let store = open_store(&config).await?;
     let (app, sync) = app_router(store.clone(), keyring, config.clone()).await?;
     let workers = config.sync.is_some().then(|| sync.start());
+    // Every process prunes: the deletes are idempotent, and a web-only process still grows
+    // the tables (revisions, sign-in attempts).
+    let pruner = Pruner::new(store.clone(), config.limits.retention).start();
     let local = listener.local_addr().map_err(|e| StartError::Listen(e.to_string()))?;
     tracing::info!(
         address = %local,
@@ -55,6 +59,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     if let Some(workers) = workers {
         workers.shutdown();
     }
+    pruner.abort();
     store.close().await;
     tracing::info!("Ferry stopped");
     Ok(())

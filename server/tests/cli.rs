@@ -106,6 +106,25 @@ fn migrate_creates_the_sqlite_database_in_the_data_dir() {
     assert!(data.join("ferry.db").is_file());
 }
 
+#[test]
+fn prune_runs_one_pass_and_bad_limits_are_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let output = run_to_end(ferry(&[("FERRY_DATA_DIR", data)], &["prune"]));
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "pruned 0 old revisions (0 bytes), 0 sign-in attempts and 0 sync runs\n"
+    );
+    let output = run_to_end(ferry(&[("FERRY_DATA_DIR", data), ("FERRY_RETENTION_REVISIONS_DAYS", "3 months")], &["prune"]));
+    assert_one_clear_line(&output, "FERRY_RETENTION_REVISIONS_DAYS: '3 months' is not a whole number of days");
+    let output = run_to_end(ferry(
+        &[("FERRY_DATA_DIR", data), ("FERRY_QUOTA_STORAGE_MB", "lots"), ("LEPTOS_SITE_ADDR", "127.0.0.1:0")],
+        &["serve"],
+    ));
+    assert_one_clear_line(&output, "FERRY_QUOTA_STORAGE_MB: 'lots'");
+}
+
 fn free_port() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().to_string()

@@ -12,7 +12,7 @@ use ferry_domain::{
     accounts::{Accounts, Actor},
     auth::Role,
     collection::{BodyView, Collection, KeyValue},
-    collections::Collections,
+    collections::{Collections, Quotas},
 };
 use reqwest::multipart::{Form, Part};
 
@@ -28,6 +28,7 @@ on_both!(
     a_21_mb_file_imports,
     deleting_needs_the_confirmation,
     viewers_see_no_forms_and_every_change_is_refused,
+    a_create_over_the_quota_goes_back_with_the_reason,
 );
 
 /// The signed-up person's actor in their current (first) team.
@@ -475,4 +476,29 @@ async fn a_21_mb_file_imports(db: Db) {
     assert_eq!(location(&imported), "/collections/big");
     let (_, collection) = stored(&server, &ada, "big").await;
     assert_eq!(collection.request_view("r").unwrap().body, BodyView::Raw { text: body, language: "text".into() });
+}
+
+async fn a_create_over_the_quota_goes_back_with_the_reason(db: Db) {
+    let server = TestServer::start_with(db, |config| {
+        config.limits.quotas = Quotas { collections: Some(1), stored_bytes: None };
+    })
+    .await;
+    server.sign_up("ada@example.com", PASSWORD).await;
+    let ada = actor(&server, "ada@example.com").await;
+    let created = server.post_form("/collections", &[("name", "First")]).await;
+    assert!(location(&created).starts_with("/collections/"));
+
+    let refused = server.post_form("/collections", &[("name", "Second")]).await;
+    assert_eq!(location(&refused), "/collections");
+    let page = server.page("/collections").await;
+    assert!(
+        page.contains(
+            "this team has reached its limit of 1 collections; delete collections it no longer needs, \
+             or ask the operator to raise FERRY_QUOTA_COLLECTIONS"
+        ),
+        "{page}"
+    );
+    let names: Vec<_> =
+        Collections::new(&server.db.store).list(&ada, "").await.unwrap().into_iter().map(|row| row.name).collect();
+    assert_eq!(names, ["First"]);
 }

@@ -9,7 +9,7 @@ use ferry_domain::{
     accounts::{Accounts, Actor, FirstTeam},
     auth::Role,
     collection::Collection,
-    collections::Collections,
+    collections::{Collections, Quotas},
 };
 use serde_json::{json, Value};
 
@@ -24,6 +24,7 @@ on_both!(
     bodies_up_to_32_mib_are_read_and_larger_ones_refused,
     keys_are_required,
     openapi_lists_every_api_route,
+    quotas_refuse_with_403_naming_the_limit_and_store_nothing,
 );
 
 /// A team with an admin, and a key of `role` in it.
@@ -299,4 +300,43 @@ async fn openapi_lists_every_api_route(db: Db) {
         .map(|item| item.as_object().unwrap().keys().filter(|k| *k != "parameters").count())
         .sum();
     assert_eq!(documented, api_routes.len(), "the document lists only routes that exist");
+}
+
+async fn quotas_refuse_with_403_naming_the_limit_and_store_nothing(db: Db) {
+    let first = users_api("Users API", &["list"]);
+    let canonical = |value: &Value| Collection::import(&serde_json::to_vec(value).unwrap()).unwrap().to_canonical_json();
+    // Room for one collection and, in bytes, for its first revision and a little more.
+    let room = canonical(&first).len() as i64 + 100;
+    let server = TestServer::start_with(db, |config| {
+        config.limits.quotas = Quotas { collections: Some(1), stored_bytes: Some(room) };
+    })
+    .await;
+    let (admin, key) = team_key(&server, "ada@example.com", Role::Editor).await;
+    let api = Api { server: &server, key };
+    assert_eq!(api.post(&first).await.0, 200);
+
+    let mut second = users_api("Orders", &[]);
+    second["info"]["_postman_id"] = json!("orders");
+    let (status, refused) = api.post(&second).await;
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(refused["error"]["name"], "quotaExceededError");
+    assert_eq!(
+        refused["error"]["message"],
+        "this team has reached its limit of 1 collections; delete collections it no longer needs, \
+         or ask the operator to raise FERRY_QUOTA_COLLECTIONS"
+    );
+
+    let (status, refused) = api.put("users-api", &users_api("Users API", &["list", "create", "update", "delete"])).await;
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(refused["error"]["name"], "quotaExceededError");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with(&format!("this team has reached its storage limit of {room} bytes")), "{message}");
+    assert!(message.ends_with("ask the operator to raise FERRY_QUOTA_STORAGE_MB"), "{message}");
+
+    let (_, listed) = api.get("/api/collections").await;
+    assert_eq!(listed["collections"].as_array().unwrap().len(), 1);
+    let (_, got) = api.get("/api/collections/users-api").await;
+    assert_eq!(got["collection"]["item"].as_array().unwrap().len(), 1, "the refused PUT stored nothing");
+    let events = server.db.store.collection_events(&admin.team_id).await.unwrap();
+    assert_eq!(events.len(), 1, "only the first create");
 }

@@ -32,6 +32,7 @@ pub mod budgets;
 pub mod collections;
 pub mod connected_accounts;
 pub mod integrations;
+pub mod retention;
 pub mod sync;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -131,7 +131,7 @@ pub async fn create(State(state): State<AppState>, session: Session, SignedIn(ac
     let result: Result<_, CollectionsError> = async {
         Collections::require_editor(&actor)?;
         let collection = Collection::new(required_name(fields.get("name"))?)?;
-        let stored = Collections::new(&state.store).create(&actor, collection).await?;
+        let stored = state.collections().create(&actor, collection).await?;
         Ok((collection_href(&stored.row.id), format!("Collection “{}” created.", stored.row.name)))
     }
     .await;
@@ -161,7 +161,7 @@ pub async fn import(
             }
             (None, pasted) => pasted.as_bytes(),
         };
-        let stored = Collections::new(&state.store).create(&actor, Collection::import(bytes)?).await?;
+        let stored = state.collections().create(&actor, Collection::import(bytes)?).await?;
         Ok((collection_href(&stored.row.id), format!("Collection “{}” imported.", stored.row.name)))
     }
     .await;
@@ -198,7 +198,7 @@ async fn read_upload(multipart: Result<Multipart, MultipartRejection>) -> Result
 
 /// `GET /collections/{id}/export`: the canonical JSON as a download.
 pub async fn export(State(state): State<AppState>, SignedIn(actor): SignedIn, Path(id): Path<String>) -> Response {
-    match Collections::new(&state.store).get(&actor, &id).await {
+    match state.collections().get(&actor, &id).await {
         Ok(stored) => download(&stored.collection),
         Err(error) => read_refusal(error),
     }
@@ -211,7 +211,7 @@ pub async fn export_revision(
     Path((id, number)): Path<(String, String)>,
 ) -> Response {
     let Ok(number) = number.parse::<i64>() else { return read_refusal(CollectionsError::NotFound) };
-    match Collections::new(&state.store).revision(&actor, &id, number).await {
+    match state.collections().revision(&actor, &id, number).await {
         Ok(revision) => download(&revision.collection),
         Err(error) => read_refusal(error),
     }
@@ -252,7 +252,7 @@ pub async fn delete(post: EditPost) -> Response {
     let answer = Answer { session: &session, back: collection_href(&id), typed: Vec::new() };
     let result: Result<_, CollectionsError> = async {
         Collections::require_editor(&actor)?;
-        let service = Collections::new(&state.store);
+        let service = state.collections();
         let name = service.get(&actor, &id).await?.row.name;
         if fields.get("confirm") != "yes" {
             return Err(invalid("confirm", "tick the box to confirm that the collection and its history go").into());
@@ -313,7 +313,7 @@ impl EditPost {
         let result: Result<_, CollectionsError> = async {
             Collections::require_editor(&actor)?;
             let mut outcome = None;
-            Collections::new(&state.store)
+            state.collections()
                 .edit(&actor, &id, |collection| {
                     outcome = Some(change(collection, &fields, &item)?);
                     Ok(())

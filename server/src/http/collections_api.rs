@@ -14,7 +14,7 @@ use axum::{
 };
 use ferry_domain::{
     collection::{Collection, CollectionError, Problem},
-    collections::{Collections, CollectionsError},
+    collections::CollectionsError,
     store::collections::CollectionRow,
 };
 use serde_json::{json, Value};
@@ -32,7 +32,7 @@ type Answer = Result<Json<Value>, ApiError>;
 
 /// `GET /api/collections`
 pub async fn list(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Answer {
-    let rows = Collections::new(&state.store).list(&actor, "").await.map_err(refusal)?;
+    let rows = state.collections().list(&actor, "").await.map_err(refusal)?;
     let collections: Vec<Value> = rows
         .iter()
         .map(|row| {
@@ -55,7 +55,7 @@ pub async fn get(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let stored = Collections::new(&state.store).get(&actor, &id).await.map_err(refusal)?;
+    let stored = state.collections().get(&actor, &id).await.map_err(refusal)?;
     let body = format!("{{\"collection\":{}}}", stored.collection.to_canonical_json().trim_end());
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
@@ -67,7 +67,7 @@ pub async fn create(
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
     let collection = collection_from(body)?;
-    let stored = Collections::new(&state.store).create(&actor, collection).await.map_err(refusal)?;
+    let stored = state.collections().create(&actor, collection).await.map_err(refusal)?;
     Ok(Json(json!({ "collection": { "id": stored.row.id, "name": stored.row.name, "uid": uid(&stored.row) } })))
 }
 
@@ -79,13 +79,13 @@ pub async fn replace(
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
     let collection = collection_from(body)?;
-    let stored = Collections::new(&state.store).replace(&actor, &id, collection).await.map_err(refusal)?;
+    let stored = state.collections().replace(&actor, &id, collection).await.map_err(refusal)?;
     Ok(Json(json!({ "collection": { "id": stored.row.id, "name": stored.row.name, "uid": uid(&stored.row) } })))
 }
 
 /// `DELETE /api/collections/{id}`
 pub async fn delete(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Answer {
-    Collections::new(&state.store).delete(&actor, &id).await.map_err(refusal)?;
+    state.collections().delete(&actor, &id).await.map_err(refusal)?;
     Ok(Json(json!({ "collection": { "id": id, "uid": format!("{}-{id}", actor.team_id) } })))
 }
 
@@ -175,6 +175,10 @@ fn refusal(error: CollectionsError) -> ApiError {
         ),
         e @ CollectionsError::Forbidden { .. } => ApiError::new(StatusCode::FORBIDDEN, "forbiddenError", e.to_string()),
         CollectionsError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "instanceFoundError", message),
+        // 403, not 507 or 429: the request is understood and refused until someone acts
+        // (deletes collections, or raises the limit); retrying later would not help, and a
+        // 5xx would page an operator about one team's usage.
+        e @ CollectionsError::OverQuota(_) => ApiError::new(StatusCode::FORBIDDEN, "quotaExceededError", e.to_string()),
         CollectionsError::Store(error) => {
             tracing::error!(%error, "collections API");
             server_error()

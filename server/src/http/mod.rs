@@ -54,6 +54,13 @@ pub struct AppState {
     pub sync: SyncEngine<AccountCredentials>,
 }
 
+impl AppState {
+    /// The collections service under this deployment's quotas: every write goes through it.
+    pub fn collections(&self) -> ferry_domain::collections::Collections<'_> {
+        ferry_domain::collections::Collections::with_quotas(&self.store, self.config.limits.quotas)
+    }
+}
+
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()

@@ -70,6 +70,7 @@ impl TestServer {
             sync: None,
             key_source,
             security: Default::default(),
+            limits: Default::default(),
         };
         configure(&mut config);
         let (router, sync) = app_router(db.store.clone(), keyring.clone(), config).await.unwrap();
