@@ -12,7 +12,7 @@ use std::{
 
 use bitbucket_sandbox::{Config as SandboxConfig, Repository, Running, Seed, User, Workspace};
 use ferry_domain::{
-    accounts::{Accounts, Actor},
+    accounts::{Accounts, Actor, FirstTeam},
     bitbucket::Credential,
     collection::Collection,
     collections::Collections,
@@ -92,7 +92,7 @@ async fn crash_run(db: TestDatabase, processes: usize) {
     let keyring = KeySource::File(ferry_data.join("encryption-keys")).load().unwrap();
     let store = &db.store;
     let accounts = Accounts::new(store);
-    let signed_up = accounts.sign_up("ada@example.com", "correct horse battery staple".into(), None, "test").await.unwrap();
+    let signed_up = accounts.create_user("ada@example.com", "correct horse battery staple".into(), FirstTeam::Personal, "test").await.unwrap();
     let ada: Actor = accounts.session_actor(&signed_up.user_id, &signed_up.team_id, 0).await.unwrap().unwrap();
     let credential = Credential::ApiToken { email: "alice@example.com".into(), token: SecretString::from(TOKEN.to_owned()) };
     let identity = VerifiedIdentity { display_name: "Alice".into(), username: "alice".into(), user_uuid: "{a}".into() };
