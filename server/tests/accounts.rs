@@ -12,6 +12,7 @@ const PASSWORD: &str = "correct horse battery staple";
 on_both!(
     sign_up_signs_in_with_a_personal_team,
     sign_in_cycles_the_session_id,
+    sign_in_goes_on_to_next_only_on_this_site,
     wrong_password_keeps_the_email_and_says_so,
     duplicate_sign_up_is_refused_clearly,
     weak_passwords_are_refused_with_the_field_named,
@@ -47,6 +48,26 @@ async fn sign_in_cycles_the_session_id(db: Db) {
     assert_eq!(location(&signed_in), "/");
     let after = session_cookie(&signed_in).expect("a new session id");
     assert_ne!(before, after, "the id changes at sign-in");
+}
+
+/// An open redirect after sign-in would hand a phishing page a fresh, trusted-looking hop.
+async fn sign_in_goes_on_to_next_only_on_this_site(db: Db) {
+    let server = TestServer::start(db).await;
+    Accounts::new(&server.db.store).sign_up("joan@example.com", PASSWORD.into(), None, "test").await.unwrap();
+    for (next, lands_on) in [
+        ("/%09/evil.example", "/"),
+        ("/\t/evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/collections?x=1", "/collections?x=1"),
+    ] {
+        let browser = server.browser();
+        let response = browser.post_form("/signin", &[("email", "joan@example.com"), ("password", PASSWORD), ("next", next)]).await;
+        assert_eq!(response.status(), 303, "{next:?}");
+        assert_eq!(location(&response), lands_on, "next={next:?}");
+    }
 }
 
 async fn wrong_password_keeps_the_email_and_says_so(db: Db) {

@@ -145,12 +145,46 @@ fn with_next(form: &str, next: Option<&str>) -> String {
     }
 }
 
-/// Only same-site paths: an attacker's link must not bounce a fresh sign-in elsewhere.
+/// Where to go after signing in: `next` if it is a path on this site, else Home. An
+/// attacker's link must not bounce a fresh sign-in elsewhere, so `next` must start with one
+/// `/` (no scheme, no authority) and hold only visible ASCII without backslashes, also once
+/// percent-decoded: browsers drop tabs and newlines and read `\` as `/`, so `/\t/evil.example`
+/// or `/\evil.example` would leave the site.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        Some(path) if is_same_site_path(path) => path,
         _ => "/",
     }
+}
+
+fn is_same_site_path(path: &str) -> bool {
+    let decoded = percent_decoded(path.as_bytes());
+    let single_slash = |bytes: &[u8]| bytes.first() == Some(&b'/') && !matches!(bytes.get(1).copied(), Some(b'/' | b'\\'));
+    single_slash(path.as_bytes())
+        && single_slash(&decoded)
+        && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && decoded.iter().all(|&b| !b.is_ascii_control() && b != b'\\')
+        && path.parse::<http::uri::PathAndQuery>().is_ok()
+}
+
+/// `%XX` escapes decoded once; anything else kept as it is.
+fn percent_decoded(bytes: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high << 4) | low);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Back to the form with the error as a one-time message; an id that is not in the current
@@ -198,9 +232,30 @@ mod tests {
     #[test]
     fn next_stays_on_site() {
         assert_eq!(safe_next(Some("/collections")), "/collections");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/collections?x=1")), "/collections?x=1");
+        assert_eq!(safe_next(Some("/invite/abc123")), "/invite/abc123");
+        assert_eq!(safe_next(Some("/search?q=a%20b")), "/search?q=a%20b");
+        for attack in [
+            "//evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "/\\evil.example",
+            "/%5cevil.example",
+            "/%5Cevil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/%0D/evil.example",
+            "/%00/evil.example",
+            "/%2f/evil.example",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(attack)), "/", "{attack:?}");
+        }
         assert_eq!(safe_next(None), "/");
     }
 
