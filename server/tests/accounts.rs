@@ -20,6 +20,7 @@ on_both!(
     sign_out_ends_the_session,
     sign_out_everywhere_voids_other_sessions,
     cross_origin_posts_are_refused,
+    an_api_key_in_the_query_does_not_exempt_forms,
     teams_are_created_and_switched,
     api_keys_act_in_their_team_until_expired_or_revoked,
     responses_carry_security_headers,
@@ -174,6 +175,38 @@ async fn cross_origin_posts_are_refused(db: Db) {
         .unwrap();
     assert_eq!(referer.status(), 303, "a same-site Referer is enough");
     assert!(server.db.store.user_by_email("mallory@example.com").await.unwrap().is_some());
+}
+
+/// Login CSRF: a page elsewhere posting its own credentials to `/signin?apikey=1` must not
+/// sign the visitor into the attacker's account.
+async fn an_api_key_in_the_query_does_not_exempt_forms(db: Db) {
+    let server = TestServer::start(db).await;
+    Accounts::new(&server.db.store).sign_up("mallory@example.com", PASSWORD.into(), None, "test").await.unwrap();
+    for path in ["/signin?apikey=1", "/signin?xapikey=1", "/signup?apikey=ferry_x"] {
+        let visitor = TestServer::new_browser();
+        let response = visitor
+            .post(server.at(path))
+            .header("origin", "https://evil.example")
+            .form(&[("email", "mallory@example.com"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{path}");
+        assert_eq!(session_cookie(&response), None, "{path} starts no session");
+    }
+
+    let accounts = Accounts::new(&server.db.store);
+    let signed_up = accounts.sign_up("ci@example.com", PASSWORD.into(), Some("Builds"), "test").await.unwrap();
+    let admin = accounts.session_actor(&signed_up.user_id, &signed_up.team_id, 0).await.unwrap().unwrap();
+    let (_, key) = accounts.create_api_key(&admin, "ci", Role::Editor, None, "test").await.unwrap();
+    let collection = serde_json::json!({"collection": {"info": {"name": "Scripted",
+        "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"}, "item": []}});
+    let by_header = server.client.post(server.at("/api/collections")).header("x-api-key", key.expose_secret()).json(&collection);
+    assert_eq!(by_header.send().await.unwrap().status(), 200, "a script with a key needs no Origin");
+    let by_query = server.client.post(format!("{}?apikey={}", server.at("/api/collections"), key.expose_secret()));
+    assert_eq!(by_query.json(&collection).send().await.unwrap().status(), 200);
+    let keyless = server.client.post(server.at("/api/collections")).header("origin", "https://evil.example");
+    assert_eq!(keyless.json(&collection).send().await.unwrap().status(), 401, "no key: the API's own refusal");
 }
 
 async fn teams_are_created_and_switched(db: Db) {
