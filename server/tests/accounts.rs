@@ -24,6 +24,7 @@ on_both!(
     teams_are_created_and_switched,
     api_keys_act_in_their_team_until_expired_or_revoked,
     responses_carry_security_headers,
+    pages_and_api_answers_are_never_cached,
 );
 
 async fn sign_up_signs_in_with_a_personal_team(db: Db) {
@@ -289,6 +290,27 @@ async fn responses_carry_security_headers(db: Db) {
     let scripts = html.matches("<script").count();
     let nonced = html.matches(&format!("nonce=\"{nonce}\"")).count();
     assert!(scripts > 0 && nonced >= scripts, "every inline script carries this response's nonce: {scripts} scripts, {nonced} nonces");
+}
+
+async fn pages_and_api_answers_are_never_cached(db: Db) {
+    let server = TestServer::start(db).await;
+    server.sign_up("radia@example.com", PASSWORD).await;
+    for path in ["/", "/team/api-keys", "/collections", "/signin"] {
+        let response = server.client.get(server.at(path)).send().await.unwrap();
+        assert_eq!(response.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "{path}");
+    }
+    let accounts = Accounts::new(&server.db.store);
+    let user = server.db.store.user_by_email("radia@example.com").await.unwrap().unwrap();
+    let team = server.db.store.memberships(&user.id).await.unwrap().remove(0).team_id;
+    let actor = accounts.session_actor(&user.id, &team, 0).await.unwrap().unwrap();
+    let (_, key) = accounts.create_api_key(&actor, "ci", Role::Viewer, None, "test").await.unwrap();
+    for path in ["/api/me", "/api/collections", "/api/integrations"] {
+        let response = server.client.get(server.at(path)).header("x-api-key", key.expose_secret()).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    }
+    let refused = server.client.get(server.at("/api/me")).send().await.unwrap();
+    assert_eq!(refused.headers()["cache-control"], "no-store", "errors too");
 }
 
 /// Whether the page shows the text, however the renderer escaped its apostrophes.

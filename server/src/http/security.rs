@@ -14,6 +14,7 @@ use rand::{distr::Alphanumeric, Rng};
 
 use super::{
     api::{presented_key, ApiError},
+    request_id::loggable_path,
     route_table, AppState,
 };
 
@@ -33,7 +34,7 @@ pub async fn same_origin_writes(State(state): State<AppState>, request: Request,
     if same_origin(headers, &state.config.public_url) || (api_route && key && !headers.contains_key(header::COOKIE)) {
         return next.run(request).await;
     }
-    tracing::warn!(method = %request.method(), path = %path, "refused a cross-origin write");
+    tracing::warn!(method = %request.method(), path = %loggable_path(path), "refused a cross-origin write");
     if api_route && !key {
         return ApiError::no_key().into_response();
     }
@@ -74,13 +75,20 @@ fn same_origin(headers: &HeaderMap, public: &str) -> bool {
     }
 }
 
-/// Security headers, and a fresh nonce per response that the page shell puts on the
-/// hydration script, so the CSP allows no other inline script.
+/// Security headers, `Cache-Control: no-store` on all but the static bundle, and a fresh
+/// nonce per response that the page shell puts on the hydration script, so the CSP allows no
+/// other inline script.
 pub async fn headers(State(state): State<AppState>, mut request: Request, next: Next) -> Response<Body> {
     let nonce: String = rand::rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect();
     request.extensions_mut().insert(app::CspNonce(nonce.clone()));
+    let static_bundle = request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
     let h = response.headers_mut();
+    // Pages and API answers carry a person's data (and once, a new key): neither the browser's
+    // history nor a shared proxy may keep them. Only the static bundle is the same for all.
+    if !static_bundle {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     // "Connect with Bitbucket" posts a form answered by a redirect to Bitbucket's consent
     // page, and form-action governs that redirect too: Bitbucket's origin, nothing else.
     let bitbucket = match state.bitbucket.oauth_enabled() {

@@ -94,10 +94,20 @@ async fn answer(session: &Session, page: &str, result: Result<String, AccountErr
     }
 }
 
-/// Back to `page` showing a secret once (a new invite link or API key).
-async fn reveal(session: &Session, page: &str, notice: String, secret: String) -> Response {
-    session::set_flash(session, Flash { notice: Some(notice), secret: Some(secret), ..Flash::default() }).await;
-    Redirect::to(page).into_response()
+/// Back to `page` showing a secret once (a new invite link or API key), kept sealed in the
+/// session until then. The page shows it rather than this response: posts answer with a
+/// redirect, so reloading the page never posts again and makes a second key.
+async fn reveal(state: &AppState, session: &Session, actor: &Actor, page: &str, notice: String, secret: &str) -> Response {
+    let flash = Flash { notice: Some(notice), ..Flash::default() };
+    match session::reveal_once(session, &state.keyring, &actor.user_id, flash, secret).await {
+        Ok(()) => Redirect::to(page).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "a one-time secret could not be kept for its page");
+            let message = "It was created but could not be shown; revoke it and create another.".to_owned();
+            session::set_flash(session, Flash { error: Some(message), ..Flash::default() }).await;
+            Redirect::to(page).into_response()
+        }
+    }
 }
 
 pub async fn change_role(
@@ -150,7 +160,7 @@ pub async fn create_invite(
                  Copy it now and send it to them; it is not shown again."
             );
             let link = format!("{}/invite/{}", state.config.public_url, invite.token.expose_secret());
-            reveal(&session, MEMBERS, notice, link).await
+            reveal(&state, &session, &actor, MEMBERS, notice, &link).await
         }
         Err(error) => back_with_error(MEMBERS, &session, "", &error).await,
     }
@@ -211,7 +221,7 @@ pub async fn create_api_key(
     match result {
         Ok((_, key)) => {
             let notice = format!("API key “{}” created. Copy it now; it is not shown again.", form.name.trim());
-            reveal(&session, API_KEYS, notice, key.expose_secret().to_owned()).await
+            reveal(&state, &session, &actor, API_KEYS, notice, key.expose_secret()).await
         }
         Err(error) => back_with_error(API_KEYS, &session, "", &error).await,
     }
