@@ -142,6 +142,10 @@ pub struct ServeArgs {
     /// that died is run by another (milliseconds).
     #[arg(long, env = "FERRY_SYNC_LEASE_MS", default_value_t = 30_000)]
     pub sync_lease_ms: u64,
+    /// Reverse proxies whose Forwarded / X-Forwarded-For headers name the client (CIDRs or
+    /// addresses, comma separated); default none: the peer address is the client.
+    #[arg(long, env = "FERRY_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
 }
 
 impl Default for ServeArgs {

@@ -10,7 +10,10 @@ use ferry_domain::{
 };
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::cli::{Command, GlobalArgs, ServeArgs};
+use crate::{
+    cli::{Command, GlobalArgs, ServeArgs},
+    http::client_addr::TrustedProxies,
+};
 
 /// Where Bitbucket sends people back after "Connect with Bitbucket", under the public URL;
 /// the OAuth consumer's callback URL must be exactly this.
@@ -36,7 +39,10 @@ pub struct Config {
 
 /// The deployment's security settings; the defaults suit a single machine on loopback.
 #[derive(Debug, Clone, Default)]
-pub struct Security {}
+pub struct Security {
+    /// Whose Forwarded / X-Forwarded-For to believe about the client's address.
+    pub trusted_proxies: TrustedProxies,
+}
 
 /// Why the process could not start or run; each names the setting to fix.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +63,9 @@ pub enum StartError {
     Sync(String),
     #[error("FERRY_DATABASE_URL: {0}")]
     Database(#[from] ferry_domain::StoreError),
+    /// Already names the setting (`FERRY_TRUSTED_PROXIES: …`).
+    #[error("{0}")]
+    Security(String),
     #[error("server stopped: {0}")]
     Serve(String),
     /// Names the variable or file, and the entry or line.
@@ -93,7 +102,11 @@ impl Config {
             }
             _ => (([127, 0, 0, 1], 3000).into(), String::new(), PathBuf::new(), false, BitbucketConfig::bitbucket_org(), None),
         };
-        let security = Security::default();
+        let mut security = Security::default();
+        if let Command::Serve(args) = command {
+            security.trusted_proxies = TrustedProxies::parse(args.trusted_proxies.as_deref().unwrap_or_default())
+                .map_err(|e| StartError::Security(format!("FERRY_TRUSTED_PROXIES: {e}")))?;
+        }
         Ok(Self { data_dir, database_url, listen, public_url, site_root, demo_sandbox, bitbucket, sync, key_source, security })
     }
 
@@ -222,6 +235,20 @@ mod tests {
         }
         let bad = serve(&["serve", "--bitbucket-url", "bitbucket.org"]).unwrap_err().to_string();
         assert!(bad.starts_with("FERRY_BITBUCKET_URL: 'bitbucket.org'"), "{bad}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_cidrs_and_a_bad_one_names_the_setting() {
+        assert!(serve(&["serve"]).unwrap().security.trusted_proxies.is_empty(), "none by default");
+        let config = serve(&["serve", "--trusted-proxies", "10.0.0.0/8, 192.168.1.7,fd00::/8"]).unwrap();
+        assert!(config.security.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
+        assert!(config.security.trusted_proxies.contains("192.168.1.7".parse().unwrap()));
+        assert!(!config.security.trusted_proxies.contains("192.168.1.8".parse().unwrap()));
+        assert!(config.security.trusted_proxies.contains("fd12::1".parse().unwrap()));
+        let refused = serve(&["serve", "--trusted-proxies", "10.0.0.0/8,proxy.internal"]).unwrap_err().to_string();
+        assert!(refused.starts_with("FERRY_TRUSTED_PROXIES: 'proxy.internal'"), "{refused}");
+        let refused = serve(&["serve", "--trusted-proxies", "10.0.0.0/33"]).unwrap_err().to_string();
+        assert!(refused.starts_with("FERRY_TRUSTED_PROXIES: '10.0.0.0/33'"), "{refused}");
     }
 
     #[test]

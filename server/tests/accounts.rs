@@ -5,6 +5,7 @@
 mod common;
 
 use common::{location, session_cookie, Db, TestServer};
+use ferry::http::client_addr::TrustedProxies;
 use ferry_domain::{accounts::Accounts, auth::Role};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -17,6 +18,8 @@ on_both!(
     duplicate_sign_up_is_refused_clearly,
     weak_passwords_are_refused_with_the_field_named,
     repeated_failures_are_throttled,
+    behind_a_trusted_proxy_each_forwarded_client_is_throttled_alone,
+    forwarding_headers_from_an_untrusted_peer_are_ignored,
     sign_out_ends_the_session,
     sign_out_everywhere_voids_other_sessions,
     cross_origin_posts_are_refused,
@@ -119,6 +122,51 @@ async fn repeated_failures_are_throttled(db: Db) {
     assert_eq!(location(&response), "/signin", "even the right password waits");
     let page = server.page("/signin").await;
     assert!(page.contains("Too many attempts. Try again in"), "{page}");
+}
+
+/// A sign-in attempt from a fresh browser, forwarded by a proxy for `client`.
+async fn sign_in_forwarded_for(server: &TestServer, client: &str, email: &str, password: &str) -> reqwest::Response {
+    TestServer::new_browser()
+        .post(server.at("/signin"))
+        .header("origin", &server.url)
+        .header("x-forwarded-for", format!("6.6.6.6, {client}"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Twenty wrong passwords on many accounts from one address lock that address out.
+async fn lock_out(server: &TestServer, client: impl Fn(usize) -> String) {
+    for n in 0..20 {
+        let failed = sign_in_forwarded_for(server, &client(n), &format!("guess{n}@example.com"), "wrong password").await;
+        assert_eq!(location(&failed), "/signin");
+    }
+}
+
+/// The test client connects from 127.0.0.1, the proxy here.
+async fn behind_a_trusted_proxy_each_forwarded_client_is_throttled_alone(db: Db) {
+    let server = TestServer::start_with(db, |config| {
+        config.security.trusted_proxies = TrustedProxies::parse("127.0.0.1/32").unwrap();
+    })
+    .await;
+    let signed_up = Accounts::new(&server.db.store).sign_up("hedy@example.com", PASSWORD.into(), None, "test").await.unwrap();
+    lock_out(&server, |_| "203.0.113.5".to_owned()).await;
+    let attacker = sign_in_forwarded_for(&server, "203.0.113.5", "hedy@example.com", PASSWORD).await;
+    assert_eq!(location(&attacker), "/signin", "the failing address waits, even with the right password");
+    let hedy = sign_in_forwarded_for(&server, "198.51.100.9", "hedy@example.com", PASSWORD).await;
+    assert_eq!(location(&hedy), "/", "another client behind the same proxy is not slowed");
+    let audit = server.db.store.audit_log(&signed_up.team_id, 10).await.unwrap();
+    let signed_in = audit.iter().find(|entry| entry.action == "signed_in").expect("the sign-in is audited");
+    assert_eq!(signed_in.client_addr, "198.51.100.9", "the audit log names the client, not the proxy");
+}
+
+async fn forwarding_headers_from_an_untrusted_peer_are_ignored(db: Db) {
+    let server = TestServer::start(db).await;
+    Accounts::new(&server.db.store).sign_up("hedy@example.com", PASSWORD.into(), None, "test").await.unwrap();
+    lock_out(&server, |n| format!("203.0.113.{n}")).await;
+    let refused = sign_in_forwarded_for(&server, "198.51.100.9", "hedy@example.com", PASSWORD).await;
+    assert_eq!(location(&refused), "/signin", "a made-up X-Forwarded-For does not escape the peer's lock-out");
 }
 
 async fn sign_out_ends_the_session(db: Db) {

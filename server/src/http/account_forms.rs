@@ -2,11 +2,9 @@
 //! redirect (post/redirect/get); failures carry their message and the typed email back to
 //! the form as a one-time flash. Passwords are never echoed, logged or kept.
 
-use std::net::SocketAddr;
-
 use app::{context::Flash, session};
 use axum::{
-    extract::{ConnectInfo, Form, State},
+    extract::{Form, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -15,7 +13,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::AppState;
+use super::{client_addr::ClientAddr, AppState};
 
 #[derive(Deserialize)]
 pub struct Credentials {
@@ -37,21 +35,21 @@ pub struct TeamChoice {
 
 pub async fn sign_up(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     Form(form): Form<Credentials>,
 ) -> Response {
-    let outcome = Accounts::new(&state.store).sign_up(&form.email, form.password, None, &client_addr(peer)).await;
+    let outcome = Accounts::new(&state.store).sign_up(&form.email, form.password, None, &client).await;
     start_session("/signup", &session, &form.email, form.next.as_deref(), outcome).await
 }
 
 pub async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     Form(form): Form<Credentials>,
 ) -> Response {
-    let outcome = Accounts::new(&state.store).sign_in(&form.email, form.password, &client_addr(peer)).await;
+    let outcome = Accounts::new(&state.store).sign_in(&form.email, form.password, &client).await;
     start_session("/signin", &session, &form.email, form.next.as_deref(), outcome).await
 }
 
@@ -90,14 +88,14 @@ pub async fn sign_out_everywhere(State(state): State<AppState>, session: Session
 
 pub async fn create_team(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     Form(form): Form<TeamName>,
 ) -> Response {
     let Some(actor) = session::actor(&state.store, &session).await else {
         return Redirect::to("/signin").into_response();
     };
-    match Accounts::new(&state.store).create_team(&actor, &form.name, &client_addr(peer)).await {
+    match Accounts::new(&state.store).create_team(&actor, &form.name, &client).await {
         Ok(team_id) => {
             let _ = session::set_team(&session, &team_id).await;
             flash_notice(&session, format!("Team “{}” created. You are its admin.", form.name.trim())).await;
@@ -117,17 +115,6 @@ pub async fn switch_team(State(state): State<AppState>, session: Session, Form(f
             Redirect::to("/").into_response()
         }
         Err(error) => back_with_error("/", &session, "", &error).await,
-    }
-}
-
-/// The address sign-in throttling counts by: the peer, or its /64 for IPv6.
-pub fn client_addr(peer: SocketAddr) -> String {
-    match peer.ip() {
-        std::net::IpAddr::V4(ip) => ip.to_string(),
-        std::net::IpAddr::V6(ip) => {
-            let s = ip.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
     }
 }
 
@@ -265,13 +252,5 @@ mod tests {
         assert_eq!(with_next("/signin", Some("//evil.example")), "/signin");
         assert_eq!(with_next("/signin", Some("/a?b=c&d")), "/signin");
         assert_eq!(with_next("/signup", None), "/signup");
-    }
-
-    #[test]
-    fn ipv6_clients_count_by_their_64() {
-        let a: SocketAddr = "[2001:db8:1:2:aaaa::1]:5000".parse().unwrap();
-        let b: SocketAddr = "[2001:db8:1:2:bbbb::9]:6000".parse().unwrap();
-        assert_eq!(client_addr(a), client_addr(b));
-        assert_eq!(client_addr("10.0.0.1:1".parse().unwrap()), "10.0.0.1");
     }
 }

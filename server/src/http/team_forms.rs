@@ -2,11 +2,9 @@
 //! acts in the session's current team only and answers with a redirect back to its page
 //! carrying a one-time message; an id that is not in the current team answers 404.
 
-use std::net::SocketAddr;
-
 use app::{context::Flash, session};
 use axum::{
-    extract::{ConnectInfo, Form, FromRequestParts, State},
+    extract::{Form, FromRequestParts, State},
     http::request::Parts,
     response::{IntoResponse, Redirect, Response},
 };
@@ -18,7 +16,8 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{
-    account_forms::{back_with_error, client_addr, flash_notice},
+    account_forms::{back_with_error, flash_notice},
+    client_addr::ClientAddr,
     AppState,
 };
 
@@ -112,14 +111,14 @@ async fn reveal(state: &AppState, session: &Session, actor: &Actor, page: &str, 
 
 pub async fn change_role(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     SignedIn(actor): SignedIn,
     Form(form): Form<RoleChange>,
 ) -> Response {
     let result = match parse_role(&form.role) {
         Ok(role) => Accounts::new(&state.store)
-            .change_role(&actor, &form.user_id, role, &client_addr(peer))
+            .change_role(&actor, &form.user_id, role, &client)
             .await
             .map(|()| format!("Role changed to {role}.")),
         Err(error) => Err(error),
@@ -129,12 +128,12 @@ pub async fn change_role(
 
 pub async fn remove_member(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     SignedIn(actor): SignedIn,
     Form(form): Form<MemberChoice>,
 ) -> Response {
-    let result = Accounts::new(&state.store).remove_member(&actor, &form.user_id, &client_addr(peer)).await;
+    let result = Accounts::new(&state.store).remove_member(&actor, &form.user_id, &client).await;
     if result.is_ok() && form.user_id == actor.user_id {
         // Left the team: the session falls back to another team of theirs.
         return answer(&session, "/", Ok(format!("You left “{}”.", actor.team_name))).await;
@@ -144,13 +143,13 @@ pub async fn remove_member(
 
 pub async fn create_invite(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     SignedIn(actor): SignedIn,
     Form(form): Form<InviteRole>,
 ) -> Response {
     let result = match parse_role(&form.role) {
-        Ok(role) => Accounts::new(&state.store).create_invite(&actor, role, &client_addr(peer)).await.map(|i| (role, i)),
+        Ok(role) => Accounts::new(&state.store).create_invite(&actor, role, &client).await.map(|i| (role, i)),
         Err(error) => Err(error),
     };
     match result {
@@ -168,19 +167,19 @@ pub async fn create_invite(
 
 pub async fn revoke_invite(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     SignedIn(actor): SignedIn,
     Form(form): Form<InviteChoice>,
 ) -> Response {
-    let result = Accounts::new(&state.store).revoke_invite(&actor, &form.invite_id, &client_addr(peer)).await;
+    let result = Accounts::new(&state.store).revoke_invite(&actor, &form.invite_id, &client).await;
     answer(&session, MEMBERS, result.map(|()| "Invite link revoked; it no longer works.".to_owned())).await
 }
 
 /// Accepting needs a signed-in person: anyone else signs in (or up) first and comes back.
 pub async fn accept_invite(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     Form(form): Form<InviteLink>,
 ) -> Response {
@@ -188,7 +187,7 @@ pub async fn accept_invite(
     let Some(actor) = session::actor(&state.store, &session).await else {
         return Redirect::to(&format!("/signin?next={link}")).into_response();
     };
-    match Accounts::new(&state.store).accept_invite(&actor, &form.token, &client_addr(peer)).await {
+    match Accounts::new(&state.store).accept_invite(&actor, &form.token, &client).await {
         Ok(offer) => {
             let _ = session::set_team(&session, &offer.team_id).await;
             answer(&session, "/", Ok(format!("You joined “{}” as {}.", offer.team_name, offer.role))).await
@@ -208,14 +207,14 @@ fn invite_path(token: &str) -> String {
 
 pub async fn create_api_key(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     SignedIn(actor): SignedIn,
     Form(form): Form<NewKey>,
 ) -> Response {
     let accounts = Accounts::new(&state.store);
     let result = match (parse_role(&form.role), key_expiry(&form.expires_in_days)) {
-        (Ok(role), Ok(expiry)) => accounts.create_api_key(&actor, &form.name, role, expiry, &client_addr(peer)).await,
+        (Ok(role), Ok(expiry)) => accounts.create_api_key(&actor, &form.name, role, expiry, &client).await,
         (Err(error), _) | (_, Err(error)) => Err(error),
     };
     match result {
@@ -229,12 +228,12 @@ pub async fn create_api_key(
 
 pub async fn revoke_api_key(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     SignedIn(actor): SignedIn,
     Form(form): Form<KeyChoice>,
 ) -> Response {
-    let result = Accounts::new(&state.store).revoke_api_key(&actor, &form.key_id, &client_addr(peer)).await;
+    let result = Accounts::new(&state.store).revoke_api_key(&actor, &form.key_id, &client).await;
     let notice = "API key revoked; requests with it are refused from now on.";
     answer(&session, API_KEYS, result.map(|()| notice.to_owned())).await
 }
