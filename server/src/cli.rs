@@ -146,6 +146,10 @@ pub struct ServeArgs {
     /// addresses, comma separated); default none: the peer address is the client.
     #[arg(long, env = "FERRY_TRUSTED_PROXIES")]
     pub trusted_proxies: Option<String>,
+    /// When set, /metrics answers only `Authorization: Bearer <token>` (prefer the
+    /// environment variable to the flag); unset, /metrics is open.
+    #[arg(long, env = "FERRY_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Default for ServeArgs {

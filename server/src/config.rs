@@ -42,6 +42,8 @@ pub struct Config {
 pub struct Security {
     /// Whose Forwarded / X-Forwarded-For to believe about the client's address.
     pub trusted_proxies: TrustedProxies,
+    /// When set, `/metrics` answers only this bearer token.
+    pub metrics_token: Option<SecretString>,
 }
 
 /// Why the process could not start or run; each names the setting to fix.
@@ -63,7 +65,7 @@ pub enum StartError {
     Sync(String),
     #[error("FERRY_DATABASE_URL: {0}")]
     Database(#[from] ferry_domain::StoreError),
-    /// Already names the setting (`FERRY_TRUSTED_PROXIES: …`).
+    /// Already names the setting (`FERRY_TRUSTED_PROXIES: …`, `FERRY_METRICS_TOKEN: …`).
     #[error("{0}")]
     Security(String),
     #[error("server stopped: {0}")]
@@ -106,6 +108,7 @@ impl Config {
         if let Command::Serve(args) = command {
             security.trusted_proxies = TrustedProxies::parse(args.trusted_proxies.as_deref().unwrap_or_default())
                 .map_err(|e| StartError::Security(format!("FERRY_TRUSTED_PROXIES: {e}")))?;
+            security.metrics_token = metrics_token(args)?;
         }
         Ok(Self { data_dir, database_url, listen, public_url, site_root, demo_sandbox, bitbucket, sync, key_source, security })
     }
@@ -130,6 +133,17 @@ fn parse_public_url(raw: &str) -> Result<String, StartError> {
         )));
     }
     Ok(url.to_owned())
+}
+
+/// An empty token would read as "protected" in the environment yet open nothing; refuse it.
+fn metrics_token(args: &ServeArgs) -> Result<Option<SecretString>, StartError> {
+    match &args.metrics_token {
+        Some(token) if token.expose_secret().trim().is_empty() => Err(StartError::Security(
+            "FERRY_METRICS_TOKEN: is empty; set a long random token (e.g. `openssl rand -hex 32`) or unset it to leave /metrics open".into(),
+        )),
+        Some(token) => Ok(Some(SecretString::from(token.expose_secret().trim().to_owned()))),
+        None => Ok(None),
+    }
 }
 
 fn sync_config(args: &ServeArgs) -> Result<Option<SyncConfig>, StartError> {
@@ -249,6 +263,15 @@ mod tests {
         assert!(refused.starts_with("FERRY_TRUSTED_PROXIES: 'proxy.internal'"), "{refused}");
         let refused = serve(&["serve", "--trusted-proxies", "10.0.0.0/33"]).unwrap_err().to_string();
         assert!(refused.starts_with("FERRY_TRUSTED_PROXIES: '10.0.0.0/33'"), "{refused}");
+    }
+
+    #[test]
+    fn metrics_token_is_secret_and_not_empty() {
+        let config = serve(&["serve", "--metrics-token", "s3cret-scrape"]).unwrap();
+        assert_eq!(config.security.metrics_token.as_ref().unwrap().expose_secret(), "s3cret-scrape");
+        assert!(!format!("{config:?}").contains("s3cret-scrape"));
+        let refused = serve(&["serve", "--metrics-token", " "]).unwrap_err().to_string();
+        assert!(refused.starts_with("FERRY_METRICS_TOKEN:"), "{refused}");
     }
 
     #[test]
