@@ -52,12 +52,13 @@ pub struct PageContext {
 
 #[server]
 pub async fn load_page_context() -> Result<PageContext, ServerFnError> {
-    use ferry_domain::{accounts::Accounts, Store};
+    use ferry_domain::{accounts::Accounts, crypto::Keyring, Store};
 
     let store = use_context::<Store>().ok_or_else(|| ServerFnError::new("the store is not in context"))?;
+    let keyring = use_context::<Keyring>().ok_or_else(|| ServerFnError::new("the keyring is not in context"))?;
     let session: tower_sessions::Session = leptos_axum::extract().await?;
     let page = use_context::<http::request::Parts>().map(|parts| parts.uri.path().to_owned()).unwrap_or_default();
-    let flash = crate::session::take_flash(&session).await.map(|flash| Flash { page, ..flash });
+    let flash = crate::session::take_flash(&session, &keyring).await.map(|flash| Flash { page, ..flash });
     let Some(actor) = crate::session::actor(&store, &session).await else {
         return Ok(PageContext { viewer: None, flash });
     };

@@ -4,9 +4,11 @@
 
 use ferry_domain::{
     accounts::{Accounts, Actor, SignedIn},
+    crypto::{Keyring, SecretContext},
     store::now_ms,
     Store,
 };
+use secrecy::{ExposeSecret, SecretSlice};
 use tower_sessions::Session;
 
 use crate::context::Flash;
@@ -16,6 +18,9 @@ const TEAM_ID: &str = "team_id";
 const EPOCH: &str = "session_epoch";
 const SIGNED_IN_AT_MS: &str = "signed_in_at_ms";
 const FLASH: &str = "flash";
+const SEALED_SECRET: &str = "sealed_secret";
+/// What a one-time secret in a session is sealed for (with the user's id).
+const SECRET_PURPOSE: &str = "session.one_time_secret";
 
 /// A session older than this is void however active it was (the idle limit is the cookie's).
 pub const ABSOLUTE_TIMEOUT_MS: i64 = 7 * 24 * 60 * 60 * 1000;
@@ -113,18 +118,58 @@ pub fn ago(ms: i64, now_ms: i64) -> String {
     format!("{count} {unit}{} ago", if count == 1 { "" } else { "s" })
 }
 
+/// Sets the one-time message. A secret never goes this way (see [`reveal_once`]): the
+/// session row is stored in plain text, so one is dropped here.
 pub async fn set_flash(session: &Session, flash: Flash) {
-    let _ = session.insert(FLASH, flash).await;
+    debug_assert!(flash.secret.is_none(), "secrets are shown with reveal_once");
+    let _ = session.insert(FLASH, Flash { secret: None, ..flash }).await;
 }
 
-/// Reads and removes the message. Saved at once: pages stream, so the session layer may
-/// already have saved the session before this runs.
-pub async fn take_flash(session: &Session) -> Option<Flash> {
+/// Sets the one-time message and a secret (a new API key, an invite link) to show with it on
+/// the next page. Until then the secret waits in the session row sealed with the keyring and
+/// bound to the user, so the session table (and its backups) never holds it in the clear.
+pub async fn reveal_once(
+    session: &Session,
+    keyring: &Keyring,
+    user_id: &str,
+    flash: Flash,
+    secret: &str,
+) -> Result<(), String> {
+    let plaintext = SecretSlice::from(secret.as_bytes().to_vec());
+    let sealed = keyring.seal(&secret_context(user_id), &plaintext).map_err(|e| e.to_string())?;
+    session.insert(SEALED_SECRET, sealed).await.map_err(|e| e.to_string())?;
+    set_flash(session, flash).await;
+    Ok(())
+}
+
+/// A session belongs to no team: the user's id is what the secret is bound to.
+fn secret_context(user_id: &str) -> SecretContext<'_> {
+    SecretContext { team_id: "", row_id: user_id, purpose: SECRET_PURPOSE }
+}
+
+/// Reads and removes the message, with its secret opened if it has one. Saved at once: pages
+/// stream, so the session layer may already have saved the session before this runs.
+pub async fn take_flash(session: &Session, keyring: &Keyring) -> Option<Flash> {
     let flash = session.remove::<Flash>(FLASH).await.ok().flatten();
-    if flash.is_some() {
-        let _ = session.save().await;
+    let sealed = session.remove::<Vec<u8>>(SEALED_SECRET).await.ok().flatten();
+    if flash.is_none() && sealed.is_none() {
+        return None;
     }
-    flash
+    let _ = session.save().await;
+    let mut flash = flash.unwrap_or_default();
+    if let Some(sealed) = sealed {
+        let user_id: String = session.get(USER_ID).await.ok().flatten().unwrap_or_default();
+        match keyring.open(&secret_context(&user_id), &sealed) {
+            Ok(secret) => flash.secret = Some(String::from_utf8_lossy(secret.expose_secret()).into_owned()),
+            Err(error) => {
+                tracing::error!(%error, "a one-time secret in the session could not be opened");
+                flash.error = Some(
+                    "The new secret could not be shown. Revoke it and create another.".to_owned(),
+                );
+            }
+        }
+    }
+    Some(flash)
 }
 
 #[cfg(test)]

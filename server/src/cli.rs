@@ -169,6 +169,14 @@ pub struct ServeArgs {
     pub quota_storage_mb: String,
     #[command(flatten)]
     pub retention: RetentionArgs,
+    /// Reverse proxies whose Forwarded / X-Forwarded-For headers name the client (CIDRs or
+    /// addresses, comma separated); default none: the peer address is the client.
+    #[arg(long, env = "FERRY_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
+    /// When set, /metrics answers only `Authorization: Bearer <token>` (prefer the
+    /// environment variable to the flag); unset, /metrics is open.
+    #[arg(long, env = "FERRY_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<SecretString>,
 }
 
 /// How long old rows are kept: `ferry serve` prunes by these, and so does `ferry prune`.

@@ -13,7 +13,10 @@ use ferry_domain::{
 };
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::cli::{Command, GlobalArgs, RetentionArgs, ServeArgs};
+use crate::{
+    cli::{Command, GlobalArgs, RetentionArgs, ServeArgs},
+    http::client_addr::TrustedProxies,
+};
 
 /// Where Bitbucket sends people back after "Connect with Bitbucket", under the public URL;
 /// the OAuth consumer's callback URL must be exactly this.
@@ -52,6 +55,10 @@ pub struct Limits {
 pub struct Security {
     /// Who may create an account by themselves (`FERRY_SIGNUP`).
     pub signup: SignupMode,
+    /// Whose Forwarded / X-Forwarded-For to believe about the client's address.
+    pub trusted_proxies: TrustedProxies,
+    /// When set, `/metrics` answers only this bearer token.
+    pub metrics_token: Option<SecretString>,
 }
 
 /// Why the process could not start or run; each names the setting to fix.
@@ -73,6 +80,9 @@ pub enum StartError {
     Sync(String),
     #[error("FERRY_DATABASE_URL: {0}")]
     Database(#[from] ferry_domain::StoreError),
+    /// Already names the setting (`FERRY_TRUSTED_PROXIES: …`, `FERRY_METRICS_TOKEN: …`).
+    #[error("{0}")]
+    Security(String),
     #[error("server stopped: {0}")]
     Serve(String),
     /// Names the variable or file, and the entry or line.
@@ -138,7 +148,9 @@ impl Config {
 
 fn security(args: &ServeArgs) -> Result<Security, StartError> {
     let signup = SignupMode::parse(&args.signup).ok_or_else(|| StartError::Signup(args.signup.clone()))?;
-    Ok(Security { signup })
+    let trusted_proxies = TrustedProxies::parse(args.trusted_proxies.as_deref().unwrap_or_default())
+        .map_err(|e| StartError::Security(format!("FERRY_TRUSTED_PROXIES: {e}")))?;
+    Ok(Security { signup, trusted_proxies, metrics_token: metrics_token(args)? })
 }
 
 fn parse_public_url(raw: &str) -> Result<String, StartError> {
@@ -153,6 +165,17 @@ fn parse_public_url(raw: &str) -> Result<String, StartError> {
         )));
     }
     Ok(url.to_owned())
+}
+
+/// An empty token would read as "protected" in the environment yet open nothing; refuse it.
+fn metrics_token(args: &ServeArgs) -> Result<Option<SecretString>, StartError> {
+    match &args.metrics_token {
+        Some(token) if token.expose_secret().trim().is_empty() => Err(StartError::Security(
+            "FERRY_METRICS_TOKEN: is empty; set a long random token (e.g. `openssl rand -hex 32`) or unset it to leave /metrics open".into(),
+        )),
+        Some(token) => Ok(Some(SecretString::from(token.expose_secret().trim().to_owned()))),
+        None => Ok(None),
+    }
 }
 
 fn sync_config(args: &ServeArgs) -> Result<Option<SyncConfig>, StartError> {
@@ -361,6 +384,29 @@ mod tests {
             let refused = serve(&["serve", &format!("{flag}={value}")]).unwrap_err().to_string();
             assert!(refused.starts_with(variable), "{refused}");
         }
+    }
+
+    #[test]
+    fn trusted_proxies_are_cidrs_and_a_bad_one_names_the_setting() {
+        assert!(serve(&["serve"]).unwrap().security.trusted_proxies.is_empty(), "none by default");
+        let config = serve(&["serve", "--trusted-proxies", "10.0.0.0/8, 192.168.1.7,fd00::/8"]).unwrap();
+        assert!(config.security.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
+        assert!(config.security.trusted_proxies.contains("192.168.1.7".parse().unwrap()));
+        assert!(!config.security.trusted_proxies.contains("192.168.1.8".parse().unwrap()));
+        assert!(config.security.trusted_proxies.contains("fd12::1".parse().unwrap()));
+        let refused = serve(&["serve", "--trusted-proxies", "10.0.0.0/8,proxy.internal"]).unwrap_err().to_string();
+        assert!(refused.starts_with("FERRY_TRUSTED_PROXIES: 'proxy.internal'"), "{refused}");
+        let refused = serve(&["serve", "--trusted-proxies", "10.0.0.0/33"]).unwrap_err().to_string();
+        assert!(refused.starts_with("FERRY_TRUSTED_PROXIES: '10.0.0.0/33'"), "{refused}");
+    }
+
+    #[test]
+    fn metrics_token_is_secret_and_not_empty() {
+        let config = serve(&["serve", "--metrics-token", "s3cret-scrape"]).unwrap();
+        assert_eq!(config.security.metrics_token.as_ref().unwrap().expose_secret(), "s3cret-scrape");
+        assert!(!format!("{config:?}").contains("s3cret-scrape"));
+        let refused = serve(&["serve", "--metrics-token", " "]).unwrap_err().to_string();
+        assert!(refused.starts_with("FERRY_METRICS_TOKEN:"), "{refused}");
     }
 
     #[test]

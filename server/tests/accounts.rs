@@ -5,6 +5,7 @@
 mod common;
 
 use common::{location, session_cookie, Db, TestServer};
+use ferry::http::client_addr::TrustedProxies;
 use ferry_domain::{
     accounts::{AccountError, Accounts, FirstTeam, SignUp, SignupMode},
     auth::{AuthError, Role, MAX_SIGN_UPS_PER_ADDRESS},
@@ -15,13 +16,17 @@ const PASSWORD: &str = "correct horse battery staple";
 on_both!(
     sign_up_signs_in_with_a_personal_team,
     sign_in_cycles_the_session_id,
+    sign_in_goes_on_to_next_only_on_this_site,
     wrong_password_keeps_the_email_and_says_so,
     duplicate_sign_up_is_refused_clearly,
     weak_passwords_are_refused_with_the_field_named,
     repeated_failures_are_throttled,
+    behind_a_trusted_proxy_each_forwarded_client_is_throttled_alone,
+    forwarding_headers_from_an_untrusted_peer_are_ignored,
     sign_out_ends_the_session,
     sign_out_everywhere_voids_other_sessions,
     cross_origin_posts_are_refused,
+    an_api_key_in_the_query_does_not_exempt_forms,
     teams_are_created_and_switched,
     api_keys_act_in_their_team_until_expired_or_revoked,
     responses_carry_security_headers,
@@ -29,6 +34,7 @@ on_both!(
     closed_sign_up_says_so_and_creates_nobody,
     invite_only_sign_up_needs_a_valid_invite_and_joins_its_team,
     an_open_sign_up_through_an_invite_joins_its_team,
+    pages_and_api_answers_are_never_cached,
 );
 
 async fn sign_up_signs_in_with_a_personal_team(db: Db) {
@@ -54,6 +60,26 @@ async fn sign_in_cycles_the_session_id(db: Db) {
     assert_eq!(location(&signed_in), "/");
     let after = session_cookie(&signed_in).expect("a new session id");
     assert_ne!(before, after, "the id changes at sign-in");
+}
+
+/// An open redirect after sign-in would hand a phishing page a fresh, trusted-looking hop.
+async fn sign_in_goes_on_to_next_only_on_this_site(db: Db) {
+    let server = TestServer::start(db).await;
+    Accounts::new(&server.db.store).create_user("joan@example.com", PASSWORD.into(), FirstTeam::Personal, "test").await.unwrap();
+    for (next, lands_on) in [
+        ("/%09/evil.example", "/"),
+        ("/\t/evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/collections?x=1", "/collections?x=1"),
+    ] {
+        let browser = server.browser();
+        let response = browser.post_form("/signin", &[("email", "joan@example.com"), ("password", PASSWORD), ("next", next)]).await;
+        assert_eq!(response.status(), 303, "{next:?}");
+        assert_eq!(location(&response), lands_on, "next={next:?}");
+    }
 }
 
 async fn wrong_password_keeps_the_email_and_says_so(db: Db) {
@@ -105,6 +131,51 @@ async fn repeated_failures_are_throttled(db: Db) {
     assert_eq!(location(&response), "/signin", "even the right password waits");
     let page = server.page("/signin").await;
     assert!(page.contains("Too many attempts. Try again in"), "{page}");
+}
+
+/// A sign-in attempt from a fresh browser, forwarded by a proxy for `client`.
+async fn sign_in_forwarded_for(server: &TestServer, client: &str, email: &str, password: &str) -> reqwest::Response {
+    TestServer::new_browser()
+        .post(server.at("/signin"))
+        .header("origin", &server.url)
+        .header("x-forwarded-for", format!("6.6.6.6, {client}"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Twenty wrong passwords on many accounts from one address lock that address out.
+async fn lock_out(server: &TestServer, client: impl Fn(usize) -> String) {
+    for n in 0..20 {
+        let failed = sign_in_forwarded_for(server, &client(n), &format!("guess{n}@example.com"), "wrong password").await;
+        assert_eq!(location(&failed), "/signin");
+    }
+}
+
+/// The test client connects from 127.0.0.1, the proxy here.
+async fn behind_a_trusted_proxy_each_forwarded_client_is_throttled_alone(db: Db) {
+    let server = TestServer::start_with(db, |config| {
+        config.security.trusted_proxies = TrustedProxies::parse("127.0.0.1/32").unwrap();
+    })
+    .await;
+    let signed_up = Accounts::new(&server.db.store).create_user("hedy@example.com", PASSWORD.into(), FirstTeam::Personal, "test").await.unwrap();
+    lock_out(&server, |_| "203.0.113.5".to_owned()).await;
+    let attacker = sign_in_forwarded_for(&server, "203.0.113.5", "hedy@example.com", PASSWORD).await;
+    assert_eq!(location(&attacker), "/signin", "the failing address waits, even with the right password");
+    let hedy = sign_in_forwarded_for(&server, "198.51.100.9", "hedy@example.com", PASSWORD).await;
+    assert_eq!(location(&hedy), "/", "another client behind the same proxy is not slowed");
+    let audit = server.db.store.audit_log(&signed_up.team_id, 10).await.unwrap();
+    let signed_in = audit.iter().find(|entry| entry.action == "signed_in").expect("the sign-in is audited");
+    assert_eq!(signed_in.client_addr, "198.51.100.9", "the audit log names the client, not the proxy");
+}
+
+async fn forwarding_headers_from_an_untrusted_peer_are_ignored(db: Db) {
+    let server = TestServer::start(db).await;
+    Accounts::new(&server.db.store).create_user("hedy@example.com", PASSWORD.into(), FirstTeam::Personal, "test").await.unwrap();
+    lock_out(&server, |n| format!("203.0.113.{n}")).await;
+    let refused = sign_in_forwarded_for(&server, "198.51.100.9", "hedy@example.com", PASSWORD).await;
+    assert_eq!(location(&refused), "/signin", "a made-up X-Forwarded-For does not escape the peer's lock-out");
 }
 
 async fn sign_out_ends_the_session(db: Db) {
@@ -162,6 +233,38 @@ async fn cross_origin_posts_are_refused(db: Db) {
         .unwrap();
     assert_eq!(referer.status(), 303, "a same-site Referer is enough");
     assert!(server.db.store.user_by_email("mallory@example.com").await.unwrap().is_some());
+}
+
+/// Login CSRF: a page elsewhere posting its own credentials to `/signin?apikey=1` must not
+/// sign the visitor into the attacker's account.
+async fn an_api_key_in_the_query_does_not_exempt_forms(db: Db) {
+    let server = TestServer::start(db).await;
+    Accounts::new(&server.db.store).create_user("mallory@example.com", PASSWORD.into(), FirstTeam::Personal, "test").await.unwrap();
+    for path in ["/signin?apikey=1", "/signin?xapikey=1", "/signup?apikey=ferry_x"] {
+        let visitor = TestServer::new_browser();
+        let response = visitor
+            .post(server.at(path))
+            .header("origin", "https://evil.example")
+            .form(&[("email", "mallory@example.com"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{path}");
+        assert_eq!(session_cookie(&response), None, "{path} starts no session");
+    }
+
+    let accounts = Accounts::new(&server.db.store);
+    let signed_up = accounts.create_user("ci@example.com", PASSWORD.into(), FirstTeam::Named("Builds"), "test").await.unwrap();
+    let admin = accounts.session_actor(&signed_up.user_id, &signed_up.team_id, 0).await.unwrap().unwrap();
+    let (_, key) = accounts.create_api_key(&admin, "ci", Role::Editor, None, "test").await.unwrap();
+    let collection = serde_json::json!({"collection": {"info": {"name": "Scripted",
+        "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"}, "item": []}});
+    let by_header = server.client.post(server.at("/api/collections")).header("x-api-key", key.expose_secret()).json(&collection);
+    assert_eq!(by_header.send().await.unwrap().status(), 200, "a script with a key needs no Origin");
+    let by_query = server.client.post(format!("{}?apikey={}", server.at("/api/collections"), key.expose_secret()));
+    assert_eq!(by_query.json(&collection).send().await.unwrap().status(), 200);
+    let keyless = server.client.post(server.at("/api/collections")).header("origin", "https://evil.example");
+    assert_eq!(keyless.json(&collection).send().await.unwrap().status(), 401, "no key: the API's own refusal");
 }
 
 async fn teams_are_created_and_switched(db: Db) {
@@ -242,6 +345,27 @@ async fn responses_carry_security_headers(db: Db) {
     let scripts = html.matches("<script").count();
     let nonced = html.matches(&format!("nonce=\"{nonce}\"")).count();
     assert!(scripts > 0 && nonced >= scripts, "every inline script carries this response's nonce: {scripts} scripts, {nonced} nonces");
+}
+
+async fn pages_and_api_answers_are_never_cached(db: Db) {
+    let server = TestServer::start(db).await;
+    server.sign_up("radia@example.com", PASSWORD).await;
+    for path in ["/", "/team/api-keys", "/collections", "/signin"] {
+        let response = server.client.get(server.at(path)).send().await.unwrap();
+        assert_eq!(response.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "{path}");
+    }
+    let accounts = Accounts::new(&server.db.store);
+    let user = server.db.store.user_by_email("radia@example.com").await.unwrap().unwrap();
+    let team = server.db.store.memberships(&user.id).await.unwrap().remove(0).team_id;
+    let actor = accounts.session_actor(&user.id, &team, 0).await.unwrap().unwrap();
+    let (_, key) = accounts.create_api_key(&actor, "ci", Role::Viewer, None, "test").await.unwrap();
+    for path in ["/api/me", "/api/collections", "/api/integrations"] {
+        let response = server.client.get(server.at(path)).header("x-api-key", key.expose_secret()).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    }
+    let refused = server.client.get(server.at("/api/me")).send().await.unwrap();
+    assert_eq!(refused.headers()["cache-control"], "no-store", "errors too");
 }
 
 /// Whether the page shows the text, however the renderer escaped its apostrophes.

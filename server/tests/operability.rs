@@ -11,7 +11,13 @@ macro_rules! on_both {
     };
 }
 
-on_both!(health_and_readiness, request_ids, home_is_server_rendered, unknown_page_is_404);
+on_both!(
+    health_and_readiness,
+    request_ids,
+    home_is_server_rendered,
+    unknown_page_is_404,
+    metrics_answer_only_the_token_when_one_is_set,
+);
 
 async fn health_and_readiness(db: Db) {
     let server = TestServer::start(db).await;
@@ -98,4 +104,32 @@ async fn pages_render_while_route_lists_are_asked_for() {
     assert!(starting.page("/").await.contains("Your API collections"));
     done.store(true, Ordering::Relaxed);
     asking.await.unwrap();
+}
+
+async fn metrics_answer_only_the_token_when_one_is_set(db: Db) {
+    let open = TestServer::start(db).await;
+    let response = open.client.get(open.at("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200, "no token configured: open");
+    assert!(response.text().await.unwrap().contains("ferry_sync_jobs_queued 0"));
+
+    let guarded = TestServer::start_with(db, |config| {
+        config.security.metrics_token = Some("scrape-7f3a9c".to_owned().into());
+    })
+    .await;
+    let scrape = |authorization: Option<&'static str>| {
+        let mut request = guarded.client.get(guarded.at("/metrics"));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        async move { request.send().await.unwrap() }
+    };
+    let missing = scrape(None).await;
+    assert_eq!(missing.status(), 401);
+    assert!(missing.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+    assert!(!missing.text().await.unwrap().contains("ferry_sync"), "nothing counted is shown");
+    assert_eq!(scrape(Some("Bearer scrape-7f3a9")).await.status(), 401, "a wrong token");
+    assert_eq!(scrape(Some("Basic scrape-7f3a9c")).await.status(), 401, "another scheme");
+    let right = scrape(Some("Bearer scrape-7f3a9c")).await;
+    assert_eq!(right.status(), 200);
+    assert!(right.text().await.unwrap().contains("ferry_sync_jobs_queued 0"));
 }

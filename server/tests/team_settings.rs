@@ -4,11 +4,14 @@
 #[macro_use]
 mod common;
 
+use std::sync::{Arc, Mutex, OnceLock};
+
 use common::{location, Browser, Db, TestServer};
 use ferry_domain::{
     accounts::{Accounts, FirstTeam},
     auth::{InviteToken, Role},
     store::now_ms,
+    Store,
 };
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -27,7 +30,45 @@ on_both!(
     a_demoted_admin_cannot_come_back_through_their_own_invite,
     a_link_whose_creator_lost_the_right_to_invite_is_refused,
     removing_a_member_withdraws_their_invites,
+    one_time_secrets_are_sealed_in_the_session_row,
+    invite_tokens_stay_out_of_the_request_log,
 );
+
+/// Everything the tests of this process log at INFO, the level a deployment runs at.
+fn captured_logs() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = logs.clone();
+        let writer = move || LogSink(sink.clone());
+        let _ = tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_ansi(false).with_writer(writer).try_init();
+        logs
+    })
+}
+
+struct LogSink(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The session rows as the database holds them (tower-sessions' tables).
+async fn session_rows(server: &TestServer) -> Vec<Vec<u8>> {
+    match &server.db.store {
+        Store::Sqlite(pool) => sqlx::query_scalar("SELECT data FROM tower_sessions").fetch_all(pool).await.unwrap(),
+        Store::Postgres(pool) => sqlx::query_scalar("SELECT data FROM tower_sessions.session").fetch_all(pool).await.unwrap(),
+    }
+}
+
+fn holds(row: &[u8], text: &str) -> bool {
+    row.windows(text.len()).any(|window| window == text.as_bytes())
+}
 
 /// Alice (admin) has invited Bob, who accepted as `role`.
 async fn team_of_two<'a>(server: &'a TestServer, role: &str) -> Browser<'a> {
@@ -455,4 +496,37 @@ async fn removing_a_member_withdraws_their_invites(db: Db) {
         actions.iter().any(|(a, d, _)| a == "invite.revoked" && d == "1 pending link by bob@example.com (removed from the team)"),
         "{actions:?}"
     );
+}
+
+/// A new key or invite link waits in the session row until its page shows it: sealed, so
+/// the session table and its backups never hold one in the clear.
+async fn one_time_secrets_are_sealed_in_the_session_row(db: Db) {
+    let server = TestServer::start(db).await;
+    server.sign_up("alice@example.com", PASSWORD).await;
+    let created = server.post_form("/team/api-keys", &[("name", "deploy"), ("role", "viewer"), ("expires_in_days", "")]).await;
+    assert_eq!(location(&created), "/team/api-keys");
+    let rows_with_key = session_rows(&server).await;
+    let key = one_time_secret(&server.page("/team/api-keys").await).expect("the key is shown on its page");
+    assert!(key.starts_with("ferry_"), "{key}");
+    assert!(!rows_with_key.is_empty(), "the session was read");
+    assert!(rows_with_key.iter().all(|row| !holds(row, &key)), "the key is not in a session row in the clear");
+    let me = TestServer::new_browser().get(server.at("/api/me")).header("x-api-key", &key).send().await.unwrap();
+    assert_eq!(me.status(), 200, "the shown key is the real one");
+
+    server.post_form("/team/invites", &[("role", "viewer")]).await;
+    let rows_with_link = session_rows(&server).await;
+    let link = one_time_secret(&server.page("/team/members").await).expect("the link is shown");
+    assert!(rows_with_link.iter().all(|row| !holds(row, token_of(&link))), "nor is the invite token");
+}
+
+async fn invite_tokens_stay_out_of_the_request_log(db: Db) {
+    captured_logs();
+    let server = TestServer::start(db).await;
+    server.sign_up("alice@example.com", PASSWORD).await;
+    let link = create_invite(&server, "viewer").await;
+    let bob = server.browser();
+    assert!(bob.page(&format!("/invite/{}", token_of(&link))).await.contains("Sign up to accept"));
+    let logs = String::from_utf8_lossy(&captured_logs().lock().unwrap()).into_owned();
+    assert!(logs.contains("path=/invite/[redacted]"), "the request was logged: {logs}");
+    assert!(!logs.contains(token_of(&link)), "the invite token reached the log");
 }

@@ -1,8 +1,18 @@
 //! What the engine did, for `/metrics` (Prometheus text format).
 
-use std::{collections::BTreeMap, fmt::Write, sync::Mutex, time::Duration};
+use std::{
+    collections::BTreeMap,
+    fmt::Write,
+    future::Future,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
 
-use crate::bitbucket::ProviderCallCount;
+use crate::{bitbucket::ProviderCallCount, StoreError};
+
+/// How long one count of the queue answers `/metrics`: however many scrapers ask, however
+/// often, the database counts the queue at most once per this period.
+pub const QUEUE_GAUGE_MAX_AGE: Duration = Duration::from_secs(5);
 
 /// Upper bounds (seconds) of the change→commit latency buckets.
 const LATENCY_BUCKETS: [f64; 12] = [0.5, 1.0, 2.0, 2.5, 3.0, 4.0, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0];
@@ -10,6 +20,9 @@ const LATENCY_BUCKETS: [f64; 12] = [0.5, 1.0, 2.0, 2.5, 3.0, 4.0, 5.0, 10.0, 30.
 #[derive(Default)]
 pub struct SyncMetrics {
     inner: Mutex<Inner>,
+    /// The latest queue count and when it was taken. An async lock, held across the count,
+    /// so concurrent scrapes wait for the one count in flight instead of each starting one.
+    queue: tokio::sync::Mutex<Option<(Instant, QueueGauge)>>,
 }
 
 #[derive(Default)]
@@ -20,7 +33,8 @@ struct Inner {
     latency_count: u64,
 }
 
-/// The queue as the database holds it right now.
+/// The queue as the database held it a moment ago.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueGauge {
     pub queued: i64,
     pub running: i64,
@@ -42,6 +56,24 @@ impl SyncMetrics {
         }
         inner.latency_sum += seconds;
         inner.latency_count += 1;
+    }
+
+    /// The queue gauge, counted by `count` only when the last count is older than `max_age`.
+    pub(crate) async fn queue_gauge<F, Fut>(&self, max_age: Duration, count: F) -> Result<QueueGauge, StoreError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(i64, i64), StoreError>>,
+    {
+        let mut cached = self.queue.lock().await;
+        if let Some((at, gauge)) = *cached {
+            if at.elapsed() < max_age {
+                return Ok(gauge);
+            }
+        }
+        let (queued, running) = count().await?;
+        let gauge = QueueGauge { queued, running };
+        *cached = Some((Instant::now(), gauge));
+        Ok(gauge)
     }
 
     /// Runs so far by outcome.
@@ -88,7 +120,30 @@ impl SyncMetrics {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
+
+    #[tokio::test]
+    async fn scrapes_share_one_queue_count_while_it_is_fresh() {
+        let metrics = SyncMetrics::default();
+        let counts = AtomicUsize::new(0);
+        let count = || async {
+            counts.fetch_add(1, Ordering::SeqCst);
+            tokio::task::yield_now().await;
+            Ok((counts.load(Ordering::SeqCst) as i64, 0))
+        };
+        let scrape = || metrics.queue_gauge(QUEUE_GAUGE_MAX_AGE, count);
+        let scrapes = tokio::join!(scrape(), scrape(), scrape(), scrape());
+        assert_eq!(counts.load(Ordering::SeqCst), 1, "four concurrent scrapes, one count");
+        for gauge in [scrapes.0, scrapes.1, scrapes.2, scrapes.3] {
+            assert_eq!(gauge.unwrap().queued, 1);
+        }
+        metrics.queue_gauge(QUEUE_GAUGE_MAX_AGE, count).await.unwrap();
+        assert_eq!(counts.load(Ordering::SeqCst), 1, "a scrape right after reuses it");
+        let stale = metrics.queue_gauge(Duration::ZERO, count).await.unwrap();
+        assert_eq!((counts.load(Ordering::SeqCst), stale.queued), (2, 2), "an old count is taken again");
+    }
 
     #[test]
     fn renders_prometheus_text() {

@@ -137,10 +137,16 @@ impl<C: CredentialStore> SyncEngine<C> {
         self.inner.wake.notify_waiters();
     }
 
-    /// The queue gauge and the metrics text for `/metrics`.
+    /// The metrics text for `/metrics`. Everything but the queue gauge is counted in memory;
+    /// the queue is counted in the database at most once per [`metrics::QUEUE_GAUGE_MAX_AGE`],
+    /// so scrapes cannot load the database.
     pub async fn render_metrics(&self) -> Result<String, crate::StoreError> {
-        let (queued, running) = self.inner.store.job_counts(now_ms()).await?;
-        Ok(self.inner.metrics.render(&QueueGauge { queued, running }, &self.inner.client.calls().snapshot()))
+        let queue = self
+            .inner
+            .metrics
+            .queue_gauge(metrics::QUEUE_GAUGE_MAX_AGE, || self.inner.store.job_counts(now_ms()))
+            .await?;
+        Ok(self.inner.metrics.render(&queue, &self.inner.client.calls().snapshot()))
     }
 
     /// Starts the workers (and, on PostgreSQL, the listener that wakes them).

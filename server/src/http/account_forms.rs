@@ -2,11 +2,9 @@
 //! redirect (post/redirect/get); failures carry their message and the typed email back to
 //! the form as a one-time flash. Passwords are never echoed, logged or kept.
 
-use std::net::SocketAddr;
-
 use app::{context::Flash, session};
 use axum::{
-    extract::{ConnectInfo, Form, State},
+    extract::{Form, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -15,7 +13,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::AppState;
+use super::{client_addr::ClientAddr, AppState};
 
 #[derive(Deserialize)]
 pub struct Credentials {
@@ -48,13 +46,13 @@ pub struct TeamChoice {
 
 pub async fn sign_up(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     Form(form): Form<SignUpForm>,
 ) -> Response {
     let invite = form.invite.as_deref().map(str::trim).filter(|token| !token.is_empty());
     let sign_up = SignUp { email: &form.email, password: form.password, invite };
-    let outcome = Accounts::new(&state.store).sign_up(sign_up, state.config.security.signup, &client_addr(peer)).await;
+    let outcome = Accounts::new(&state.store).sign_up(sign_up, state.config.security.signup, &client).await;
     match outcome {
         // Joined through the invite: on to the team, not back to the (now used) link.
         Ok(SignedUp { signed_in, joined: Some(team) }) => match session::begin(&session, &signed_in).await {
@@ -75,11 +73,11 @@ pub async fn sign_up(
 
 pub async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     Form(form): Form<Credentials>,
 ) -> Response {
-    let outcome = Accounts::new(&state.store).sign_in(&form.email, form.password, &client_addr(peer)).await;
+    let outcome = Accounts::new(&state.store).sign_in(&form.email, form.password, &client).await;
     start_session("/signin", &session, &form.email, form.next.as_deref(), outcome).await
 }
 
@@ -118,14 +116,14 @@ pub async fn sign_out_everywhere(State(state): State<AppState>, session: Session
 
 pub async fn create_team(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     Form(form): Form<TeamName>,
 ) -> Response {
     let Some(actor) = session::actor(&state.store, &session).await else {
         return Redirect::to("/signin").into_response();
     };
-    match Accounts::new(&state.store).create_team(&actor, &form.name, &client_addr(peer)).await {
+    match Accounts::new(&state.store).create_team(&actor, &form.name, &client).await {
         Ok(team_id) => {
             let _ = session::set_team(&session, &team_id).await;
             flash_notice(&session, format!("Team “{}” created. You are its admin.", form.name.trim())).await;
@@ -148,17 +146,6 @@ pub async fn switch_team(State(state): State<AppState>, session: Session, Form(f
     }
 }
 
-/// The address sign-in throttling counts by: the peer, or its /64 for IPv6.
-pub fn client_addr(peer: SocketAddr) -> String {
-    match peer.ip() {
-        std::net::IpAddr::V4(ip) => ip.to_string(),
-        std::net::IpAddr::V6(ip) => {
-            let s = ip.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-    }
-}
-
 /// The form's page again, still carrying where to go afterwards (only plain same-site paths,
 /// which need no escaping in a query).
 fn with_next(form: &str, next: Option<&str>) -> String {
@@ -173,12 +160,46 @@ fn with_next(form: &str, next: Option<&str>) -> String {
     }
 }
 
-/// Only same-site paths: an attacker's link must not bounce a fresh sign-in elsewhere.
+/// Where to go after signing in: `next` if it is a path on this site, else Home. An
+/// attacker's link must not bounce a fresh sign-in elsewhere, so `next` must start with one
+/// `/` (no scheme, no authority) and hold only visible ASCII without backslashes, also once
+/// percent-decoded: browsers drop tabs and newlines and read `\` as `/`, so `/\t/evil.example`
+/// or `/\evil.example` would leave the site.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        Some(path) if is_same_site_path(path) => path,
         _ => "/",
     }
+}
+
+fn is_same_site_path(path: &str) -> bool {
+    let decoded = percent_decoded(path.as_bytes());
+    let single_slash = |bytes: &[u8]| bytes.first() == Some(&b'/') && !matches!(bytes.get(1).copied(), Some(b'/' | b'\\'));
+    single_slash(path.as_bytes())
+        && single_slash(&decoded)
+        && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && decoded.iter().all(|&b| !b.is_ascii_control() && b != b'\\')
+        && path.parse::<http::uri::PathAndQuery>().is_ok()
+}
+
+/// `%XX` escapes decoded once; anything else kept as it is.
+fn percent_decoded(bytes: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high << 4) | low);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Back to the form with the error as a one-time message; an id that is not in the current
@@ -226,9 +247,30 @@ mod tests {
     #[test]
     fn next_stays_on_site() {
         assert_eq!(safe_next(Some("/collections")), "/collections");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/collections?x=1")), "/collections?x=1");
+        assert_eq!(safe_next(Some("/invite/abc123")), "/invite/abc123");
+        assert_eq!(safe_next(Some("/search?q=a%20b")), "/search?q=a%20b");
+        for attack in [
+            "//evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "/\\evil.example",
+            "/%5cevil.example",
+            "/%5Cevil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/%0D/evil.example",
+            "/%00/evil.example",
+            "/%2f/evil.example",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(attack)), "/", "{attack:?}");
+        }
         assert_eq!(safe_next(None), "/");
     }
 
@@ -238,13 +280,5 @@ mod tests {
         assert_eq!(with_next("/signin", Some("//evil.example")), "/signin");
         assert_eq!(with_next("/signin", Some("/a?b=c&d")), "/signin");
         assert_eq!(with_next("/signup", None), "/signup");
-    }
-
-    #[test]
-    fn ipv6_clients_count_by_their_64() {
-        let a: SocketAddr = "[2001:db8:1:2:aaaa::1]:5000".parse().unwrap();
-        let b: SocketAddr = "[2001:db8:1:2:bbbb::9]:6000".parse().unwrap();
-        assert_eq!(client_addr(a), client_addr(b));
-        assert_eq!(client_addr("10.0.0.1:1".parse().unwrap()), "10.0.0.1");
     }
 }

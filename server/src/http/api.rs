@@ -3,7 +3,7 @@
 
 use axum::{
     extract::{FromRequestParts, State},
-    http::{request::Parts, StatusCode},
+    http::{request::Parts, HeaderMap, StatusCode, Uri},
     response::{IntoResponse, Response},
     Json,
 };
@@ -26,6 +26,17 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The answer to an API request that presents no key.
+    pub fn no_key() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "AuthenticationError",
+            "X-Api-Key: send an API key (create one under Team settings → API keys)",
+        )
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.status, Json(json!({ "error": { "name": self.name, "message": self.message } }))).into_response()
@@ -36,18 +47,9 @@ impl FromRequestParts<AppState> for ApiActor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let presented = parts
-            .headers
-            .get("x-api-key")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| query_api_key(parts.uri.query().unwrap_or_default()));
+        let presented = presented_key(&parts.headers, &parts.uri);
         let Some(presented) = presented else {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "AuthenticationError",
-                "X-Api-Key: send an API key (create one under Team settings → API keys)",
-            ));
+            return Err(ApiError::no_key());
         };
         match Accounts::new(&state.store).api_key_actor(&presented).await {
             Ok(Some(actor)) => Ok(ApiActor(actor)),
@@ -64,8 +66,16 @@ impl FromRequestParts<AppState> for ApiActor {
     }
 }
 
-fn query_api_key(query: &str) -> Option<String> {
-    query.split('&').find_map(|pair| pair.strip_prefix("apikey=")).map(str::to_owned)
+/// The API key a request presents: the `X-Api-Key` header, else the `apikey` query
+/// parameter (percent-decoded like any query value). An empty one is no key.
+pub fn presented_key(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    let from_header = headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let from_query = || {
+        form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+            .find(|(name, _)| name == "apikey")
+            .map(|(_, value)| value.into_owned())
+    };
+    from_header.or_else(from_query).filter(|key| !key.trim().is_empty())
 }
 
 /// `GET /api/me`: who the key acts as, like Postman's `/me`.
@@ -82,4 +92,25 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 
 pub async fn openapi() -> impl IntoResponse {
     ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query_key(uri: &str) -> Option<String> {
+        presented_key(&HeaderMap::new(), &uri.parse().unwrap())
+    }
+
+    #[test]
+    fn only_a_parameter_named_apikey_with_a_value_is_a_key() {
+        assert_eq!(query_key("/api/me?apikey=ferry_a%2Bb").as_deref(), Some("ferry_a+b"));
+        assert_eq!(query_key("/api/me?x=1&apikey=k").as_deref(), Some("k"));
+        assert_eq!(query_key("/signin?xapikey=k"), None);
+        assert_eq!(query_key("/signin?x=apikey=k"), None);
+        assert_eq!(query_key("/api/me?apikey="), None);
+        let mut headers = HeaderMap::new();
+        headers.insert("x-api-key", "from-header".parse().unwrap());
+        assert_eq!(presented_key(&headers, &"/api/me?apikey=q".parse().unwrap()).as_deref(), Some("from-header"));
+    }
 }

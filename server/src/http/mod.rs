@@ -4,6 +4,7 @@
 mod account_forms;
 mod api;
 mod bitbucket_auth;
+pub mod client_addr;
 mod collection_forms;
 mod collections_api;
 mod health;

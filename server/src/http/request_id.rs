@@ -42,5 +42,28 @@ fn span(request: &Request<axum::body::Body>) -> tracing::Span {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     // The query string is left out: it may carry an API key.
-    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+    tracing::info_span!("request", method = %request.method(), path = %loggable_path(request.uri().path()), request_id)
+}
+
+/// The path as logs may show it: an invite link's token is the invite itself (whoever reads
+/// it can join the team), so it is replaced by `[redacted]`.
+pub fn loggable_path(path: &str) -> &str {
+    match path.strip_prefix("/invite/") {
+        Some(token) if !token.is_empty() && token != "accept" => "/invite/[redacted]",
+        _ => path,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invite_tokens_never_reach_the_log() {
+        assert_eq!(loggable_path("/invite/Zx81abcDEF0123456789abcdefGHIJKL"), "/invite/[redacted]");
+        assert_eq!(loggable_path("/invite/Zx81/extra"), "/invite/[redacted]");
+        assert_eq!(loggable_path("/invite/accept"), "/invite/accept");
+        assert_eq!(loggable_path("/team/invites"), "/team/invites");
+        assert_eq!(loggable_path("/collections/abc"), "/collections/abc");
+    }
 }

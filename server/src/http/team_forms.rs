@@ -2,11 +2,9 @@
 //! acts in the session's current team only and answers with a redirect back to its page
 //! carrying a one-time message; an id that is not in the current team answers 404.
 
-use std::net::SocketAddr;
-
 use app::{context::Flash, session};
 use axum::{
-    extract::{ConnectInfo, Form, FromRequestParts, State},
+    extract::{Form, FromRequestParts, State},
     http::request::Parts,
     response::{IntoResponse, Redirect, Response},
 };
@@ -18,7 +16,8 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{
-    account_forms::{back_with_error, client_addr, flash_notice},
+    account_forms::{back_with_error, flash_notice},
+    client_addr::ClientAddr,
     AppState,
 };
 
@@ -94,22 +93,32 @@ async fn answer(session: &Session, page: &str, result: Result<String, AccountErr
     }
 }
 
-/// Back to `page` showing a secret once (a new invite link or API key).
-async fn reveal(session: &Session, page: &str, notice: String, secret: String) -> Response {
-    session::set_flash(session, Flash { notice: Some(notice), secret: Some(secret), ..Flash::default() }).await;
-    Redirect::to(page).into_response()
+/// Back to `page` showing a secret once (a new invite link or API key), kept sealed in the
+/// session until then. The page shows it rather than this response: posts answer with a
+/// redirect, so reloading the page never posts again and makes a second key.
+async fn reveal(state: &AppState, session: &Session, actor: &Actor, page: &str, notice: String, secret: &str) -> Response {
+    let flash = Flash { notice: Some(notice), ..Flash::default() };
+    match session::reveal_once(session, &state.keyring, &actor.user_id, flash, secret).await {
+        Ok(()) => Redirect::to(page).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "a one-time secret could not be kept for its page");
+            let message = "It was created but could not be shown; revoke it and create another.".to_owned();
+            session::set_flash(session, Flash { error: Some(message), ..Flash::default() }).await;
+            Redirect::to(page).into_response()
+        }
+    }
 }
 
 pub async fn change_role(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     SignedIn(actor): SignedIn,
     Form(form): Form<RoleChange>,
 ) -> Response {
     let result = match parse_role(&form.role) {
         Ok(role) => Accounts::new(&state.store)
-            .change_role(&actor, &form.user_id, role, &client_addr(peer))
+            .change_role(&actor, &form.user_id, role, &client)
             .await
             .map(|()| format!("Role changed to {role}.")),
         Err(error) => Err(error),
@@ -119,12 +128,12 @@ pub async fn change_role(
 
 pub async fn remove_member(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     SignedIn(actor): SignedIn,
     Form(form): Form<MemberChoice>,
 ) -> Response {
-    let result = Accounts::new(&state.store).remove_member(&actor, &form.user_id, &client_addr(peer)).await;
+    let result = Accounts::new(&state.store).remove_member(&actor, &form.user_id, &client).await;
     if result.is_ok() && form.user_id == actor.user_id {
         // Left the team: the session falls back to another team of theirs.
         return answer(&session, "/", Ok(format!("You left “{}”.", actor.team_name))).await;
@@ -134,13 +143,13 @@ pub async fn remove_member(
 
 pub async fn create_invite(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     SignedIn(actor): SignedIn,
     Form(form): Form<InviteRole>,
 ) -> Response {
     let result = match parse_role(&form.role) {
-        Ok(role) => Accounts::new(&state.store).create_invite(&actor, role, &client_addr(peer)).await.map(|i| (role, i)),
+        Ok(role) => Accounts::new(&state.store).create_invite(&actor, role, &client).await.map(|i| (role, i)),
         Err(error) => Err(error),
     };
     match result {
@@ -150,7 +159,7 @@ pub async fn create_invite(
                  Copy it now and send it to them; it is not shown again."
             );
             let link = format!("{}/invite/{}", state.config.public_url, invite.token.expose_secret());
-            reveal(&session, MEMBERS, notice, link).await
+            reveal(&state, &session, &actor, MEMBERS, notice, &link).await
         }
         Err(error) => back_with_error(MEMBERS, &session, "", &error).await,
     }
@@ -158,19 +167,19 @@ pub async fn create_invite(
 
 pub async fn revoke_invite(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     SignedIn(actor): SignedIn,
     Form(form): Form<InviteChoice>,
 ) -> Response {
-    let result = Accounts::new(&state.store).revoke_invite(&actor, &form.invite_id, &client_addr(peer)).await;
+    let result = Accounts::new(&state.store).revoke_invite(&actor, &form.invite_id, &client).await;
     answer(&session, MEMBERS, result.map(|()| "Invite link revoked; it no longer works.".to_owned())).await
 }
 
 /// Accepting needs a signed-in person: anyone else signs in (or up) first and comes back.
 pub async fn accept_invite(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     Form(form): Form<InviteLink>,
 ) -> Response {
@@ -178,7 +187,7 @@ pub async fn accept_invite(
     let Some(actor) = session::actor(&state.store, &session).await else {
         return Redirect::to(&format!("/signin?next={link}")).into_response();
     };
-    match Accounts::new(&state.store).accept_invite(&actor, &form.token, &client_addr(peer)).await {
+    match Accounts::new(&state.store).accept_invite(&actor, &form.token, &client).await {
         Ok(offer) => {
             let _ = session::set_team(&session, &offer.team_id).await;
             answer(&session, "/", Ok(format!("You joined “{}” as {}.", offer.team_name, offer.role))).await
@@ -198,20 +207,20 @@ fn invite_path(token: &str) -> String {
 
 pub async fn create_api_key(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     SignedIn(actor): SignedIn,
     Form(form): Form<NewKey>,
 ) -> Response {
     let accounts = Accounts::new(&state.store);
     let result = match (parse_role(&form.role), key_expiry(&form.expires_in_days)) {
-        (Ok(role), Ok(expiry)) => accounts.create_api_key(&actor, &form.name, role, expiry, &client_addr(peer)).await,
+        (Ok(role), Ok(expiry)) => accounts.create_api_key(&actor, &form.name, role, expiry, &client).await,
         (Err(error), _) | (_, Err(error)) => Err(error),
     };
     match result {
         Ok((_, key)) => {
             let notice = format!("API key “{}” created. Copy it now; it is not shown again.", form.name.trim());
-            reveal(&session, API_KEYS, notice, key.expose_secret().to_owned()).await
+            reveal(&state, &session, &actor, API_KEYS, notice, key.expose_secret()).await
         }
         Err(error) => back_with_error(API_KEYS, &session, "", &error).await,
     }
@@ -219,12 +228,12 @@ pub async fn create_api_key(
 
 pub async fn revoke_api_key(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     SignedIn(actor): SignedIn,
     Form(form): Form<KeyChoice>,
 ) -> Response {
-    let result = Accounts::new(&state.store).revoke_api_key(&actor, &form.key_id, &client_addr(peer)).await;
+    let result = Accounts::new(&state.store).revoke_api_key(&actor, &form.key_id, &client).await;
     let notice = "API key revoked; requests with it are refused from now on.";
     answer(&session, API_KEYS, result.map(|()| notice.to_owned())).await
 }
