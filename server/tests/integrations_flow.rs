@@ -18,7 +18,7 @@ use ferry_domain::{
     integrations::Integrations,
 };
 use secrecy::SecretString;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 const PASSWORD: &str = "correct horse battery staple";
 const TOKEN: &str = "ATATT-flow-token-4d1f";
@@ -37,26 +37,7 @@ on_both!(
 
 /// Everything every test of this process logs, at debug level: no secret may be in it.
 fn captured_logs() -> &'static Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let sink = logs.clone();
-        let writer = move || LogSink(sink.clone());
-        let _ = tracing_subscriber::fmt().with_max_level(tracing::Level::DEBUG).with_ansi(false).with_writer(writer).try_init();
-        logs
-    })
-}
-
-struct LogSink(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogSink {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    common::captured_logs(tracing::Level::DEBUG)
 }
 
 fn assert_logs_keep_no_secret() {

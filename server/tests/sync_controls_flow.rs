@@ -94,28 +94,11 @@ async fn edits_commit_pause_holds_them_and_resume_commits_once(db: Db) {
 
     server.sign_up("alice@example.com", PASSWORD).await;
     let store = &server.db.store;
-    let user = store.user_by_email("alice@example.com").await.unwrap().unwrap();
-    let team_id = store.memberships(&user.id).await.unwrap().remove(0).team_id;
-    let alice: Actor = Accounts::new(store).session_actor(&user.id, &team_id, user.session_epoch).await.unwrap().unwrap();
+    let alice = alice(&server).await;
     let mut users = Collection::new("Users API").unwrap();
     let request = users.add_request(None, "List users", "GET", "https://api.example.com/users").unwrap();
     let collection_id = Collections::new(store).create(&alice, users).await.unwrap().row.id;
-    let credential = Credential::ApiToken { email: "demo@example.com".into(), token: SecretString::from(TOKEN.to_owned()) };
-    let identity = VerifiedIdentity { display_name: "Demo User".into(), username: "demo".into(), user_uuid: "{d}".into() };
-    let account = ConnectedAccounts::new(store, &server.keyring).create(&alice, "Demo", &credential, &identity).await.unwrap().id;
-
-    let added = server
-        .post_form("/integrations/bitbucket", &[
-            ("account", account.as_str()),
-            ("collection", collection_id.as_str()),
-            ("workspace", "demo"),
-            ("repository", "postman-backups"),
-            ("branch", BRANCH),
-            ("directory", "Postman Collections"),
-            ("filename", "Users API.postman_collection.json"),
-        ])
-        .await;
-    assert_eq!(location(&added), "/integrations/bitbucket");
+    add_integration(&server, &alice, &collection_id).await;
     let id = ferry_domain::integrations::Integrations::new(store).list(&alice, "").await.unwrap().remove(0).id;
     let initial = next_commit(&remote, None).await;
 
@@ -214,24 +197,42 @@ async fn the_profiles_name_and_email_author_the_commits(db: Db) {
     assert!(page.contains("Saved: your changes are committed as Alice Liddell"), "{page}");
 
     let store = &server.db.store;
-    let user = store.user_by_email("alice@example.com").await.unwrap().unwrap();
-    let team_id = store.memberships(&user.id).await.unwrap().remove(0).team_id;
-    let alice: Actor =
-        Accounts::new(store).session_actor(&user.id, &team_id, user.session_epoch).await.unwrap().unwrap();
+    let alice = alice(&server).await;
     let collection_id =
         Collections::new(store).create(&alice, Collection::new("Users API").unwrap()).await.unwrap().row.id;
+    add_integration(&server, &alice, &collection_id).await;
+    next_commit(&remote, None).await;
+    let (_, head) = cloned(&remote).await;
+    assert!(head.starts_with("Alice Liddell <alice@wonderland.example>|"), "{head}");
+    workers.shutdown();
+}
+
+/// Alice, signed up through the pages, as the domain's actor in her personal team.
+async fn alice(server: &TestServer) -> Actor {
+    let store = &server.db.store;
+    let user = store.user_by_email("alice@example.com").await.unwrap().unwrap();
+    let team_id = store.memberships(&user.id).await.unwrap().remove(0).team_id;
+    Accounts::new(store).session_actor(&user.id, &team_id, user.session_epoch).await.unwrap().unwrap()
+}
+
+/// Backs the collection up to the sandbox's demo repository with the demo account, through the
+/// Add Integration form.
+async fn add_integration(server: &TestServer, alice: &Actor, collection_id: &str) {
     let credential =
         Credential::ApiToken { email: "demo@example.com".into(), token: SecretString::from(TOKEN.to_owned()) };
     let identity =
         VerifiedIdentity { display_name: "Demo User".into(), username: "demo".into(), user_uuid: "{d}".into() };
-    let account =
-        ConnectedAccounts::new(store, &server.keyring).create(&alice, "Demo", &credential, &identity).await.unwrap().id;
+    let account = ConnectedAccounts::new(&server.db.store, &server.keyring)
+        .create(alice, "Demo", &credential, &identity)
+        .await
+        .unwrap()
+        .id;
     let added = server
         .post_form(
             "/integrations/bitbucket",
             &[
                 ("account", account.as_str()),
-                ("collection", collection_id.as_str()),
+                ("collection", collection_id),
                 ("workspace", "demo"),
                 ("repository", "postman-backups"),
                 ("branch", BRANCH),
@@ -241,8 +242,4 @@ async fn the_profiles_name_and_email_author_the_commits(db: Db) {
         )
         .await;
     assert_eq!(location(&added), "/integrations/bitbucket");
-    next_commit(&remote, None).await;
-    let (_, head) = cloned(&remote).await;
-    assert!(head.starts_with("Alice Liddell <alice@wonderland.example>|"), "{head}");
-    workers.shutdown();
 }

@@ -4,7 +4,7 @@
 #[macro_use]
 mod common;
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use common::{location, Browser, Db, TestServer};
 use ferry_domain::{
@@ -36,26 +36,7 @@ on_both!(
 
 /// Everything the tests of this process log at INFO, the level a deployment runs at.
 fn captured_logs() -> &'static Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let sink = logs.clone();
-        let writer = move || LogSink(sink.clone());
-        let _ = tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_ansi(false).with_writer(writer).try_init();
-        logs
-    })
-}
-
-struct LogSink(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogSink {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    common::captured_logs(tracing::Level::INFO)
 }
 
 /// The session rows as the database holds them (tower-sessions' tables).

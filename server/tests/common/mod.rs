@@ -1,7 +1,10 @@
 //! Test harness: the real router served on port 0 over a fresh database.
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex, OnceLock},
+};
 
 use ferry::{config::Config, serve::app_router};
 use ferry_domain::{
@@ -195,4 +198,29 @@ pub mod integrations {
 
     #[allow(unused_imports)]
     pub use ferry_domain::testing::connected_account_row as account_row;
+}
+
+/// Every log line the tests of this process write at `level` and above, to search for what
+/// must never be logged. A process has one subscriber: the first call's level holds.
+pub fn captured_logs(level: tracing::Level) -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = logs.clone();
+        let writer = move || LogSink(sink.clone());
+        let _ = tracing_subscriber::fmt().with_max_level(level).with_ansi(false).with_writer(writer).try_init();
+        logs
+    })
+}
+
+struct LogSink(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
