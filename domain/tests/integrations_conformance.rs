@@ -76,13 +76,16 @@ async fn an_empty_filename_is_named_after_the_collection(store: &Store) {
     assert_eq!(created.path(), "Postman Collections/Users- v2-beta.postman_collection.json");
 }
 
+/// One way to spoil a good draft.
+type DraftEdit = Box<dyn Fn(&mut IntegrationDraft)>;
+
 async fn refusals_name_the_field_and_store_nothing(store: &Store) {
     let admin = member(store, "admin@example.com", Role::Admin).await;
     let account = account(store, &admin, "Demo").await;
     collection(store, &admin, "c-users", "Users API").await;
     let service = Integrations::new(store);
     let good = draft("c-users", &account, "users.json");
-    let cases: Vec<(&str, Box<dyn Fn(&mut IntegrationDraft)>)> = vec![
+    let cases: Vec<(&str, DraftEdit)> = vec![
         ("collection", Box::new(|d| d.collection_id = "nope".into())),
         ("account", Box::new(|d| d.account_id = "nope".into())),
         ("workspace", Box::new(|d| d.workspace = "a b".into())),
