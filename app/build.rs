@@ -22,9 +22,10 @@ fn main() {
     if let Some(git_dir) = git(&["rev-parse", "--absolute-git-dir"]) {
         watched.push(format!("{git_dir}/HEAD"));
     }
-    if let (Some(common), Some(branch)) =
-        (git(&["rev-parse", "--path-format=absolute", "--git-common-dir"]), git(&["symbolic-ref", "-q", "HEAD"]))
-    {
+    if let (Some(common), Some(branch)) = (
+        git(&["rev-parse", "--path-format=absolute", "--git-common-dir"]),
+        git(&["symbolic-ref", "-q", "HEAD"]),
+    ) {
         let loose = format!("{common}/{branch}");
         // A packed ref becomes a loose file at the next commit: watch where it will appear.
         match std::path::Path::new(&loose).exists() {
@@ -33,7 +34,10 @@ fn main() {
         }
         watched.push(format!("{common}/packed-refs"));
     }
-    for path in watched.iter().filter(|path| std::path::Path::new(path).exists()) {
+    for path in watched
+        .iter()
+        .filter(|path| std::path::Path::new(path).exists())
+    {
         println!("cargo:rerun-if-changed={path}");
     }
     println!("cargo:rerun-if-env-changed=FERRY_BUILD_COMMIT");

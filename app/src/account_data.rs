@@ -65,7 +65,9 @@ pub(crate) fn account_view(
         can_manage: ferry_domain::connected_accounts::may_manage(actor, &account),
         shared: account.shared,
         creator_left: !account.creator_is_member
-            && actor.role.allows(ferry_domain::auth::Permission::ManageCredentials),
+            && actor
+                .role
+                .allows(ferry_domain::auth::Permission::ManageCredentials),
         method: account.method.as_str().to_owned(),
         method_label: account.method.label().to_owned(),
         created: crate::session::when(account.created_at_ms),
@@ -80,7 +82,9 @@ pub(crate) fn account_view(
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) fn account_error(error: ferry_domain::connected_accounts::ConnectedAccountError) -> ServerFnError {
+pub(crate) fn account_error(
+    error: ferry_domain::connected_accounts::ConnectedAccountError,
+) -> ServerFnError {
     use ferry_domain::connected_accounts::ConnectedAccountError;
     match error {
         ConnectedAccountError::Store(inner) => {
@@ -93,8 +97,13 @@ pub(crate) fn account_error(error: ferry_domain::connected_accounts::ConnectedAc
 
 /// The context every loader here needs: store, keyring and the Bitbucket client.
 #[cfg(feature = "ssr")]
-pub(crate) fn services(
-) -> Result<(ferry_domain::crypto::Keyring, ferry_domain::bitbucket::BitbucketClient), ServerFnError> {
+pub(crate) fn services() -> Result<
+    (
+        ferry_domain::crypto::Keyring,
+        ferry_domain::bitbucket::BitbucketClient,
+    ),
+    ServerFnError,
+> {
     let keyring = use_context::<ferry_domain::crypto::Keyring>()
         .ok_or_else(|| ServerFnError::new("the keyring is not in context"))?;
     let bitbucket = use_context::<ferry_domain::bitbucket::BitbucketClient>()
@@ -109,18 +118,26 @@ pub async fn load_authenticate_options() -> Result<Option<AuthenticateOptions>, 
     use crate::session::server_fn_actor;
     use ferry_domain::{auth::Permission, connected_accounts::ConnectedAccounts};
 
-    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(None);
+    };
     let (keyring, bitbucket) = services()?;
     let session: tower_sessions::Session = leptos_axum::extract().await?;
     let can_add = actor.role.allows(Permission::CreateIntegrations);
     let accounts = match can_add {
-        true => ConnectedAccounts::new(&store, &keyring).usable(&actor).await.map_err(account_error)?,
+        true => ConnectedAccounts::new(&store, &keyring)
+            .usable(&actor)
+            .await
+            .map_err(account_error)?,
         false => Vec::new(),
     };
     Ok(Some(AuthenticateOptions {
         can_add,
         oauth: bitbucket.oauth_enabled(),
-        accounts: accounts.into_iter().map(|a| account_view(&actor, a)).collect(),
+        accounts: accounts
+            .into_iter()
+            .map(|a| account_view(&actor, a))
+            .collect(),
         refused: crate::integration_data::take_refused_form(&session).await,
     }))
 }
@@ -131,10 +148,20 @@ pub async fn load_connected_accounts() -> Result<Option<Vec<AccountView>>, Serve
     use crate::session::server_fn_actor;
     use ferry_domain::connected_accounts::ConnectedAccounts;
 
-    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(None);
+    };
     let (keyring, _) = services()?;
-    let accounts = ConnectedAccounts::new(&store, &keyring).list(&actor).await.map_err(account_error)?;
-    Ok(Some(accounts.into_iter().map(|a| account_view(&actor, a)).collect()))
+    let accounts = ConnectedAccounts::new(&store, &keyring)
+        .list(&actor)
+        .await
+        .map_err(account_error)?;
+    Ok(Some(
+        accounts
+            .into_iter()
+            .map(|a| account_view(&actor, a))
+            .collect(),
+    ))
 }
 
 /// One account of the team with what uses it; `None` when signed out.
@@ -143,7 +170,9 @@ pub async fn load_connected_account(id: String) -> Result<Option<AccountDetail>,
     use crate::session::server_fn_actor;
     use ferry_domain::connected_accounts::ConnectedAccounts;
 
-    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(None);
+    };
     let (keyring, bitbucket) = services()?;
     let session: tower_sessions::Session = leptos_axum::extract().await?;
     let service = ConnectedAccounts::new(&store, &keyring);

@@ -26,20 +26,37 @@ pub async fn load_sync_alerts() -> Result<Vec<SyncAlert>, ServerFnError> {
         integrations::{IntegrationStatus, Integrations},
     };
 
-    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(Vec::new()) };
-    let integrations = Integrations::new(&store).list(&actor, "").await.map_err(integration_error)?;
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(Vec::new());
+    };
+    let integrations = Integrations::new(&store)
+        .list(&actor, "")
+        .await
+        .map_err(integration_error)?;
     Ok(integrations
         .into_iter()
-        .filter(|i| matches!(i.status, IntegrationStatus::Failing | IntegrationStatus::NeedsReauth))
+        .filter(|i| {
+            matches!(
+                i.status,
+                IntegrationStatus::Failing | IntegrationStatus::NeedsReauth
+            )
+        })
         .filter(|i| actor.role == Role::Admin || i.created_by == actor.user_id)
         .map(|i| {
             // A credential that stopped working is replaced in place on Connected accounts;
             // anything else (no access, repository or branch gone, account deleted) by editing.
-            let (fix_href, fix_label) = if i.status == IntegrationStatus::NeedsReauth && i.account_id.is_some() {
-                ("/integrations/accounts".to_owned(), "Re-authenticate in Connected accounts")
-            } else {
-                (format!("/integrations/bitbucket/{}/edit", i.id), "Edit the integration")
-            };
+            let (fix_href, fix_label) =
+                if i.status == IntegrationStatus::NeedsReauth && i.account_id.is_some() {
+                    (
+                        "/integrations/accounts".to_owned(),
+                        "Re-authenticate in Connected accounts",
+                    )
+                } else {
+                    (
+                        format!("/integrations/bitbucket/{}/edit", i.id),
+                        "Edit the integration",
+                    )
+                };
             SyncAlert {
                 target: format!("{}/{}", i.workspace, i.repository),
                 status: i.status.label().to_owned(),

@@ -26,7 +26,11 @@ pub fn collection_href(id: &str) -> String {
 
 /// `<collection>?item=<item>`: the collection page with a folder or request selected.
 pub fn item_href(collection_id: &str, item_id: &str) -> String {
-    format!("{}?item={}", collection_href(collection_id), percent_encode(item_id))
+    format!(
+        "{}?item={}",
+        collection_href(collection_id),
+        percent_encode(item_id)
+    )
 }
 
 /// The rows a pairs editor posted (`<prefix>.<n>.key`, `.value`, `.enabled`), in row order;
@@ -42,7 +46,9 @@ pub fn pairs_from_fields(fields: &[(String, String)], prefix: &str) -> Vec<Pair>
         else {
             continue;
         };
-        let Ok(row) = row.parse::<usize>() else { continue };
+        let Ok(row) = row.parse::<usize>() else {
+            continue;
+        };
         match part {
             "key" => rows.entry(row).or_default().key = value.clone(),
             "value" => rows.entry(row).or_default().value = value.clone(),
@@ -54,7 +60,10 @@ pub fn pairs_from_fields(fields: &[(String, String)], prefix: &str) -> Vec<Pair>
     }
     rows.into_iter()
         .filter(|(_, pair)| !(pair.key.is_empty() && pair.value.is_empty()))
-        .map(|(row, pair)| Pair { disabled: !enabled.contains(&row), ..pair })
+        .map(|(row, pair)| Pair {
+            disabled: !enabled.contains(&row),
+            ..pair
+        })
         .collect()
 }
 
@@ -138,8 +147,13 @@ impl BodyForm {
 
     /// The languages of a raw body, as Postman names them, with their labels (the domain
     /// refuses others; a test keeps the two lists equal).
-    pub const RAW_LANGUAGES: [(&'static str, &'static str); 5] =
-        [("text", "Text"), ("json", "JSON"), ("javascript", "JavaScript"), ("html", "HTML"), ("xml", "XML")];
+    pub const RAW_LANGUAGES: [(&'static str, &'static str); 5] = [
+        ("text", "Text"),
+        ("json", "JSON"),
+        ("javascript", "JavaScript"),
+        ("html", "HTML"),
+        ("xml", "XML"),
+    ];
 
     /// Whether the editor writes bodies of this mode (others are kept as they are).
     pub fn is_editable(mode: &str) -> bool {
@@ -226,7 +240,13 @@ pub(crate) mod ssr {
     }
 
     pub fn pairs(rows: Vec<KeyValue>) -> Vec<Pair> {
-        rows.into_iter().map(|row| Pair { key: row.key, value: row.value, disabled: row.disabled }).collect()
+        rows.into_iter()
+            .map(|row| Pair {
+                key: row.key,
+                value: row.value,
+                disabled: row.disabled,
+            })
+            .collect()
     }
 
     pub fn tree(collection: &Collection) -> Vec<TreeRow> {
@@ -239,7 +259,15 @@ pub(crate) mod ssr {
                     NodeKind::Folder => (true, String::new(), String::new()),
                     NodeKind::Request { method, url } => (false, method, url),
                 };
-                TreeRow { id: node.id, name: node.name, depth: node.depth, parent_id: node.parent_id, folder, method, url }
+                TreeRow {
+                    id: node.id,
+                    name: node.name,
+                    depth: node.depth,
+                    parent_id: node.parent_id,
+                    folder,
+                    method,
+                    url,
+                }
             })
             .collect()
     }
@@ -248,32 +276,56 @@ pub(crate) mod ssr {
     /// collection has no such item (a stale link).
     pub fn selected(collection: &Collection, rows: &[TreeRow], id: &str) -> Option<Selected> {
         let row = rows.iter().find(|row| row.id == id)?;
-        let request = collection.request_view(id).ok().map(|view| {
-            RequestForm {
-                name: view.name,
-                method: view.method,
-                url: view.url,
-                headers: pairs(view.headers),
-                query: pairs(view.query),
-                body: body_form(view.body),
-                description: view.description,
-            }
+        let request = collection.request_view(id).ok().map(|view| RequestForm {
+            name: view.name,
+            method: view.method,
+            url: view.url,
+            headers: pairs(view.headers),
+            query: pairs(view.query),
+            body: body_form(view.body),
+            description: view.description,
         });
-        Some(Selected { id: row.id.clone(), name: row.name.clone(), parent_id: row.parent_id.clone(), request })
+        Some(Selected {
+            id: row.id.clone(),
+            name: row.name.clone(),
+            parent_id: row.parent_id.clone(),
+            request,
+        })
     }
 
     fn body_form(body: BodyView) -> BodyForm {
-        let empty = BodyForm { raw_language: "text".to_owned(), ..BodyForm::default() };
+        let empty = BodyForm {
+            raw_language: "text".to_owned(),
+            ..BodyForm::default()
+        };
         match body {
-            BodyView::None => BodyForm { mode: "none".to_owned(), ..empty },
-            BodyView::Raw { text, language } => BodyForm { mode: "raw".to_owned(), raw: text, raw_language: language, ..empty },
-            BodyView::UrlEncoded(fields) => BodyForm { mode: "urlencoded".to_owned(), urlencoded: pairs(fields), ..empty },
-            BodyView::FormData { fields, files } => {
-                BodyForm { mode: "formdata".to_owned(), formdata: pairs(fields), files, ..empty }
-            }
-            BodyView::GraphQl { query, variables } => {
-                BodyForm { mode: "graphql".to_owned(), graphql_query: query, graphql_variables: variables, ..empty }
-            }
+            BodyView::None => BodyForm {
+                mode: "none".to_owned(),
+                ..empty
+            },
+            BodyView::Raw { text, language } => BodyForm {
+                mode: "raw".to_owned(),
+                raw: text,
+                raw_language: language,
+                ..empty
+            },
+            BodyView::UrlEncoded(fields) => BodyForm {
+                mode: "urlencoded".to_owned(),
+                urlencoded: pairs(fields),
+                ..empty
+            },
+            BodyView::FormData { fields, files } => BodyForm {
+                mode: "formdata".to_owned(),
+                formdata: pairs(fields),
+                files,
+                ..empty
+            },
+            BodyView::GraphQl { query, variables } => BodyForm {
+                mode: "graphql".to_owned(),
+                graphql_query: query,
+                graphql_variables: variables,
+                ..empty
+            },
             BodyView::Other { mode } => BodyForm { mode, ..empty },
         }
     }
@@ -295,8 +347,13 @@ pub async fn load_collections(q: String) -> Result<Option<CollectionsList>, Serv
     use crate::session::{ago, server_fn_actor, when};
     use ferry_domain::{auth::Permission, collections::Collections, store::now_ms};
 
-    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
-    let rows = Collections::new(&store).list(&actor, &q).await.map_err(ssr::refusal)?;
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(None);
+    };
+    let rows = Collections::new(&store)
+        .list(&actor, &q)
+        .await
+        .map_err(ssr::refusal)?;
     let now = now_ms();
     Ok(Some(CollectionsList {
         team_name: actor.team_name.clone(),
@@ -316,12 +373,20 @@ pub async fn load_collections(q: String) -> Result<Option<CollectionsList>, Serv
 
 /// Collection `id` of the current team, with folder or request `item` selected if given.
 #[server]
-pub async fn load_collection(id: String, item: Option<String>) -> Result<Option<CollectionData>, ServerFnError> {
+pub async fn load_collection(
+    id: String,
+    item: Option<String>,
+) -> Result<Option<CollectionData>, ServerFnError> {
     use crate::session::{server_fn_actor, when};
     use ferry_domain::{auth::Permission, collections::Collections};
 
-    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
-    let stored = Collections::new(&store).get(&actor, &id).await.map_err(ssr::refusal)?;
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(None);
+    };
+    let stored = Collections::new(&store)
+        .get(&actor, &id)
+        .await
+        .map_err(ssr::refusal)?;
     let tree = ssr::tree(&stored.collection);
     let selected = item.and_then(|item| ssr::selected(&stored.collection, &tree, &item));
     Ok(Some(CollectionData {
@@ -343,7 +408,9 @@ pub async fn load_history(id: String) -> Result<Option<HistoryData>, ServerFnErr
     use crate::session::server_fn_actor;
     use ferry_domain::{collections::Collections, store::now_ms};
 
-    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(None);
+    };
     let service = Collections::new(&store);
     let current = service.get(&actor, &id).await.map_err(ssr::refusal)?;
     let rows = service.revisions(&actor, &id).await.map_err(ssr::refusal)?;
@@ -351,7 +418,10 @@ pub async fn load_history(id: String) -> Result<Option<HistoryData>, ServerFnErr
     Ok(Some(HistoryData {
         id: current.row.id,
         name: current.row.name,
-        revisions: rows.into_iter().map(|row| ssr::revision_entry(row, now)).collect(),
+        revisions: rows
+            .into_iter()
+            .map(|row| ssr::revision_entry(row, now))
+            .collect(),
     }))
 }
 
@@ -361,8 +431,13 @@ pub async fn load_revision(id: String, number: i64) -> Result<Option<RevisionDat
     use crate::session::server_fn_actor;
     use ferry_domain::{collections::Collections, store::now_ms};
 
-    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
-    let revision = Collections::new(&store).revision(&actor, &id, number).await.map_err(ssr::refusal)?;
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(None);
+    };
+    let revision = Collections::new(&store)
+        .revision(&actor, &id, number)
+        .await
+        .map_err(ssr::refusal)?;
     Ok(Some(RevisionData {
         id: id.clone(),
         name: revision.collection.name().to_owned(),
@@ -377,26 +452,49 @@ mod tests {
     use super::*;
 
     fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn posted_rows_come_back_in_order_without_blank_ones() {
         let posted = fields(&[
-            ("header.10.key", "X-Late"), ("header.10.value", "1"), ("header.10.enabled", "on"),
-            ("header.2.key", "Accept"), ("header.2.value", "text/csv"),
-            ("header.3.key", ""), ("header.3.value", ""), ("header.3.enabled", "on"),
-            ("query.0.key", "page"), ("header.x.key", "ignored"), ("name", "List"),
+            ("header.10.key", "X-Late"),
+            ("header.10.value", "1"),
+            ("header.10.enabled", "on"),
+            ("header.2.key", "Accept"),
+            ("header.2.value", "text/csv"),
+            ("header.3.key", ""),
+            ("header.3.value", ""),
+            ("header.3.enabled", "on"),
+            ("query.0.key", "page"),
+            ("header.x.key", "ignored"),
+            ("name", "List"),
         ]);
-        let pair = |key: &str, value: &str, disabled| Pair { key: key.into(), value: value.into(), disabled };
-        assert_eq!(pairs_from_fields(&posted, "header"), [pair("Accept", "text/csv", true), pair("X-Late", "1", false)]);
-        assert_eq!(pairs_from_fields(&posted, "query"), [pair("page", "", true)]);
+        let pair = |key: &str, value: &str, disabled| Pair {
+            key: key.into(),
+            value: value.into(),
+            disabled,
+        };
+        assert_eq!(
+            pairs_from_fields(&posted, "header"),
+            [pair("Accept", "text/csv", true), pair("X-Late", "1", false)]
+        );
+        assert_eq!(
+            pairs_from_fields(&posted, "query"),
+            [pair("page", "", true)]
+        );
         assert!(pairs_from_fields(&posted, "var").is_empty());
     }
 
     #[test]
     fn ids_are_escaped_in_links() {
-        assert_eq!(collection_href("6fd141b6-1ef7_x.y~z"), "/collections/6fd141b6-1ef7_x.y~z");
+        assert_eq!(
+            collection_href("6fd141b6-1ef7_x.y~z"),
+            "/collections/6fd141b6-1ef7_x.y~z"
+        );
         assert_eq!(collection_href("a b/c"), "/collections/a%20b%2Fc");
         assert_eq!(item_href("c", "r?1é"), "/collections/c?item=r%3F1%C3%A9");
     }

@@ -88,7 +88,10 @@ pub struct ConfigureView {
 
 /// The Configure step (`integration` = `None`) or the Edit page; `None` when signed out.
 #[server]
-pub async fn load_configure(integration: Option<String>, choice: TargetChoice) -> Result<Option<ConfigureView>, ServerFnError> {
+pub async fn load_configure(
+    integration: Option<String>,
+    choice: TargetChoice,
+) -> Result<Option<ConfigureView>, ServerFnError> {
     use crate::{
         account_data::{account_error, account_view, services},
         integration_data::{integration_error, take_refused_form},
@@ -102,13 +105,18 @@ pub async fn load_configure(integration: Option<String>, choice: TargetChoice) -
         sync::{AccountCredentials, SyncEngine},
     };
 
-    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(None);
+    };
     let (keyring, bitbucket) = services()?;
     let sync = use_context::<SyncEngine<AccountCredentials>>()
         .ok_or_else(|| ServerFnError::new("the sync engine is not in context"))?;
     let session: tower_sessions::Session = leptos_axum::extract().await?;
 
-    let mut view = ConfigureView { integration: integration.clone(), ..ConfigureView::default() };
+    let mut view = ConfigureView {
+        integration: integration.clone(),
+        ..ConfigureView::default()
+    };
     let mut choice = choice;
     view.refused = take_refused_form(&session).await;
     if let Some(refused) = &mut view.refused {
@@ -118,7 +126,10 @@ pub async fn load_configure(integration: Option<String>, choice: TargetChoice) -
     }
     view.can_save = actor.role.allows(Permission::CreateIntegrations);
     if let Some(id) = &integration {
-        let current = Integrations::new(&store).get(&actor, id).await.map_err(integration_error)?;
+        let current = Integrations::new(&store)
+            .get(&actor, id)
+            .await
+            .map_err(integration_error)?;
         view.can_save = crate::integration_data::row_view(&actor, current.clone(), None).can_manage;
         view.editing_collection = Some(current.collection_name.clone());
         let fill = |slot: &mut String, value: String| {
@@ -126,7 +137,10 @@ pub async fn load_configure(integration: Option<String>, choice: TargetChoice) -
                 *slot = value;
             }
         };
-        fill(&mut choice.account, current.account_id.clone().unwrap_or_default());
+        fill(
+            &mut choice.account,
+            current.account_id.clone().unwrap_or_default(),
+        );
         fill(&mut choice.workspace, current.workspace.clone());
         fill(&mut choice.repository, current.repository.clone());
         fill(&mut choice.collection, current.collection_id.clone());
@@ -142,22 +156,46 @@ pub async fn load_configure(integration: Option<String>, choice: TargetChoice) -
         }
         return Ok(Some(view));
     }
-    choice.directory.get_or_insert_with(|| DEFAULT_DIRECTORY.to_owned());
+    choice
+        .directory
+        .get_or_insert_with(|| DEFAULT_DIRECTORY.to_owned());
 
-    let collections = Collections::new(&store).list(&actor, "").await.map_err(crate::collection_data::ssr::refusal)?;
+    let collections = Collections::new(&store)
+        .list(&actor, "")
+        .await
+        .map_err(crate::collection_data::ssr::refusal)?;
     if !collections.iter().any(|c| c.id == choice.collection) {
-        choice.collection = collections.first().map(|c| c.id.clone()).unwrap_or_default();
+        choice.collection = collections
+            .first()
+            .map(|c| c.id.clone())
+            .unwrap_or_default();
     }
     view.default_filename = collections
         .iter()
         .find(|c| c.id == choice.collection)
         .map(|c| Filename::default_for(&c.name).as_str().to_owned())
         .unwrap_or_default();
-    view.collections = collections.into_iter().map(|c| Choice { value: c.id, label: c.name }).collect();
+    view.collections = collections
+        .into_iter()
+        .map(|c| Choice {
+            value: c.id,
+            label: c.name,
+        })
+        .collect();
 
-    let accounts = ConnectedAccounts::new(&store, &keyring).usable(&actor).await.map_err(account_error)?;
-    view.accounts = accounts.into_iter().map(|a| account_view(&actor, a)).collect();
-    view.account = view.accounts.iter().find(|a| a.id == choice.account).cloned();
+    let accounts = ConnectedAccounts::new(&store, &keyring)
+        .usable(&actor)
+        .await
+        .map_err(account_error)?;
+    view.accounts = accounts
+        .into_iter()
+        .map(|a| account_view(&actor, a))
+        .collect();
+    view.account = view
+        .accounts
+        .iter()
+        .find(|a| a.id == choice.account)
+        .cloned();
     if view.account.is_none() {
         // Not one of this team's, or not the person's to use: forgotten, not echoed back.
         choice.account.clear();
@@ -165,7 +203,17 @@ pub async fn load_configure(integration: Option<String>, choice: TargetChoice) -
 
     if let Some(account) = view.account.clone() {
         let loaded = match parse_target(&mut choice) {
-            Ok(()) => load_from_bitbucket(&mut view, &mut choice, &sync, &bitbucket, &actor.team_id, &account).await,
+            Ok(()) => {
+                load_from_bitbucket(
+                    &mut view,
+                    &mut choice,
+                    &sync,
+                    &bitbucket,
+                    &actor.team_id,
+                    &account,
+                )
+                .await
+            }
             Err(refused) => Err(refused),
         };
         if let Err(problem) = loaded {
@@ -185,9 +233,10 @@ fn parse_target(choice: &mut TargetChoice) -> Result<(), String> {
     let refused = |label: &str, message: &str| {
         format!("{label}: {message}. Nothing was loaded from Bitbucket; choose from the lists and load them again.")
     };
-    for (field, label, value) in
-        [("workspace", "Workspace", &mut choice.workspace), ("repository", "Repository", &mut choice.repository)]
-    {
+    for (field, label, value) in [
+        ("workspace", "Workspace", &mut choice.workspace),
+        ("repository", "Repository", &mut choice.repository),
+    ] {
         if !value.trim().is_empty() {
             if let Err(error) = Slug::parse(field, value) {
                 value.clear();
@@ -233,7 +282,10 @@ async fn charge_pages(
     account: &AccountView,
     calls: u32,
 ) {
-    if let Err(error) = sync.charge_budget(&account.id, calls.saturating_sub(1)).await {
+    if let Err(error) = sync
+        .charge_budget(&account.id, calls.saturating_sub(1))
+        .await
+    {
         tracing::error!(%error, "charging an account's request budget failed");
     }
 }
@@ -263,7 +315,8 @@ async fn load_from_bitbucket(
     let credential = sync.fresh_credential(team_id, &account.id).await.map_err(|e| {
         format!("The connected account “{label}” cannot be used: {e}. Re-authenticate it under Connected accounts.")
     })?;
-    let refused = |e: ferry_domain::bitbucket::BitbucketError| format!("Bitbucket, as “{label}”: {e}.");
+    let refused =
+        |e: ferry_domain::bitbucket::BitbucketError| format!("Bitbucket, as “{label}”: {e}.");
     use ferry_domain::bitbucket::pages_read;
     take_call(sync, account).await?;
     let verified = bitbucket.verify(&credential).await.map_err(refused)?;
@@ -272,12 +325,22 @@ async fn load_from_bitbucket(
     view.workspaces = verified
         .workspaces
         .into_iter()
-        .map(|w| Choice { label: w.name.filter(|n| !n.is_empty()).unwrap_or_else(|| w.slug.clone()), value: w.slug })
+        .map(|w| Choice {
+            label: w
+                .name
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| w.slug.clone()),
+            value: w.slug,
+        })
         .collect();
     if !view.workspaces.iter().any(|w| w.value == choice.workspace) {
         match view.workspaces.first() {
             Some(first) => choice.workspace = first.value.clone(),
-            None => return Err(format!("“{label}” is not a member of any Bitbucket workspace.")),
+            None => {
+                return Err(format!(
+                    "“{label}” is not a member of any Bitbucket workspace."
+                ))
+            }
         }
     }
     // A GET can carry any length; a repository name is at most 100 characters anyway.
@@ -286,29 +349,66 @@ async fn load_from_bitbucket(
     }
     let search = Some(choice.search.as_str()).filter(|s| !s.trim().is_empty());
     take_call(sync, account).await?;
-    let repositories = bitbucket.repositories(&credential, &choice.workspace, search).await.map_err(refused)?;
+    let repositories = bitbucket
+        .repositories(&credential, &choice.workspace, search)
+        .await
+        .map_err(refused)?;
     charge_pages(sync, account, pages_read(repositories.len())).await;
-    let main_branch = |slug: &str| repositories.iter().find(|r| r.slug == slug).and_then(|r| r.main_branch.clone());
+    let main_branch = |slug: &str| {
+        repositories
+            .iter()
+            .find(|r| r.slug == slug)
+            .and_then(|r| r.main_branch.clone())
+    };
     if !repositories.iter().any(|r| r.slug == choice.repository) {
         // A chosen repository a search hides stays chosen; anything else falls to the first.
         let keep = !choice.repository.is_empty() && search.is_some();
         if !keep {
-            choice.repository = repositories.first().map(|r| r.slug.clone()).unwrap_or_default();
+            choice.repository = repositories
+                .first()
+                .map(|r| r.slug.clone())
+                .unwrap_or_default();
         }
     }
     let default_branch = main_branch(&choice.repository).unwrap_or_else(|| "main".to_owned());
-    view.repositories = repositories.iter().map(|r| Choice { value: r.slug.clone(), label: r.name.clone() }).collect();
-    if !choice.repository.is_empty() && !view.repositories.iter().any(|r| r.value == choice.repository) {
-        view.repositories.insert(0, Choice { value: choice.repository.clone(), label: choice.repository.clone() });
+    view.repositories = repositories
+        .iter()
+        .map(|r| Choice {
+            value: r.slug.clone(),
+            label: r.name.clone(),
+        })
+        .collect();
+    if !choice.repository.is_empty()
+        && !view
+            .repositories
+            .iter()
+            .any(|r| r.value == choice.repository)
+    {
+        view.repositories.insert(
+            0,
+            Choice {
+                value: choice.repository.clone(),
+                label: choice.repository.clone(),
+            },
+        );
     }
     if choice.repository.is_empty() {
         return Err(match search {
-            Some(search) => format!("No repository of {} that “{label}” can write has “{search}” in its name.", choice.workspace),
-            None => format!("“{label}” cannot write to any repository of workspace {}.", choice.workspace),
+            Some(search) => format!(
+                "No repository of {} that “{label}” can write has “{search}” in its name.",
+                choice.workspace
+            ),
+            None => format!(
+                "“{label}” cannot write to any repository of workspace {}.",
+                choice.workspace
+            ),
         });
     }
     take_call(sync, account).await?;
-    let branches = bitbucket.branches(&credential, &choice.workspace, &choice.repository).await.map_err(refused)?;
+    let branches = bitbucket
+        .branches(&credential, &choice.workspace, &choice.repository)
+        .await
+        .map_err(refused)?;
     charge_pages(sync, account, pages_read(branches.len())).await;
     view.branches = branches.into_iter().map(|b| b.name).collect();
     if choice.branch.trim().is_empty() {

@@ -24,7 +24,10 @@ pub struct Flash {
 impl Flash {
     /// What was posted in field `name` of the refused form, if anything.
     pub fn field(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+        self.fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
     }
 }
 
@@ -54,20 +57,33 @@ pub struct PageContext {
 pub async fn load_page_context() -> Result<PageContext, ServerFnError> {
     use ferry_domain::{accounts::Accounts, crypto::Keyring, Store};
 
-    let store = use_context::<Store>().ok_or_else(|| ServerFnError::new("the store is not in context"))?;
-    let keyring = use_context::<Keyring>().ok_or_else(|| ServerFnError::new("the keyring is not in context"))?;
+    let store =
+        use_context::<Store>().ok_or_else(|| ServerFnError::new("the store is not in context"))?;
+    let keyring = use_context::<Keyring>()
+        .ok_or_else(|| ServerFnError::new("the keyring is not in context"))?;
     let session: tower_sessions::Session = leptos_axum::extract().await?;
-    let page = use_context::<http::request::Parts>().map(|parts| parts.uri.path().to_owned()).unwrap_or_default();
-    let flash = crate::session::take_flash(&session, &keyring).await.map(|flash| Flash { page, ..flash });
+    let page = use_context::<http::request::Parts>()
+        .map(|parts| parts.uri.path().to_owned())
+        .unwrap_or_default();
+    let flash = crate::session::take_flash(&session, &keyring)
+        .await
+        .map(|flash| Flash { page, ..flash });
     let Some(actor) = crate::session::actor(&store, &session).await else {
-        return Ok(PageContext { viewer: None, flash });
+        return Ok(PageContext {
+            viewer: None,
+            flash,
+        });
     };
     let teams = Accounts::new(&store)
         .teams(&actor.user_id)
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))?
         .into_iter()
-        .map(|m| TeamChoice { id: m.team_id, name: m.team_name, role: m.role })
+        .map(|m| TeamChoice {
+            id: m.team_id,
+            name: m.team_name,
+            role: m.role,
+        })
         .collect();
     Ok(PageContext {
         viewer: Some(Viewer {

@@ -74,7 +74,9 @@ pub struct IntegrationList {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) fn integration_error(error: ferry_domain::integrations::IntegrationError) -> ServerFnError {
+pub(crate) fn integration_error(
+    error: ferry_domain::integrations::IntegrationError,
+) -> ServerFnError {
     use ferry_domain::integrations::IntegrationError;
     match error {
         IntegrationError::Store(inner) => {
@@ -93,14 +95,21 @@ pub(crate) fn row_view(
 ) -> IntegrationRowView {
     use ferry_domain::{auth::Permission, integrations::IntegrationStatus};
     let own = integration.created_by == actor.user_id;
-    let can_manage = actor.role.allows(if own { Permission::ManageOwnIntegrations } else { Permission::ManageAllIntegrations });
+    let can_manage = actor.role.allows(if own {
+        Permission::ManageOwnIntegrations
+    } else {
+        Permission::ManageAllIntegrations
+    });
     IntegrationRowView {
         path: integration.path(),
         target: format!("{}/{}", integration.workspace, integration.repository),
         status: integration.status.label().to_owned(),
         status_class: integration.status.as_str().replace('_', "-"),
         status_reason: integration.status_reason,
-        last_run: latest.as_ref().map_or_else(|| "not run yet".to_owned(), |run| format!("{} · {}", run.ago, run.outcome)),
+        last_run: latest.as_ref().map_or_else(
+            || "not run yet".to_owned(),
+            |run| format!("{} · {}", run.ago, run.outcome),
+        ),
         last_run_at: latest.as_ref().map(|run| run.at.clone()),
         last_run_commit: latest.and_then(|run| run.commit),
         paused: integration.status == IntegrationStatus::Paused,
@@ -116,20 +125,36 @@ pub(crate) fn row_view(
 
 /// The team's integrations mentioning `filter`; `None` when signed out.
 #[server]
-pub async fn load_integration_list(filter: String) -> Result<Option<IntegrationList>, ServerFnError> {
+pub async fn load_integration_list(
+    filter: String,
+) -> Result<Option<IntegrationList>, ServerFnError> {
     use crate::session::server_fn_actor;
     use ferry_domain::{auth::Permission, integrations::Integrations};
 
-    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(None);
+    };
     let integrations = Integrations::new(&store);
-    let total = integrations.list(&actor, "").await.map_err(integration_error)?.len();
-    let matching = integrations.list(&actor, &filter).await.map_err(integration_error)?;
-    let mut latest = integrations.latest_runs(&actor).await.map_err(integration_error)?;
+    let total = integrations
+        .list(&actor, "")
+        .await
+        .map_err(integration_error)?
+        .len();
+    let matching = integrations
+        .list(&actor, &filter)
+        .await
+        .map_err(integration_error)?;
+    let mut latest = integrations
+        .latest_runs(&actor)
+        .await
+        .map_err(integration_error)?;
     let now = ferry_domain::store::now_ms();
     let rows = matching
         .into_iter()
         .map(|i| {
-            let run = latest.remove(&i.id).map(|run| crate::run_data::run_view(&run, &i, now));
+            let run = latest
+                .remove(&i.id)
+                .map(|run| crate::run_data::run_view(&run, &i, now));
             row_view(&actor, i, run)
         })
         .collect();
@@ -147,8 +172,13 @@ pub async fn load_integration(id: String) -> Result<Option<IntegrationRowView>, 
     use crate::session::server_fn_actor;
     use ferry_domain::integrations::Integrations;
 
-    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
-    let integration = Integrations::new(&store).get(&actor, &id).await.map_err(integration_error)?;
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(None);
+    };
+    let integration = Integrations::new(&store)
+        .get(&actor, &id)
+        .await
+        .map_err(integration_error)?;
     Ok(Some(row_view(&actor, integration, None)))
 }
 
@@ -172,7 +202,10 @@ pub struct RefusedForm {
 
 impl RefusedForm {
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.values.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+        self.values
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
     }
 }
 
@@ -188,7 +221,11 @@ pub async fn keep_refused_form(session: &tower_sessions::Session, form: RefusedF
 /// Reads and removes the refused form, saved at once (pages stream; see `take_flash`).
 #[cfg(feature = "ssr")]
 pub async fn take_refused_form(session: &tower_sessions::Session) -> Option<RefusedForm> {
-    let form = session.remove::<RefusedForm>(REFUSED_FORM).await.ok().flatten();
+    let form = session
+        .remove::<RefusedForm>(REFUSED_FORM)
+        .await
+        .ok()
+        .flatten();
     if form.is_some() {
         let _ = session.save().await;
     }

@@ -51,8 +51,12 @@ use pages::{
 };
 
 /// "0.1.0 (1a2b3c4d)": the release and the commit this build came from.
-pub const BUILD_VERSION: &str =
-    concat!(env!("CARGO_PKG_VERSION"), " (", env!("FERRY_BUILD_COMMIT"), ")");
+pub const BUILD_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("FERRY_BUILD_COMMIT"),
+    ")"
+);
 
 /// The per-request CSP nonce the server's security middleware chose (request extension).
 #[derive(Debug, Clone)]

@@ -30,7 +30,9 @@ pub async fn load_profile() -> Result<Option<ProfileView>, ServerFnError> {
         Err(ProfileError::NotFound) => return Ok(None),
         Err(error) => {
             tracing::error!(%error, "loading a profile failed");
-            return Err(ServerFnError::new("Something went wrong on our side; try again in a moment."));
+            return Err(ServerFnError::new(
+                "Something went wrong on our side; try again in a moment.",
+            ));
         }
     };
     Ok(Some(ProfileView {

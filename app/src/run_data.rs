@@ -52,12 +52,20 @@ pub fn run_view(
     use crate::session::{ago, when};
     use ferry_domain::bitbucket::{BitbucketClient, CommitHash};
 
-    let commit = run.commit_hash.as_deref().and_then(|hash| CommitHash::parse(hash).ok()).map(|hash| CommitLink {
-        short: hash.as_str().chars().take(7).collect(),
-        url: use_context::<BitbucketClient>()
-            .map(|client| client.commit_web_url(&integration.workspace, &integration.repository, &hash).to_string())
-            .unwrap_or_default(),
-    });
+    let commit = run
+        .commit_hash
+        .as_deref()
+        .and_then(|hash| CommitHash::parse(hash).ok())
+        .map(|hash| CommitLink {
+            short: hash.as_str().chars().take(7).collect(),
+            url: use_context::<BitbucketClient>()
+                .map(|client| {
+                    client
+                        .commit_web_url(&integration.workspace, &integration.repository, &hash)
+                        .to_string()
+                })
+                .unwrap_or_default(),
+        });
     let outcome = match (run.outcome.as_str(), &run.error) {
         ("committed", _) => "Committed".to_owned(),
         ("no_changes", _) => "No changes".to_owned(),
@@ -91,17 +99,34 @@ fn duration(ms: i64) -> String {
 /// The integration's run log; `None` when signed out.
 #[server]
 pub async fn load_runs(id: String) -> Result<Option<RunLog>, ServerFnError> {
-    use crate::{integration_data::{integration_error, row_view}, session::server_fn_actor};
+    use crate::{
+        integration_data::{integration_error, row_view},
+        session::server_fn_actor,
+    };
     use ferry_domain::{integrations::Integrations, store::now_ms};
 
-    let (store, Some(actor)) = server_fn_actor().await? else { return Ok(None) };
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(None);
+    };
     let integrations = Integrations::new(&store);
-    let integration = integrations.get(&actor, &id).await.map_err(integration_error)?;
-    let rows = integrations.runs(&actor, &id, RUNS_SHOWN).await.map_err(integration_error)?;
+    let integration = integrations
+        .get(&actor, &id)
+        .await
+        .map_err(integration_error)?;
+    let rows = integrations
+        .runs(&actor, &id, RUNS_SHOWN)
+        .await
+        .map_err(integration_error)?;
     let now = now_ms();
-    let runs = rows.iter().map(|run| run_view(run, &integration, now)).collect();
+    let runs = rows
+        .iter()
+        .map(|run| run_view(run, &integration, now))
+        .collect();
     let latest = rows.first().map(|run| run_view(run, &integration, now));
-    Ok(Some(RunLog { integration: row_view(&actor, integration, latest), runs }))
+    Ok(Some(RunLog {
+        integration: row_view(&actor, integration, latest),
+        runs,
+    }))
 }
 
 #[cfg(all(test, feature = "ssr"))]

@@ -26,7 +26,10 @@ const SECRET_PURPOSE: &str = "session.one_time_secret";
 pub const ABSOLUTE_TIMEOUT_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 /// Marks the session signed in, under a fresh id so a planted id is worthless.
-pub async fn begin(session: &Session, signed_in: &SignedIn) -> Result<(), tower_sessions::session::Error> {
+pub async fn begin(
+    session: &Session,
+    signed_in: &SignedIn,
+) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
     session.insert(USER_ID, &signed_in.user_id).await?;
     session.insert(TEAM_ID, &signed_in.team_id).await?;
@@ -39,7 +42,10 @@ pub async fn end(session: &Session) -> Result<(), tower_sessions::session::Error
     session.flush().await
 }
 
-pub async fn set_team(session: &Session, team_id: &str) -> Result<(), tower_sessions::session::Error> {
+pub async fn set_team(
+    session: &Session,
+    team_id: &str,
+) -> Result<(), tower_sessions::session::Error> {
     session.insert(TEAM_ID, team_id).await
 }
 
@@ -53,7 +59,10 @@ pub async fn actor(store: &Store, session: &Session) -> Option<Actor> {
         let _ = session.flush().await;
         return None;
     }
-    match Accounts::new(store).session_actor(&user_id, &team_id, epoch).await {
+    match Accounts::new(store)
+        .session_actor(&user_id, &team_id, epoch)
+        .await
+    {
         Ok(Some(actor)) => Some(actor),
         Ok(None) => {
             let _ = session.flush().await;
@@ -70,7 +79,8 @@ pub async fn actor(store: &Store, session: &Session) -> Option<Actor> {
 pub async fn server_fn_actor() -> Result<(Store, Option<Actor>), leptos::prelude::ServerFnError> {
     use leptos::prelude::{use_context, ServerFnError};
 
-    let store = use_context::<Store>().ok_or_else(|| ServerFnError::new("the store is not in context"))?;
+    let store =
+        use_context::<Store>().ok_or_else(|| ServerFnError::new("the store is not in context"))?;
     let session: Session = leptos_axum::extract().await?;
     let actor = actor(&store, &session).await;
     Ok((store, actor))
@@ -78,12 +88,16 @@ pub async fn server_fn_actor() -> Result<(Store, Option<Actor>), leptos::prelude
 
 /// An account error as a server function reports it: a person's mistake as it is, a
 /// database failure without its details (those go to the log).
-pub fn server_fn_error(error: ferry_domain::accounts::AccountError) -> leptos::prelude::ServerFnError {
+pub fn server_fn_error(
+    error: ferry_domain::accounts::AccountError,
+) -> leptos::prelude::ServerFnError {
     use ferry_domain::accounts::AccountError;
     match error {
         AccountError::Store(inner) => {
             tracing::error!(error = %inner, "loading a page failed");
-            leptos::prelude::ServerFnError::new("Something went wrong on our side; try again in a moment.")
+            leptos::prelude::ServerFnError::new(
+                "Something went wrong on our side; try again in a moment.",
+            )
         }
         other => leptos::prelude::ServerFnError::new(other.to_string()),
     }
@@ -122,7 +136,15 @@ pub fn ago(ms: i64, now_ms: i64) -> String {
 /// session row is stored in plain text, so one is dropped here.
 pub async fn set_flash(session: &Session, flash: Flash) {
     debug_assert!(flash.secret.is_none(), "secrets are shown with reveal_once");
-    let _ = session.insert(FLASH, Flash { secret: None, ..flash }).await;
+    let _ = session
+        .insert(
+            FLASH,
+            Flash {
+                secret: None,
+                ..flash
+            },
+        )
+        .await;
 }
 
 /// Sets the one-time message and a secret (a new API key, an invite link) to show with it on
@@ -136,31 +158,51 @@ pub async fn reveal_once(
     secret: &str,
 ) -> Result<(), String> {
     let plaintext = SecretSlice::from(secret.as_bytes().to_vec());
-    let sealed = keyring.seal(&secret_context(user_id), &plaintext).map_err(|e| e.to_string())?;
-    session.insert(SEALED_SECRET, sealed).await.map_err(|e| e.to_string())?;
+    let sealed = keyring
+        .seal(&secret_context(user_id), &plaintext)
+        .map_err(|e| e.to_string())?;
+    session
+        .insert(SEALED_SECRET, sealed)
+        .await
+        .map_err(|e| e.to_string())?;
     set_flash(session, flash).await;
     Ok(())
 }
 
 /// A session belongs to no team: the user's id is what the secret is bound to.
 fn secret_context(user_id: &str) -> SecretContext<'_> {
-    SecretContext { team_id: "", row_id: user_id, purpose: SECRET_PURPOSE }
+    SecretContext {
+        team_id: "",
+        row_id: user_id,
+        purpose: SECRET_PURPOSE,
+    }
 }
 
 /// Reads and removes the message, with its secret opened if it has one. Saved at once: pages
 /// stream, so the session layer may already have saved the session before this runs.
 pub async fn take_flash(session: &Session, keyring: &Keyring) -> Option<Flash> {
     let flash = session.remove::<Flash>(FLASH).await.ok().flatten();
-    let sealed = session.remove::<Vec<u8>>(SEALED_SECRET).await.ok().flatten();
+    let sealed = session
+        .remove::<Vec<u8>>(SEALED_SECRET)
+        .await
+        .ok()
+        .flatten();
     if flash.is_none() && sealed.is_none() {
         return None;
     }
     let _ = session.save().await;
     let mut flash = flash.unwrap_or_default();
     if let Some(sealed) = sealed {
-        let user_id: String = session.get(USER_ID).await.ok().flatten().unwrap_or_default();
+        let user_id: String = session
+            .get(USER_ID)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         match keyring.open(&secret_context(&user_id), &sealed) {
-            Ok(secret) => flash.secret = Some(String::from_utf8_lossy(secret.expose_secret()).into_owned()),
+            Ok(secret) => {
+                flash.secret = Some(String::from_utf8_lossy(secret.expose_secret()).into_owned())
+            }
             Err(error) => {
                 tracing::error!(%error, "a one-time secret in the session could not be opened");
                 flash.error = Some(

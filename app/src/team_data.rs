@@ -87,17 +87,34 @@ pub async fn load_members() -> Result<Option<MembersData>, ServerFnError> {
     let accounts = Accounts::new(&store);
     let members = accounts.members(&actor).await.map_err(server_fn_error)?;
     let can_manage = actor.role.allows(Permission::ManageMembers);
-    let invites = if can_manage { accounts.pending_invites(&actor).await.map_err(server_fn_error)? } else { Vec::new() };
+    let invites = if can_manage {
+        accounts
+            .pending_invites(&actor)
+            .await
+            .map_err(server_fn_error)?
+    } else {
+        Vec::new()
+    };
     Ok(Some(MembersData {
         team_name: actor.team_name.clone(),
         can_manage,
         members: members
             .into_iter()
-            .map(|m| MemberView { is_you: m.user_id == actor.user_id, user_id: m.user_id, email: m.email, role: m.role })
+            .map(|m| MemberView {
+                is_you: m.user_id == actor.user_id,
+                user_id: m.user_id,
+                email: m.email,
+                role: m.role,
+            })
             .collect(),
         invites: invites
             .into_iter()
-            .map(|i| PendingInvite { id: i.id, role: i.role, created_by: i.created_by_email, expires: when(i.expires_at_ms) })
+            .map(|i| PendingInvite {
+                id: i.id,
+                role: i.role,
+                created_by: i.created_by_email,
+                expires: when(i.expires_at_ms),
+            })
             .collect(),
     }))
 }
@@ -115,7 +132,10 @@ pub async fn load_api_keys() -> Result<Option<ApiKeysData>, ServerFnError> {
     let (store, Some(actor)) = server_fn_actor().await? else {
         return Ok(None);
     };
-    let keys = Accounts::new(&store).api_keys(&actor).await.map_err(server_fn_error)?;
+    let keys = Accounts::new(&store)
+        .api_keys(&actor)
+        .await
+        .map_err(server_fn_error)?;
     let now = now_ms();
     let keys = keys
         .into_iter()
@@ -128,11 +148,18 @@ pub async fn load_api_keys() -> Result<Option<ApiKeysData>, ServerFnError> {
             };
             ApiKeyView {
                 can_revoke: status == "active"
-                    && (k.created_by == actor.user_id || actor.role.allows(Permission::ManageAllApiKeys)),
+                    && (k.created_by == actor.user_id
+                        || actor.role.allows(Permission::ManageAllApiKeys)),
                 status: status.to_owned(),
                 created: when(k.created_at_ms),
-                last_used: k.last_used_at_ms.map(when).unwrap_or_else(|| "never".to_owned()),
-                expires: k.expires_at_ms.map(when).unwrap_or_else(|| "never".to_owned()),
+                last_used: k
+                    .last_used_at_ms
+                    .map(when)
+                    .unwrap_or_else(|| "never".to_owned()),
+                expires: k
+                    .expires_at_ms
+                    .map(when)
+                    .unwrap_or_else(|| "never".to_owned()),
                 id: k.id,
                 name: k.name,
                 role: k.role,
@@ -141,7 +168,11 @@ pub async fn load_api_keys() -> Result<Option<ApiKeysData>, ServerFnError> {
         .collect();
     Ok(Some(ApiKeysData {
         team_name: actor.team_name.clone(),
-        roles: Role::ALL.into_iter().filter(|r| *r <= actor.role).map(|r| r.to_string()).collect(),
+        roles: Role::ALL
+            .into_iter()
+            .filter(|r| *r <= actor.role)
+            .map(|r| r.to_string())
+            .collect(),
         keys,
     }))
 }
@@ -156,7 +187,10 @@ pub async fn load_audit_log() -> Result<Option<AuditData>, ServerFnError> {
         return Ok(None);
     };
     let entries = if actor.role.allows(Permission::ViewAuditLog) {
-        let rows = Accounts::new(&store).audit_log(&actor).await.map_err(server_fn_error)?;
+        let rows = Accounts::new(&store)
+            .audit_log(&actor)
+            .await
+            .map_err(server_fn_error)?;
         Some(
             rows.into_iter()
                 .map(|r| AuditEntry {
@@ -171,7 +205,10 @@ pub async fn load_audit_log() -> Result<Option<AuditData>, ServerFnError> {
     } else {
         None
     };
-    Ok(Some(AuditData { team_name: actor.team_name, entries }))
+    Ok(Some(AuditData {
+        team_name: actor.team_name,
+        entries,
+    }))
 }
 
 /// What an invite link offers, for whoever holds it (signed in or not).
@@ -192,5 +229,11 @@ pub async fn load_invite(token: String) -> Result<InviteData, ServerFnError> {
         Err(AccountError::Invalid(problem)) => (String::new(), String::new(), Some(problem)),
         Err(other) => return Err(server_fn_error(other)),
     };
-    Ok(InviteData { team_name, role, problem, signed_in_as, sign_up_offered })
+    Ok(InviteData {
+        team_name,
+        role,
+        problem,
+        signed_in_as,
+        sign_up_offered,
+    })
 }

@@ -38,8 +38,12 @@ use ferry_domain::{
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use secrecy::SecretString;
 
-const SCOPES: [&str; 4] =
-    ["read:user:bitbucket", "read:workspace:bitbucket", "read:repository:bitbucket", "write:repository:bitbucket"];
+const SCOPES: [&str; 4] = [
+    "read:user:bitbucket",
+    "read:workspace:bitbucket",
+    "read:repository:bitbucket",
+    "write:repository:bitbucket",
+];
 /// Bitbucket limits calls per account, so the integrations are spread over many accounts.
 const INTEGRATIONS_PER_ACCOUNT: usize = 100;
 const REPOSITORIES_PER_ACCOUNT: usize = 10;
@@ -79,7 +83,11 @@ impl Options {
                 continue;
             }
             let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-            let number = |what: &str| value.parse::<u64>().map_err(|_| format!("{flag} takes {what}, not {value:?}"));
+            let number = |what: &str| {
+                value
+                    .parse::<u64>()
+                    .map_err(|_| format!("{flag} takes {what}, not {value:?}"))
+            };
             match flag.as_str() {
                 "--backend" => {
                     options.backends = match value.as_str() {
@@ -88,17 +96,26 @@ impl Options {
                         _ => return Err(format!("--backend is sqlite or postgres, not {value:?}")),
                     }
                 }
-                "--integrations" => options.integrations = number("a number of integrations")? as usize,
+                "--integrations" => {
+                    options.integrations = number("a number of integrations")? as usize
+                }
                 "--edits-per-second" => {
-                    options.edits_per_second =
-                        value.parse().map_err(|_| format!("--edits-per-second takes a rate, not {value:?}"))?
+                    options.edits_per_second = value
+                        .parse()
+                        .map_err(|_| format!("--edits-per-second takes a rate, not {value:?}"))?
                 }
                 "--seconds" => options.seconds = number("seconds")?,
                 "--latency-ms" => options.latency_ms = number("milliseconds")?,
                 "--workers" => options.workers = number("a number of workers")? as usize,
-                "--burst-edits" => options.burst_edits = number("a number of edits")?.max(1) as usize,
-                "--burst-gap-ms" => options.burst_gap = Duration::from_millis(number("milliseconds")?),
-                "--active-teams" => options.active_teams = number("a number of teams")?.max(1) as usize,
+                "--burst-edits" => {
+                    options.burst_edits = number("a number of edits")?.max(1) as usize
+                }
+                "--burst-gap-ms" => {
+                    options.burst_gap = Duration::from_millis(number("milliseconds")?)
+                }
+                "--active-teams" => {
+                    options.active_teams = number("a number of teams")?.max(1) as usize
+                }
                 _ => return Err(format!("unknown option {flag}")),
             }
         }
@@ -143,20 +160,40 @@ async fn run(backend: &str, db: TestDatabase, options: &Options) {
     let setup = Instant::now();
     let data = tempfile::tempdir().unwrap();
     let mut config = Config::new(data.path(), seed(options.teams()));
-    config.faults = Faults { latency_ms: options.latency_ms, ..Faults::default() };
+    config.faults = Faults {
+        latency_ms: options.latency_ms,
+        ..Faults::default()
+    };
     let sandbox = bitbucket_sandbox::start(config).await.unwrap();
     let client = client(&sandbox);
     let keyring = Keyring::generate();
     let teams = populate(&db.store, &keyring, options).await;
-    println!("[{backend}] setup: {} teams, {} integrations in {:.1} s", teams.len(), options.integrations, setup.elapsed().as_secs_f64());
+    println!(
+        "[{backend}] setup: {} teams, {} integrations in {:.1} s",
+        teams.len(),
+        options.integrations,
+        setup.elapsed().as_secs_f64()
+    );
 
-    let config = SyncConfig { workers: options.workers, ..SyncConfig::default() };
+    let config = SyncConfig {
+        workers: options.workers,
+        ..SyncConfig::default()
+    };
     let debounce = config.debounce;
-    let engine = SyncEngine::new(db.store.clone(), client, AccountCredentials::new(db.store.clone(), keyring), config);
+    let engine = SyncEngine::new(
+        db.store.clone(),
+        client,
+        AccountCredentials::new(db.store.clone(), keyring),
+        config,
+    );
     let workers = engine.start();
     let initial = Instant::now();
     drain(&db.store, Duration::from_secs(1_800)).await;
-    println!("[{backend}] initial commits of every integration: {:.1} s, {} Bitbucket calls", initial.elapsed().as_secs_f64(), engine.client().calls().total());
+    println!(
+        "[{backend}] initial commits of every integration: {:.1} s, {} Bitbucket calls",
+        initial.elapsed().as_secs_f64(),
+        engine.client().calls().total()
+    );
 
     let calls_before = engine.client().calls().total();
     let started_ms = now_ms();
@@ -183,18 +220,24 @@ async fn run(backend: &str, db: TestDatabase, options: &Options) {
         seconds(report.last_commit_ms - started_ms));
     println!("[{backend}] Bitbucket calls: {calls} = {:.1} per 1,000 edits; one commit per save would make {}: {:.1}× fewer (target ≥ 20×)",
         calls as f64 * 1000.0 / edits.len() as f64, edits.len(), edits.len() as f64 / calls.max(1) as f64);
-    println!("[{backend}] peak RSS of the process (sandbox, engine, edits, all in it): {}", peak_rss());
+    println!(
+        "[{backend}] peak RSS of the process (sandbox, engine, edits, all in it): {}",
+        peak_rss()
+    );
     db.store.close().await;
 }
 
 /// Every team's user, workspace and repositories in the sandbox.
 fn seed(teams: usize) -> Seed {
     (0..teams).fold(Seed::default(), |seed, t| {
-        let workspace = (0..REPOSITORIES_PER_ACCOUNT)
-            .fold(Workspace::new(&format!("ws{t}")).member(&format!("u{t}"), true), |workspace, r| {
-                workspace.repository(Repository::new(&format!("repo{r}")))
-            });
-        seed.user(User::new(&format!("u{t}"), &format!("u{t}@example.com")).api_token(&token(t), &SCOPES)).workspace(workspace)
+        let workspace = (0..REPOSITORIES_PER_ACCOUNT).fold(
+            Workspace::new(&format!("ws{t}")).member(&format!("u{t}"), true),
+            |workspace, r| workspace.repository(Repository::new(&format!("repo{r}"))),
+        );
+        seed.user(
+            User::new(&format!("u{t}"), &format!("u{t}@example.com")).api_token(&token(t), &SCOPES),
+        )
+        .workspace(workspace)
     })
 }
 
@@ -214,17 +257,29 @@ async fn populate(store: &Store, keyring: &Keyring, options: &Options) -> Vec<Te
     let mut teams = Vec::new();
     for t in 0..options.teams() {
         let admin = fixtures::member(store, &format!("editor{t}@example.com"), Role::Admin).await;
-        let credential =
-            Credential::ApiToken { email: format!("u{t}@example.com"), token: SecretString::from(token(t)) };
-        let identity =
-            VerifiedIdentity { display_name: format!("U{t}"), username: format!("u{t}"), user_uuid: format!("{{{t}}}") };
-        let account =
-            ConnectedAccounts::new(store, keyring).create(&admin, "Bitbucket", &credential, &identity).await.unwrap().id;
-        let count = INTEGRATIONS_PER_ACCOUNT.min(options.integrations - t * INTEGRATIONS_PER_ACCOUNT);
+        let credential = Credential::ApiToken {
+            email: format!("u{t}@example.com"),
+            token: SecretString::from(token(t)),
+        };
+        let identity = VerifiedIdentity {
+            display_name: format!("U{t}"),
+            username: format!("u{t}"),
+            user_uuid: format!("{{{t}}}"),
+        };
+        let account = ConnectedAccounts::new(store, keyring)
+            .create(&admin, "Bitbucket", &credential, &identity)
+            .await
+            .unwrap()
+            .id;
+        let count =
+            INTEGRATIONS_PER_ACCOUNT.min(options.integrations - t * INTEGRATIONS_PER_ACCOUNT);
         let mut collections = Vec::new();
         for n in 0..count {
             let id = format!("c{t}-{n}");
-            Collections::new(store).create(&admin, document(&id, 0)).await.unwrap();
+            Collections::new(store)
+                .create(&admin, document(&id, 0))
+                .await
+                .unwrap();
             let repository = format!("repo{}", n % REPOSITORIES_PER_ACCOUNT);
             let integration = fixtures::integration_to(
                 store,
@@ -246,8 +301,15 @@ async fn populate(store: &Store, keyring: &Keyring, options: &Options) -> Vec<Te
 
 /// The collection's document after edit number `edit`: one request renamed.
 fn document(id: &str, edit: usize) -> ferry_domain::collection::Collection {
-    let names: Vec<String> =
-        (0..REQUESTS).map(|r| if r == edit % REQUESTS && edit > 0 { format!("Request {r} v{edit}") } else { format!("Request {r}") }).collect();
+    let names: Vec<String> = (0..REQUESTS)
+        .map(|r| {
+            if r == edit % REQUESTS && edit > 0 {
+                format!("Request {r} v{edit}")
+            } else {
+                format!("Request {r}")
+            }
+        })
+        .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     fixtures::document(id, &format!("API {id}"), &names)
 }
@@ -265,7 +327,9 @@ struct Edit {
 /// Editors, each making bursts of `burst_edits` saves `burst_gap` apart on one collection of
 /// one of the first `active_teams` teams, as many editors as it takes to reach the edit rate.
 async fn edit_in_bursts(store: &Store, teams: &[Team], options: &Options) -> Vec<Edit> {
-    let editors = (options.edits_per_second * options.burst_gap.as_secs_f64()).ceil().max(1.0) as usize;
+    let editors = (options.edits_per_second * options.burst_gap.as_secs_f64())
+        .ceil()
+        .max(1.0) as usize;
     let gap = Duration::from_secs_f64(editors as f64 / options.edits_per_second);
     let active = options.active_teams.min(teams.len());
     let deadline = Instant::now() + Duration::from_secs(options.seconds);
@@ -275,7 +339,8 @@ async fn edit_in_bursts(store: &Store, teams: &[Team], options: &Options) -> Vec
     let teams = Arc::new(teams[..active].to_vec());
     let mut tasks = Vec::new();
     for editor in 0..editors {
-        let (store, edits, counts, teams) = (store.clone(), edits.clone(), counts.clone(), teams.clone());
+        let (store, edits, counts, teams) =
+            (store.clone(), edits.clone(), counts.clone(), teams.clone());
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(editor as u64);
             // Editors start spread over one gap, so the rate is even.
@@ -285,8 +350,11 @@ async fn edit_in_bursts(store: &Store, teams: &[Team], options: &Options) -> Vec
             while Instant::now() < deadline {
                 let team = rng.random_range(0..teams.len());
                 let Team { admin, collections } = &teams[team];
-                let (collection, integration) = &collections[rng.random_range(0..collections.len())];
-                let Some(mut count) = counts.lock().unwrap().take(collection) else { continue };
+                let (collection, integration) =
+                    &collections[rng.random_range(0..collections.len())];
+                let Some(mut count) = counts.lock().unwrap().take(collection) else {
+                    continue;
+                };
                 for _ in 0..burst_edits {
                     tick.tick().await;
                     if Instant::now() >= deadline {
@@ -294,7 +362,10 @@ async fn edit_in_bursts(store: &Store, teams: &[Team], options: &Options) -> Vec
                     }
                     count += 1;
                     let at_ms = now_ms();
-                    let saved = Collections::new(&store).replace(admin, collection, document(collection, count)).await.unwrap();
+                    let saved = Collections::new(&store)
+                        .replace(admin, collection, document(collection, count))
+                        .await
+                        .unwrap();
                     edits.lock().unwrap().push(Edit {
                         collection: collection.clone(),
                         integration: integration.clone(),
@@ -324,7 +395,9 @@ struct Counts {
 impl Counts {
     /// The collection's edit count, holding it; `None` when another editor holds it.
     fn take(&mut self, collection: &str) -> Option<usize> {
-        self.held.insert(collection.to_owned()).then(|| self.edits.get(collection).copied().unwrap_or(0))
+        self.held
+            .insert(collection.to_owned())
+            .then(|| self.edits.get(collection).copied().unwrap_or(0))
     }
 
     fn release(&mut self, collection: &str, count: usize) {
@@ -341,7 +414,10 @@ async fn drain(store: &Store, limit: Duration) {
         if queued == 0 {
             return;
         }
-        assert!(Instant::now() < deadline, "{queued} sync jobs still queued after {limit:?}");
+        assert!(
+            Instant::now() < deadline,
+            "{queued} sync jobs still queued after {limit:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -377,7 +453,10 @@ impl Report {
     async fn new(store: &Store, edits: &[Edit], started_ms: i64) -> Report {
         let mut by_collection: HashMap<&str, Vec<&Edit>> = HashMap::new();
         for edit in edits {
-            by_collection.entry(edit.collection.as_str()).or_default().push(edit);
+            by_collection
+                .entry(edit.collection.as_str())
+                .or_default()
+                .push(edit);
         }
         let mut report = Report {
             per_edit: Latencies::default(),
@@ -400,14 +479,19 @@ impl Report {
                 .filter(|run| run.started_at_ms >= started_ms)
                 .collect();
             report.failed += runs.iter().filter(|run| run.outcome == "failed").count();
-            let mut committed: Vec<&RunRow> = runs.iter().filter(|run| run.outcome == "committed").collect();
+            let mut committed: Vec<&RunRow> = runs
+                .iter()
+                .filter(|run| run.outcome == "committed")
+                .collect();
             committed.sort_by_key(|run| run.finished_at_ms);
             report.runs += committed.len();
             let mut previous_revision = 0;
             for run in &committed {
                 let revision = run.revision.unwrap_or(0);
-                let carried: Vec<&&Edit> =
-                    edits.iter().filter(|edit| edit.revision > previous_revision && edit.revision <= revision).collect();
+                let carried: Vec<&&Edit> = edits
+                    .iter()
+                    .filter(|edit| edit.revision > previous_revision && edit.revision <= revision)
+                    .collect();
                 for edit in &carried {
                     report.per_edit.0.push(run.finished_at_ms - edit.at_ms);
                 }
@@ -419,8 +503,14 @@ impl Report {
                 report.last_commit_ms = report.last_commit_ms.max(run.finished_at_ms);
                 previous_revision = revision;
             }
-            let uncommitted = edits.iter().filter(|edit| edit.revision > previous_revision).count();
-            assert_eq!(uncommitted, 0, "{uncommitted} edits of {collection} were never committed");
+            let uncommitted = edits
+                .iter()
+                .filter(|edit| edit.revision > previous_revision)
+                .count();
+            assert_eq!(
+                uncommitted, 0,
+                "{uncommitted} edits of {collection} were never committed"
+            );
         }
         report.commits = commits.len();
         report
@@ -431,6 +521,11 @@ impl Report {
 fn peak_rss() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|status| status.lines().find(|line| line.starts_with("VmHWM:")).map(|line| line["VmHWM:".len()..].trim().to_owned()))
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmHWM:"))
+                .map(|line| line["VmHWM:".len()..].trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown (no /proc/self/status)".to_owned())
 }

@@ -61,7 +61,10 @@ fn main() -> Result<(), AuthError> {
     println!("one hash:          {:.1} ms", hash.as_secs_f64() * 1e3);
     println!("one verify:        {:.1} ms", verify.as_secs_f64() * 1e3);
     println!("one dummy verify:  {:.1} ms", dummy.as_secs_f64() * 1e3);
-    println!("single core:       {:.1} hashes/s", 1.0 / hash.as_secs_f64());
+    println!(
+        "single core:       {:.1} hashes/s",
+        1.0 / hash.as_secs_f64()
+    );
     println!("all {cores} cores:       {throughput:.1} verifies/s");
     Ok(())
 }

@@ -9,14 +9,14 @@ use secrecy::SecretString;
 
 use crate::{
     auth::{
-        check_login, check_sign_up, dummy_verify, hash_password, verify_password, ApiKey, AuthError, Email,
-        InviteToken, NewPassword, Permission, PlaintextApiKey, RecentFailures, Role, TokenHash,
-        ACCOUNT_WINDOW, ADDRESS_WINDOW, SIGN_UP_WINDOW,
+        check_login, check_sign_up, dummy_verify, hash_password, verify_password, ApiKey,
+        AuthError, Email, InviteToken, NewPassword, Permission, PlaintextApiKey, RecentFailures,
+        Role, TokenHash, ACCOUNT_WINDOW, ADDRESS_WINDOW, SIGN_UP_WINDOW,
     },
     store::{
         accounts::{
-            is_unique_violation, personal_team_name, ApiKeyRow, AuditRow, InviteAcceptance, InviteRow, MemberRow, MembershipRow,
-            NewAudit, RecentAttempts,
+            is_unique_violation, personal_team_name, ApiKeyRow, AuditRow, InviteAcceptance,
+            InviteRow, MemberRow, MembershipRow, NewAudit, RecentAttempts,
         },
         now_ms, Store, StoreError,
     },
@@ -31,11 +31,13 @@ pub const INVITE_VALID_FOR: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 const INVITE_UNKNOWN: &str =
     "Invite: this link is not valid; check that you copied the whole link, or ask a team admin for a new one";
 const INVITE_USED: &str = "Invite: this link has already been used; ask a team admin for a new one";
-const INVITE_EXPIRED: &str = "Invite: this link has expired (links last 7 days); ask a team admin for a new one";
+const INVITE_EXPIRED: &str =
+    "Invite: this link has expired (links last 7 days); ask a team admin for a new one";
 const SIGN_UP_CLOSED: &str = "Sign-up: this Ferry does not take new accounts by sign-up; ask its operator to create one for you";
 const SIGN_UP_INVITE_ONLY: &str = "Sign-up: this Ferry takes new accounts by invite only; \
      open the invite link a team admin sent you, and sign up from there";
-const INVITE_WITHDRAWN: &str = "Invite: this link no longer works: whoever created it is no longer an admin of the team; \
+const INVITE_WITHDRAWN: &str =
+    "Invite: this link no longer works: whoever created it is no longer an admin of the team; \
      ask a team admin for a new one";
 
 #[derive(Debug, thiserror::Error)]
@@ -80,7 +82,10 @@ impl Actor {
         if self.role.allows(permission) {
             Ok(())
         } else {
-            Err(AccountError::Forbidden { role: self.role, needed: permission.description() })
+            Err(AccountError::Forbidden {
+                role: self.role,
+                needed: permission.description(),
+            })
         }
     }
 }
@@ -148,7 +153,9 @@ impl SignupMode {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|mode| mode.as_str().eq_ignore_ascii_case(raw.trim()))
+        Self::ALL
+            .into_iter()
+            .find(|mode| mode.as_str().eq_ignore_ascii_case(raw.trim()))
     }
 }
 
@@ -206,10 +213,19 @@ impl<'a> Accounts<'a> {
     /// through an invite link they join its team (the link is checked before anything else
     /// happens, and used up with the account's creation); otherwise they get a personal team.
     /// Sign-ups are throttled per client address before the password is hashed.
-    pub async fn sign_up(&self, form: SignUp<'_>, mode: SignupMode, client_addr: &str) -> Result<SignedUp, AccountError> {
+    pub async fn sign_up(
+        &self,
+        form: SignUp<'_>,
+        mode: SignupMode,
+        client_addr: &str,
+    ) -> Result<SignedUp, AccountError> {
         match (mode, form.invite) {
-            (SignupMode::Closed, _) => return Err(AccountError::Invalid(SIGN_UP_CLOSED.to_owned())),
-            (SignupMode::InviteOnly, None) => return Err(AccountError::Invalid(SIGN_UP_INVITE_ONLY.to_owned())),
+            (SignupMode::Closed, _) => {
+                return Err(AccountError::Invalid(SIGN_UP_CLOSED.to_owned()))
+            }
+            (SignupMode::InviteOnly, None) => {
+                return Err(AccountError::Invalid(SIGN_UP_INVITE_ONLY.to_owned()))
+            }
             _ => {}
         }
         let email = Email::parse(form.email)?;
@@ -228,7 +244,10 @@ impl<'a> Accounts<'a> {
         let since = now_ms() - SIGN_UP_WINDOW.as_millis() as i64;
         self.store
             .reserve_sign_up(client_addr, since, |count, oldest| {
-                check_sign_up(count, Duration::from_millis(oldest.map_or(0, |at| (now_ms() - at).max(0) as u64)))
+                check_sign_up(
+                    count,
+                    Duration::from_millis(oldest.map_or(0, |at| (now_ms() - at).max(0) as u64)),
+                )
             })
             .await??;
         if self.store.user_by_email(email.as_str()).await?.is_some() {
@@ -236,22 +255,57 @@ impl<'a> Accounts<'a> {
         }
         let hash = hash_blocking(password).await?;
         let Some((row, offer)) = invite else {
-            let signed_in = self.create_account(&email, &hash, FirstTeam::Personal, client_addr).await?;
-            return Ok(SignedUp { signed_in, joined: None });
+            let signed_in = self
+                .create_account(&email, &hash, FirstTeam::Personal, client_addr)
+                .await?;
+            return Ok(SignedUp {
+                signed_in,
+                joined: None,
+            });
         };
-        let created = self.store.create_user_with_invite(email.as_str(), &hash, &row.team_id, &row.id, may_invite).await;
+        let created = self
+            .store
+            .create_user_with_invite(email.as_str(), &hash, &row.team_id, &row.id, may_invite)
+            .await;
         let user_id = match created {
             Err(e) if is_unique_violation(&e) => return Err(AccountError::EmailTaken),
             Ok((InviteAcceptance::Joined, user_id)) => user_id,
-            Ok((InviteAcceptance::InviterNotEntitled, _)) => return Err(AccountError::Invalid(INVITE_WITHDRAWN.to_owned())),
-            Ok((InviteAcceptance::NoLongerOpen, _)) => return Err(AccountError::Invalid(INVITE_USED.to_owned())),
+            Ok((InviteAcceptance::InviterNotEntitled, _)) => {
+                return Err(AccountError::Invalid(INVITE_WITHDRAWN.to_owned()))
+            }
+            Ok((InviteAcceptance::NoLongerOpen, _)) => {
+                return Err(AccountError::Invalid(INVITE_USED.to_owned()))
+            }
             Err(e) => return Err(e.into()),
         };
-        self.audit(&row.team_id, Some(&user_id), email.as_str(), "account.created", "", client_addr).await?;
+        self.audit(
+            &row.team_id,
+            Some(&user_id),
+            email.as_str(),
+            "account.created",
+            "",
+            client_addr,
+        )
+        .await?;
         let detail = format!("as {} (invited by {})", offer.role, row.created_by_email);
-        self.audit(&row.team_id, Some(&user_id), email.as_str(), "member.joined", &detail, client_addr).await?;
-        let signed_in = SignedIn { user_id, team_id: row.team_id.clone(), session_epoch: 0 };
-        Ok(SignedUp { signed_in, joined: Some(offer) })
+        self.audit(
+            &row.team_id,
+            Some(&user_id),
+            email.as_str(),
+            "member.joined",
+            &detail,
+            client_addr,
+        )
+        .await?;
+        let signed_in = SignedIn {
+            user_id,
+            team_id: row.team_id.clone(),
+            session_epoch: 0,
+        };
+        Ok(SignedUp {
+            signed_in,
+            joined: Some(offer),
+        })
     }
 
     /// The operator creates an account (`ferry user create`): whatever the sign-up mode,
@@ -291,11 +345,29 @@ impl<'a> Accounts<'a> {
         self.create_account(&email, &hash, first, client_addr).await
     }
 
-    async fn create_account(&self, email: &Email, hash: &str, team: FirstTeam<'_>, client_addr: &str) -> Result<SignedIn, AccountError> {
+    async fn create_account(
+        &self,
+        email: &Email,
+        hash: &str,
+        team: FirstTeam<'_>,
+        client_addr: &str,
+    ) -> Result<SignedIn, AccountError> {
         let created = match team {
-            FirstTeam::Personal => self.store.create_user_with_team(email.as_str(), hash, "").await,
-            FirstTeam::Named(name) => self.store.create_user_with_team(email.as_str(), hash, name).await,
-            FirstTeam::Join(team_id) => match self.store.create_user_in_team(email.as_str(), hash, team_id).await {
+            FirstTeam::Personal => {
+                self.store
+                    .create_user_with_team(email.as_str(), hash, "")
+                    .await
+            }
+            FirstTeam::Named(name) => {
+                self.store
+                    .create_user_with_team(email.as_str(), hash, name)
+                    .await
+            }
+            FirstTeam::Join(team_id) => match self
+                .store
+                .create_user_in_team(email.as_str(), hash, team_id)
+                .await
+            {
                 Ok(Some(user_id)) => Ok((user_id, team_id.to_owned())),
                 Ok(None) => {
                     return Err(AccountError::Invalid(format!(
@@ -309,11 +381,28 @@ impl<'a> Accounts<'a> {
             Err(e) if is_unique_violation(&e) => return Err(AccountError::EmailTaken),
             other => other?,
         };
-        self.audit(&team_id, Some(&user_id), email.as_str(), "account.created", "", client_addr).await?;
-        Ok(SignedIn { user_id, team_id, session_epoch: 0 })
+        self.audit(
+            &team_id,
+            Some(&user_id),
+            email.as_str(),
+            "account.created",
+            "",
+            client_addr,
+        )
+        .await?;
+        Ok(SignedIn {
+            user_id,
+            team_id,
+            session_epoch: 0,
+        })
     }
 
-    pub async fn sign_in(&self, email: &str, password: SecretString, client_addr: &str) -> Result<SignedIn, AccountError> {
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: SecretString,
+        client_addr: &str,
+    ) -> Result<SignedIn, AccountError> {
         let email = Email::parse(email).map_err(|_| AccountError::WrongCredentials)?;
         let now = now_ms();
         let attempt = self
@@ -332,24 +421,50 @@ impl<'a> Accounts<'a> {
             Some(user) => verify_blocking(password, user.password_hash.clone()).await,
             None => {
                 // Same cost as a real check, so timing does not tell which emails exist.
-                tokio::task::spawn_blocking(move || dummy_verify(&password)).await.ok();
+                tokio::task::spawn_blocking(move || dummy_verify(&password))
+                    .await
+                    .ok();
                 false
             }
         };
-        let Some(user) = user.filter(|_| verified) else { return Err(AccountError::WrongCredentials) };
+        let Some(user) = user.filter(|_| verified) else {
+            return Err(AccountError::WrongCredentials);
+        };
         self.store.sign_in_succeeded(&attempt).await?;
         let team_id = match self.store.memberships(&user.id).await?.into_iter().next() {
             Some(team) => team.team_id,
-            None => self.personal_team(&user.id, &user.email, client_addr).await?,
+            None => {
+                self.personal_team(&user.id, &user.email, client_addr)
+                    .await?
+            }
         };
-        self.audit(&team_id, Some(&user.id), &user.email, "signed_in", "", client_addr).await?;
-        Ok(SignedIn { user_id: user.id, team_id, session_epoch: user.session_epoch })
+        self.audit(
+            &team_id,
+            Some(&user.id),
+            &user.email,
+            "signed_in",
+            "",
+            client_addr,
+        )
+        .await?;
+        Ok(SignedIn {
+            user_id: user.id,
+            team_id,
+            session_epoch: user.session_epoch,
+        })
     }
 
     /// The actor behind a session, or `None` if the session is void (signed out everywhere,
     /// user gone). A team the user no longer belongs to falls back to their first team.
-    pub async fn session_actor(&self, user_id: &str, team_id: &str, session_epoch: i64) -> Result<Option<Actor>, AccountError> {
-        let Some(user) = self.store.user_by_id(user_id).await? else { return Ok(None) };
+    pub async fn session_actor(
+        &self,
+        user_id: &str,
+        team_id: &str,
+        session_epoch: i64,
+    ) -> Result<Option<Actor>, AccountError> {
+        let Some(user) = self.store.user_by_id(user_id).await? else {
+            return Ok(None);
+        };
         if user.session_epoch != session_epoch {
             return Ok(None);
         }
@@ -363,16 +478,24 @@ impl<'a> Accounts<'a> {
     /// The actor behind an `X-Api-Key`: the key acts in its team with its role, never above
     /// its creator's current role, and not at all once expired, revoked or its creator left.
     pub async fn api_key_actor(&self, presented: &str) -> Result<Option<Actor>, AccountError> {
-        let Ok(key) = ApiKey::parse(presented) else { return Ok(None) };
-        let Some(row) = self.store.api_key_by_lookup_id(key.id()).await? else { return Ok(None) };
+        let Ok(key) = ApiKey::parse(presented) else {
+            return Ok(None);
+        };
+        let Some(row) = self.store.api_key_by_lookup_id(key.id()).await? else {
+            return Ok(None);
+        };
         if !key.hash().matches(&row.key_hash) || row.revoked_at_ms.is_some() {
             return Ok(None);
         }
         if row.expires_at_ms.is_some_and(|at| at <= now_ms()) {
             return Ok(None);
         }
-        let Some(creator) = self.store.user_by_id(&row.created_by).await? else { return Ok(None) };
-        let Some(membership) = self.store.membership(&row.team_id, &row.created_by).await? else { return Ok(None) };
+        let Some(creator) = self.store.user_by_id(&row.created_by).await? else {
+            return Ok(None);
+        };
+        let Some(membership) = self.store.membership(&row.team_id, &row.created_by).await? else {
+            return Ok(None);
+        };
         let key_role: Role = row.role.parse()?;
         let creator_role: Role = membership.role.parse()?;
         self.store.touch_api_key(&row.id).await?;
@@ -383,18 +506,42 @@ impl<'a> Accounts<'a> {
 
     /// The user acting in a team of theirs, for operator commands: by id, or by name when
     /// exactly one of their teams has it.
-    pub async fn member_actor(&self, email: &str, team: TeamRef<'_>) -> Result<Actor, AccountError> {
+    pub async fn member_actor(
+        &self,
+        email: &str,
+        team: TeamRef<'_>,
+    ) -> Result<Actor, AccountError> {
         let email = Email::parse(email)?;
-        let user = self.store.user_by_email(email.as_str()).await?.ok_or_else(|| {
-            AccountError::Invalid(format!("--email: no account has the address {}", email.as_str()))
-        })?;
+        let user = self
+            .store
+            .user_by_email(email.as_str())
+            .await?
+            .ok_or_else(|| {
+                AccountError::Invalid(format!(
+                    "--email: no account has the address {}",
+                    email.as_str()
+                ))
+            })?;
         let membership = match team {
-            TeamRef::Id(team_id) => self.store.membership(team_id.trim(), &user.id).await?.ok_or_else(|| {
-                AccountError::Invalid(format!("--team-id: {} is not a member of a team with the id {}", email.as_str(), team_id.trim()))
-            })?,
+            TeamRef::Id(team_id) => self
+                .store
+                .membership(team_id.trim(), &user.id)
+                .await?
+                .ok_or_else(|| {
+                    AccountError::Invalid(format!(
+                        "--team-id: {} is not a member of a team with the id {}",
+                        email.as_str(),
+                        team_id.trim()
+                    ))
+                })?,
             TeamRef::Named(name) => {
-                let mut named: Vec<_> =
-                    self.store.memberships(&user.id).await?.into_iter().filter(|m| m.team_name == name.trim()).collect();
+                let mut named: Vec<_> = self
+                    .store
+                    .memberships(&user.id)
+                    .await?
+                    .into_iter()
+                    .filter(|m| m.team_name == name.trim())
+                    .collect();
                 match named.len() {
                     0 => {
                         return Err(AccountError::Invalid(format!(
@@ -425,14 +572,36 @@ impl<'a> Accounts<'a> {
 
     /// The actor in another of their teams (the team switcher); `NotFound` if not a member.
     pub async fn switch_team(&self, actor: &Actor, team_id: &str) -> Result<Actor, AccountError> {
-        let membership = self.store.membership(team_id, &actor.user_id).await?.ok_or(AccountError::NotFound)?;
-        Ok(self::actor(&actor.user_id, &actor.email, membership, actor.via))
+        let membership = self
+            .store
+            .membership(team_id, &actor.user_id)
+            .await?
+            .ok_or(AccountError::NotFound)?;
+        Ok(self::actor(
+            &actor.user_id,
+            &actor.email,
+            membership,
+            actor.via,
+        ))
     }
 
-    pub async fn create_team(&self, actor: &Actor, name: &str, client_addr: &str) -> Result<String, AccountError> {
+    pub async fn create_team(
+        &self,
+        actor: &Actor,
+        name: &str,
+        client_addr: &str,
+    ) -> Result<String, AccountError> {
         let name = team_name(name)?;
         let team_id = self.store.create_team(&actor.user_id, &name).await?;
-        self.audit(&team_id, Some(&actor.user_id), &actor.email, "team.created", &name, client_addr).await?;
+        self.audit(
+            &team_id,
+            Some(&actor.user_id),
+            &actor.email,
+            "team.created",
+            &name,
+            client_addr,
+        )
+        .await?;
         Ok(team_id)
     }
 
@@ -446,7 +615,13 @@ impl<'a> Accounts<'a> {
     /// pending invites that their new role could not create go with the change (today every
     /// one of them on a demotion from admin, as only admins invite): a demoted admin must not
     /// keep a way back to the role they lost.
-    pub async fn change_role(&self, actor: &Actor, user_id: &str, role: Role, client_addr: &str) -> Result<(), AccountError> {
+    pub async fn change_role(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        role: Role,
+        client_addr: &str,
+    ) -> Result<(), AccountError> {
         actor.require(Permission::ManageMembers)?;
         let member = self.member(actor, user_id).await?;
         let old: Role = member.role.parse()?;
@@ -454,18 +629,49 @@ impl<'a> Accounts<'a> {
             return Ok(());
         }
         let keeps_invite = |invited: &str| may_invite(Some(role.as_str()), invited);
-        let Some(withdrawn) = self.store.set_member_role(&actor.team_id, user_id, role.as_str(), keeps_invite).await? else {
+        let Some(withdrawn) = self
+            .store
+            .set_member_role(&actor.team_id, user_id, role.as_str(), keeps_invite)
+            .await?
+        else {
             return Err(self
-                .unchanged(actor, user_id, format!("Role: {} is the team's last admin; make another member admin first", member.email))
+                .unchanged(
+                    actor,
+                    user_id,
+                    format!(
+                        "Role: {} is the team's last admin; make another member admin first",
+                        member.email
+                    ),
+                )
                 .await);
         };
         let detail = format!("{}: {old} → {role}", member.email);
-        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, "member.role_changed", &detail, client_addr).await?;
-        self.audit_withdrawn(actor, withdrawn, &member.email, &format!("now {role}"), client_addr).await
+        self.audit(
+            &actor.team_id,
+            Some(&actor.user_id),
+            &actor.email,
+            "member.role_changed",
+            &detail,
+            client_addr,
+        )
+        .await?;
+        self.audit_withdrawn(
+            actor,
+            withdrawn,
+            &member.email,
+            &format!("now {role}"),
+            client_addr,
+        )
+        .await
     }
 
     /// Admins remove a member; anyone may leave (remove themselves), except the last admin.
-    pub async fn remove_member(&self, actor: &Actor, user_id: &str, client_addr: &str) -> Result<(), AccountError> {
+    pub async fn remove_member(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        client_addr: &str,
+    ) -> Result<(), AccountError> {
         let leaving = user_id == actor.user_id;
         if !leaving {
             actor.require(Permission::ManageMembers)?;
@@ -475,25 +681,62 @@ impl<'a> Accounts<'a> {
             let message = if leaving {
                 "Leave team: you are the team's last admin; make another member admin first, then leave".to_owned()
             } else {
-                format!("Remove: {} is the team's last admin; make another member admin first", member.email)
+                format!(
+                    "Remove: {} is the team's last admin; make another member admin first",
+                    member.email
+                )
             };
             return Err(self.unchanged(actor, user_id, message).await);
         };
-        let (action, detail) = if leaving { ("member.left", String::new()) } else { ("member.removed", member.email.clone()) };
-        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, action, &detail, client_addr).await?;
-        let why = if leaving { "left the team" } else { "removed from the team" };
-        self.audit_withdrawn(actor, withdrawn, &member.email, why, client_addr).await?;
+        let (action, detail) = if leaving {
+            ("member.left", String::new())
+        } else {
+            ("member.removed", member.email.clone())
+        };
+        self.audit(
+            &actor.team_id,
+            Some(&actor.user_id),
+            &actor.email,
+            action,
+            &detail,
+            client_addr,
+        )
+        .await?;
+        let why = if leaving {
+            "left the team"
+        } else {
+            "removed from the team"
+        };
+        self.audit_withdrawn(actor, withdrawn, &member.email, why, client_addr)
+            .await?;
         // Everyone keeps a team to act in: who has none left gets a personal one, as at sign-up.
         if self.store.memberships(user_id).await?.is_empty() {
-            self.personal_team(user_id, &member.email, client_addr).await?;
+            self.personal_team(user_id, &member.email, client_addr)
+                .await?;
         }
         Ok(())
     }
 
     /// A new personal team for someone who has no team (left or removed from their last one).
-    async fn personal_team(&self, user_id: &str, email: &str, client_addr: &str) -> Result<String, AccountError> {
-        let team_id = self.store.create_team(user_id, &personal_team_name(email)).await?;
-        self.audit(&team_id, Some(user_id), email, "team.created", "a personal team: no other team was left", client_addr).await?;
+    async fn personal_team(
+        &self,
+        user_id: &str,
+        email: &str,
+        client_addr: &str,
+    ) -> Result<String, AccountError> {
+        let team_id = self
+            .store
+            .create_team(user_id, &personal_team_name(email))
+            .await?;
+        self.audit(
+            &team_id,
+            Some(user_id),
+            email,
+            "team.created",
+            "a personal team: no other team was left",
+            client_addr,
+        )
+        .await?;
         Ok(team_id)
     }
 
@@ -511,12 +754,23 @@ impl<'a> Accounts<'a> {
         }
         let links = if withdrawn == 1 { "link" } else { "links" };
         let detail = format!("{withdrawn} pending {links} by {creator} ({why})");
-        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, "invite.revoked", &detail, client_addr).await
+        self.audit(
+            &actor.team_id,
+            Some(&actor.user_id),
+            &actor.email,
+            "invite.revoked",
+            &detail,
+            client_addr,
+        )
+        .await
     }
 
     async fn member(&self, actor: &Actor, user_id: &str) -> Result<MemberRow, AccountError> {
         let members = self.store.members(&actor.team_id).await?;
-        members.into_iter().find(|m| m.user_id == user_id).ok_or(AccountError::NotFound)
+        members
+            .into_iter()
+            .find(|m| m.user_id == user_id)
+            .ok_or(AccountError::NotFound)
     }
 
     /// Why a guarded change did not happen: the member has gone meanwhile, or they are the last admin.
@@ -528,14 +782,37 @@ impl<'a> Accounts<'a> {
     }
 
     /// Admins create a single-use link that lets one person join with `role` within 7 days.
-    pub async fn create_invite(&self, actor: &Actor, role: Role, client_addr: &str) -> Result<NewInvite, AccountError> {
+    pub async fn create_invite(
+        &self,
+        actor: &Actor,
+        role: Role,
+        client_addr: &str,
+    ) -> Result<NewInvite, AccountError> {
         actor.require(Permission::ManageMembers)?;
         let (token, hash) = InviteToken::generate();
         let expires_at_ms = now_ms() + INVITE_VALID_FOR.as_millis() as i64;
-        self.store.insert_invite(&actor.team_id, &actor.user_id, hash.as_str(), role.as_str(), expires_at_ms).await?;
-        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, "invite.created", &format!("as {role}"), client_addr)
+        self.store
+            .insert_invite(
+                &actor.team_id,
+                &actor.user_id,
+                hash.as_str(),
+                role.as_str(),
+                expires_at_ms,
+            )
             .await?;
-        Ok(NewInvite { token, expires_at_ms })
+        self.audit(
+            &actor.team_id,
+            Some(&actor.user_id),
+            &actor.email,
+            "invite.created",
+            &format!("as {role}"),
+            client_addr,
+        )
+        .await?;
+        Ok(NewInvite {
+            token,
+            expires_at_ms,
+        })
     }
 
     /// The team's links not yet used nor expired, for admins.
@@ -544,15 +821,31 @@ impl<'a> Accounts<'a> {
         Ok(self.store.pending_invites(&actor.team_id).await?)
     }
 
-    pub async fn revoke_invite(&self, actor: &Actor, invite_id: &str, client_addr: &str) -> Result<(), AccountError> {
+    pub async fn revoke_invite(
+        &self,
+        actor: &Actor,
+        invite_id: &str,
+        client_addr: &str,
+    ) -> Result<(), AccountError> {
         actor.require(Permission::ManageMembers)?;
         let invites = self.store.pending_invites(&actor.team_id).await?;
-        let invite = invites.iter().find(|i| i.id == invite_id).ok_or(AccountError::NotFound)?;
+        let invite = invites
+            .iter()
+            .find(|i| i.id == invite_id)
+            .ok_or(AccountError::NotFound)?;
         if !self.store.delete_invite(&actor.team_id, invite_id).await? {
             return Err(AccountError::NotFound);
         }
         let detail = format!("as {}", invite.role);
-        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, "invite.revoked", &detail, client_addr).await
+        self.audit(
+            &actor.team_id,
+            Some(&actor.user_id),
+            &actor.email,
+            "invite.revoked",
+            &detail,
+            client_addr,
+        )
+        .await
     }
 
     /// What the link with this token offers; `Invalid` (saying so) for an unknown token.
@@ -568,32 +861,62 @@ impl<'a> Accounts<'a> {
     }
 
     /// The signed-in actor joins the invite's team with its role; the link is used up.
-    pub async fn accept_invite(&self, actor: &Actor, token: &str, client_addr: &str) -> Result<InviteOffer, AccountError> {
+    pub async fn accept_invite(
+        &self,
+        actor: &Actor,
+        token: &str,
+        client_addr: &str,
+    ) -> Result<InviteOffer, AccountError> {
         let row = self.invite_by_token(token).await?;
         let offer = offer(&row)?;
         if let Some(refusal) = offer.status.refusal() {
             return Err(AccountError::Invalid(refusal.to_owned()));
         }
-        if self.store.membership(&offer.team_id, &actor.user_id).await?.is_some() {
+        if self
+            .store
+            .membership(&offer.team_id, &actor.user_id)
+            .await?
+            .is_some()
+        {
             return Err(AccountError::Invalid(format!(
                 "Invite: you are already a member of “{}”; choose it in the team switcher, and leave the link for the person it was meant for",
                 offer.team_name
             )));
         }
-        match self.store.accept_invite(&row.team_id, &row.id, &actor.user_id, may_invite).await? {
+        match self
+            .store
+            .accept_invite(&row.team_id, &row.id, &actor.user_id, may_invite)
+            .await?
+        {
             InviteAcceptance::Joined => {}
-            InviteAcceptance::InviterNotEntitled => return Err(AccountError::Invalid(INVITE_WITHDRAWN.to_owned())),
+            InviteAcceptance::InviterNotEntitled => {
+                return Err(AccountError::Invalid(INVITE_WITHDRAWN.to_owned()))
+            }
             InviteAcceptance::NoLongerOpen => {
                 // Used, expired or withdrawn between the check and the update.
-                let status = match self.store.invite_by_token_hash(TokenHash::of(token).as_str()).await? {
+                let status = match self
+                    .store
+                    .invite_by_token_hash(TokenHash::of(token).as_str())
+                    .await?
+                {
                     Some(row) => self::offer(&row)?.status,
                     None => return Err(AccountError::Invalid(INVITE_UNKNOWN.to_owned())),
                 };
-                return Err(AccountError::Invalid(status.refusal().unwrap_or(INVITE_USED).to_owned()));
+                return Err(AccountError::Invalid(
+                    status.refusal().unwrap_or(INVITE_USED).to_owned(),
+                ));
             }
         }
         let detail = format!("as {} (invited by {})", offer.role, row.created_by_email);
-        self.audit(&offer.team_id, Some(&actor.user_id), &actor.email, "member.joined", &detail, client_addr).await?;
+        self.audit(
+            &offer.team_id,
+            Some(&actor.user_id),
+            &actor.email,
+            "member.joined",
+            &detail,
+            client_addr,
+        )
+        .await?;
         Ok(offer)
     }
 
@@ -617,10 +940,25 @@ impl<'a> Accounts<'a> {
         let expires_at = expires_in.map(|d| now_ms() + d.as_millis() as i64);
         let id = self
             .store
-            .insert_api_key(&actor.team_id, &actor.user_id, &name, key.id(), key.hash().as_str(), role.as_str(), expires_at)
+            .insert_api_key(
+                &actor.team_id,
+                &actor.user_id,
+                &name,
+                key.id(),
+                key.hash().as_str(),
+                role.as_str(),
+                expires_at,
+            )
             .await?;
-        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, "api_key.created", &format!("{name} ({role})"), client_addr)
-            .await?;
+        self.audit(
+            &actor.team_id,
+            Some(&actor.user_id),
+            &actor.email,
+            "api_key.created",
+            &format!("{name} ({role})"),
+            client_addr,
+        )
+        .await?;
         Ok((id, plaintext))
     }
 
@@ -634,16 +972,32 @@ impl<'a> Accounts<'a> {
     }
 
     /// Admins revoke any key of the team; others only the keys they created.
-    pub async fn revoke_api_key(&self, actor: &Actor, key_id: &str, client_addr: &str) -> Result<(), AccountError> {
+    pub async fn revoke_api_key(
+        &self,
+        actor: &Actor,
+        key_id: &str,
+        client_addr: &str,
+    ) -> Result<(), AccountError> {
         let keys = self.store.api_keys(&actor.team_id).await?;
-        let key = keys.iter().find(|k| k.id == key_id).ok_or(AccountError::NotFound)?;
+        let key = keys
+            .iter()
+            .find(|k| k.id == key_id)
+            .ok_or(AccountError::NotFound)?;
         if key.created_by != actor.user_id {
             actor.require(Permission::ManageAllApiKeys)?;
         }
         if !self.store.revoke_api_key(&actor.team_id, key_id).await? {
             return Err(AccountError::NotFound);
         }
-        self.audit(&actor.team_id, Some(&actor.user_id), &actor.email, "api_key.revoked", &key.name, client_addr).await?;
+        self.audit(
+            &actor.team_id,
+            Some(&actor.user_id),
+            &actor.email,
+            "api_key.revoked",
+            &key.name,
+            client_addr,
+        )
+        .await?;
         Ok(())
     }
 
@@ -657,9 +1011,24 @@ impl<'a> Accounts<'a> {
         Ok(self.store.audit_log(&actor.team_id, 200).await?)
     }
 
-    async fn audit(&self, team_id: &str, user_id: Option<&str>, actor: &str, action: &str, detail: &str, client_addr: &str) -> Result<(), AccountError> {
+    async fn audit(
+        &self,
+        team_id: &str,
+        user_id: Option<&str>,
+        actor: &str,
+        action: &str,
+        detail: &str,
+        client_addr: &str,
+    ) -> Result<(), AccountError> {
         self.store
-            .append_audit(NewAudit { team_id, actor_user_id: user_id, actor, action, detail, client_addr })
+            .append_audit(NewAudit {
+                team_id,
+                actor_user_id: user_id,
+                actor,
+                action,
+                detail,
+                client_addr,
+            })
             .await?;
         Ok(())
     }
@@ -669,7 +1038,12 @@ impl<'a> Accounts<'a> {
 fn recent(attempts: RecentAttempts, now: i64) -> RecentFailures {
     RecentFailures {
         count: attempts.count,
-        since_latest: Duration::from_millis(attempts.latest_ms.map(|at| (now - at).max(0) as u64).unwrap_or_default()),
+        since_latest: Duration::from_millis(
+            attempts
+                .latest_ms
+                .map(|at| (now - at).max(0) as u64)
+                .unwrap_or_default(),
+        ),
     }
 }
 
@@ -701,7 +1075,11 @@ pub fn key_expiry(days: &str) -> Result<Option<Duration>, AccountError> {
 /// Whether a member with the role `creator` (`None`: not a member) may hand out a link for
 /// `invited`: they must still be allowed to manage members, with a role at least the link's.
 fn may_invite(creator: Option<&str>, invited: &str) -> bool {
-    let (Some(Ok(creator)), Ok(invited)) = (creator.map(str::parse::<Role>), invited.parse::<Role>()) else { return false };
+    let (Some(Ok(creator)), Ok(invited)) =
+        (creator.map(str::parse::<Role>), invited.parse::<Role>())
+    else {
+        return false;
+    };
     creator.allows(Permission::ManageMembers) && creator >= invited
 }
 
@@ -715,7 +1093,12 @@ fn offer(row: &InviteRow) -> Result<InviteOffer, AccountError> {
     } else {
         InviteStatus::Open
     };
-    Ok(InviteOffer { team_id: row.team_id.clone(), team_name: row.team_name.clone(), role: row.role.parse()?, status })
+    Ok(InviteOffer {
+        team_id: row.team_id.clone(),
+        team_name: row.team_name.clone(),
+        role: row.role.parse()?,
+        status,
+    })
 }
 
 fn team_name(raw: &str) -> Result<String, AccountError> {
@@ -728,7 +1111,9 @@ fn bounded(field: &str, raw: &str, max: usize) -> Result<String, AccountError> {
         return Err(AccountError::Invalid(format!("{field}: enter a name")));
     }
     if value.chars().count() > max || value.chars().any(char::is_control) {
-        return Err(AccountError::Invalid(format!("{field}: use at most {max} characters, without control characters")));
+        return Err(AccountError::Invalid(format!(
+            "{field}: use at most {max} characters, without control characters"
+        )));
     }
     Ok(value.to_owned())
 }
@@ -742,7 +1127,9 @@ async fn hash_blocking(password: NewPassword) -> Result<String, AccountError> {
 }
 
 async fn verify_blocking(password: SecretString, phc: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.unwrap_or(false)
+    tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .unwrap_or(false)
 }
 
 /// A password piped to an operator command, without the line ending the shell adds.
@@ -757,10 +1144,16 @@ mod tests {
     #[test]
     fn key_expiry_is_optional_whole_days() {
         assert_eq!(key_expiry(" ").unwrap(), None);
-        assert_eq!(key_expiry("30").unwrap(), Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(
+            key_expiry("30").unwrap(),
+            Some(Duration::from_secs(30 * 86_400))
+        );
         for bad in ["0", "-1", "1.5", "soon", "3651"] {
             let error = key_expiry(bad).unwrap_err().to_string();
-            assert!(error.starts_with("Expires in: enter a whole number of days"), "{bad}: {error}");
+            assert!(
+                error.starts_with("Expires in: enter a whole number of days"),
+                "{bad}: {error}"
+            );
         }
     }
 }

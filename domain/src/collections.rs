@@ -39,7 +39,10 @@ pub const DEFAULT_MAX_STORAGE_MB: i64 = 1_024;
 
 impl Default for Quotas {
     fn default() -> Self {
-        Quotas { collections: Some(DEFAULT_MAX_COLLECTIONS), stored_bytes: Some(DEFAULT_MAX_STORAGE_MB * MB) }
+        Quotas {
+            collections: Some(DEFAULT_MAX_COLLECTIONS),
+            stored_bytes: Some(DEFAULT_MAX_STORAGE_MB * MB),
+        }
     }
 }
 
@@ -116,7 +119,10 @@ pub struct Collections<'a> {
 impl<'a> Collections<'a> {
     /// The service with the default [`Quotas`].
     pub fn new(store: &'a Store) -> Self {
-        Self { store, quotas: Quotas::default() }
+        Self {
+            store,
+            quotas: Quotas::default(),
+        }
     }
 
     /// The service with the deployment's quotas.
@@ -132,7 +138,11 @@ impl<'a> Collections<'a> {
 
     /// The team's collections by name; with a non-empty `search`, only those whose name
     /// contains it (ignoring case).
-    pub async fn list(&self, actor: &Actor, search: &str) -> Result<Vec<CollectionRow>, CollectionsError> {
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        search: &str,
+    ) -> Result<Vec<CollectionRow>, CollectionsError> {
         require(actor, Permission::ReadTeamData)?;
         let needle = search.trim().to_lowercase();
         let mut rows = self.store.collections(&actor.team_id).await?;
@@ -142,20 +152,42 @@ impl<'a> Collections<'a> {
 
     pub async fn get(&self, actor: &Actor, id: &str) -> Result<StoredCollection, CollectionsError> {
         require(actor, Permission::ReadTeamData)?;
-        let (row, json) = self.store.collection(&actor.team_id, id).await?.ok_or(CollectionsError::NotFound)?;
-        Ok(StoredCollection { row, collection: stored(&json)? })
+        let (row, json) = self
+            .store
+            .collection(&actor.team_id, id)
+            .await?
+            .ok_or(CollectionsError::NotFound)?;
+        Ok(StoredCollection {
+            row,
+            collection: stored(&json)?,
+        })
     }
 
     /// Stores a new collection under its own id as revision 1, if the team's quotas allow.
-    pub async fn create(&self, actor: &Actor, collection: Collection) -> Result<StoredCollection, CollectionsError> {
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        collection: Collection,
+    ) -> Result<StoredCollection, CollectionsError> {
         require(actor, Permission::EditCollections)?;
-        let summary = diff(None, &collection).commit_message(collection.name()).replacen("Update", "Create", 1);
+        let summary = diff(None, &collection)
+            .commit_message(collection.name())
+            .replacen("Update", "Create", 1);
         let change = change(actor, collection.id(), &summary);
-        match self.store.insert_collection(&change, collection.name(), &collection.to_canonical_json(), self.quotas).await {
+        match self
+            .store
+            .insert_collection(
+                &change,
+                collection.name(),
+                &collection.to_canonical_json(),
+                self.quotas,
+            )
+            .await
+        {
             Ok(Ok(())) => self.get(actor, collection.id()).await,
             Ok(Err(over)) => Err(CollectionsError::OverQuota(over)),
             Err(e) if is_unique_violation(&e) => Err(CollectionsError::Conflict(format!(
-                    "collection.info._postman_id: this team already has a collection with id {}; \
+                "collection.info._postman_id: this team already has a collection with id {}; \
                      replace it with PUT /api/collections/{}, or leave the id out to get a new one",
                 collection.id(),
                 collection.id()
@@ -180,12 +212,24 @@ impl<'a> Collections<'a> {
         if canonical == current.collection.to_canonical_json() {
             return Ok(current);
         }
-        let summary = diff(Some(&current.collection), &collection).commit_message(collection.name());
+        let summary =
+            diff(Some(&current.collection), &collection).commit_message(collection.name());
         let change = change(actor, id, &summary);
-        match self.store.update_collection(&change, current.row.revision, collection.name(), &canonical, self.quotas).await? {
+        match self
+            .store
+            .update_collection(
+                &change,
+                current.row.revision,
+                collection.name(),
+                &canonical,
+                self.quotas,
+            )
+            .await?
+        {
             Saved::Revision(_) => self.get(actor, id).await,
             Saved::Stale => Err(CollectionsError::Conflict(
-                "the collection changed while this change was being saved; load it again and retry".into(),
+                "the collection changed while this change was being saved; load it again and retry"
+                    .into(),
             )),
             Saved::OverQuota(over) => Err(CollectionsError::OverQuota(over)),
         }
@@ -208,9 +252,18 @@ impl<'a> Collections<'a> {
     /// Deletes the collection and its revisions; its events stay in the outbox.
     pub async fn delete(&self, actor: &Actor, id: &str) -> Result<(), CollectionsError> {
         require(actor, Permission::EditCollections)?;
-        let current = self.store.collection(&actor.team_id, id).await?.ok_or(CollectionsError::NotFound)?.0;
+        let current = self
+            .store
+            .collection(&actor.team_id, id)
+            .await?
+            .ok_or(CollectionsError::NotFound)?
+            .0;
         let summary = format!("Delete \"{}\"", current.name);
-        if self.store.delete_collection(&change(actor, id, &summary)).await? {
+        if self
+            .store
+            .delete_collection(&change(actor, id, &summary))
+            .await?
+        {
             Ok(())
         } else {
             Err(CollectionsError::NotFound)
@@ -224,7 +277,11 @@ impl<'a> Collections<'a> {
     }
 
     /// The collection's revisions, newest first.
-    pub async fn revisions(&self, actor: &Actor, id: &str) -> Result<Vec<RevisionRow>, CollectionsError> {
+    pub async fn revisions(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<Vec<RevisionRow>, CollectionsError> {
         require(actor, Permission::ReadTeamData)?;
         let revisions = self.store.collection_revisions(&actor.team_id, id).await?;
         if revisions.is_empty() {
@@ -233,14 +290,22 @@ impl<'a> Collections<'a> {
         Ok(revisions)
     }
 
-    pub async fn revision(&self, actor: &Actor, id: &str, number: i64) -> Result<Revision, CollectionsError> {
+    pub async fn revision(
+        &self,
+        actor: &Actor,
+        id: &str,
+        number: i64,
+    ) -> Result<Revision, CollectionsError> {
         require(actor, Permission::ReadTeamData)?;
         let (row, json) = self
             .store
             .collection_revision(&actor.team_id, id, number)
             .await?
             .ok_or(CollectionsError::NotFound)?;
-        Ok(Revision { row, collection: stored(&json)? })
+        Ok(Revision {
+            row,
+            collection: stored(&json)?,
+        })
     }
 }
 
@@ -248,7 +313,10 @@ fn require(actor: &Actor, permission: Permission) -> Result<(), CollectionsError
     if actor.role.allows(permission) {
         Ok(())
     } else {
-        Err(CollectionsError::Forbidden { role: actor.role, needed: permission.description() })
+        Err(CollectionsError::Forbidden {
+            role: actor.role,
+            needed: permission.description(),
+        })
     }
 }
 
@@ -283,7 +351,11 @@ mod tests {
 
     #[test]
     fn the_storage_message_names_the_limit_the_usage_and_the_setting() {
-        let over = OverQuota::Storage { limit_bytes: 1024 * MB, used_bytes: 1024 * MB - 3 * MB / 10, needed_bytes: MB };
+        let over = OverQuota::Storage {
+            limit_bytes: 1024 * MB,
+            used_bytes: 1024 * MB - 3 * MB / 10,
+            needed_bytes: MB,
+        };
         assert_eq!(
             CollectionsError::OverQuota(over).to_string(),
             "this team has reached its storage limit of 1024 MB (its collections and their history take 1024 MB, \

@@ -150,7 +150,13 @@ impl<'a> ConnectedAccounts<'a> {
         let id = uuid::Uuid::now_v7().to_string();
         let sealed = self.seal(&actor.team_id, &id, credential)?;
         let login = login(credential, identity)?;
-        let account = account_secret(credential, identity, &login, &sealed, self.keyring.newest().as_str());
+        let account = account_secret(
+            credential,
+            identity,
+            &login,
+            &sealed,
+            self.keyring.newest().as_str(),
+        );
         match self.store.insert_connected_account(&actor.team_id, &id, &label, &actor.user_id, &account).await {
             Err(e) if is_unique_violation(&e) => {
                 return Err(field(
@@ -161,29 +167,58 @@ impl<'a> ConnectedAccounts<'a> {
             other => other?,
         }
         let detail = format!("{label} ({}, {})", credential.method(), identity.username);
-        self.audit(actor, "connected_account.created", &detail).await?;
+        self.audit(actor, "connected_account.created", &detail)
+            .await?;
         self.get(actor, &id).await
     }
 
     /// The team's accounts by label.
-    pub async fn list(&self, actor: &Actor) -> Result<Vec<ConnectedAccount>, ConnectedAccountError> {
+    pub async fn list(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<ConnectedAccount>, ConnectedAccountError> {
         require(actor, Permission::ReadTeamData)?;
-        self.store.connected_accounts(&actor.team_id).await?.into_iter().map(ConnectedAccount::try_from).collect()
+        self.store
+            .connected_accounts(&actor.team_id)
+            .await?
+            .into_iter()
+            .map(ConnectedAccount::try_from)
+            .collect()
     }
 
-    pub async fn get(&self, actor: &Actor, id: &str) -> Result<ConnectedAccount, ConnectedAccountError> {
+    pub async fn get(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<ConnectedAccount, ConnectedAccountError> {
         require(actor, Permission::ReadTeamData)?;
-        let row = self.store.connected_account(&actor.team_id, id).await?.ok_or(ConnectedAccountError::NotFound)?;
+        let row = self
+            .store
+            .connected_account(&actor.team_id, id)
+            .await?
+            .ok_or(ConnectedAccountError::NotFound)?;
         row.try_into()
     }
 
     /// The accounts `actor` may use for an integration ([`check_use`]), by label.
-    pub async fn usable(&self, actor: &Actor) -> Result<Vec<ConnectedAccount>, ConnectedAccountError> {
-        Ok(self.list(actor).await?.into_iter().filter(|account| check_use(actor, account).is_ok()).collect())
+    pub async fn usable(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<ConnectedAccount>, ConnectedAccountError> {
+        Ok(self
+            .list(actor)
+            .await?
+            .into_iter()
+            .filter(|account| check_use(actor, account).is_ok())
+            .collect())
     }
 
     /// The account, if `actor` may use it for an integration.
-    pub async fn get_usable(&self, actor: &Actor, id: &str) -> Result<ConnectedAccount, ConnectedAccountError> {
+    pub async fn get_usable(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<ConnectedAccount, ConnectedAccountError> {
         let account = self.get(actor, id).await?;
         check_use(actor, &account)?;
         Ok(account)
@@ -199,10 +234,18 @@ impl<'a> ConnectedAccounts<'a> {
     ) -> Result<ConnectedAccount, ConnectedAccountError> {
         let current = self.get(actor, id).await?;
         require_manage(actor, &current)?;
-        if !self.store.set_connected_account_shared(&actor.team_id, id, shared, now_ms()).await? {
+        if !self
+            .store
+            .set_connected_account_shared(&actor.team_id, id, shared, now_ms())
+            .await?
+        {
             return Err(ConnectedAccountError::NotFound);
         }
-        let action = if shared { "connected_account.shared" } else { "connected_account.unshared" };
+        let action = if shared {
+            "connected_account.shared"
+        } else {
+            "connected_account.unshared"
+        };
         let detail = format!("{} ({}, {})", current.label, current.method, current.login);
         self.audit(actor, action, &detail).await?;
         self.get(actor, id).await
@@ -210,15 +253,32 @@ impl<'a> ConnectedAccounts<'a> {
 
     /// The opened credential, for the sync engine and the integration flow (which has already
     /// checked the actor's team).
-    pub async fn credential(&self, team_id: &str, id: &str) -> Result<Credential, ConnectedAccountError> {
-        let (method, login, sealed, expires_at_ms) =
-            self.store.connected_account_secret(team_id, id).await?.ok_or(ConnectedAccountError::NotFound)?;
+    pub async fn credential(
+        &self,
+        team_id: &str,
+        id: &str,
+    ) -> Result<Credential, ConnectedAccountError> {
+        let (method, login, sealed, expires_at_ms) = self
+            .store
+            .connected_account_secret(team_id, id)
+            .await?
+            .ok_or(ConnectedAccountError::NotFound)?;
         let plaintext = self.keyring.open(&context(team_id, id), &sealed)?;
         let mut parts = decode_parts(plaintext.expose_secret())?.into_iter();
-        let mut next = || parts.next().ok_or(CryptoError::Malformed("a part of the credential is missing"));
+        let mut next = || {
+            parts.next().ok_or(CryptoError::Malformed(
+                "a part of the credential is missing",
+            ))
+        };
         Ok(match stored_method(&method)? {
-            AuthMethod::ApiToken => Credential::ApiToken { email: login, token: next()? },
-            AuthMethod::AppPassword => Credential::AppPassword { username: login, password: next()? },
+            AuthMethod::ApiToken => Credential::ApiToken {
+                email: login,
+                token: next()?,
+            },
+            AuthMethod::AppPassword => Credential::AppPassword {
+                username: login,
+                password: next()?,
+            },
             AuthMethod::OAuth => Credential::OAuth {
                 access_token: next()?,
                 refresh_token: next()?,
@@ -240,12 +300,28 @@ impl<'a> ConnectedAccounts<'a> {
         require_manage(actor, &current)?;
         let sealed = self.seal(&actor.team_id, id, credential)?;
         let login = login(credential, identity)?;
-        let account = account_secret(credential, identity, &login, &sealed, self.keyring.newest().as_str());
-        if !self.store.replace_connected_account_secret(&actor.team_id, id, &account).await? {
+        let account = account_secret(
+            credential,
+            identity,
+            &login,
+            &sealed,
+            self.keyring.newest().as_str(),
+        );
+        if !self
+            .store
+            .replace_connected_account_secret(&actor.team_id, id, &account)
+            .await?
+        {
             return Err(ConnectedAccountError::NotFound);
         }
-        let detail = format!("{} ({}, {})", current.label, credential.method(), identity.username);
-        self.audit(actor, "connected_account.reauthenticated", &detail).await?;
+        let detail = format!(
+            "{} ({}, {})",
+            current.label,
+            credential.method(),
+            identity.username
+        );
+        self.audit(actor, "connected_account.reauthenticated", &detail)
+            .await?;
         self.get(actor, id).await
     }
 
@@ -263,27 +339,46 @@ impl<'a> ConnectedAccounts<'a> {
         let sealed = self.keyring.seal(&context(team_id, id), &plaintext)?;
         let stored = self
             .store
-            .update_connected_account_tokens(team_id, id, &sealed, self.keyring.newest().as_str(), expires_at_ms, now_ms())
+            .update_connected_account_tokens(
+                team_id,
+                id,
+                &sealed,
+                self.keyring.newest().as_str(),
+                expires_at_ms,
+                now_ms(),
+            )
             .await?;
         stored.then_some(()).ok_or(ConnectedAccountError::NotFound)
     }
 
     /// The names of the collections whose integrations use the account (for the warning
     /// before deleting it).
-    pub async fn usage(&self, actor: &Actor, id: &str) -> Result<Vec<String>, ConnectedAccountError> {
+    pub async fn usage(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<Vec<String>, ConnectedAccountError> {
         self.get(actor, id).await?;
-        Ok(self.store.connected_account_usage(&actor.team_id, id).await?)
+        Ok(self
+            .store
+            .connected_account_usage(&actor.team_id, id)
+            .await?)
     }
 
     /// Deletes the account; integrations using it stay, without an account, until edited.
     pub async fn delete(&self, actor: &Actor, id: &str) -> Result<(), ConnectedAccountError> {
         let current = self.get(actor, id).await?;
         require_manage(actor, &current)?;
-        if !self.store.delete_connected_account(&actor.team_id, id).await? {
+        if !self
+            .store
+            .delete_connected_account(&actor.team_id, id)
+            .await?
+        {
             return Err(ConnectedAccountError::NotFound);
         }
         let detail = format!("{} ({}, {})", current.label, current.method, current.login);
-        self.audit(actor, "connected_account.deleted", &detail).await
+        self.audit(actor, "connected_account.deleted", &detail)
+            .await
     }
 
     /// Re-seals every secret not under the newest key (operator command). Idempotent; each
@@ -310,13 +405,24 @@ impl<'a> ConnectedAccounts<'a> {
         Ok(self.store.sealed_secrets_by_key().await?)
     }
 
-    fn seal(&self, team_id: &str, id: &str, credential: &Credential) -> Result<Vec<u8>, ConnectedAccountError> {
+    fn seal(
+        &self,
+        team_id: &str,
+        id: &str,
+        credential: &Credential,
+    ) -> Result<Vec<u8>, ConnectedAccountError> {
         let plaintext = match credential {
-            Credential::ApiToken { token, .. } => encode_parts(&[bounded_secret("api_token", "API token", token)?]),
+            Credential::ApiToken { token, .. } => {
+                encode_parts(&[bounded_secret("api_token", "API token", token)?])
+            }
             Credential::AppPassword { password, .. } => {
                 encode_parts(&[bounded_secret("app_password", "App password", password)?])
             }
-            Credential::OAuth { access_token, refresh_token, .. } => encode_parts(&[
+            Credential::OAuth {
+                access_token,
+                refresh_token,
+                ..
+            } => encode_parts(&[
                 bounded_secret("access_token", "Access token", access_token)?,
                 bounded_secret("refresh_token", "Refresh token", refresh_token)?,
             ]),
@@ -324,7 +430,12 @@ impl<'a> ConnectedAccounts<'a> {
         Ok(self.keyring.seal(&context(team_id, id), &plaintext)?)
     }
 
-    async fn audit(&self, actor: &Actor, action: &str, detail: &str) -> Result<(), ConnectedAccountError> {
+    async fn audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), ConnectedAccountError> {
         self.store
             .append_audit(NewAudit {
                 team_id: &actor.team_id,
@@ -340,7 +451,11 @@ impl<'a> ConnectedAccounts<'a> {
 }
 
 fn context<'c>(team_id: &'c str, id: &'c str) -> SecretContext<'c> {
-    SecretContext { team_id, row_id: id, purpose: SECRET_PURPOSE }
+    SecretContext {
+        team_id,
+        row_id: id,
+        purpose: SECRET_PURPOSE,
+    }
 }
 
 fn account_secret<'c>(
@@ -372,17 +487,29 @@ pub fn check_credential(credential: &Credential) -> Result<(), ConnectedAccountE
         Credential::ApiToken { email, token } => {
             let email = email.trim();
             if email.is_empty() {
-                return Err(field("email", "enter the email address of your Atlassian account"));
+                return Err(field(
+                    "email",
+                    "enter the email address of your Atlassian account",
+                ));
             }
-            if !email.contains('@') || email.chars().any(char::is_whitespace) || email.chars().count() > MAX_LOGIN_CHARS {
+            if !email.contains('@')
+                || email.chars().any(char::is_whitespace)
+                || email.chars().count() > MAX_LOGIN_CHARS
+            {
                 return Err(field("email", "use your Atlassian account's email address (like you@example.com), not a username"));
             }
             bounded_secret("api_token", "API token", token)?;
         }
         Credential::AppPassword { username, password } => {
             let username = username.trim();
-            if username.is_empty() || username.chars().count() > MAX_LOGIN_CHARS || username.chars().any(char::is_control) {
-                return Err(field("username", &format!("enter your Bitbucket username: 1 to {MAX_LOGIN_CHARS} characters")));
+            if username.is_empty()
+                || username.chars().count() > MAX_LOGIN_CHARS
+                || username.chars().any(char::is_control)
+            {
+                return Err(field(
+                    "username",
+                    &format!("enter your Bitbucket username: 1 to {MAX_LOGIN_CHARS} characters"),
+                ));
             }
             bounded_secret("app_password", "App password", password)?;
         }
@@ -392,15 +519,24 @@ pub fn check_credential(credential: &Credential) -> Result<(), ConnectedAccountE
 }
 
 /// The login the account is known by: the email of an API token, else the username.
-fn login(credential: &Credential, identity: &VerifiedIdentity) -> Result<String, ConnectedAccountError> {
+fn login(
+    credential: &Credential,
+    identity: &VerifiedIdentity,
+) -> Result<String, ConnectedAccountError> {
     let (name, label, value) = match credential {
         Credential::ApiToken { email, .. } => ("email", "Email", email.as_str()),
         Credential::AppPassword { username, .. } => ("username", "Username", username.as_str()),
         Credential::OAuth { .. } => ("username", "Username", identity.username.as_str()),
     };
     let value = value.trim();
-    if value.is_empty() || value.chars().count() > MAX_LOGIN_CHARS || value.chars().any(char::is_control) {
-        return Err(field(name, &format!("enter the {label}: 1 to {MAX_LOGIN_CHARS} characters without line breaks")));
+    if value.is_empty()
+        || value.chars().count() > MAX_LOGIN_CHARS
+        || value.chars().any(char::is_control)
+    {
+        return Err(field(
+            name,
+            &format!("enter the {label}: 1 to {MAX_LOGIN_CHARS} characters without line breaks"),
+        ));
     }
     Ok(value.to_owned())
 }
@@ -415,7 +551,10 @@ fn bounded_secret<'s>(
         return Err(field(name, &format!("paste the {label} from Bitbucket")));
     }
     if text.len() > MAX_SECRET_BYTES {
-        return Err(field(name, &format!("the {label} is longer than any Bitbucket credential; paste only the token")));
+        return Err(field(
+            name,
+            &format!("the {label} is longer than any Bitbucket credential; paste only the token"),
+        ));
     }
     Ok(secret)
 }
@@ -423,13 +562,22 @@ fn bounded_secret<'s>(
 fn parse_label(raw: &str) -> Result<String, ConnectedAccountError> {
     let label = raw.trim();
     if label.is_empty() {
-        return Err(field("label", "give the account a name, e.g. “Backups bot”"));
+        return Err(field(
+            "label",
+            "give the account a name, e.g. “Backups bot”",
+        ));
     }
     if label.chars().count() > MAX_LABEL_CHARS {
-        return Err(field("label", &format!("use at most {MAX_LABEL_CHARS} characters")));
+        return Err(field(
+            "label",
+            &format!("use at most {MAX_LABEL_CHARS} characters"),
+        ));
     }
     if label.chars().any(char::is_control) {
-        return Err(field("label", "remove line breaks and other control characters"));
+        return Err(field(
+            "label",
+            "remove line breaks and other control characters",
+        ));
     }
     Ok(label.to_owned())
 }
@@ -462,18 +610,26 @@ fn decode_parts(mut bytes: &[u8]) -> Result<Vec<SecretString>, CryptoError> {
 }
 
 fn stored_method(text: &str) -> Result<AuthMethod, ConnectedAccountError> {
-    text.parse().map_err(|_| ConnectedAccountError::Crypto(CryptoError::Malformed("unknown authentication method")))
+    text.parse().map_err(|_| {
+        ConnectedAccountError::Crypto(CryptoError::Malformed("unknown authentication method"))
+    })
 }
 
 fn field(field: &'static str, message: &str) -> ConnectedAccountError {
-    ConnectedAccountError::Field(FieldError { field, message: message.to_owned() })
+    ConnectedAccountError::Field(FieldError {
+        field,
+        message: message.to_owned(),
+    })
 }
 
 fn require(actor: &Actor, permission: Permission) -> Result<(), ConnectedAccountError> {
     if actor.role.allows(permission) {
         Ok(())
     } else {
-        Err(ConnectedAccountError::Forbidden { role: actor.role, needed: permission.description() })
+        Err(ConnectedAccountError::Forbidden {
+            role: actor.role,
+            needed: permission.description(),
+        })
     }
 }
 
@@ -526,7 +682,13 @@ mod tests {
         let b = SecretString::from(String::new());
         let encoded = encode_parts(&[&a, &b]);
         let decoded = decode_parts(encoded.expose_secret()).unwrap();
-        assert_eq!(decoded.iter().map(|s| s.expose_secret().to_owned()).collect::<Vec<_>>(), ["access", ""]);
+        assert_eq!(
+            decoded
+                .iter()
+                .map(|s| s.expose_secret().to_owned())
+                .collect::<Vec<_>>(),
+            ["access", ""]
+        );
         let bytes = encoded.expose_secret();
         for len in 1..bytes.len() {
             if len != 10 {

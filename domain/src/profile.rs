@@ -36,19 +36,30 @@ impl CommitIdentity {
     pub fn parse(name: &str, email: &str) -> Result<Self, FieldError> {
         let name = name.trim();
         let email = email.trim();
-        let refuse = |field: &'static str, message: &str| FieldError { field, message: message.to_owned() };
+        let refuse = |field: &'static str, message: &str| FieldError {
+            field,
+            message: message.to_owned(),
+        };
         if name.chars().count() > MAX_COMMIT_NAME_CHARS {
-            return Err(refuse("commit_name", &format!("use at most {MAX_COMMIT_NAME_CHARS} characters")));
+            return Err(refuse(
+                "commit_name",
+                &format!("use at most {MAX_COMMIT_NAME_CHARS} characters"),
+            ));
         }
         // `<` and `>` delimit the email in a git author line; a line break would end it.
         if name.chars().any(|c| c.is_control() || c == '<' || c == '>') {
-            return Err(refuse("commit_name", "remove line breaks, < and >: git puts the name before <email>"));
+            return Err(refuse(
+                "commit_name",
+                "remove line breaks, < and >: git puts the name before <email>",
+            ));
         }
         let email = match email {
             "" => None,
             typed => match Email::parse(typed) {
                 Ok(email) => Some(email.as_str().to_owned()),
-                Err(AuthError::EmailTooLong) => return Err(refuse("commit_email", "is too long for an email address")),
+                Err(AuthError::EmailTooLong) => {
+                    return Err(refuse("commit_email", "is too long for an email address"))
+                }
                 Err(_) => {
                     return Err(refuse(
                         "commit_email",
@@ -57,18 +68,34 @@ impl CommitIdentity {
                 }
             },
         };
-        Ok(CommitIdentity { name: Some(name.to_owned()).filter(|n| !n.is_empty()), email })
+        Ok(CommitIdentity {
+            name: Some(name.to_owned()).filter(|n| !n.is_empty()),
+            email,
+        })
     }
 
     /// `Name <email>` as git wants it: the chosen name and email where set, else the local part
     /// of the sign-up email and that email.
     pub fn author(&self, signed_up_with: &str) -> String {
-        let clean =
-            |text: &str| -> String { text.chars().filter(|c| !c.is_control() && *c != '<' && *c != '>').collect() };
+        let clean = |text: &str| -> String {
+            text.chars()
+                .filter(|c| !c.is_control() && *c != '<' && *c != '>')
+                .collect()
+        };
         let email = clean(self.email.as_deref().unwrap_or(signed_up_with));
-        let name = match self.name.as_deref().map(clean).filter(|n| !n.trim().is_empty()) {
+        let name = match self
+            .name
+            .as_deref()
+            .map(clean)
+            .filter(|n| !n.trim().is_empty())
+        {
             Some(name) => name.trim().to_owned(),
-            None => email.split('@').next().filter(|local| !local.is_empty()).unwrap_or("Ferry").to_owned(),
+            None => email
+                .split('@')
+                .next()
+                .filter(|local| !local.is_empty())
+                .unwrap_or("Ferry")
+                .to_owned(),
         };
         format!("{name} <{email}>")
     }
@@ -92,13 +119,29 @@ impl<'a> Profiles<'a> {
     }
 
     pub async fn get(&self, user_id: &str) -> Result<Profile, ProfileError> {
-        let user = self.store.user_by_id(user_id).await?.ok_or(ProfileError::NotFound)?;
-        let commit = self.store.commit_identity(user_id).await?.unwrap_or_default();
-        Ok(Profile { email: user.email, commit })
+        let user = self
+            .store
+            .user_by_id(user_id)
+            .await?
+            .ok_or(ProfileError::NotFound)?;
+        let commit = self
+            .store
+            .commit_identity(user_id)
+            .await?
+            .unwrap_or_default();
+        Ok(Profile {
+            email: user.email,
+            commit,
+        })
     }
 
     /// Sets (or, with empty fields, clears) the name and email of the person's commits.
-    pub async fn set_commit_identity(&self, user_id: &str, name: &str, email: &str) -> Result<Profile, ProfileError> {
+    pub async fn set_commit_identity(
+        &self,
+        user_id: &str,
+        name: &str,
+        email: &str,
+    ) -> Result<Profile, ProfileError> {
         let commit = CommitIdentity::parse(name, email)?;
         if !self.store.set_commit_identity(user_id, &commit).await? {
             return Err(ProfileError::NotFound);
@@ -122,10 +165,19 @@ mod tests {
     #[test]
     fn a_chosen_name_and_email_sign_the_commit() {
         let chosen = CommitIdentity::parse(" Ada Lovelace ", " Ada@Analytical.Example ").unwrap();
-        assert_eq!(chosen.author("ada@example.com"), "Ada Lovelace <ada@analytical.example>");
+        assert_eq!(
+            chosen.author("ada@example.com"),
+            "Ada Lovelace <ada@analytical.example>"
+        );
         let name_only = CommitIdentity::parse("Ada Lovelace", "").unwrap();
-        assert_eq!(name_only.author("ada@example.com"), "Ada Lovelace <ada@example.com>");
-        assert_eq!(CommitIdentity::parse("", "").unwrap(), CommitIdentity::default());
+        assert_eq!(
+            name_only.author("ada@example.com"),
+            "Ada Lovelace <ada@example.com>"
+        );
+        assert_eq!(
+            CommitIdentity::parse("", "").unwrap(),
+            CommitIdentity::default()
+        );
     }
 
     #[test]
@@ -137,7 +189,11 @@ mod tests {
             ("Ada", "not an email", "commit_email"),
             ("Ada", "a@b@c", "commit_email"),
         ] {
-            assert_eq!(CommitIdentity::parse(name, email).unwrap_err().field, field, "{name:?} {email:?}");
+            assert_eq!(
+                CommitIdentity::parse(name, email).unwrap_err().field,
+                field,
+                "{name:?} {email:?}"
+            );
         }
     }
 }

@@ -40,7 +40,10 @@ pub const DEFAULT_RUNS_DAYS: u32 = 90;
 
 impl Default for Retention {
     fn default() -> Self {
-        Retention { revisions: Some(days(DEFAULT_REVISIONS_DAYS)), runs: Some(days(DEFAULT_RUNS_DAYS)) }
+        Retention {
+            revisions: Some(days(DEFAULT_REVISIONS_DAYS)),
+            runs: Some(days(DEFAULT_RUNS_DAYS)),
+        }
     }
 }
 
@@ -110,7 +113,12 @@ pub struct Pruner {
 impl Pruner {
     /// A pruner that does not pause between pages (tests, the operator command).
     pub fn new(store: Store, retention: Retention) -> Self {
-        Pruner { store, retention, pause: Duration::ZERO, revisions_done_before: None }
+        Pruner {
+            store,
+            retention,
+            pause: Duration::ZERO,
+            revisions_done_before: None,
+        }
     }
 
     /// One pass over everything, as if it were `now_ms`.
@@ -118,7 +126,10 @@ impl Pruner {
         let mut pruned = Pruned::default();
         if let Some(kept) = self.retention.revisions {
             let older_than = now_ms - millis(kept);
-            let mut cursor = RevisionCursor::at(self.revisions_done_before.map_or(i64::MIN, |done| done - DAY_MS));
+            let mut cursor = RevisionCursor::at(
+                self.revisions_done_before
+                    .map_or(i64::MIN, |done| done - DAY_MS),
+            );
             loop {
                 let page = self.store.thin_revisions(older_than, &cursor, PAGE).await?;
                 pruned.revisions += page.deleted;
@@ -131,7 +142,10 @@ impl Pruner {
         }
         let attempts_before = now_ms - millis(SIGN_IN_ATTEMPTS_KEPT);
         loop {
-            let deleted = self.store.delete_login_attempts(attempts_before, PAGE).await?;
+            let deleted = self
+                .store
+                .delete_login_attempts(attempts_before, PAGE)
+                .await?;
             pruned.sign_in_attempts += deleted;
             if deleted < PAGE as u64 {
                 break;
@@ -151,7 +165,10 @@ impl Pruner {
             let integrations = self.store.integrations_page(&after, PAGE).await?;
             for (team_id, integration_id) in &integrations {
                 loop {
-                    let done = self.store.delete_old_runs(team_id, integration_id, older_than, KEPT_RUNS, PAGE).await?;
+                    let done = self
+                        .store
+                        .delete_old_runs(team_id, integration_id, older_than, KEPT_RUNS, PAGE)
+                        .await?;
                     deleted += done;
                     if done < PAGE as u64 {
                         break;
@@ -177,12 +194,15 @@ impl Pruner {
     pub fn start(mut self) -> JoinHandle<()> {
         self.pause = BETWEEN_PAGES;
         tokio::spawn(async move {
-            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + FIRST_AFTER, EVERY);
+            let mut ticks =
+                tokio::time::interval_at(tokio::time::Instant::now() + FIRST_AFTER, EVERY);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
                 match self.prune(now_ms()).await {
-                    Ok(pruned) if pruned.is_empty() => tracing::debug!("pruning: nothing was old enough"),
+                    Ok(pruned) if pruned.is_empty() => {
+                        tracing::debug!("pruning: nothing was old enough")
+                    }
                     Ok(pruned) => tracing::info!(
                         revisions = pruned.revisions,
                         freed_bytes = pruned.freed_bytes,

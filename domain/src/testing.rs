@@ -48,7 +48,11 @@ pub async fn sqlite() -> TestDatabase {
     let url = DatabaseUrl::Sqlite(dir.path().join("ferry.db"));
     let store = Store::connect(&url).await.expect("open SQLite");
     store.migrate().await.expect("migrate SQLite");
-    TestDatabase { store, url, cleanup: Cleanup::Sqlite(dir) }
+    TestDatabase {
+        store,
+        url,
+        cleanup: Cleanup::Sqlite(dir),
+    }
 }
 
 /// A fresh, migrated PostgreSQL database with a unique name.
@@ -65,14 +69,27 @@ pub async fn postgres_unmigrated() -> TestDatabase {
     let admin = Store::connect(&DatabaseUrl::parse(&admin_url).expect("FERRY_TEST_POSTGRES_URL"))
         .await
         .unwrap_or_else(|e| {
-            panic!("PostgreSQL tests need a server at {admin_url} (set FERRY_TEST_POSTGRES_URL): {e}")
+            panic!(
+                "PostgreSQL tests need a server at {admin_url} (set FERRY_TEST_POSTGRES_URL): {e}"
+            )
         });
-    let Store::Postgres(pool) = &admin else { panic!("FERRY_TEST_POSTGRES_URL must be postgres://") };
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(pool).await.expect("CREATE DATABASE");
+    let Store::Postgres(pool) = &admin else {
+        panic!("FERRY_TEST_POSTGRES_URL must be postgres://")
+    };
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(pool)
+        .await
+        .expect("CREATE DATABASE");
     admin.close().await;
     let url = DatabaseUrl::Postgres(replace_database(&admin_url, &name));
-    let store = Store::connect(&url).await.expect("connect to the new test database");
-    TestDatabase { store, url, cleanup: Cleanup::Postgres { admin_url, name } }
+    let store = Store::connect(&url)
+        .await
+        .expect("connect to the new test database");
+    TestDatabase {
+        store,
+        url,
+        cleanup: Cleanup::Postgres { admin_url, name },
+    }
 }
 
 fn replace_database(url: &str, name: &str) -> String {
@@ -90,13 +107,20 @@ fn replace_database(url: &str, name: &str) -> String {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Cleanup::Postgres { admin_url, name } = &self.cleanup else { return };
+        let Cleanup::Postgres { admin_url, name } = &self.cleanup else {
+            return;
+        };
         let (admin_url, name) = (admin_url.clone(), name.clone());
         // Drop runs outside async; a private runtime on its own thread does the cleanup.
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             runtime.block_on(async move {
-                let admin = Store::connect(&DatabaseUrl::parse(&admin_url).ok()?).await.ok()?;
+                let admin = Store::connect(&DatabaseUrl::parse(&admin_url).ok()?)
+                    .await
+                    .ok()?;
                 if let Store::Postgres(pool) = &admin {
                     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                         .execute(pool)
@@ -112,7 +136,11 @@ impl Drop for TestDatabase {
 
 /// A connected account row of `actor`'s team (API token, "Demo User") whose secret is opaque
 /// bytes, for tests of what uses accounts without ever opening one. Returns its id.
-pub async fn connected_account_row(store: &Store, actor: &crate::accounts::Actor, label: &str) -> String {
+pub async fn connected_account_row(
+    store: &Store,
+    actor: &crate::accounts::Actor,
+    label: &str,
+) -> String {
     let id = uuid::Uuid::now_v7().to_string();
     let sql = "INSERT INTO connected_accounts (id, team_id, provider, label, method, login, display_name, \
          provider_user_id, secret, secret_key_id, created_by, created_at_ms, verified_at_ms, updated_at_ms) \
@@ -120,11 +148,23 @@ pub async fn connected_account_row(store: &Store, actor: &crate::accounts::Actor
     let secret: &[u8] = b"sealed";
     match store {
         Store::Sqlite(pool) => sqlx::query(sql)
-            .bind(&id).bind(&actor.team_id).bind(label).bind(secret).bind(&actor.user_id)
-            .execute(pool).await.map(drop),
+            .bind(&id)
+            .bind(&actor.team_id)
+            .bind(label)
+            .bind(secret)
+            .bind(&actor.user_id)
+            .execute(pool)
+            .await
+            .map(drop),
         Store::Postgres(pool) => sqlx::query(sql)
-            .bind(&id).bind(&actor.team_id).bind(label).bind(secret).bind(&actor.user_id)
-            .execute(pool).await.map(drop),
+            .bind(&id)
+            .bind(&actor.team_id)
+            .bind(label)
+            .bind(secret)
+            .bind(&actor.user_id)
+            .execute(pool)
+            .await
+            .map(drop),
     }
     .expect("inserting a test connected account");
     id
@@ -132,7 +172,12 @@ pub async fn connected_account_row(store: &Store, actor: &crate::accounts::Actor
 
 /// A run of the log for tests of what reads it: one attempt of 850 ms after a change, no commit
 /// and no error; tests override the fields they are about.
-pub fn run_row(integration_id: &str, id: &str, started_at_ms: i64, outcome: &str) -> crate::store::sync::RunRow {
+pub fn run_row(
+    integration_id: &str,
+    id: &str,
+    started_at_ms: i64,
+    outcome: &str,
+) -> crate::store::sync::RunRow {
     crate::store::sync::RunRow {
         id: id.into(),
         integration_id: integration_id.into(),
@@ -157,7 +202,10 @@ mod tests {
             super::replace_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
             "postgres://postgres@127.0.0.1:5432/t1"
         );
-        assert_eq!(super::replace_database("postgres://u@h", "t1"), "postgres://u@h/t1");
+        assert_eq!(
+            super::replace_database("postgres://u@h", "t1"),
+            "postgres://u@h/t1"
+        );
         assert_eq!(
             super::replace_database("postgres://u@h/db?sslmode=disable", "t1"),
             "postgres://u@h/t1?sslmode=disable"

@@ -47,13 +47,18 @@ async fn instance_id_is_agreed_under_concurrency(store: &Store) {
 #[tokio::test]
 async fn postgres_test_databases_are_dropped() {
     let db = testing::postgres().await;
-    let ferry_domain::DatabaseUrl::Postgres(url) = db.url.clone() else { unreachable!() };
+    let ferry_domain::DatabaseUrl::Postgres(url) = db.url.clone() else {
+        unreachable!()
+    };
     let name = url.rsplit('/').next().unwrap().to_owned();
     drop(db);
-    let admin = Store::connect(&ferry_domain::DatabaseUrl::parse(&testing::postgres_admin_url()).unwrap())
-        .await
-        .unwrap();
-    let Store::Postgres(pool) = &admin else { unreachable!() };
+    let admin =
+        Store::connect(&ferry_domain::DatabaseUrl::parse(&testing::postgres_admin_url()).unwrap())
+            .await
+            .unwrap();
+    let Store::Postgres(pool) = &admin else {
+        unreachable!()
+    };
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_database WHERE datname = $1")
         .bind(&name)
         .fetch_one(pool)

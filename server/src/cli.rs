@@ -21,7 +21,12 @@ pub struct GlobalArgs {
     #[arg(long, env = "FERRY_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
     /// `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`; default: a SQLite file in the data dir.
-    #[arg(long, env = "FERRY_DATABASE_URL", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "FERRY_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// The encryption key file (one `id:base64key` per line, the newest last), used unless
     /// FERRY_ENCRYPTION_KEYS holds the keys; default: `encryption-keys` in the data dir,
@@ -96,7 +101,12 @@ pub enum ApikeyCommand {
         #[arg(long)]
         email: String,
         /// The user's team by name; refused when two of their teams have it (use --team-id).
-        #[arg(long, value_name = "NAME", required_unless_present = "team_id", conflicts_with = "team_id")]
+        #[arg(
+            long,
+            value_name = "NAME",
+            required_unless_present = "team_id",
+            conflicts_with = "team_id"
+        )]
         team: Option<String>,
         /// The user's team by id (as /api/me shows it).
         #[arg(long, value_name = "ID")]

@@ -106,12 +106,20 @@ impl Config {
         let keys = std::env::var(KEYS_ENV).ok().map(SecretString::from);
         let key_source = KeySource::select(keys, global.encryption_key_file.clone(), &data_dir)?;
         let database_url = match &global.database_url {
-            Some(raw) => DatabaseUrl::parse(raw).map_err(|e| StartError::DatabaseUrl(e.to_string()))?,
+            Some(raw) => {
+                DatabaseUrl::parse(raw).map_err(|e| StartError::DatabaseUrl(e.to_string()))?
+            }
             None => DatabaseUrl::Sqlite(data_dir.join("ferry.db")),
         };
         let limits = match command {
-            Command::Serve(args) => Limits { quotas: quotas(args)?, retention: retention(&args.retention)? },
-            Command::Prune(args) => Limits { retention: retention(args)?, ..Limits::default() },
+            Command::Serve(args) => Limits {
+                quotas: quotas(args)?,
+                retention: retention(&args.retention)?,
+            },
+            Command::Prune(args) => Limits {
+                retention: retention(args)?,
+                ..Limits::default()
+            },
             _ => Limits::default(),
         };
         let (listen, public_url, site_root, demo_sandbox, bitbucket, sync) = match command {
@@ -127,15 +135,41 @@ impl Config {
                     None => format!("http://{listen}"),
                 };
                 let bitbucket = bitbucket_config(args, &public_url)?;
-                (listen, public_url, args.site_root.clone(), args.demo_sandbox, bitbucket, sync_config(args)?)
+                (
+                    listen,
+                    public_url,
+                    args.site_root.clone(),
+                    args.demo_sandbox,
+                    bitbucket,
+                    sync_config(args)?,
+                )
             }
-            _ => (([127, 0, 0, 1], 3000).into(), String::new(), PathBuf::new(), false, BitbucketConfig::bitbucket_org(), None),
+            _ => (
+                ([127, 0, 0, 1], 3000).into(),
+                String::new(),
+                PathBuf::new(),
+                false,
+                BitbucketConfig::bitbucket_org(),
+                None,
+            ),
         };
         let security = match command {
             Command::Serve(args) => security(args)?,
             _ => Security::default(),
         };
-        Ok(Self { data_dir, database_url, listen, public_url, site_root, demo_sandbox, bitbucket, sync, key_source, security, limits })
+        Ok(Self {
+            data_dir,
+            database_url,
+            listen,
+            public_url,
+            site_root,
+            demo_sandbox,
+            bitbucket,
+            sync,
+            key_source,
+            security,
+            limits,
+        })
     }
 
     pub fn ensure_data_dir(&self) -> Result<(), StartError> {
@@ -147,10 +181,16 @@ impl Config {
 }
 
 fn security(args: &ServeArgs) -> Result<Security, StartError> {
-    let signup = SignupMode::parse(&args.signup).ok_or_else(|| StartError::Signup(args.signup.clone()))?;
-    let trusted_proxies = TrustedProxies::parse(args.trusted_proxies.as_deref().unwrap_or_default())
-        .map_err(|e| StartError::Security(format!("FERRY_TRUSTED_PROXIES: {e}")))?;
-    Ok(Security { signup, trusted_proxies, metrics_token: metrics_token(args)? })
+    let signup =
+        SignupMode::parse(&args.signup).ok_or_else(|| StartError::Signup(args.signup.clone()))?;
+    let trusted_proxies =
+        TrustedProxies::parse(args.trusted_proxies.as_deref().unwrap_or_default())
+            .map_err(|e| StartError::Security(format!("FERRY_TRUSTED_PROXIES: {e}")))?;
+    Ok(Security {
+        signup,
+        trusted_proxies,
+        metrics_token: metrics_token(args)?,
+    })
 }
 
 fn parse_public_url(raw: &str) -> Result<String, StartError> {
@@ -158,7 +198,9 @@ fn parse_public_url(raw: &str) -> Result<String, StartError> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| StartError::PublicUrl(format!("'{raw}' must start with http:// or https://")))?;
+        .ok_or_else(|| {
+            StartError::PublicUrl(format!("'{raw}' must start with http:// or https://"))
+        })?;
     if rest.is_empty() || rest.contains(char::is_whitespace) {
         return Err(StartError::PublicUrl(format!(
             "'{raw}' needs a host, e.g. https://ferry.example.com"
@@ -186,7 +228,9 @@ fn sync_config(args: &ServeArgs) -> Result<Option<SyncConfig>, StartError> {
         return Err(StartError::Sync("FERRY_SYNC_WORKERS: must be at least 1; use FERRY_SYNC_DISABLED=true for a web-only process".into()));
     }
     if args.sync_lease_ms < 3_000 {
-        return Err(StartError::Sync("FERRY_SYNC_LEASE_MS: must be at least 3000 (heartbeats renew it every third)".into()));
+        return Err(StartError::Sync(
+            "FERRY_SYNC_LEASE_MS: must be at least 3000 (heartbeats renew it every third)".into(),
+        ));
     }
     if args.sync_max_wait_ms < args.sync_debounce_ms {
         return Err(StartError::Sync(format!(
@@ -212,9 +256,18 @@ const MAX_DAYS: u64 = 36_500;
 const NO_LIMIT: &str = "or 0 for no limit";
 const KEEP_ALL: &str = "or 0 to keep everything";
 fn quotas(args: &ServeArgs) -> Result<Quotas, StartError> {
-    let collections =
-        whole_number("FERRY_QUOTA_COLLECTIONS", &args.quota_collections, (u64::from(u32::MAX), "collections", 1_000), NO_LIMIT)?;
-    let storage_mb = whole_number("FERRY_QUOTA_STORAGE_MB", &args.quota_storage_mb, (MAX_STORAGE_MB, "megabytes", 1_024), NO_LIMIT)?;
+    let collections = whole_number(
+        "FERRY_QUOTA_COLLECTIONS",
+        &args.quota_collections,
+        (u64::from(u32::MAX), "collections", 1_000),
+        NO_LIMIT,
+    )?;
+    let storage_mb = whole_number(
+        "FERRY_QUOTA_STORAGE_MB",
+        &args.quota_storage_mb,
+        (MAX_STORAGE_MB, "megabytes", 1_024),
+        NO_LIMIT,
+    )?;
     Ok(Quotas {
         collections: positive(collections).map(|n| n as i64),
         stored_bytes: positive(storage_mb).map(|mb| (mb * 1024 * 1024) as i64),
@@ -222,9 +275,18 @@ fn quotas(args: &ServeArgs) -> Result<Quotas, StartError> {
 }
 
 fn retention(args: &RetentionArgs) -> Result<Retention, StartError> {
-    let revisions_days =
-        whole_number("FERRY_RETENTION_REVISIONS_DAYS", &args.retention_revisions_days, (MAX_DAYS, "days", 90), KEEP_ALL)?;
-    let runs_days = whole_number("FERRY_RETENTION_RUNS_DAYS", &args.retention_runs_days, (MAX_DAYS, "days", 90), KEEP_ALL)?;
+    let revisions_days = whole_number(
+        "FERRY_RETENTION_REVISIONS_DAYS",
+        &args.retention_revisions_days,
+        (MAX_DAYS, "days", 90),
+        KEEP_ALL,
+    )?;
+    let runs_days = whole_number(
+        "FERRY_RETENTION_RUNS_DAYS",
+        &args.retention_runs_days,
+        (MAX_DAYS, "days", 90),
+        KEEP_ALL,
+    )?;
     Ok(Retention {
         revisions: positive(revisions_days).map(|n| days(n as u32)),
         runs: positive(runs_days).map(|n| days(n as u32)),
@@ -237,10 +299,17 @@ fn positive(n: u64) -> Option<u64> {
 
 /// A whole number of `unit` from 0 to `max`, or an error naming the variable and showing
 /// `example` and what `zero` means.
-fn whole_number(variable: &str, raw: &str, (max, unit, example): (u64, &str, u64), zero: &str) -> Result<u64, StartError> {
+fn whole_number(
+    variable: &str,
+    raw: &str,
+    (max, unit, example): (u64, &str, u64),
+    zero: &str,
+) -> Result<u64, StartError> {
     match raw.trim().parse::<u64>() {
         Ok(n) if n <= max => Ok(n),
-        Ok(_) => Err(StartError::Limits(format!("{variable}: {raw} is too large; use at most {max} {unit}, {zero}"))),
+        Ok(_) => Err(StartError::Limits(format!(
+            "{variable}: {raw} is too large; use at most {max} {unit}, {zero}"
+        ))),
         Err(_) => Err(StartError::Limits(format!(
             "{variable}: '{raw}' is not a whole number of {unit}; use e.g. {example}, {zero}"
         ))),
@@ -255,8 +324,15 @@ fn bitbucket_config(args: &ServeArgs, public_url: &str) -> Result<BitbucketConfi
         url("FERRY_BITBUCKET_API_URL", &args.bitbucket_api_url)?,
         url("FERRY_BITBUCKET_URL", &args.bitbucket_url)?,
     );
-    let key = args.bitbucket_oauth_key.as_deref().map(str::trim).filter(|key| !key.is_empty());
-    let secret = args.bitbucket_oauth_secret.as_ref().filter(|secret| !secret.expose_secret().trim().is_empty());
+    let key = args
+        .bitbucket_oauth_key
+        .as_deref()
+        .map(str::trim)
+        .filter(|key| !key.is_empty());
+    let secret = args
+        .bitbucket_oauth_secret
+        .as_ref()
+        .filter(|secret| !secret.expose_secret().trim().is_empty());
     match (key, secret) {
         (Some(key), Some(secret)) => {
             let redirect = format!("{public_url}{OAUTH_CALLBACK_PATH}");
@@ -289,12 +365,27 @@ mod tests {
     #[test]
     fn sync_workers_run_by_default_and_their_pacing_is_checked() {
         let config = serve(&["serve", "--sync-debounce-ms", "500"]).unwrap();
-        let sync = config.sync.expect("workers run in every serve process by default");
-        assert_eq!((sync.debounce, sync.max_wait, sync.workers), (Duration::from_millis(500), Duration::from_secs(30), 4));
-        assert!(serve(&["serve", "--no-sync-workers"]).unwrap().sync.is_none(), "web-only process");
-        let refused = serve(&["serve", "--sync-debounce-ms", "60000"]).unwrap_err().to_string();
+        let sync = config
+            .sync
+            .expect("workers run in every serve process by default");
+        assert_eq!(
+            (sync.debounce, sync.max_wait, sync.workers),
+            (Duration::from_millis(500), Duration::from_secs(30), 4)
+        );
+        assert!(
+            serve(&["serve", "--no-sync-workers"])
+                .unwrap()
+                .sync
+                .is_none(),
+            "web-only process"
+        );
+        let refused = serve(&["serve", "--sync-debounce-ms", "60000"])
+            .unwrap_err()
+            .to_string();
         assert!(refused.starts_with("FERRY_SYNC_MAX_WAIT_MS:"), "{refused}");
-        let refused = serve(&["serve", "--sync-workers", "0"]).unwrap_err().to_string();
+        let refused = serve(&["serve", "--sync-workers", "0"])
+            .unwrap_err()
+            .to_string();
         assert!(refused.starts_with("FERRY_SYNC_WORKERS:"), "{refused}");
     }
 
@@ -305,26 +396,58 @@ mod tests {
         if std::env::vars().any(|(name, _)| name.starts_with("FERRY_BITBUCKET")) {
             return;
         }
-        assert_eq!(config.bitbucket.api_url.as_str(), "https://api.bitbucket.org/2.0");
+        assert_eq!(
+            config.bitbucket.api_url.as_str(),
+            "https://api.bitbucket.org/2.0"
+        );
         assert_eq!(config.bitbucket.web_url.as_str(), "https://bitbucket.org/");
         assert!(config.bitbucket.oauth.is_none());
     }
 
     #[test]
     fn oauth_needs_key_and_secret_and_calls_back_under_the_public_url() {
-        let base = ["serve", "--public-url", "https://ferry.example.com/", "--bitbucket-api-url", "http://127.0.0.1:7990/2.0/"];
-        let both = serve(&[&base[..], &["--bitbucket-oauth-key", "k", "--bitbucket-oauth-secret", "s3cret"]].concat()).unwrap();
+        let base = [
+            "serve",
+            "--public-url",
+            "https://ferry.example.com/",
+            "--bitbucket-api-url",
+            "http://127.0.0.1:7990/2.0/",
+        ];
+        let both = serve(
+            &[
+                &base[..],
+                &[
+                    "--bitbucket-oauth-key",
+                    "k",
+                    "--bitbucket-oauth-secret",
+                    "s3cret",
+                ],
+            ]
+            .concat(),
+        )
+        .unwrap();
         let consumer = both.bitbucket.oauth.expect("OAuth configured");
-        assert_eq!(consumer.redirect_url.as_str(), "https://ferry.example.com/integrations/bitbucket/oauth/callback");
+        assert_eq!(
+            consumer.redirect_url.as_str(),
+            "https://ferry.example.com/integrations/bitbucket/oauth/callback"
+        );
         assert_eq!(both.bitbucket.api_url.as_str(), "http://127.0.0.1:7990/2.0");
         assert!(!format!("{consumer:?}").contains("s3cret"));
 
         let key_only = serve(&[&base[..], &["--bitbucket-oauth-key", "k"]].concat());
         if std::env::var_os("FERRY_BITBUCKET_OAUTH_SECRET").is_none() {
-            assert!(key_only.unwrap_err().to_string().starts_with("FERRY_BITBUCKET_OAUTH_SECRET: "));
+            assert!(key_only
+                .unwrap_err()
+                .to_string()
+                .starts_with("FERRY_BITBUCKET_OAUTH_SECRET: "));
         }
-        let bad = serve(&["serve", "--bitbucket-url", "bitbucket.org"]).unwrap_err().to_string();
-        assert!(bad.starts_with("FERRY_BITBUCKET_URL: 'bitbucket.org'"), "{bad}");
+        let bad = serve(&["serve", "--bitbucket-url", "bitbucket.org"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            bad.starts_with("FERRY_BITBUCKET_URL: 'bitbucket.org'"),
+            "{bad}"
+        );
     }
 
     #[test]
@@ -332,25 +455,63 @@ mod tests {
         if std::env::var_os("FERRY_SIGNUP").is_none() {
             assert_eq!(serve(&["serve"]).unwrap().security.signup, SignupMode::Open);
         }
-        assert_eq!(serve(&["serve", "--signup", "invite-only"]).unwrap().security.signup, SignupMode::InviteOnly);
-        assert_eq!(serve(&["serve", "--signup", " Closed "]).unwrap().security.signup, SignupMode::Closed);
-        let refused = serve(&["serve", "--signup", "invite"]).unwrap_err().to_string();
-        assert!(refused.starts_with("FERRY_SIGNUP: 'invite' is not a sign-up mode; use open"), "{refused}");
+        assert_eq!(
+            serve(&["serve", "--signup", "invite-only"])
+                .unwrap()
+                .security
+                .signup,
+            SignupMode::InviteOnly
+        );
+        assert_eq!(
+            serve(&["serve", "--signup", " Closed "])
+                .unwrap()
+                .security
+                .signup,
+            SignupMode::Closed
+        );
+        let refused = serve(&["serve", "--signup", "invite"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.starts_with("FERRY_SIGNUP: 'invite' is not a sign-up mode; use open"),
+            "{refused}"
+        );
     }
 
     #[test]
     fn quotas_and_retention_default_high_take_zero_for_unlimited_and_name_bad_values() {
-        if std::env::vars().any(|(name, _)| name.starts_with("FERRY_QUOTA") || name.starts_with("FERRY_RETENTION")) {
+        if std::env::vars()
+            .any(|(name, _)| name.starts_with("FERRY_QUOTA") || name.starts_with("FERRY_RETENTION"))
+        {
             return;
         }
         let limits = serve(&["serve"]).unwrap().limits;
-        assert_eq!(limits.quotas, Quotas { collections: Some(1_000), stored_bytes: Some(1_024 * 1024 * 1024) });
-        assert_eq!(limits.quotas, Quotas::default(), "the service's defaults are the deployment's");
-        assert_eq!((limits.retention.revisions, limits.retention.runs), (Some(days(90)), Some(days(90))));
+        assert_eq!(
+            limits.quotas,
+            Quotas {
+                collections: Some(1_000),
+                stored_bytes: Some(1_024 * 1024 * 1024)
+            }
+        );
+        assert_eq!(
+            limits.quotas,
+            Quotas::default(),
+            "the service's defaults are the deployment's"
+        );
+        assert_eq!(
+            (limits.retention.revisions, limits.retention.runs),
+            (Some(days(90)), Some(days(90)))
+        );
         assert_eq!(limits.retention, Retention::default());
         let cli = Cli::try_parse_from(["ferry", "prune", "--retention-runs-days", "30"]).unwrap();
-        let prune = Config::resolve(&cli.global, cli.command.as_ref().unwrap()).unwrap().limits.retention;
-        assert_eq!((prune.revisions, prune.runs), (Some(days(90)), Some(days(30))));
+        let prune = Config::resolve(&cli.global, cli.command.as_ref().unwrap())
+            .unwrap()
+            .limits
+            .retention;
+        assert_eq!(
+            (prune.revisions, prune.runs),
+            (Some(days(90)), Some(days(30)))
+        );
 
         let unlimited = serve(&[
             "serve",
@@ -366,9 +527,23 @@ mod tests {
         .unwrap()
         .limits;
         assert_eq!(unlimited.quotas, Quotas::UNLIMITED);
-        assert_eq!((unlimited.retention.revisions, unlimited.retention.runs), (None, None));
-        let small = serve(&["serve", "--quota-storage-mb", "5", "--retention-revisions-days", "7"]).unwrap().limits;
-        assert_eq!((small.quotas.stored_bytes, small.retention.revisions), (Some(5 * 1024 * 1024), Some(days(7))));
+        assert_eq!(
+            (unlimited.retention.revisions, unlimited.retention.runs),
+            (None, None)
+        );
+        let small = serve(&[
+            "serve",
+            "--quota-storage-mb",
+            "5",
+            "--retention-revisions-days",
+            "7",
+        ])
+        .unwrap()
+        .limits;
+        assert_eq!(
+            (small.quotas.stored_bytes, small.retention.revisions),
+            (Some(5 * 1024 * 1024), Some(days(7)))
+        );
 
         for (flag, value, variable) in [
             ("--quota-collections", "-1", "FERRY_QUOTA_COLLECTIONS: '-1' is not a whole number"),
@@ -388,31 +563,81 @@ mod tests {
 
     #[test]
     fn trusted_proxies_are_cidrs_and_a_bad_one_names_the_setting() {
-        assert!(serve(&["serve"]).unwrap().security.trusted_proxies.is_empty(), "none by default");
-        let config = serve(&["serve", "--trusted-proxies", "10.0.0.0/8, 192.168.1.7,fd00::/8"]).unwrap();
-        assert!(config.security.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
-        assert!(config.security.trusted_proxies.contains("192.168.1.7".parse().unwrap()));
-        assert!(!config.security.trusted_proxies.contains("192.168.1.8".parse().unwrap()));
-        assert!(config.security.trusted_proxies.contains("fd12::1".parse().unwrap()));
-        let refused = serve(&["serve", "--trusted-proxies", "10.0.0.0/8,proxy.internal"]).unwrap_err().to_string();
-        assert!(refused.starts_with("FERRY_TRUSTED_PROXIES: 'proxy.internal'"), "{refused}");
-        let refused = serve(&["serve", "--trusted-proxies", "10.0.0.0/33"]).unwrap_err().to_string();
-        assert!(refused.starts_with("FERRY_TRUSTED_PROXIES: '10.0.0.0/33'"), "{refused}");
+        assert!(
+            serve(&["serve"])
+                .unwrap()
+                .security
+                .trusted_proxies
+                .is_empty(),
+            "none by default"
+        );
+        let config = serve(&[
+            "serve",
+            "--trusted-proxies",
+            "10.0.0.0/8, 192.168.1.7,fd00::/8",
+        ])
+        .unwrap();
+        assert!(config
+            .security
+            .trusted_proxies
+            .contains("10.1.2.3".parse().unwrap()));
+        assert!(config
+            .security
+            .trusted_proxies
+            .contains("192.168.1.7".parse().unwrap()));
+        assert!(!config
+            .security
+            .trusted_proxies
+            .contains("192.168.1.8".parse().unwrap()));
+        assert!(config
+            .security
+            .trusted_proxies
+            .contains("fd12::1".parse().unwrap()));
+        let refused = serve(&["serve", "--trusted-proxies", "10.0.0.0/8,proxy.internal"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.starts_with("FERRY_TRUSTED_PROXIES: 'proxy.internal'"),
+            "{refused}"
+        );
+        let refused = serve(&["serve", "--trusted-proxies", "10.0.0.0/33"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.starts_with("FERRY_TRUSTED_PROXIES: '10.0.0.0/33'"),
+            "{refused}"
+        );
     }
 
     #[test]
     fn metrics_token_is_secret_and_not_empty() {
         let config = serve(&["serve", "--metrics-token", "s3cret-scrape"]).unwrap();
-        assert_eq!(config.security.metrics_token.as_ref().unwrap().expose_secret(), "s3cret-scrape");
+        assert_eq!(
+            config
+                .security
+                .metrics_token
+                .as_ref()
+                .unwrap()
+                .expose_secret(),
+            "s3cret-scrape"
+        );
         assert!(!format!("{config:?}").contains("s3cret-scrape"));
-        let refused = serve(&["serve", "--metrics-token", " "]).unwrap_err().to_string();
+        let refused = serve(&["serve", "--metrics-token", " "])
+            .unwrap_err()
+            .to_string();
         assert!(refused.starts_with("FERRY_METRICS_TOKEN:"), "{refused}");
     }
 
     #[test]
     fn public_url_is_checked_and_normalised() {
-        assert_eq!(parse_public_url("https://ferry.example.com/").unwrap(), "https://ferry.example.com");
-        assert!(parse_public_url("ferry.example.com").unwrap_err().to_string().contains("FERRY_PUBLIC_URL"));
+        assert_eq!(
+            parse_public_url("https://ferry.example.com/").unwrap(),
+            "https://ferry.example.com"
+        );
+        assert!(parse_public_url("ferry.example.com")
+            .unwrap_err()
+            .to_string()
+            .contains("FERRY_PUBLIC_URL"));
         assert!(parse_public_url("https://").is_err());
     }
 }

@@ -2,8 +2,8 @@
 
 pub mod cli;
 pub mod config;
-mod operator;
 pub mod http;
+mod operator;
 pub mod serve;
 pub mod telemetry;
 

@@ -43,7 +43,9 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     // Every process prunes: the deletes are idempotent, and a web-only process still grows
     // the tables (revisions, sign-in attempts).
     let pruner = Pruner::new(store.clone(), config.limits.retention).start();
-    let local = listener.local_addr().map_err(|e| StartError::Listen(e.to_string()))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| StartError::Listen(e.to_string()))?;
     tracing::info!(
         address = %local,
         public_url = %config.public_url,
@@ -52,10 +54,13 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         sync_workers = config.sync.as_ref().map_or(0, |sync| sync.workers),
         "Ferry is listening on http://{local}"
     );
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| StartError::Serve(e.to_string()))?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| StartError::Serve(e.to_string()))?;
     if let Some(workers) = workers {
         workers.shutdown();
     }
@@ -76,14 +81,22 @@ pub async fn app_router(
         .await
         .map_err(|e| StartError::Serve(format!("cannot prepare the session table: {e}")))?;
     let leptos_options = http::leptos_options(&config);
-    let bitbucket = BitbucketClient::new(config.bitbucket.clone()).map_err(|e| StartError::Bitbucket(e.to_string()))?;
+    let bitbucket = BitbucketClient::new(config.bitbucket.clone())
+        .map_err(|e| StartError::Bitbucket(e.to_string()))?;
     let sync = SyncEngine::new(
         store.clone(),
         bitbucket.clone(),
         AccountCredentials::new(store.clone(), keyring.clone()),
         config.sync.clone().unwrap_or_default(),
     );
-    let state = AppState { store, keyring, leptos_options, config: Arc::new(config), bitbucket, sync: sync.clone() };
+    let state = AppState {
+        store,
+        keyring,
+        leptos_options,
+        config: Arc::new(config),
+        bitbucket,
+        sync: sync.clone(),
+    };
     Ok((http::router(state, sessions), sync))
 }
 

@@ -11,6 +11,8 @@ pub fn init(format: LogFormat) {
     // A second init (tests start several servers in one process) keeps the first subscriber.
     let _ = match format {
         LogFormat::Human => registry.with(fmt::layer().with_target(false)).try_init(),
-        LogFormat::Json => registry.with(fmt::layer().json().flatten_event(true)).try_init(),
+        LogFormat::Json => registry
+            .with(fmt::layer().json().flatten_event(true))
+            .try_init(),
     };
 }

@@ -21,26 +21,58 @@ on_both!(
 
 async fn health_and_readiness(db: Db) {
     let server = TestServer::start(db).await;
-    let health = server.client.get(server.at("/healthz")).send().await.unwrap();
+    let health = server
+        .client
+        .get(server.at("/healthz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
-    let ready = server.client.get(server.at("/readyz")).send().await.unwrap();
+    let ready = server
+        .client
+        .get(server.at("/readyz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
     let body: serde_json::Value = ready.json().await.unwrap();
     let expected = match db {
         Db::Sqlite => "sqlite",
         Db::Postgres => "postgres",
     };
-    assert_eq!(body, serde_json::json!({"status": "ready", "database": expected}));
+    assert_eq!(
+        body,
+        serde_json::json!({"status": "ready", "database": expected})
+    );
 
     server.db.store.close().await;
-    let down = server.client.get(server.at("/readyz")).send().await.unwrap();
+    let down = server
+        .client
+        .get(server.at("/readyz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(down.status(), 503, "a closed database is not ready");
-    assert_eq!(server.client.get(server.at("/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        server
+            .client
+            .get(server.at("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 async fn request_ids(db: Db) {
     let server = TestServer::start(db).await;
-    let fresh = server.client.get(server.at("/healthz")).send().await.unwrap();
+    let fresh = server
+        .client
+        .get(server.at("/healthz"))
+        .send()
+        .await
+        .unwrap();
     let id = fresh.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 4);
     let kept = server
@@ -61,12 +93,20 @@ async fn home_is_server_rendered(db: Db) {
     assert!(html.contains("<title>Home · Ferry</title>"), "{html}");
     assert!(html.contains("Your API collections, backed up to Bitbucket"));
     assert!(html.contains(app::BUILD_VERSION));
-    assert!(html.contains("/pkg/ferry.js"), "the hydration script is linked");
+    assert!(
+        html.contains("/pkg/ferry.js"),
+        "the hydration script is linked"
+    );
 }
 
 async fn unknown_page_is_404(db: Db) {
     let server = TestServer::start(db).await;
-    let missing = server.client.get(server.at("/definitely/not/here")).send().await.unwrap();
+    let missing = server
+        .client
+        .get(server.at("/definitely/not/here"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
     assert!(missing.text().await.unwrap().contains("Page not found"));
 }
@@ -82,7 +122,13 @@ async fn pages_render_while_route_lists_are_asked_for() {
         Arc,
     };
     let server = TestServer::start(Db::Sqlite).await;
-    assert_eq!(server.sign_up("render@example.com", "correct horse battery staple").await.status(), 303);
+    assert_eq!(
+        server
+            .sign_up("render@example.com", "correct horse battery staple")
+            .await
+            .status(),
+        303
+    );
     let done = Arc::new(AtomicBool::new(false));
     let asking = {
         let done = done.clone();
@@ -110,7 +156,11 @@ async fn metrics_answer_only_the_token_when_one_is_set(db: Db) {
     let open = TestServer::start(db).await;
     let response = open.client.get(open.at("/metrics")).send().await.unwrap();
     assert_eq!(response.status(), 200, "no token configured: open");
-    assert!(response.text().await.unwrap().contains("ferry_sync_jobs_queued 0"));
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("ferry_sync_jobs_queued 0"));
 
     let guarded = TestServer::start_with(db, |config| {
         config.security.metrics_token = Some("scrape-7f3a9c".to_owned().into());
@@ -125,11 +175,29 @@ async fn metrics_answer_only_the_token_when_one_is_set(db: Db) {
     };
     let missing = scrape(None).await;
     assert_eq!(missing.status(), 401);
-    assert!(missing.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
-    assert!(!missing.text().await.unwrap().contains("ferry_sync"), "nothing counted is shown");
-    assert_eq!(scrape(Some("Bearer scrape-7f3a9")).await.status(), 401, "a wrong token");
-    assert_eq!(scrape(Some("Basic scrape-7f3a9c")).await.status(), 401, "another scheme");
+    assert!(missing.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer"));
+    assert!(
+        !missing.text().await.unwrap().contains("ferry_sync"),
+        "nothing counted is shown"
+    );
+    assert_eq!(
+        scrape(Some("Bearer scrape-7f3a9")).await.status(),
+        401,
+        "a wrong token"
+    );
+    assert_eq!(
+        scrape(Some("Basic scrape-7f3a9c")).await.status(),
+        401,
+        "another scheme"
+    );
     let right = scrape(Some("Bearer scrape-7f3a9c")).await;
     assert_eq!(right.status(), 200);
-    assert!(right.text().await.unwrap().contains("ferry_sync_jobs_queued 0"));
+    assert!(right
+        .text()
+        .await
+        .unwrap()
+        .contains("ferry_sync_jobs_queued 0"));
 }

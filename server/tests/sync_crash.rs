@@ -71,7 +71,10 @@ fn start_server(db: &TestDatabase, data_dir: &Path, sandbox: &Running) -> Server
 }
 
 fn kill_9(server: &mut Server) {
-    Command::new("kill").args(["-KILL", &server.child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-KILL", &server.child.id().to_string()])
+        .status()
+        .unwrap();
     let _ = server.child.wait();
 }
 
@@ -80,33 +83,76 @@ async fn crash_run(db: TestDatabase, processes: usize) {
     let seed = Seed::default()
         .user(User::new("alice", "alice@example.com").api_token(
             TOKEN,
-            &["read:user:bitbucket", "read:workspace:bitbucket", "read:repository:bitbucket", "write:repository:bitbucket"],
+            &[
+                "read:user:bitbucket",
+                "read:workspace:bitbucket",
+                "read:repository:bitbucket",
+                "write:repository:bitbucket",
+            ],
         ))
-        .workspace(Workspace::new("acme").member("alice", true).repository(Repository::new("backups")));
-    let sandbox = bitbucket_sandbox::start(SandboxConfig::new(data.path().join("sandbox"), seed)).await.unwrap();
+        .workspace(
+            Workspace::new("acme")
+                .member("alice", true)
+                .repository(Repository::new("backups")),
+        );
+    let sandbox = bitbucket_sandbox::start(SandboxConfig::new(data.path().join("sandbox"), seed))
+        .await
+        .unwrap();
     let bare = data.path().join("sandbox/repositories/acme/backups.git");
 
     // The servers open secrets with the key file in their data directory; so does the test.
     let ferry_data = data.path().join("ferry");
     std::fs::create_dir_all(&ferry_data).unwrap();
-    let keyring = KeySource::File(ferry_data.join("encryption-keys")).load().unwrap();
+    let keyring = KeySource::File(ferry_data.join("encryption-keys"))
+        .load()
+        .unwrap();
     let store = &db.store;
     let accounts = Accounts::new(store);
-    let signed_up = accounts.create_user("ada@example.com", "correct horse battery staple".into(), FirstTeam::Personal, "test").await.unwrap();
-    let ada: Actor = accounts.session_actor(&signed_up.user_id, &signed_up.team_id, 0).await.unwrap().unwrap();
-    let credential = Credential::ApiToken { email: "alice@example.com".into(), token: SecretString::from(TOKEN.to_owned()) };
-    let identity = VerifiedIdentity { display_name: "Alice".into(), username: "alice".into(), user_uuid: "{a}".into() };
-    let account = ConnectedAccounts::new(store, &keyring).create(&ada, "Alice", &credential, &identity).await.unwrap().id;
+    let signed_up = accounts
+        .create_user(
+            "ada@example.com",
+            "correct horse battery staple".into(),
+            FirstTeam::Personal,
+            "test",
+        )
+        .await
+        .unwrap();
+    let ada: Actor = accounts
+        .session_actor(&signed_up.user_id, &signed_up.team_id, 0)
+        .await
+        .unwrap()
+        .unwrap();
+    let credential = Credential::ApiToken {
+        email: "alice@example.com".into(),
+        token: SecretString::from(TOKEN.to_owned()),
+    };
+    let identity = VerifiedIdentity {
+        display_name: "Alice".into(),
+        username: "alice".into(),
+        user_uuid: "{a}".into(),
+    };
+    let account = ConnectedAccounts::new(store, &keyring)
+        .create(&ada, "Alice", &credential, &identity)
+        .await
+        .unwrap()
+        .id;
     let mut ids = Vec::new();
     for n in 0..COLLECTIONS {
-        let created = Collections::new(store).create(&ada, Collection::new(&format!("API {n}")).unwrap()).await.unwrap();
+        let created = Collections::new(store)
+            .create(&ada, Collection::new(&format!("API {n}")).unwrap())
+            .await
+            .unwrap();
         let draft = IntegrationDraft {
             collection_id: created.row.id.clone(),
             account_id: account.clone(),
             workspace: "acme".into(),
             repository: "backups".into(),
             // Two branches: grouped commits and separate ones both crash.
-            branch: if n % 2 == 0 { "main".into() } else { "backups".into() },
+            branch: if n % 2 == 0 {
+                "main".into()
+            } else {
+                "backups".into()
+            },
             directory: "Postman Collections".into(),
             filename: format!("api-{n}.json"),
         };
@@ -114,16 +160,27 @@ async fn crash_run(db: TestDatabase, processes: usize) {
         ids.push((created.row.id, draft.branch, draft.filename));
     }
 
-    let mut servers: Vec<Server> = (0..processes).map(|_| start_server(&db, &ferry_data, &sandbox)).collect();
+    let mut servers: Vec<Server> = (0..processes)
+        .map(|_| start_server(&db, &ferry_data, &sandbox))
+        .collect();
     let started = Instant::now();
     let mut edits = 0;
     let mut kills = 0;
     let mut victim = 0;
     while started.elapsed() < Duration::from_secs(12) {
         let (id, _, _) = &ids[edits % COLLECTIONS];
-        let mut current = Collections::new(store).get(&ada, id).await.unwrap().collection;
-        current.set_name(&format!("API {} edit {edits}", edits % COLLECTIONS)).unwrap();
-        Collections::new(store).replace(&ada, id, current).await.unwrap();
+        let mut current = Collections::new(store)
+            .get(&ada, id)
+            .await
+            .unwrap()
+            .collection;
+        current
+            .set_name(&format!("API {} edit {edits}", edits % COLLECTIONS))
+            .unwrap();
+        Collections::new(store)
+            .replace(&ada, id, current)
+            .await
+            .unwrap();
         edits += 1;
         if edits % 12 == 0 {
             kill_9(&mut servers[victim]);
@@ -139,15 +196,26 @@ async fn crash_run(db: TestDatabase, processes: usize) {
     loop {
         let mut landed = 0;
         for (id, branch, filename) in &ids {
-            let expected = Collections::new(store).get(&ada, id).await.unwrap().collection.to_canonical_json();
-            if show(&bare, branch, &format!("Postman Collections/{filename}")).as_deref() == Some(expected.as_str()) {
+            let expected = Collections::new(store)
+                .get(&ada, id)
+                .await
+                .unwrap()
+                .collection
+                .to_canonical_json();
+            if show(&bare, branch, &format!("Postman Collections/{filename}")).as_deref()
+                == Some(expected.as_str())
+            {
                 landed += 1;
             }
         }
         if landed == ids.len() {
             break;
         }
-        assert!(Instant::now() < deadline, "after {edits} edits and {kills} kills, {landed}/{} final states landed", ids.len());
+        assert!(
+            Instant::now() < deadline,
+            "after {edits} edits and {kills} kills, {landed}/{} final states landed",
+            ids.len()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     drop(servers);
@@ -156,18 +224,38 @@ async fn crash_run(db: TestDatabase, processes: usize) {
         let commits = git(&bare, &["rev-list", "--min-parents=1", branch]);
         for hash in commits.lines() {
             let changed = git(&bare, &["diff", "--name-only", &format!("{hash}~1"), hash]);
-            assert!(!changed.trim().is_empty(), "commit {hash} on {branch} repeats its parent");
+            assert!(
+                !changed.trim().is_empty(),
+                "commit {hash} on {branch} repeats its parent"
+            );
         }
     }
 }
 
 fn git(bare: &PathBuf, args: &[&str]) -> String {
-    let output = Command::new("git").arg("--git-dir").arg(bare).args(args).output().unwrap();
-    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    let output = Command::new("git")
+        .arg("--git-dir")
+        .arg(bare)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap()
 }
 
 fn show(bare: &Path, branch: &str, path: &str) -> Option<String> {
-    let output = Command::new("git").arg("--git-dir").arg(bare).args(["show", &format!("{branch}:{path}")]).output().unwrap();
-    output.status.success().then(|| String::from_utf8(output.stdout).unwrap())
+    let output = Command::new("git")
+        .arg("--git-dir")
+        .arg(bare)
+        .args(["show", &format!("{branch}:{path}")])
+        .output()
+        .unwrap();
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8(output.stdout).unwrap())
 }

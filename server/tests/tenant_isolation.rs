@@ -78,18 +78,61 @@ impl TeamA {
 
 async fn team_a(server: &TestServer) -> TeamA {
     let accounts = Accounts::new(&server.db.store);
-    let alice = accounts.create_user("alice@example.com", PASSWORD.into(), FirstTeam::Named("Team Alpha"), "a").await.unwrap();
-    let bob = accounts.create_user("bob@example.com", PASSWORD.into(), FirstTeam::Personal, "a").await.unwrap();
-    let admin = accounts.session_actor(&alice.user_id, &alice.team_id, 0).await.unwrap().unwrap();
-    let joined = accounts.create_invite(&admin, Role::Viewer, "a").await.unwrap();
-    let bob_actor = accounts.session_actor(&bob.user_id, &bob.team_id, 0).await.unwrap().unwrap();
-    accounts.accept_invite(&bob_actor, joined.token.expose_secret(), "a").await.unwrap();
-    let pending = accounts.create_invite(&admin, Role::Admin, "a").await.unwrap();
-    let invite_id = server.db.store.pending_invites(&alice.team_id).await.unwrap().remove(0).id;
-    let (key_id, _) = accounts.create_api_key(&admin, "alpha-deploy-key", Role::Admin, None, "a").await.unwrap();
+    let alice = accounts
+        .create_user(
+            "alice@example.com",
+            PASSWORD.into(),
+            FirstTeam::Named("Team Alpha"),
+            "a",
+        )
+        .await
+        .unwrap();
+    let bob = accounts
+        .create_user("bob@example.com", PASSWORD.into(), FirstTeam::Personal, "a")
+        .await
+        .unwrap();
+    let admin = accounts
+        .session_actor(&alice.user_id, &alice.team_id, 0)
+        .await
+        .unwrap()
+        .unwrap();
+    let joined = accounts
+        .create_invite(&admin, Role::Viewer, "a")
+        .await
+        .unwrap();
+    let bob_actor = accounts
+        .session_actor(&bob.user_id, &bob.team_id, 0)
+        .await
+        .unwrap()
+        .unwrap();
+    accounts
+        .accept_invite(&bob_actor, joined.token.expose_secret(), "a")
+        .await
+        .unwrap();
+    let pending = accounts
+        .create_invite(&admin, Role::Admin, "a")
+        .await
+        .unwrap();
+    let invite_id = server
+        .db
+        .store
+        .pending_invites(&alice.team_id)
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    let (key_id, _) = accounts
+        .create_api_key(&admin, "alpha-deploy-key", Role::Admin, None, "a")
+        .await
+        .unwrap();
     let mut alpha = Collection::new("Alpha collection").unwrap();
-    let request_id = alpha.add_request(None, "Alpha request", "GET", "https://alpha.example.com").unwrap();
-    let collection = Collections::new(&server.db.store).create(&admin, alpha).await.unwrap();
+    let request_id = alpha
+        .add_request(None, "Alpha request", "GET", "https://alpha.example.com")
+        .unwrap();
+    let collection = Collections::new(&server.db.store)
+        .create(&admin, alpha)
+        .await
+        .unwrap();
     let account_id = account_row(&server.db.store, &admin, "Alpha account").await;
     let draft = IntegrationDraft {
         collection_id: collection.row.id.clone(),
@@ -100,7 +143,11 @@ async fn team_a(server: &TestServer) -> TeamA {
         directory: String::new(),
         filename: "alpha-backup.json".into(),
     };
-    let integration_id = Integrations::new(&server.db.store).create(&admin, &draft).await.unwrap().id;
+    let integration_id = Integrations::new(&server.db.store)
+        .create(&admin, &draft)
+        .await
+        .unwrap()
+        .id;
     TeamA {
         account_id,
         integration_id,
@@ -153,40 +200,75 @@ fn case(method: &Method, path: &str) -> Option<Case> {
         ("POST", "/teams/switch") => ForeignId("team_id"),
         ("POST", "/invite/accept") => InviteToken,
         ("POST", "/teams") => NoIds(&[("name", "Bravo two")]),
-        ("POST", "/profile") => NoIds(&[("commit_name", "Mallory"), ("commit_email", "mallory@bravo.example")]),
+        ("POST", "/profile") => NoIds(&[
+            ("commit_name", "Mallory"),
+            ("commit_email", "mallory@bravo.example"),
+        ]),
         ("POST", "/team/invites") => NoIds(&[("role", "viewer")]),
-        ("POST", "/team/api-keys") => NoIds(&[("name", "bravo key"), ("role", "viewer"), ("expires_in_days", "")]),
+        ("POST", "/team/api-keys") => NoIds(&[
+            ("name", "bravo key"),
+            ("role", "viewer"),
+            ("expires_in_days", ""),
+        ]),
         ("POST", "/signup") => Anonymous(&[("email", "eve@example.com"), ("password", PASSWORD)]),
-        ("POST", "/signin") => Anonymous(&[("email", "mallory@example.com"), ("password", PASSWORD)]),
+        ("POST", "/signin") => {
+            Anonymous(&[("email", "mallory@example.com"), ("password", PASSWORD)])
+        }
         ("POST", "/signout") | ("POST", "/signout/everywhere") => SignsOut,
-        ("GET" | "POST", "/api/collections") | ("GET" | "PUT" | "DELETE", "/api/collections/{id}") => ApiKey,
-        ("GET", "/api/integrations" | "/api/integrations/{id}" | "/api/integrations/{id}/runs") => ApiKey,
-        ("POST", "/api/integrations/{id}/run" | "/api/integrations/{id}/pause" | "/api/integrations/{id}/resume") => ApiKey,
+        ("GET" | "POST", "/api/collections")
+        | ("GET" | "PUT" | "DELETE", "/api/collections/{id}") => ApiKey,
+        ("GET", "/api/integrations" | "/api/integrations/{id}" | "/api/integrations/{id}/runs") => {
+            ApiKey
+        }
+        (
+            "POST",
+            "/api/integrations/{id}/run"
+            | "/api/integrations/{id}/pause"
+            | "/api/integrations/{id}/resume",
+        ) => ApiKey,
         ("POST", "/integrations/bitbucket") => ForeignFields,
         ("POST", "/integrations/bitbucket/authenticate") => SavedAccount,
         ("POST", "/integrations/bitbucket/oauth/start") => ForeignId("account"),
-        ("POST", "/integrations/accounts/{id}/reauthenticate") => {
-            ForeignPath(&[("method", "api_token"), ("email", "mallory@example.com"), ("api_token", "ATATT-bravo")])
-        }
+        ("POST", "/integrations/accounts/{id}/reauthenticate") => ForeignPath(&[
+            ("method", "api_token"),
+            ("email", "mallory@example.com"),
+            ("api_token", "ATATT-bravo"),
+        ]),
         ("POST", "/integrations/accounts/{id}/delete") => ForeignPath(&[]),
         ("POST", "/integrations/accounts/{id}/share") => ForeignPath(&[("shared", "true")]),
-        ("POST", "/integrations/bitbucket/{id}") => ForeignPath(&[("workspace", "bravo"), ("filename", "b.json")]),
-        ("POST", "/integrations/bitbucket/{id}/delete") => ForeignPath(&[]),
-        ("POST", "/integrations/bitbucket/{id}/run" | "/integrations/bitbucket/{id}/pause" | "/integrations/bitbucket/{id}/resume") => {
-            ForeignPath(&[("back", "runs")])
+        ("POST", "/integrations/bitbucket/{id}") => {
+            ForeignPath(&[("workspace", "bravo"), ("filename", "b.json")])
         }
+        ("POST", "/integrations/bitbucket/{id}/delete") => ForeignPath(&[]),
+        (
+            "POST",
+            "/integrations/bitbucket/{id}/run"
+            | "/integrations/bitbucket/{id}/pause"
+            | "/integrations/bitbucket/{id}/resume",
+        ) => ForeignPath(&[("back", "runs")]),
         ("POST", "/collections") => NoIds(&[("name", "Bravo collection")]),
         ("POST", "/collections/import") => Upload,
         ("POST", "/collections/{id}/delete") => ForeignPath(&[("confirm", "yes")]),
-        ("POST", "/collections/{id}/items") => ForeignPath(&[("kind", "folder"), ("name", "Bravo"), ("parent", "")]),
-        ("POST", "/collections/{id}/requests/{item}") => {
-            ForeignPath(&[("name", "Bravo"), ("method", "GET"), ("url", "https://b"), ("body_mode", "none")])
+        ("POST", "/collections/{id}/items") => {
+            ForeignPath(&[("kind", "folder"), ("name", "Bravo"), ("parent", "")])
         }
+        ("POST", "/collections/{id}/requests/{item}") => ForeignPath(&[
+            ("name", "Bravo"),
+            ("method", "GET"),
+            ("url", "https://b"),
+            ("body_mode", "none"),
+        ]),
         ("POST", "/collections/{id}/items/{item}/rename") => ForeignPath(&[("name", "Bravo")]),
-        ("POST", "/collections/{id}/items/{item}/move") => ForeignPath(&[("parent", ""), ("position", "1")]),
+        ("POST", "/collections/{id}/items/{item}/move") => {
+            ForeignPath(&[("parent", ""), ("position", "1")])
+        }
         ("POST", "/collections/{id}/items/{item}/delete") => ForeignPath(&[]),
-        ("POST", "/collections/{id}/variables") => ForeignPath(&[("var.0.key", "bravo"), ("var.0.value", "b")]),
-        ("POST", "/collections/{id}/details") => ForeignPath(&[("name", "Bravo renamed"), ("description", "b")]),
+        ("POST", "/collections/{id}/variables") => {
+            ForeignPath(&[("var.0.key", "bravo"), ("var.0.value", "b")])
+        }
+        ("POST", "/collections/{id}/details") => {
+            ForeignPath(&[("name", "Bravo renamed"), ("description", "b")])
+        }
         ("GET", _) => Read,
         ("POST", path) if path.starts_with("/api/") => Read,
         _ => return None,
@@ -197,22 +279,43 @@ async fn team_b_reaches_nothing_of_team_a_on_any_route(db: Db) {
     let server = TestServer::start(db).await;
     let a = team_a(&server).await;
     let mallory = server.browser();
-    mallory.post_form("/signup", &[("email", "mallory@example.com"), ("password", PASSWORD)]).await;
+    mallory
+        .post_form(
+            "/signup",
+            &[("email", "mallory@example.com"), ("password", PASSWORD)],
+        )
+        .await;
 
     let bravo_key = bravo_admin_key(&server).await;
 
     let routes = ferry::http::every_route();
-    let uncovered: Vec<_> = routes.iter().filter(|(m, p)| case(m, p).is_none()).collect();
-    assert!(uncovered.is_empty(), "routes without a tenant-isolation case: {uncovered:?}");
-    assert!(routes.iter().any(|(m, p)| m == Method::GET && p == "/team/members"), "pages are listed: {routes:?}");
-    assert!(routes.iter().any(|(_, p)| p.contains("load_members")), "server functions are listed: {routes:?}");
+    let uncovered: Vec<_> = routes
+        .iter()
+        .filter(|(m, p)| case(m, p).is_none())
+        .collect();
+    assert!(
+        uncovered.is_empty(),
+        "routes without a tenant-isolation case: {uncovered:?}"
+    );
+    assert!(
+        routes
+            .iter()
+            .any(|(m, p)| m == Method::GET && p == "/team/members"),
+        "pages are listed: {routes:?}"
+    );
+    assert!(
+        routes.iter().any(|(_, p)| p.contains("load_members")),
+        "server functions are listed: {routes:?}"
+    );
 
     let mut signs_out = Vec::new();
     for (method, path) in &routes {
         match case(method, path).unwrap() {
             Case::ForeignId(field) => {
                 for id in a.ids() {
-                    let response = mallory.post_form(path, &[(field, id), ("role", "admin")]).await;
+                    let response = mallory
+                        .post_form(path, &[(field, id), ("role", "admin")])
+                        .await;
                     assert_eq!(response.status(), 404, "{path} with {field}={id}");
                     assert_reveals_nothing(&a, path, &response.text().await.unwrap());
                 }
@@ -237,24 +340,44 @@ async fn team_b_reaches_nothing_of_team_a_on_any_route(db: Db) {
                     ("filename", "bravo.json"),
                 ];
                 let response = mallory.post_form(path, &form).await;
-                assert_ne!(location(&response), "/integrations/bitbucket", "{path}: refused");
+                assert_ne!(
+                    location(&response),
+                    "/integrations/bitbucket",
+                    "{path}: refused"
+                );
                 follow(&mallory, &a, path, response).await;
             }
             Case::SavedAccount => {
                 for id in a.ids() {
-                    let response = mallory.post_form(path, &[("method", "saved"), ("account", id)]).await;
-                    assert_eq!(location(&response), "/integrations/bitbucket/new", "{path} with account={id}");
+                    let response = mallory
+                        .post_form(path, &[("method", "saved"), ("account", id)])
+                        .await;
+                    assert_eq!(
+                        location(&response),
+                        "/integrations/bitbucket/new",
+                        "{path} with account={id}"
+                    );
                     follow(&mallory, &a, path, response).await;
                 }
                 for id in a.ids() {
-                    let configure = mallory.page(&format!("/integrations/bitbucket/new/configure?account={id}")).await;
-                    assert!(configure.contains("Choose the Bitbucket account first"), "{configure}");
+                    let configure = mallory
+                        .page(&format!(
+                            "/integrations/bitbucket/new/configure?account={id}"
+                        ))
+                        .await;
+                    assert!(
+                        configure.contains("Choose the Bitbucket account first"),
+                        "{configure}"
+                    );
                     assert_reveals_nothing(&a, "/integrations/bitbucket/new/configure", &configure);
                 }
             }
             Case::Upload => {
-                let file = reqwest::multipart::Part::bytes(br#"{"info": {"name": "Bravo import", "schema": "x/v2.1.0/"}, "item": []}"#.to_vec())
-                    .file_name("bravo.json");
+                let file = reqwest::multipart::Part::bytes(
+                    br#"{"info": {"name": "Bravo import", "schema": "x/v2.1.0/"}, "item": []}"#
+                        .to_vec(),
+                )
+                .file_name("bravo.json");
                 let response = mallory
                     .client
                     .post(server.at(path))
@@ -297,45 +420,146 @@ async fn team_b_reaches_nothing_of_team_a_on_any_route(db: Db) {
     }
 
     let store = &server.db.store;
-    let mallory_id = store.user_by_email("mallory@example.com").await.unwrap().unwrap().id;
-    assert!(store.membership(&a.team_id, &mallory_id).await.unwrap().is_none(), "B never joined A");
-    assert_eq!(store.membership(&a.team_id, &a.bob_id).await.unwrap().unwrap().role, "viewer");
-    assert_eq!(store.membership(&a.team_id, &a.alice_id).await.unwrap().unwrap().role, "admin");
-    assert_eq!(store.pending_invites(&a.team_id).await.unwrap().len(), 1, "A's invite is still open");
+    let mallory_id = store
+        .user_by_email("mallory@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert!(
+        store
+            .membership(&a.team_id, &mallory_id)
+            .await
+            .unwrap()
+            .is_none(),
+        "B never joined A"
+    );
+    assert_eq!(
+        store
+            .membership(&a.team_id, &a.bob_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .role,
+        "viewer"
+    );
+    assert_eq!(
+        store
+            .membership(&a.team_id, &a.alice_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .role,
+        "admin"
+    );
+    assert_eq!(
+        store.pending_invites(&a.team_id).await.unwrap().len(),
+        1,
+        "A's invite is still open"
+    );
     let keys = store.api_keys(&a.team_id).await.unwrap();
-    assert!(keys.iter().all(|k| k.revoked_at_ms.is_none()) && keys.len() == 1, "A's key is untouched");
-    let alice = Accounts::new(store).session_actor(&a.alice_id, &a.team_id, 0).await.unwrap().unwrap();
-    let collection = Collections::new(store).get(&alice, &a.collection_id).await.unwrap();
-    assert_eq!((collection.row.name.as_str(), collection.row.revision), ("Alpha collection", 1), "A's collection is untouched");
-    assert_eq!(collection.collection.tree().len(), 1, "A's request is still there");
-    assert_eq!(store.collection_events(&a.team_id).await.unwrap().len(), 1, "no change recorded in A");
+    assert!(
+        keys.iter().all(|k| k.revoked_at_ms.is_none()) && keys.len() == 1,
+        "A's key is untouched"
+    );
+    let alice = Accounts::new(store)
+        .session_actor(&a.alice_id, &a.team_id, 0)
+        .await
+        .unwrap()
+        .unwrap();
+    let collection = Collections::new(store)
+        .get(&alice, &a.collection_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (collection.row.name.as_str(), collection.row.revision),
+        ("Alpha collection", 1),
+        "A's collection is untouched"
+    );
+    assert_eq!(
+        collection.collection.tree().len(),
+        1,
+        "A's request is still there"
+    );
+    assert_eq!(
+        store.collection_events(&a.team_id).await.unwrap().len(),
+        1,
+        "no change recorded in A"
+    );
     let integrations = Integrations::new(store).list(&alice, "").await.unwrap();
-    assert_eq!(integrations.len(), 1, "A's integration is still there, and no other joined it");
-    assert_eq!((integrations[0].filename.as_str(), integrations[0].branch.as_str()), ("alpha-backup.json", "main"));
-    assert_eq!(integrations[0].status, IntegrationStatus::Active, "A's integration was neither paused nor resumed");
-    let job = store.queued_job(&a.team_id, &a.integration_id).await.unwrap().expect("its first run is still queued");
-    assert_eq!((job.trigger, job.generation), (Trigger::Initial, 1), "B queued no run of A's integration");
+    assert_eq!(
+        integrations.len(),
+        1,
+        "A's integration is still there, and no other joined it"
+    );
+    assert_eq!(
+        (
+            integrations[0].filename.as_str(),
+            integrations[0].branch.as_str()
+        ),
+        ("alpha-backup.json", "main")
+    );
+    assert_eq!(
+        integrations[0].status,
+        IntegrationStatus::Active,
+        "A's integration was neither paused nor resumed"
+    );
+    let job = store
+        .queued_job(&a.team_id, &a.integration_id)
+        .await
+        .unwrap()
+        .expect("its first run is still queued");
+    assert_eq!(
+        (job.trigger, job.generation),
+        (Trigger::Initial, 1),
+        "B queued no run of A's integration"
+    );
     let audit = store.audit_log(&a.team_id, 100).await.unwrap();
-    assert!(audit.iter().all(|e| e.actor != "mallory@example.com"), "B did nothing in A");
+    assert!(
+        audit.iter().all(|e| e.actor != "mallory@example.com"),
+        "B did nothing in A"
+    );
 }
 
 /// An admin key of Mallory's own team.
 async fn bravo_admin_key(server: &TestServer) -> String {
     let store = &server.db.store;
-    let mallory = store.user_by_email("mallory@example.com").await.unwrap().unwrap();
-    let team_id = store.memberships(&mallory.id).await.unwrap().remove(0).team_id;
+    let mallory = store
+        .user_by_email("mallory@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let team_id = store
+        .memberships(&mallory.id)
+        .await
+        .unwrap()
+        .remove(0)
+        .team_id;
     let accounts = Accounts::new(store);
-    let admin = accounts.session_actor(&mallory.id, &team_id, mallory.session_epoch).await.unwrap().unwrap();
-    let (_, key) = accounts.create_api_key(&admin, "bravo key", Role::Admin, None, "b").await.unwrap();
+    let admin = accounts
+        .session_actor(&mallory.id, &team_id, mallory.session_epoch)
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, key) = accounts
+        .create_api_key(&admin, "bravo key", Role::Admin, None, "b")
+        .await
+        .unwrap();
     key.expose_secret().to_owned()
 }
 
 /// A REST route with B's key: with each of A's ids where it takes one (404), else acting on
 /// B's own team.
 async fn api(server: &TestServer, key: &str, a: &TeamA, method: &Method, path: &str) {
-    let body = serde_json::json!({ "collection": Collection::new("Bravo collection").unwrap().as_json() });
+    let body =
+        serde_json::json!({ "collection": Collection::new("Bravo collection").unwrap().as_json() });
     let send = |path: String| {
-        server.client.request(method.clone(), server.at(&path)).header("x-api-key", key).json(&body).send()
+        server
+            .client
+            .request(method.clone(), server.at(&path))
+            .header("x-api-key", key)
+            .json(&body)
+            .send()
     };
     if path.contains('{') {
         for id in a.ids() {
@@ -353,7 +577,10 @@ async fn api(server: &TestServer, key: &str, a: &TeamA, method: &Method, path: &
 /// A read-only route, with each of A's ids wherever it takes one.
 async fn read(server: &TestServer, mallory: &Browser<'_>, a: &TeamA, method: &Method, path: &str) {
     let paths: Vec<String> = if path.contains(':') || path.contains('{') {
-        a.ids().into_iter().map(|id| fill_params(path, id)).collect()
+        a.ids()
+            .into_iter()
+            .map(|id| fill_params(path, id))
+            .collect()
     } else {
         vec![path.to_owned()]
     };
@@ -385,14 +612,23 @@ async fn read(server: &TestServer, mallory: &Browser<'_>, a: &TeamA, method: &Me
 
 fn fill_params(path: &str, id: &str) -> String {
     path.split('/')
-        .map(|segment| if segment.starts_with(':') || segment.starts_with('{') { id } else { segment })
+        .map(|segment| {
+            if segment.starts_with(':') || segment.starts_with('{') {
+                id
+            } else {
+                segment
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
 
 /// The response, and the page it redirects to, say nothing of A.
 async fn follow(mallory: &Browser<'_>, a: &TeamA, path: &str, response: reqwest::Response) {
-    let to = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+    let to = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
     assert_reveals_nothing(a, path, &response.text().await.unwrap());
     if let Some(to) = to {
         assert_reveals_nothing(a, path, &mallory.page(&to).await);
@@ -401,6 +637,9 @@ async fn follow(mallory: &Browser<'_>, a: &TeamA, path: &str, response: reqwest:
 
 fn assert_reveals_nothing(a: &TeamA, path: &str, body: &str) {
     for secret in a.secrets() {
-        assert!(!body.contains(secret), "{path} revealed “{secret}” of team A: {body}");
+        assert!(
+            !body.contains(secret),
+            "{path} revealed “{secret}” of team A: {body}"
+        );
     }
 }

@@ -78,11 +78,18 @@ struct Node {
 
 /// Rebuilds the nesting from rows in document order (a folder right before its contents).
 fn nest(rows: Vec<TreeRow>) -> Vec<Node> {
-    fn take(rows: &mut std::iter::Peekable<std::vec::IntoIter<TreeRow>>, depth: usize) -> Vec<Node> {
+    fn take(
+        rows: &mut std::iter::Peekable<std::vec::IntoIter<TreeRow>>,
+        depth: usize,
+    ) -> Vec<Node> {
         let mut nodes = Vec::new();
         while rows.peek().is_some_and(|row| row.depth == depth) {
             let Some(row) = rows.next() else { break };
-            let children = if row.folder { take(rows, depth + 1) } else { Vec::new() };
+            let children = if row.folder {
+                take(rows, depth + 1)
+            } else {
+                Vec::new()
+            };
             nodes.push(Node { row, children });
         }
         nodes
@@ -92,7 +99,11 @@ fn nest(rows: Vec<TreeRow>) -> Vec<Node> {
 
 /// The folders and requests as nested lists; with a `collection_id`, each links to the
 /// collection page with it selected.
-pub fn tree_view(rows: Vec<TreeRow>, collection_id: Option<String>, selected: Option<String>) -> impl IntoView {
+pub fn tree_view(
+    rows: Vec<TreeRow>,
+    collection_id: Option<String>,
+    selected: Option<String>,
+) -> impl IntoView {
     if rows.is_empty() {
         return view! { <p class="hint">"No folders or requests yet."</p> }.into_any();
     }
@@ -106,7 +117,11 @@ pub fn tree_view(rows: Vec<TreeRow>, collection_id: Option<String>, selected: Op
     .into_any()
 }
 
-fn branch(nodes: Vec<Node>, collection_id: &Option<String>, selected: &Option<String>) -> Vec<AnyView> {
+fn branch(
+    nodes: Vec<Node>,
+    collection_id: &Option<String>,
+    selected: &Option<String>,
+) -> Vec<AnyView> {
     nodes
         .into_iter()
         .map(|node| {
@@ -161,8 +176,15 @@ pub fn pairs_table(caption: &'static str, pairs: Vec<Pair>) -> impl IntoView {
 
 /// Editable rows for a list of pairs: the given ones plus `blank` empty rows to add more
 /// without JavaScript. Fields are `<prefix>.<n>.key`, `.value` and `.enabled`.
-pub fn pairs_editor(caption: &'static str, prefix: &'static str, pairs: Vec<Pair>, blank: usize) -> impl IntoView {
-    let rows = pairs.into_iter().chain(std::iter::repeat_with(Pair::default).take(blank));
+pub fn pairs_editor(
+    caption: &'static str,
+    prefix: &'static str,
+    pairs: Vec<Pair>,
+    blank: usize,
+) -> impl IntoView {
+    let rows = pairs
+        .into_iter()
+        .chain(std::iter::repeat_with(Pair::default).take(blank));
     view! {
         <fieldset class="pairs-editor" data-testid=format!("{prefix}-rows")>
             <legend>{caption}</legend>

@@ -20,7 +20,11 @@ pub fn method_choices(method: &str) -> impl IntoView {
 
 /// Email + API token and Username + App password, with the typed logins kept and the refused
 /// field (if any) marked.
-pub fn credential_inputs(email: String, username: String, refused_field: Option<String>) -> impl IntoView {
+pub fn credential_inputs(
+    email: String,
+    username: String,
+    refused_field: Option<String>,
+) -> impl IntoView {
     let invalid = move |field: &str| (refused_field.as_deref() == Some(field)).then_some("true");
     view! {
         <div class="api-token-fields form">

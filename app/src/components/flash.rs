@@ -6,9 +6,13 @@ use crate::context::Flash;
 
 #[component]
 pub fn FlashMessage(flash: Option<Flash>) -> impl IntoView {
-    let pathname = leptos_router::hooks::use_location().pathname.get_untracked();
+    let pathname = leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked();
     // Shown on the page it was taken for only (see `Flash::page`).
-    let flash = flash.filter(|f| f.page.is_empty() || f.page == pathname).unwrap_or_default();
+    let flash = flash
+        .filter(|f| f.page.is_empty() || f.page == pathname)
+        .unwrap_or_default();
     view! {
         {flash.error.map(|error| view! { <p class="alert error" role="alert">{error}</p> })}
         {flash.notice.map(|notice| view! { <p class="alert notice" role="status">{notice}</p> })}

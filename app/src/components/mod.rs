@@ -4,5 +4,5 @@ pub mod credential_fields;
 pub mod flash;
 pub mod layout;
 pub mod sandbox_notice;
-pub mod sync_controls;
 pub mod sync_alerts;
+pub mod sync_controls;

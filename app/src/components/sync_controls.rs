@@ -10,7 +10,11 @@ use crate::integration_data::IntegrationRowView;
 /// returns ("runs" for the Run log page, else the list).
 pub fn sync_buttons(row: &IntegrationRowView, back: &'static str) -> impl IntoView {
     let base = format!("/integrations/bitbucket/{}", row.id);
-    let (toggle, toggle_label) = if row.paused { ("resume", "Resume") } else { ("pause", "Pause") };
+    let (toggle, toggle_label) = if row.paused {
+        ("resume", "Resume")
+    } else {
+        ("pause", "Pause")
+    };
     row.can_manage.then(|| {
         view! {
             {(!row.paused).then(|| view! {

@@ -47,7 +47,8 @@ pub async fn load_sign_up_open_to() -> Result<SignUpOpenTo, ServerFnError> {
 /// The token of the invite link someone came from, when that is where they go next.
 fn invite_token(next: &str) -> Option<String> {
     let token = next.strip_prefix("/invite/")?;
-    (!token.is_empty() && token.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| token.to_owned())
+    (!token.is_empty() && token.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then(|| token.to_owned())
 }
 
 #[component]
@@ -56,7 +57,10 @@ pub fn SignUpPage() -> impl IntoView {
     let query = use_query_map();
     let sign_in = || view! { <p>"Already have an account? " <A href="/signin">"Sign in"</A></p> };
     let page = move |open_to: SignUpOpenTo| {
-        let invite = query.read_untracked().get("next").and_then(|next| invite_token(&next));
+        let invite = query
+            .read_untracked()
+            .get("next")
+            .and_then(|next| invite_token(&next));
         match (open_to, invite) {
             (SignUpOpenTo::Nobody, _) => view! {
                 <section class="auth-panel" data-testid="sign-up-closed">
@@ -135,7 +139,10 @@ fn CredentialsForm(
     let invite = StoredValue::new(invite);
     let form = move |flash: Option<Flash>| {
         let next = query.read_untracked().get("next");
-        let email = flash.as_ref().and_then(|f| f.email.clone()).unwrap_or_default();
+        let email = flash
+            .as_ref()
+            .and_then(|f| f.email.clone())
+            .unwrap_or_default();
         view! {
             <FlashMessage flash=flash/>
             <form class="form" method="post" action=action>

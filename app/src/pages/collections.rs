@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use crate::collection_data::{collection_href, load_collections, CollectionSummary, CollectionsList};
+use crate::collection_data::{
+    collection_href, load_collections, CollectionSummary, CollectionsList,
+};
 use crate::components::{
     collections::{collections_page, textarea_html},
     flash::FlashMessage,
@@ -16,7 +18,9 @@ pub fn CollectionsPage() -> impl IntoView {
     let query = use_query_map();
     let search = move || query.read().get("q").unwrap_or_default();
     let load = Resource::new(search, load_collections);
-    collections_page("Collections", load, move |data, flash| list_view(data, search(), flash))
+    collections_page("Collections", load, move |data, flash| {
+        list_view(data, search(), flash)
+    })
 }
 
 fn list_view(data: CollectionsList, search: String, flash: Option<Flash>) -> impl IntoView {
@@ -24,7 +28,11 @@ fn list_view(data: CollectionsList, search: String, flash: Option<Flash>) -> imp
     let pasted = flash.field("json").unwrap_or_default().to_owned();
     let new_name = flash.field("name").unwrap_or_default().to_owned();
     let searching = !search.trim().is_empty();
-    let empty = if searching { "No collection's name contains that." } else { "No collections yet." };
+    let empty = if searching {
+        "No collection's name contains that."
+    } else {
+        "No collections yet."
+    };
     view! {
         <h1>"Collections"</h1>
         <FlashMessage flash=Some(flash.clone())/>

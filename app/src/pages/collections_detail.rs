@@ -11,8 +11,8 @@ use leptos_router::{
 };
 
 use crate::collection_data::{
-    collection_href, load_collection, pairs_from_fields, percent_encode, BodyForm, CollectionData, Pair, RequestForm, Selected,
-    TreeRow,
+    collection_href, load_collection, pairs_from_fields, percent_encode, BodyForm, CollectionData,
+    Pair, RequestForm, Selected, TreeRow,
 };
 use crate::components::{
     collections::{collections_page, pairs_editor, pairs_table, textarea_html, tree_view},
@@ -29,7 +29,12 @@ pub fn CollectionPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let load = Resource::new(
-        move || (params.read().get("id").unwrap_or_default(), query.read().get("item")),
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                query.read().get("item"),
+            )
+        },
         |(id, item)| load_collection(id, item),
     );
     collections_page("Collection", load, collection_view)
@@ -40,7 +45,13 @@ fn collection_view(data: CollectionData, flash: Option<Flash>) -> impl IntoView 
     let folders: Vec<TreeRow> = data.tree.iter().filter(|row| row.folder).cloned().collect();
     let selected_id = data.selected.as_ref().map(|s| s.id.clone());
     // New items go into the selected folder, or beside the selected request.
-    let add_parent = data.selected.as_ref().and_then(|s| if s.request.is_none() { Some(s.id.clone()) } else { s.parent_id.clone() });
+    let add_parent = data.selected.as_ref().and_then(|s| {
+        if s.request.is_none() {
+            Some(s.id.clone())
+        } else {
+            s.parent_id.clone()
+        }
+    });
     let detail = match data.selected.clone() {
         Some(selected) => selected_view(&base, selected, &folders, data.can_edit, flash.as_ref()).into_any(),
         None => view! { <p class="hint">"Pick a request in the tree to see it" {data.can_edit.then_some(" or edit it")} "."</p> }.into_any(),
@@ -69,7 +80,9 @@ fn collection_view(data: CollectionData, flash: Option<Flash>) -> impl IntoView 
     } else {
         pairs_table("Variables", data.variables).into_any()
     };
-    let details = data.can_edit.then(|| details_form(&base, &data.name, &data.description, flash.as_ref()));
+    let details = data
+        .can_edit
+        .then(|| details_form(&base, &data.name, &data.description, flash.as_ref()));
     let delete = data.can_edit.then(|| {
         view! {
             <details class="danger-zone">
@@ -114,7 +127,12 @@ fn collection_view(data: CollectionData, flash: Option<Flash>) -> impl IntoView 
 /// The collection's name and description; open with what was typed after a refusal.
 fn details_form(base: &str, name: &str, description: &str, flash: Option<&Flash>) -> impl IntoView {
     let refused = flash.filter(|f| f.field("details") == Some("yes"));
-    let kept = |field: &str, stored: &str| refused.and_then(|f| f.field(field)).unwrap_or(stored).to_owned();
+    let kept = |field: &str, stored: &str| {
+        refused
+            .and_then(|f| f.field(field))
+            .unwrap_or(stored)
+            .to_owned()
+    };
     view! {
         <details class="collection-details" open=refused.is_some()>
             <summary>"Rename or describe the collection"</summary>
@@ -143,8 +161,18 @@ fn folder_options(folders: &[TreeRow], chosen: Option<&str>) -> impl IntoView {
     view! { {top}{rest} }
 }
 
-fn add_item_form(base: &str, folders: &[TreeRow], parent: Option<String>, flash: Option<&Flash>) -> impl IntoView {
-    let kept = |name: &str, default: &str| flash.and_then(|f| f.field(name)).unwrap_or(default).to_owned();
+fn add_item_form(
+    base: &str,
+    folders: &[TreeRow],
+    parent: Option<String>,
+    flash: Option<&Flash>,
+) -> impl IntoView {
+    let kept = |name: &str, default: &str| {
+        flash
+            .and_then(|f| f.field(name))
+            .unwrap_or(default)
+            .to_owned()
+    };
     let is_folder = kept("kind", "request") == "folder";
     view! {
         <form class="form card" method="post" action=format!("{base}/items")>
@@ -168,9 +196,19 @@ fn add_item_form(base: &str, folders: &[TreeRow], parent: Option<String>, flash:
     }
 }
 
-fn selected_view(base: &str, selected: Selected, folders: &[TreeRow], can_edit: bool, flash: Option<&Flash>) -> impl IntoView {
+fn selected_view(
+    base: &str,
+    selected: Selected,
+    folders: &[TreeRow],
+    can_edit: bool,
+    flash: Option<&Flash>,
+) -> impl IntoView {
     let item_base = format!("{base}/items/{}", percent_encode(&selected.id));
-    let kind = if selected.request.is_some() { "request" } else { "folder" };
+    let kind = if selected.request.is_some() {
+        "request"
+    } else {
+        "folder"
+    };
     let body = match selected.request.clone() {
         Some(request) if can_edit => {
             let refused_here = flash.filter(|f| f.field("editing") == Some(selected.id.as_str()));
@@ -207,9 +245,19 @@ fn selected_view(base: &str, selected: Selected, folders: &[TreeRow], can_edit: 
     view! { <section class="selected-item" data-testid=format!("selected-{kind}")>{body}{tools}</section> }
 }
 
-fn request_editor(action: &str, id: &str, request: RequestForm, refused: Option<&Flash>) -> impl IntoView {
+fn request_editor(
+    action: &str,
+    id: &str,
+    request: RequestForm,
+    refused: Option<&Flash>,
+) -> impl IntoView {
     // After a refusal the form shows what was posted, not what is stored.
-    let kept = |name: &str, stored: String| refused.and_then(|f| f.field(name)).map(str::to_owned).unwrap_or(stored);
+    let kept = |name: &str, stored: String| {
+        refused
+            .and_then(|f| f.field(name))
+            .map(str::to_owned)
+            .unwrap_or(stored)
+    };
     let kept_pairs = |prefix: &str, stored: Vec<Pair>| match refused {
         Some(flash) => pairs_from_fields(&flash.fields, prefix),
         None => stored,
@@ -248,7 +296,12 @@ fn request_editor(action: &str, id: &str, request: RequestForm, refused: Option<
 /// Without JavaScript all of them show and the chosen kind's are saved; once the page is
 /// interactive, only the chosen kind's fields show.
 fn body_editor(stored: BodyForm, refused: Option<&Flash>) -> impl IntoView {
-    let kept = |name: &str, stored: &str| refused.and_then(|f| f.field(name)).unwrap_or(stored).to_owned();
+    let kept = |name: &str, stored: &str| {
+        refused
+            .and_then(|f| f.field(name))
+            .unwrap_or(stored)
+            .to_owned()
+    };
     let kept_pairs = |prefix: &str, stored: Vec<Pair>| match refused {
         Some(flash) => pairs_from_fields(&flash.fields, prefix),
         None => stored,

@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
-use crate::collection_data::{collection_href, load_history, load_revision, HistoryData, RevisionData, RevisionEntry};
+use crate::collection_data::{
+    collection_href, load_history, load_revision, HistoryData, RevisionData, RevisionEntry,
+};
 use crate::components::{
     collections::{collections_page, tree_view},
     flash::FlashMessage,
@@ -15,7 +17,10 @@ use crate::context::Flash;
 #[component]
 pub fn HistoryPage() -> impl IntoView {
     let params = use_params_map();
-    let load = Resource::new(move || params.read().get("id").unwrap_or_default(), load_history);
+    let load = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        load_history,
+    );
     collections_page("History", load, history_view)
 }
 
@@ -62,7 +67,13 @@ pub fn RevisionPage() -> impl IntoView {
     let load = Resource::new(
         move || {
             let params = params.read();
-            (params.get("id").unwrap_or_default(), params.get("n").and_then(|n| n.parse::<i64>().ok()).unwrap_or(0))
+            (
+                params.get("id").unwrap_or_default(),
+                params
+                    .get("n")
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .unwrap_or(0),
+            )
         },
         |(id, number)| load_revision(id, number),
     );

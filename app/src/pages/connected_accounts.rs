@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
-use crate::account_data::{load_connected_account, load_connected_accounts, AccountDetail, AccountView};
+use crate::account_data::{
+    load_connected_account, load_connected_accounts, AccountDetail, AccountView,
+};
 use crate::components::{
     breadcrumbs::BitbucketCrumbs,
     credential_fields::{credential_inputs, method_choices},
@@ -116,7 +118,10 @@ fn share_form(account: &AccountView) -> impl IntoView {
 /// Loads the account named by the page's `:id`.
 fn use_account() -> Resource<Result<Option<AccountDetail>, ServerFnError>> {
     let params = use_params_map();
-    Resource::new(move || params.read().get("id").unwrap_or_default(), load_connected_account)
+    Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        load_connected_account,
+    )
 }
 
 fn may_not() -> AnyView {
@@ -160,12 +165,19 @@ fn reauthenticate_forms(detail: AccountDetail) -> impl IntoView {
         "api_token" => (account.login.clone(), String::new()),
         _ => (String::new(), account.login.clone()),
     };
-    let email = Some(typed("email")).filter(|t| !t.is_empty()).unwrap_or(email);
-    let username = Some(typed("username")).filter(|t| !t.is_empty()).unwrap_or(username);
+    let email = Some(typed("email"))
+        .filter(|t| !t.is_empty())
+        .unwrap_or(email);
+    let username = Some(typed("username"))
+        .filter(|t| !t.is_empty())
+        .unwrap_or(username);
     let action = format!("/integrations/accounts/{}/reauthenticate", account.id);
     let uses = match detail.used_by.len() {
         0 => "No integration uses it yet.".to_owned(),
-        _ => format!("Used by the integrations of: {}. They keep working with the new credential.", detail.used_by.join(", ")),
+        _ => format!(
+            "Used by the integrations of: {}. They keep working with the new credential.",
+            detail.used_by.join(", ")
+        ),
     };
     let error = (!refused.error.is_empty()).then(|| refused.error.clone());
     view! {

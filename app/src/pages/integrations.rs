@@ -31,7 +31,11 @@ pub fn matching(query: &str) -> Vec<Available> {
     AVAILABLE
         .into_iter()
         .filter(|integration| {
-            let text = format!("{} {} {}", integration.name, integration.summary, integration.keywords).to_lowercase();
+            let text = format!(
+                "{} {} {}",
+                integration.name, integration.summary, integration.keywords
+            )
+            .to_lowercase();
             words.iter().all(|word| text.contains(word.as_str()))
         })
         .collect()

@@ -98,7 +98,10 @@ fn saved_fields(accounts: &[AccountView], chosen: &str, invalid: bool) -> impl I
     let options = accounts
         .iter()
         .map(|account| {
-            let text = format!("{} — {} ({}, {})", account.label, account.display_name, account.login, account.method_label);
+            let text = format!(
+                "{} — {} ({}, {})",
+                account.label, account.display_name, account.login, account.method_label
+            );
             view! { <option value=account.id.clone() selected=account.id == chosen>{text}</option> }
         })
         .collect_view();

@@ -12,7 +12,9 @@ use crate::components::{
     sync_controls::{run_log_link, sync_buttons},
 };
 use crate::context::use_page_context;
-use crate::integration_data::{load_integration_list, problem, IntegrationList, IntegrationRowView};
+use crate::integration_data::{
+    load_integration_list, problem, IntegrationList, IntegrationRowView,
+};
 
 #[component]
 pub fn BitbucketPage() -> impl IntoView {

@@ -11,7 +11,9 @@ use leptos_router::{
 };
 
 use crate::account_data::AccountView;
-use crate::components::{breadcrumbs::BitbucketCrumbs, flash::PageFlash, sandbox_notice::SandboxNotice};
+use crate::components::{
+    breadcrumbs::BitbucketCrumbs, flash::PageFlash, sandbox_notice::SandboxNotice,
+};
 use crate::configure_data::{load_configure, Choice, ConfigureView, TargetChoice};
 use crate::integration_data::problem;
 use crate::pages::integrations_authenticate::WizardSteps;
@@ -88,7 +90,9 @@ pub fn EditIntegrationPage() -> impl IntoView {
 fn target_form(view: ConfigureView) -> impl IntoView {
     if !view.can_save {
         let message = match view.integration {
-            Some(_) => "Your role does not allow editing this integration; its creator or an admin can.",
+            Some(_) => {
+                "Your role does not allow editing this integration; its creator or an admin can."
+            }
             None => "Your role does not allow adding integrations; an editor or admin can.",
         };
         return view! { <p class="alert error" role="alert">{message}</p> }.into_any();
@@ -103,8 +107,16 @@ fn target_form(view: ConfigureView) -> impl IntoView {
         .into_any();
     }
     let (post_to, reload_to, submit) = match &view.integration {
-        Some(id) => (format!("/integrations/bitbucket/{id}"), format!("/integrations/bitbucket/{id}/edit"), "Save changes"),
-        None => ("/integrations/bitbucket".to_owned(), "/integrations/bitbucket/new/configure".to_owned(), "Add Integration"),
+        Some(id) => (
+            format!("/integrations/bitbucket/{id}"),
+            format!("/integrations/bitbucket/{id}/edit"),
+            "Save changes",
+        ),
+        None => (
+            "/integrations/bitbucket".to_owned(),
+            "/integrations/bitbucket/new/configure".to_owned(),
+            "Add Integration",
+        ),
     };
     let refused = view.refused.clone().unwrap_or_default();
     let invalid = move |field: &str| (refused.field.as_deref() == Some(field)).then_some("true");
@@ -194,10 +206,17 @@ fn chosen_account(account: Option<&AccountView>) -> Option<impl IntoView> {
     })
 }
 
-fn account_select(accounts: &[AccountView], chosen: &str, invalid: Option<&'static str>) -> impl IntoView {
+fn account_select(
+    accounts: &[AccountView],
+    chosen: &str,
+    invalid: Option<&'static str>,
+) -> impl IntoView {
     let choices: Vec<Choice> = accounts
         .iter()
-        .map(|a| Choice { value: a.id.clone(), label: format!("{} — {} ({})", a.label, a.display_name, a.method_label) })
+        .map(|a| Choice {
+            value: a.id.clone(),
+            label: format!("{} — {} ({})", a.label, a.display_name, a.method_label),
+        })
         .collect();
     let missing = !accounts.iter().any(|a| a.id == chosen);
     view! {

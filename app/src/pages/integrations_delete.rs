@@ -10,7 +10,10 @@ use crate::integration_data::{load_integration, problem};
 #[component]
 pub fn DeleteIntegrationPage() -> impl IntoView {
     let params = use_params_map();
-    let integration = Resource::new(move || params.read().get("id").unwrap_or_default(), load_integration);
+    let integration = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        load_integration,
+    );
     view! {
         <Title text="Delete integration"/>
         <section class="integrations narrow-page">

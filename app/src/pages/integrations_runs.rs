@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
-use crate::components::{breadcrumbs::BitbucketCrumbs, flash::FlashMessage, sync_controls::sync_buttons};
+use crate::components::{
+    breadcrumbs::BitbucketCrumbs, flash::FlashMessage, sync_controls::sync_buttons,
+};
 use crate::context::use_page_context;
 use crate::integration_data::problem;
 use crate::run_data::{load_runs, RunLog, RunView};
@@ -13,7 +15,10 @@ use crate::run_data::{load_runs, RunLog, RunView};
 pub fn RunLogPage() -> impl IntoView {
     let page = use_page_context();
     let params = use_params_map();
-    let log = Resource::new(move || params.read().get("id").unwrap_or_default(), load_runs);
+    let log = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        load_runs,
+    );
     view! {
         <Title text="Run log"/>
         <section class="integrations">

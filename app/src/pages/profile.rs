@@ -33,11 +33,20 @@ pub fn ProfilePage() -> impl IntoView {
 
 fn profile_form(profile: ProfileView, flash: Option<Flash>) -> impl IntoView {
     let typed = |name: &str, stored: &str| {
-        flash.as_ref().and_then(|f| f.field(name)).map(str::to_owned).unwrap_or_else(|| stored.to_owned())
+        flash
+            .as_ref()
+            .and_then(|f| f.field(name))
+            .map(str::to_owned)
+            .unwrap_or_else(|| stored.to_owned())
     };
     let name = typed("commit_name", &profile.commit_name);
     let email = typed("commit_email", &profile.commit_email);
-    let local_part = profile.email.split('@').next().unwrap_or_default().to_owned();
+    let local_part = profile
+        .email
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     view! {
         <FlashMessage flash=flash.clone()/>
         <p>"You sign in as " <strong data-testid="profile-email">{profile.email.clone()}</strong> "."</p>

@@ -8,7 +8,8 @@ use leptos_router::components::A;
 use crate::components::flash::FlashMessage;
 use crate::context::use_page_context;
 use crate::team_data::{
-    load_api_keys, load_audit_log, load_members, ApiKeyView, ApiKeysData, AuditData, MemberView, MembersData,
+    load_api_keys, load_audit_log, load_members, ApiKeyView, ApiKeysData, AuditData, MemberView,
+    MembersData,
 };
 
 const ROLES: [&str; 3] = ["viewer", "editor", "admin"];
@@ -22,7 +23,12 @@ enum Tab {
 
 /// The frame of every Team settings page: heading, tabs, the one-time message, then the
 /// page's own content once loaded (or a sign-in prompt).
-fn settings<T, V>(title: &'static str, tab: Tab, load: Resource<Result<Option<T>, ServerFnError>>, body: fn(T) -> V) -> impl IntoView
+fn settings<T, V>(
+    title: &'static str,
+    tab: Tab,
+    load: Resource<Result<Option<T>, ServerFnError>>,
+    body: fn(T) -> V,
+) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static + serde::Serialize + serde::de::DeserializeOwned,
     V: IntoView + 'static,
@@ -117,8 +123,16 @@ fn member_row(member: MemberView, can_manage: bool) -> AnyView {
             </form>
         }
     });
-    let role = if can_manage { None } else { Some(member.role.clone()) };
-    let (action, label) = if member.is_you { ("Leave team", "Leave team") } else { ("Remove", "Remove") };
+    let role = if can_manage {
+        None
+    } else {
+        Some(member.role.clone())
+    };
+    let (action, label) = if member.is_you {
+        ("Leave team", "Leave team")
+    } else {
+        ("Remove", "Remove")
+    };
     let remove = (member.is_you || can_manage).then(|| view! {
         <form method="post" action="/team/members/remove">
             <input type="hidden" name="user_id" value=member.user_id.clone()/>

@@ -19,16 +19,26 @@ pub struct ProviderCalls {
 
 impl ProviderCalls {
     pub(crate) fn record(&self, method: &str, status: Option<u16>) {
-        let mut counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *counts.entry((method.to_owned(), status)).or_default() += 1;
     }
 
     /// The counts so far, ordered by method then status.
     pub fn snapshot(&self) -> Vec<ProviderCallCount> {
-        let counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         counts
             .iter()
-            .map(|((method, status), count)| ProviderCallCount { method: method.clone(), status: *status, count: *count })
+            .map(|((method, status), count)| ProviderCallCount {
+                method: method.clone(),
+                status: *status,
+                count: *count,
+            })
             .collect()
     }
 

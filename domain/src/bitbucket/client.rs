@@ -16,7 +16,11 @@ use super::errors::BitbucketError;
 use super::models::{wire, Branch, CommitHash, Repository, VerifiedAccount, Workspace};
 use super::pagination::{Page, MAX_PAGES, PAGE_LEN};
 
-const USER_AGENT: &str = concat!("Ferry/", env!("CARGO_PKG_VERSION"), " (Bitbucket backups of API collections)");
+const USER_AGENT: &str = concat!(
+    "Ferry/",
+    env!("CARGO_PKG_VERSION"),
+    " (Bitbucket backups of API collections)"
+);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most Ferry reads of one answer that is not a file (a page of 100 repositories is a few
 /// hundred KiB): a broken or hostile server cannot make it buffer more.
@@ -45,7 +49,9 @@ impl BitbucketClient {
     pub fn new(config: BitbucketConfig) -> Result<Self, ClientSetupError> {
         for (name, url) in [("API URL", &config.api_url), ("web URL", &config.web_url)] {
             if url.cannot_be_a_base() || !matches!(url.scheme(), "http" | "https") {
-                return Err(ClientSetupError(format!("the Bitbucket {name} {url} is not an http(s) base URL")));
+                return Err(ClientSetupError(format!(
+                    "the Bitbucket {name} {url} is not an http(s) base URL"
+                )));
             }
         }
         let builder = || {
@@ -57,8 +63,16 @@ impl BitbucketClient {
         };
         let setup = |error: reqwest::Error| ClientSetupError(error.to_string());
         let http = builder().build().map_err(setup)?;
-        let oauth_http = builder().redirect(reqwest::redirect::Policy::none()).build().map_err(setup)?;
-        Ok(BitbucketClient { config: Arc::new(config), http, oauth_http, calls: Arc::default() })
+        let oauth_http = builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(setup)?;
+        Ok(BitbucketClient {
+            config: Arc::new(config),
+            http,
+            oauth_http,
+            calls: Arc::default(),
+        })
     }
 
     pub fn config(&self) -> &BitbucketConfig {
@@ -72,11 +86,17 @@ impl BitbucketClient {
 
     /// Checks a credential and reads who it belongs to and which workspaces it reaches.
     pub async fn verify(&self, credential: &Credential) -> Result<VerifiedAccount, BitbucketError> {
-        let account: wire::Account = self.get_json(credential, self.api(&["user"]), "the account").await?;
+        let account: wire::Account = self
+            .get_json(credential, self.api(&["user"]), "the account")
+            .await?;
         let mut url = self.api(&["user", "workspaces"]);
         url.query_pairs_mut().append_pair("pagelen", PAGE_LEN);
         let workspaces = self
-            .collect::<wire::WorkspaceAccess, Workspace>(credential, url, "the account's workspaces")
+            .collect::<wire::WorkspaceAccess, Workspace>(
+                credential,
+                url,
+                "the account's workspaces",
+            )
             .await?;
         Ok(VerifiedAccount {
             uuid: account.uuid,
@@ -97,12 +117,20 @@ impl BitbucketClient {
         let mut url = self.api(&["repositories", workspace]);
         {
             let mut query = url.query_pairs_mut();
-            query.append_pair("role", "contributor").append_pair("pagelen", PAGE_LEN).append_pair("sort", "name");
+            query
+                .append_pair("role", "contributor")
+                .append_pair("pagelen", PAGE_LEN)
+                .append_pair("sort", "name");
             if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
                 query.append_pair("q", &format!("name ~ \"{}\"", quote(search)));
             }
         }
-        self.collect::<wire::Repository, Repository>(credential, url, &format!("workspace {workspace}")).await
+        self.collect::<wire::Repository, Repository>(
+            credential,
+            url,
+            &format!("workspace {workspace}"),
+        )
+        .await
     }
 
     pub async fn repository(
@@ -112,8 +140,13 @@ impl BitbucketClient {
         repository: &str,
     ) -> Result<Repository, BitbucketError> {
         let url = self.api(&["repositories", workspace, repository]);
-        let repo: wire::Repository =
-            self.get_json(credential, url, &format!("repository {workspace}/{repository}")).await?;
+        let repo: wire::Repository = self
+            .get_json(
+                credential,
+                url,
+                &format!("repository {workspace}/{repository}"),
+            )
+            .await?;
         Ok(repo.into())
     }
 
@@ -126,7 +159,12 @@ impl BitbucketClient {
     ) -> Result<Vec<Branch>, BitbucketError> {
         let mut url = self.api(&["repositories", workspace, repository, "refs", "branches"]);
         url.query_pairs_mut().append_pair("pagelen", PAGE_LEN);
-        self.collect::<wire::Branch, Branch>(credential, url, &format!("repository {workspace}/{repository}")).await
+        self.collect::<wire::Branch, Branch>(
+            credential,
+            url,
+            &format!("repository {workspace}/{repository}"),
+        )
+        .await
     }
 
     /// The commit `branch` points at, or `None` when the branch does not exist (yet). A
@@ -140,10 +178,20 @@ impl BitbucketClient {
         branch: &str,
     ) -> Result<Option<CommitHash>, BitbucketError> {
         let mut url = self.api(&["repositories", workspace, repository, "refs", "branches"]);
-        url.query_pairs_mut().append_pair("q", &format!("name = \"{}\"", quote(branch)));
-        let page: Page<wire::Branch> =
-            self.get_json(credential, url, &format!("repository {workspace}/{repository}")).await?;
-        Ok(page.values.into_iter().find(|b| b.name == branch).map(|b| b.target.hash))
+        url.query_pairs_mut()
+            .append_pair("q", &format!("name = \"{}\"", quote(branch)));
+        let page: Page<wire::Branch> = self
+            .get_json(
+                credential,
+                url,
+                &format!("repository {workspace}/{repository}"),
+            )
+            .await?;
+        Ok(page
+            .values
+            .into_iter()
+            .find(|b| b.name == branch)
+            .map(|b| b.target.hash))
     }
 
     /// The bytes of `path` at `commit`, or `None` when the commit has no such file.
@@ -155,7 +203,14 @@ impl BitbucketClient {
         commit: &CommitHash,
         path: &str,
     ) -> Result<Option<Vec<u8>>, BitbucketError> {
-        let url = self.api(&["repositories", workspace, repository, "src", commit.as_str(), path]);
+        let url = self.api(&[
+            "repositories",
+            workspace,
+            repository,
+            "src",
+            commit.as_str(),
+            path,
+        ]);
         let what = format!("{path} at commit {commit} of {workspace}/{repository}");
         let response = self.send(authorize(self.http.get(url), credential)).await?;
         let status = response.status().as_u16();
@@ -163,13 +218,18 @@ impl BitbucketClient {
         match status {
             200 => Ok(Some(body)),
             404 if String::from_utf8_lossy(&body).contains(NO_SUCH_FILE) => Ok(None),
-            _ => Err(BitbucketError::from_status(status, &body, credential, &what)),
+            _ => Err(BitbucketError::from_status(
+                status, &body, credential, &what,
+            )),
         }
     }
 
     /// Where a person sees a commit on Bitbucket's website.
     pub fn commit_web_url(&self, workspace: &str, repository: &str, commit: &CommitHash) -> Url {
-        join(&self.config.web_url, &[workspace, repository, "commits", commit.as_str()])
+        join(
+            &self.config.web_url,
+            &[workspace, repository, "commits", commit.as_str()],
+        )
     }
 
     /// `<api_url>/a/b/...`; each part is percent-encoded, and `/` inside a part (branch
@@ -188,9 +248,9 @@ impl BitbucketClient {
         http: &reqwest::Client,
         request: RequestBuilder,
     ) -> Result<Response, BitbucketError> {
-        let request = request
-            .build()
-            .map_err(|_| BitbucketError::Rejected { reason: "the request could not be built".to_owned() })?;
+        let request = request.build().map_err(|_| BitbucketError::Rejected {
+            reason: "the request could not be built".to_owned(),
+        })?;
         let method = request.method().as_str().to_owned();
         let host = request.url().host_str().unwrap_or("?").to_owned();
         match http.execute(request).await {
@@ -228,13 +288,23 @@ impl BitbucketClient {
         limit: usize,
         what: &str,
     ) -> Result<Vec<u8>, BitbucketError> {
-        let too_large = || BitbucketError::TooLarge { what: what.to_owned(), limit };
-        if response.content_length().is_some_and(|length| length > limit as u64) {
+        let too_large = || BitbucketError::TooLarge {
+            what: what.to_owned(),
+            limit,
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit as u64)
+        {
             return Err(too_large());
         }
         let host = response.url().host_str().unwrap_or("?").to_owned();
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|error| BitbucketError::unreachable(&error, &host))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| BitbucketError::unreachable(&error, &host))?
+        {
             if body.len() + chunk.len() > limit {
                 return Err(too_large());
             }
@@ -252,8 +322,9 @@ impl BitbucketClient {
         let response = self.send(authorize(self.http.get(url), credential)).await?;
         let response = self.expect_success(response, credential, what).await?;
         let body = self.body(response, MAX_ANSWER_BYTES, what).await?;
-        serde_json::from_slice(&body)
-            .map_err(|error| BitbucketError::BadResponse { detail: format!("{what}: {error}") })
+        serde_json::from_slice(&body).map_err(|error| BitbucketError::BadResponse {
+            detail: format!("{what}: {error}"),
+        })
     }
 
     /// Follows `next` from `first` for at most [`MAX_PAGES`] pages.
@@ -279,8 +350,12 @@ impl BitbucketClient {
 /// printed): Basic email:token, Basic username:app-password, or Bearer.
 pub(crate) fn authorize(request: RequestBuilder, credential: &Credential) -> RequestBuilder {
     match credential {
-        Credential::ApiToken { email, token } => request.basic_auth(email, Some(token.expose_secret())),
-        Credential::AppPassword { username, password } => request.basic_auth(username, Some(password.expose_secret())),
+        Credential::ApiToken { email, token } => {
+            request.basic_auth(email, Some(token.expose_secret()))
+        }
+        Credential::AppPassword { username, password } => {
+            request.basic_auth(username, Some(password.expose_secret()))
+        }
         Credential::OAuth { access_token, .. } => request.bearer_auth(access_token.expose_secret()),
     }
 }
@@ -308,7 +383,17 @@ mod tests {
     #[test]
     fn paths_are_encoded_per_part_and_keep_their_slashes() {
         let base = Url::parse("https://api.bitbucket.org/2.0").unwrap();
-        let url = join(&base, &["repositories", "acme", "api", "src", "abc", "Postman Collections/Users API #1.json"]);
+        let url = join(
+            &base,
+            &[
+                "repositories",
+                "acme",
+                "api",
+                "src",
+                "abc",
+                "Postman Collections/Users API #1.json",
+            ],
+        );
         assert_eq!(
             url.as_str(),
             "https://api.bitbucket.org/2.0/repositories/acme/api/src/abc/Postman%20Collections/Users%20API%20%231.json"

@@ -33,9 +33,19 @@ impl BitbucketClient {
         credential: &Credential,
         request: CommitRequest,
     ) -> Result<CommitHash, BitbucketError> {
-        let CommitRequest { workspace, repository, branch, parent, author, message, files } = request;
+        let CommitRequest {
+            workspace,
+            repository,
+            branch,
+            parent,
+            author,
+            message,
+            files,
+        } = request;
         if files.is_empty() {
-            return Err(BitbucketError::Rejected { reason: "a commit needs at least one file".to_owned() });
+            return Err(BitbucketError::Rejected {
+                reason: "a commit needs at least one file".to_owned(),
+            });
         }
         // Metadata goes in the body: `branch` as a query parameter is ignored by Bitbucket
         // and the commit lands on the main branch (NOTES.md).
@@ -55,14 +65,21 @@ impl BitbucketClient {
         }
         let url = self.api(&["repositories", &workspace, &repository, "src"]);
         let what = format!("repository {workspace}/{repository}");
-        let response = self.send(authorize(self.http.post(url), credential).multipart(form)).await?;
+        let response = self
+            .send(authorize(self.http.post(url), credential).multipart(form))
+            .await?;
         let response = self.expect_success(response, credential, &what).await?;
-        let location = response.headers().get(LOCATION).and_then(|value| value.to_str().ok());
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|value| value.to_str().ok());
         location
             .and_then(|location| location.rsplit('/').next())
             .and_then(|hash| CommitHash::parse(hash).ok())
             .ok_or_else(|| BitbucketError::BadResponse {
-                detail: format!("the commit to {what} was made but its Location header names no commit"),
+                detail: format!(
+                    "the commit to {what} was made but its Location header names no commit"
+                ),
             })
     }
 }
@@ -71,9 +88,15 @@ impl BitbucketClient {
 /// when it has a filename).
 fn file_part(path: String, bytes: Vec<u8>) -> Result<(String, Part), BitbucketError> {
     let path = path.trim_start_matches('/').to_owned();
-    if path.is_empty() || path.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
+    if path.is_empty()
+        || path
+            .chars()
+            .any(|c| c == '"' || c == '\\' || c.is_control())
+    {
         return Err(BitbucketError::Rejected {
-            reason: format!("the file path {path:?} is empty or holds a quote, backslash or control character"),
+            reason: format!(
+                "the file path {path:?} is empty or holds a quote, backslash or control character"
+            ),
         });
     }
     let file_name = path.rsplit('/').next().unwrap_or(&path).to_owned();
@@ -89,6 +112,11 @@ mod tests {
         assert!(file_part("a\"b.json".into(), vec![]).is_err());
         assert!(file_part("a\nb.json".into(), vec![]).is_err());
         assert!(file_part("/".into(), vec![]).is_err());
-        assert_eq!(file_part("/Postman Collections/x.json".into(), vec![]).unwrap().0, "Postman Collections/x.json");
+        assert_eq!(
+            file_part("/Postman Collections/x.json".into(), vec![])
+                .unwrap()
+                .0,
+            "Postman Collections/x.json"
+        );
     }
 }

@@ -37,7 +37,12 @@ pub struct OAuthConsumer {
 
 impl BitbucketConfig {
     pub fn new(api_url: Url, web_url: Url) -> Self {
-        BitbucketConfig { api_url, web_url, oauth: None, request_timeout: DEFAULT_REQUEST_TIMEOUT }
+        BitbucketConfig {
+            api_url,
+            web_url,
+            oauth: None,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+        }
     }
 
     /// bitbucket.org itself, without OAuth.
@@ -66,7 +71,10 @@ pub struct InvalidBaseUrl {
 
 /// An `http(s)://host[:port][/path]` base without query or fragment; a trailing `/` is dropped.
 pub fn parse_base_url(raw: &str) -> Result<Url, InvalidBaseUrl> {
-    let invalid = |problem| InvalidBaseUrl { url: raw.to_owned(), problem };
+    let invalid = |problem| InvalidBaseUrl {
+        url: raw.to_owned(),
+        problem,
+    };
     let url = Url::parse(raw.trim().trim_end_matches('/'))
         .map_err(|_| invalid("is not a URL; use e.g. https://api.bitbucket.org/2.0"))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -75,7 +83,11 @@ pub fn parse_base_url(raw: &str) -> Result<Url, InvalidBaseUrl> {
     if url.host_str().is_none_or(str::is_empty) {
         return Err(invalid("needs a host"));
     }
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
+    if url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
         return Err(invalid("must not carry credentials, a query or a fragment"));
     }
     Ok(url)
@@ -87,9 +99,20 @@ mod tests {
 
     #[test]
     fn base_urls_are_checked_and_lose_their_trailing_slash() {
-        assert_eq!(parse_base_url("https://api.bitbucket.org/2.0/").unwrap().as_str(), "https://api.bitbucket.org/2.0");
-        assert_eq!(parse_base_url("http://127.0.0.1:7990").unwrap().as_str(), "http://127.0.0.1:7990/");
-        assert!(parse_base_url("ftp://bitbucket.org").unwrap_err().to_string().contains("http://"));
+        assert_eq!(
+            parse_base_url("https://api.bitbucket.org/2.0/")
+                .unwrap()
+                .as_str(),
+            "https://api.bitbucket.org/2.0"
+        );
+        assert_eq!(
+            parse_base_url("http://127.0.0.1:7990").unwrap().as_str(),
+            "http://127.0.0.1:7990/"
+        );
+        assert!(parse_base_url("ftp://bitbucket.org")
+            .unwrap_err()
+            .to_string()
+            .contains("http://"));
         assert!(parse_base_url("bitbucket.org").is_err());
         assert!(parse_base_url("https://user:pw@bitbucket.org").is_err());
     }

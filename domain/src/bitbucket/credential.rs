@@ -16,7 +16,11 @@ pub enum AuthMethod {
 }
 
 impl AuthMethod {
-    pub const ALL: [AuthMethod; 3] = [AuthMethod::ApiToken, AuthMethod::AppPassword, AuthMethod::OAuth];
+    pub const ALL: [AuthMethod; 3] = [
+        AuthMethod::ApiToken,
+        AuthMethod::AppPassword,
+        AuthMethod::OAuth,
+    ];
 
     /// The stored name: "api_token", "app_password" or "oauth".
     pub fn as_str(self) -> &'static str {
@@ -62,9 +66,19 @@ impl FromStr for AuthMethod {
 /// and they are only ever exposed to build an `Authorization` header or to be sealed.
 #[derive(Debug, Clone)]
 pub enum Credential {
-    ApiToken { email: String, token: SecretString },
-    AppPassword { username: String, password: SecretString },
-    OAuth { access_token: SecretString, refresh_token: SecretString, expires_at_ms: i64 },
+    ApiToken {
+        email: String,
+        token: SecretString,
+    },
+    AppPassword {
+        username: String,
+        password: SecretString,
+    },
+    OAuth {
+        access_token: SecretString,
+        refresh_token: SecretString,
+        expires_at_ms: i64,
+    },
 }
 
 impl Credential {

@@ -22,7 +22,9 @@ pub enum BitbucketError {
     #[error("Bitbucket is unreachable: {reason}")]
     Unreachable { reason: String },
     /// 429: over Bitbucket's 1,000 requests per hour.
-    #[error("Bitbucket's rate limit was reached (1,000 requests per hour per account); try again later")]
+    #[error(
+        "Bitbucket's rate limit was reached (1,000 requests per hour per account); try again later"
+    )]
     RateLimited,
     /// 5xx: Bitbucket's own trouble, usually temporary.
     #[error("Bitbucket answered with a server error (HTTP {status}); this is usually temporary")]
@@ -72,7 +74,10 @@ fn expired(method: AuthMethod) -> &'static str {
 impl BitbucketError {
     /// Worth trying again later with the same request: network trouble, 5xx, 429.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Unreachable { .. } | Self::RateLimited | Self::Server { .. })
+        matches!(
+            self,
+            Self::Unreachable { .. } | Self::RateLimited | Self::Server { .. }
+        )
     }
 
     /// The credential itself is not accepted (401): refresh an OAuth token once, else the
@@ -83,35 +88,58 @@ impl BitbucketError {
 
     /// The error a non-success answer stands for. `what` names the object asked about
     /// ("repository acme/backups") for 403/404 messages.
-    pub(crate) fn from_status(status: u16, body: &[u8], credential: &Credential, what: &str) -> Self {
+    pub(crate) fn from_status(
+        status: u16,
+        body: &[u8],
+        credential: &Credential,
+        what: &str,
+    ) -> Self {
         let error = ErrorBody::parse(body);
         let message = error.as_ref().map(|e| e.message.as_str()).unwrap_or("");
         match status {
-            401 if is_expiry(message, credential) => Self::Expired { method: credential.method() },
-            401 => Self::WrongCredential { method: credential.method() },
+            401 if is_expiry(message, credential) => Self::Expired {
+                method: credential.method(),
+            },
+            401 => Self::WrongCredential {
+                method: credential.method(),
+            },
             403 if message.contains("privilege scopes") => Self::MissingScope {
                 needed: error
                     .and_then(|e| e.required_scopes())
                     .unwrap_or_else(|| needed_scopes(credential.method())),
             },
-            403 if message.is_empty() => Self::Forbidden { reason: format!("Bitbucket refused access to {what}") },
-            403 => Self::Forbidden { reason: format!("Bitbucket refused access to {what}: {message}") },
-            404 => Self::NotFound { what: what.to_owned() },
+            403 if message.is_empty() => Self::Forbidden {
+                reason: format!("Bitbucket refused access to {what}"),
+            },
+            403 => Self::Forbidden {
+                reason: format!("Bitbucket refused access to {what}: {message}"),
+            },
+            404 => Self::NotFound {
+                what: what.to_owned(),
+            },
             409 => Self::Conflict,
             // The parent Ferry last saw is no longer in the repository (history rewritten):
             // like a moved branch, the cure is to re-read the tip.
             400 if message.contains("Commit not found") => Self::Conflict,
-            400 if message.is_empty() => Self::Rejected { reason: format!("HTTP 400 for {what}") },
-            400 => Self::Rejected { reason: message.to_owned() },
+            400 if message.is_empty() => Self::Rejected {
+                reason: format!("HTTP 400 for {what}"),
+            },
+            400 => Self::Rejected {
+                reason: message.to_owned(),
+            },
             429 => Self::RateLimited,
             500..=599 => Self::Server { status },
-            _ => Self::BadResponse { detail: format!("unexpected HTTP {status} for {what}") },
+            _ => Self::BadResponse {
+                detail: format!("unexpected HTTP {status} for {what}"),
+            },
         }
     }
 
     /// A request that got no answer.
     pub(crate) fn unreachable(error: &reqwest::Error, host: &str) -> Self {
-        Self::Unreachable { reason: transport_reason(error, host) }
+        Self::Unreachable {
+            reason: transport_reason(error, host),
+        }
     }
 }
 
@@ -154,7 +182,9 @@ struct ErrorBody {
 
 impl ErrorBody {
     fn parse(body: &[u8]) -> Option<Self> {
-        serde_json::from_slice::<ErrorEnvelope>(body).ok().map(|envelope| envelope.error)
+        serde_json::from_slice::<ErrorEnvelope>(body)
+            .ok()
+            .map(|envelope| envelope.error)
     }
 
     /// bitbucket.org sends `detail: {"required": [...], "granted": [...]}`; the spec types
@@ -190,7 +220,8 @@ fn transport_reason(error: &reqwest::Error, host: &str) -> String {
         "its name could not be resolved (DNS)"
     } else if chain.contains("connection refused") {
         "the connection was refused"
-    } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake") {
+    } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake")
+    {
         "the secure connection failed (TLS certificate or handshake)"
     } else if error.is_connect() {
         "could not connect"
@@ -218,7 +249,10 @@ mod tests {
     use super::*;
 
     fn api_token() -> Credential {
-        Credential::ApiToken { email: "a@example.com".into(), token: SecretString::from("t".to_owned()) }
+        Credential::ApiToken {
+            email: "a@example.com".into(),
+            token: SecretString::from("t".to_owned()),
+        }
     }
 
     #[test]
@@ -227,24 +261,41 @@ mod tests {
         let sandbox = br#"{"type":"error","error":{"message":"Your credentials lack one or more required privilege scopes.","detail":"required: read:workspace:bitbucket; granted: read:user:bitbucket"}}"#;
         assert_eq!(
             BitbucketError::from_status(403, cloud, &api_token(), "x"),
-            BitbucketError::MissingScope { needed: vec!["repository:write".into()] }
+            BitbucketError::MissingScope {
+                needed: vec!["repository:write".into()]
+            }
         );
         assert_eq!(
             BitbucketError::from_status(403, sandbox, &api_token(), "x"),
-            BitbucketError::MissingScope { needed: vec!["read:workspace:bitbucket".into()] }
+            BitbucketError::MissingScope {
+                needed: vec!["read:workspace:bitbucket".into()]
+            }
         );
     }
 
     #[test]
     fn an_unreadable_error_body_still_classifies_by_status() {
         let credential = api_token();
-        assert_eq!(BitbucketError::from_status(429, b"Rate limit", &credential, "x"), BitbucketError::RateLimited);
-        assert_eq!(BitbucketError::from_status(502, b"<html>", &credential, "x"), BitbucketError::Server { status: 502 });
+        assert_eq!(
+            BitbucketError::from_status(429, b"Rate limit", &credential, "x"),
+            BitbucketError::RateLimited
+        );
+        assert_eq!(
+            BitbucketError::from_status(502, b"<html>", &credential, "x"),
+            BitbucketError::Server { status: 502 }
+        );
         assert_eq!(
             BitbucketError::from_status(401, b"", &credential, "x"),
-            BitbucketError::WrongCredential { method: AuthMethod::ApiToken }
+            BitbucketError::WrongCredential {
+                method: AuthMethod::ApiToken
+            }
         );
-        assert!(BitbucketError::RateLimited.is_retryable() && !BitbucketError::Conflict.is_retryable());
-        assert!(BitbucketError::Expired { method: AuthMethod::OAuth }.is_auth());
+        assert!(
+            BitbucketError::RateLimited.is_retryable() && !BitbucketError::Conflict.is_retryable()
+        );
+        assert!(BitbucketError::Expired {
+            method: AuthMethod::OAuth
+        }
+        .is_auth());
     }
 }

@@ -14,7 +14,10 @@ mod pagination;
 pub use calls::{ProviderCallCount, ProviderCalls};
 pub use client::{BitbucketClient, ClientSetupError, MAX_ANSWER_BYTES, MAX_FILE_BYTES};
 pub use commit::CommitRequest;
-pub use config::{parse_base_url, BitbucketConfig, InvalidBaseUrl, OAuthConsumer, DEFAULT_API_URL, DEFAULT_WEB_URL};
+pub use config::{
+    parse_base_url, BitbucketConfig, InvalidBaseUrl, OAuthConsumer, DEFAULT_API_URL,
+    DEFAULT_WEB_URL,
+};
 pub use credential::{AuthMethod, Credential, UnknownAuthMethod};
 pub use errors::{needed_scopes, BitbucketError};
 pub use models::{Branch, CommitHash, InvalidCommitHash, Repository, VerifiedAccount, Workspace};

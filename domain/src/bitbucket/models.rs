@@ -148,7 +148,10 @@ pub(crate) mod wire {
 
     impl From<Branch> for super::Branch {
         fn from(branch: Branch) -> Self {
-            super::Branch { name: branch.name, tip: branch.target.hash }
+            super::Branch {
+                name: branch.name,
+                tip: branch.target.hash,
+            }
         }
     }
 }

@@ -5,8 +5,8 @@ use oauth2::basic::{BasicClient, BasicErrorResponse, BasicErrorResponseType, Bas
 use std::{future::Future, pin::Pin};
 
 use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, RefreshToken,
-    RequestTokenError, TokenResponse, TokenUrl,
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
+    RefreshToken, RequestTokenError, TokenResponse, TokenUrl,
 };
 use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
@@ -16,7 +16,8 @@ use super::config::OAuthConsumer;
 use super::credential::{AuthMethod, Credential};
 use super::errors::BitbucketError;
 
-type ConsumerClient = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+type ConsumerClient =
+    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 impl BitbucketClient {
     /// Whether "Connect with Bitbucket" can be offered.
@@ -28,7 +29,9 @@ impl BitbucketClient {
     /// callback with `code` and this `state`, which the caller must check.
     pub fn authorize_url(&self, state: &str) -> Result<Url, BitbucketError> {
         let client = self.consumer_client()?;
-        let (url, _) = client.authorize_url(|| CsrfToken::new(state.to_owned())).url();
+        let (url, _) = client
+            .authorize_url(|| CsrfToken::new(state.to_owned()))
+            .url();
         Ok(url)
     }
 
@@ -45,7 +48,10 @@ impl BitbucketClient {
 
     /// Trades a refresh token for new tokens. The returned credential carries the rotated
     /// refresh token: store it, the old one stops working.
-    pub async fn refresh(&self, refresh_token: &SecretString) -> Result<Credential, BitbucketError> {
+    pub async fn refresh(
+        &self,
+        refresh_token: &SecretString,
+    ) -> Result<Credential, BitbucketError> {
         let client = self.consumer_client()?;
         let token = client
             .exchange_refresh_token(&RefreshToken::new(refresh_token.expose_secret().to_owned()))
@@ -56,19 +62,34 @@ impl BitbucketClient {
     }
 
     fn consumer_client(&self) -> Result<ConsumerClient, BitbucketError> {
-        let OAuthConsumer { key, secret, .. } = self.config().oauth.as_ref().ok_or(BitbucketError::OAuthNotConfigured)?;
+        let OAuthConsumer { key, secret, .. } = self
+            .config()
+            .oauth
+            .as_ref()
+            .ok_or(BitbucketError::OAuthNotConfigured)?;
         let web = &self.config().web_url;
         Ok(BasicClient::new(ClientId::new(key.clone()))
             .set_client_secret(ClientSecret::new(secret.expose_secret().to_owned()))
-            .set_auth_uri(AuthUrl::from_url(join(web, &["site", "oauth2", "authorize"])))
-            .set_token_uri(TokenUrl::from_url(join(web, &["site", "oauth2", "access_token"]))))
+            .set_auth_uri(AuthUrl::from_url(join(
+                web,
+                &["site", "oauth2", "authorize"],
+            )))
+            .set_token_uri(TokenUrl::from_url(join(
+                web,
+                &["site", "oauth2", "access_token"],
+            ))))
     }
 
     /// The `oauth2` crate's HTTP hook (through [`TokenEndpoint`]): counted like every other call; no answer, 429 and 5xx
     /// become their own errors instead of unreadable token responses.
-    async fn token_endpoint(&self, request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, BitbucketError> {
-        let request = reqwest::Request::try_from(request)
-            .map_err(|_| BitbucketError::Rejected { reason: "the token request could not be built".to_owned() })?;
+    async fn token_endpoint(
+        &self,
+        request: oauth2::HttpRequest,
+    ) -> Result<oauth2::HttpResponse, BitbucketError> {
+        let request =
+            reqwest::Request::try_from(request).map_err(|_| BitbucketError::Rejected {
+                reason: "the token request could not be built".to_owned(),
+            })?;
         let builder = reqwest::RequestBuilder::from_parts(self.oauth_http.clone(), request);
         let response = self.send_with(&self.oauth_http, builder).await?;
         let status = response.status();
@@ -76,10 +97,18 @@ impl BitbucketClient {
             return Err(BitbucketError::RateLimited);
         }
         if status.is_server_error() {
-            return Err(BitbucketError::Server { status: status.as_u16() });
+            return Err(BitbucketError::Server {
+                status: status.as_u16(),
+            });
         }
         let headers = response.headers().clone();
-        let body = self.body(response, super::client::MAX_ANSWER_BYTES, "the OAuth token request").await?;
+        let body = self
+            .body(
+                response,
+                super::client::MAX_ANSWER_BYTES,
+                "the OAuth token request",
+            )
+            .await?;
         let mut answer = http::Response::new(body);
         *answer.status_mut() = status;
         *answer.headers_mut() = headers;
@@ -87,8 +116,13 @@ impl BitbucketClient {
     }
 }
 
-fn credential(token: BasicTokenResponse, previous_refresh: Option<&SecretString>) -> Result<Credential, BitbucketError> {
-    let unreadable = |what: &str| BitbucketError::BadResponse { detail: format!("the token answer has no {what}") };
+fn credential(
+    token: BasicTokenResponse,
+    previous_refresh: Option<&SecretString>,
+) -> Result<Credential, BitbucketError> {
+    let unreadable = |what: &str| BitbucketError::BadResponse {
+        detail: format!("the token answer has no {what}"),
+    };
     let expires_in = token.expires_in().ok_or_else(|| unreadable("expires_in"))?;
     let refresh_token = match (token.refresh_token(), previous_refresh) {
         (Some(rotated), _) => SecretString::from(rotated.secret().clone()),
@@ -107,7 +141,9 @@ fn credential(token: BasicTokenResponse, previous_refresh: Option<&SecretString>
 fn token_failure(error: RequestTokenError<BitbucketError, BasicErrorResponse>) -> BitbucketError {
     match error {
         RequestTokenError::ServerResponse(response) => match response.error() {
-            BasicErrorResponseType::InvalidGrant => BitbucketError::WrongCredential { method: AuthMethod::OAuth },
+            BasicErrorResponseType::InvalidGrant => BitbucketError::WrongCredential {
+                method: AuthMethod::OAuth,
+            },
             BasicErrorResponseType::InvalidClient | BasicErrorResponseType::UnauthorizedClient => {
                 BitbucketError::ConsumerRejected
             }
@@ -119,9 +155,9 @@ fn token_failure(error: RequestTokenError<BitbucketError, BasicErrorResponse>) -
             },
         },
         RequestTokenError::Request(error) => error,
-        RequestTokenError::Parse(..) => {
-            BitbucketError::BadResponse { detail: "the OAuth token answer is not the documented JSON".to_owned() }
-        }
+        RequestTokenError::Parse(..) => BitbucketError::BadResponse {
+            detail: "the OAuth token answer is not the documented JSON".to_owned(),
+        },
         RequestTokenError::Other(detail) => BitbucketError::BadResponse { detail },
     }
 }
@@ -133,7 +169,8 @@ struct TokenEndpoint<'a>(&'a BitbucketClient);
 
 impl<'c> oauth2::AsyncHttpClient<'c> for TokenEndpoint<'_> {
     type Error = BitbucketError;
-    type Future = Pin<Box<dyn Future<Output = Result<oauth2::HttpResponse, BitbucketError>> + Send + 'c>>;
+    type Future =
+        Pin<Box<dyn Future<Output = Result<oauth2::HttpResponse, BitbucketError>> + Send + 'c>>;
 
     fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
         Box::pin(self.0.token_endpoint(request))

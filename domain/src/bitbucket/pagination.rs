@@ -31,12 +31,18 @@ pub(crate) struct Page<T> {
 impl<T> Page<T> {
     /// The next page's URL, when there is one and it stays on the API's origin.
     pub fn next_url(&self, api_url: &Url) -> Result<Option<Url>, BitbucketError> {
-        let Some(next) = self.next.as_deref() else { return Ok(None) };
-        let url = Url::parse(next)
-            .map_err(|_| BitbucketError::BadResponse { detail: "a page's `next` link is not a URL".to_owned() })?;
+        let Some(next) = self.next.as_deref() else {
+            return Ok(None);
+        };
+        let url = Url::parse(next).map_err(|_| BitbucketError::BadResponse {
+            detail: "a page's `next` link is not a URL".to_owned(),
+        })?;
         if url.origin() != api_url.origin() {
             return Err(BitbucketError::BadResponse {
-                detail: format!("a page's `next` link points to another host ({})", url.host_str().unwrap_or("?")),
+                detail: format!(
+                    "a page's `next` link points to another host ({})",
+                    url.host_str().unwrap_or("?")
+                ),
             });
         }
         Ok(Some(url))
@@ -49,17 +55,36 @@ mod tests {
 
     #[test]
     fn pages_read_count_a_page_per_hundred_items() {
-        assert_eq!([0, 1, 100, 101, 1000, 5000].map(pages_read), [1, 1, 1, 2, 10, 10]);
+        assert_eq!(
+            [0, 1, 100, 101, 1000, 5000].map(pages_read),
+            [1, 1, 1, 2, 10, 10]
+        );
     }
 
     #[test]
     fn next_links_must_stay_on_the_api_origin() {
         let api = Url::parse("https://api.bitbucket.org/2.0").unwrap();
-        let page = |next: &str| Page::<()> { values: vec![], next: Some(next.to_owned()) };
+        let page = |next: &str| Page::<()> {
+            values: vec![],
+            next: Some(next.to_owned()),
+        };
         let same = page("https://api.bitbucket.org/2.0/repositories/acme?page=2");
-        assert_eq!(same.next_url(&api).unwrap().unwrap().query(), Some("page=2"));
-        assert!(page("https://evil.example/2.0?page=2").next_url(&api).is_err());
-        assert!(page("http://api.bitbucket.org/2.0?page=2").next_url(&api).is_err());
-        assert!(Page::<()> { values: vec![], next: None }.next_url(&api).unwrap().is_none());
+        assert_eq!(
+            same.next_url(&api).unwrap().unwrap().query(),
+            Some("page=2")
+        );
+        assert!(page("https://evil.example/2.0?page=2")
+            .next_url(&api)
+            .is_err());
+        assert!(page("http://api.bitbucket.org/2.0?page=2")
+            .next_url(&api)
+            .is_err());
+        assert!(Page::<()> {
+            values: vec![],
+            next: None
+        }
+        .next_url(&api)
+        .unwrap()
+        .is_none());
     }
 }

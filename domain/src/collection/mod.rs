@@ -92,9 +92,19 @@ impl Collection {
         let name: String = self
             .name()
             .chars()
-            .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
+            .map(|c| {
+                if c == '/' || c == '\\' || c.is_control() {
+                    '_'
+                } else {
+                    c
+                }
+            })
             .collect();
-        let name = if name.trim().is_empty() { "collection".to_owned() } else { name };
+        let name = if name.trim().is_empty() {
+            "collection".to_owned()
+        } else {
+            name
+        };
         format!("{name}.postman_collection.json")
     }
 

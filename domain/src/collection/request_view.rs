@@ -16,15 +16,26 @@ use super::{
 pub enum BodyView {
     None,
     /// Raw text, editable as it is, and the language it is written in (`text` when unset).
-    Raw { text: String, language: String },
+    Raw {
+        text: String,
+        language: String,
+    },
     UrlEncoded(Vec<KeyValue>),
     /// A form-data body's text fields, and the names of its file fields (kept as they are).
-    FormData { fields: Vec<KeyValue>, files: Vec<String> },
+    FormData {
+        fields: Vec<KeyValue>,
+        files: Vec<String>,
+    },
     /// A GraphQL query and its variables as JSON text.
-    GraphQl { query: String, variables: String },
+    GraphQl {
+        query: String,
+        variables: String,
+    },
     /// A body the editor does not write (a binary `file`, an unknown mode): it stays as it is
     /// unless replaced or removed.
-    Other { mode: String },
+    Other {
+        mode: String,
+    },
 }
 
 /// A request's editable fields.
@@ -83,7 +94,9 @@ pub(crate) fn view_of(id: &str, item: &Item) -> RequestView {
 /// Entries of a header or query list; Postman also allows a header list written as one
 /// string, which the editor shows as no rows (and rewrites only when saved with rows).
 fn key_values(list: Option<&Value>) -> Vec<KeyValue> {
-    let Some(Value::Array(entries)) = list else { return Vec::new() };
+    let Some(Value::Array(entries)) = list else {
+        return Vec::new();
+    };
     entries
         .iter()
         .filter_map(Value::as_object)
@@ -104,7 +117,10 @@ fn text(entry: &Item, key: &str) -> String {
 }
 
 fn body(request: Option<&Item>) -> BodyView {
-    let Some(body) = request.and_then(|request| request.get("body")).and_then(Value::as_object) else {
+    let Some(body) = request
+        .and_then(|request| request.get("body"))
+        .and_then(Value::as_object)
+    else {
         return BodyView::None;
     };
     match items::str_field(body, "mode") {
@@ -120,22 +136,37 @@ fn body(request: Option<&Item>) -> BodyView {
         },
         Some("urlencoded") => BodyView::UrlEncoded(key_values(body.get("urlencoded"))),
         Some("formdata") => {
-            let entries = body.get("formdata").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-            let (files, fields): (Vec<&Value>, Vec<&Value>) = entries.iter().partition(|entry| is_file_field(entry));
+            let entries = body
+                .get("formdata")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let (files, fields): (Vec<&Value>, Vec<&Value>) =
+                entries.iter().partition(|entry| is_file_field(entry));
             BodyView::FormData {
                 fields: key_values(Some(&Value::Array(fields.into_iter().cloned().collect()))),
-                files: files.into_iter().filter_map(Value::as_object).map(|entry| text(entry, "key")).collect(),
+                files: files
+                    .into_iter()
+                    .filter_map(Value::as_object)
+                    .map(|entry| text(entry, "key"))
+                    .collect(),
             }
         }
         Some("graphql") => {
             let graphql = body.get("graphql").and_then(Value::as_object);
             BodyView::GraphQl {
-                query: graphql.map(|graphql| text(graphql, "query")).unwrap_or_default(),
-                variables: graphql.map(|graphql| text(graphql, "variables")).unwrap_or_default(),
+                query: graphql
+                    .map(|graphql| text(graphql, "query"))
+                    .unwrap_or_default(),
+                variables: graphql
+                    .map(|graphql| text(graphql, "variables"))
+                    .unwrap_or_default(),
             }
         }
         None if body.is_empty() => BodyView::None,
-        mode => BodyView::Other { mode: mode.unwrap_or("unknown").to_owned() },
+        mode => BodyView::Other {
+            mode: mode.unwrap_or("unknown").to_owned(),
+        },
     }
 }
 
@@ -147,7 +178,9 @@ fn description(request: Option<&Item>) -> String {
 pub(crate) fn description_text(description: Option<&Value>) -> String {
     match description {
         Some(Value::String(text)) => text.clone(),
-        Some(Value::Object(rich)) => items::str_field(rich, "content").unwrap_or_default().to_owned(),
+        Some(Value::Object(rich)) => items::str_field(rich, "content")
+            .unwrap_or_default()
+            .to_owned(),
         _ => String::new(),
     }
 }
@@ -180,7 +213,11 @@ mod tests {
     #[test]
     fn shows_every_editable_field() {
         let view = sample().request_view("list").unwrap();
-        let row = |key: &str, value: &str, disabled| KeyValue { key: key.into(), value: value.into(), disabled };
+        let row = |key: &str, value: &str, disabled| KeyValue {
+            key: key.into(),
+            value: value.into(),
+            disabled,
+        };
         assert_eq!(
             view,
             RequestView {
@@ -190,7 +227,10 @@ mod tests {
                 url: "https://{{host}}/users?page=1".into(),
                 headers: vec![row("Accept", "application/json", false)],
                 query: vec![row("page", "1", false), row("debug", "", true)],
-                body: BodyView::Raw { text: "{}".into(), language: "text".into() },
+                body: BodyView::Raw {
+                    text: "{}".into(),
+                    language: "text".into()
+                },
                 description: "Lists".into(),
             }
         );
@@ -200,18 +240,37 @@ mod tests {
     fn bare_urls_other_bodies_folders_and_unknown_ids() {
         let collection = sample();
         let ping = collection.request_view("ping").unwrap();
-        assert_eq!((ping.method.as_str(), ping.url.as_str(), &ping.body), ("GET", "https://{{host}}/ping", &BodyView::None));
+        assert_eq!(
+            (ping.method.as_str(), ping.url.as_str(), &ping.body),
+            ("GET", "https://{{host}}/ping", &BodyView::None)
+        );
         let upload = collection.request_view("upload").unwrap();
-        assert_eq!(upload.body, BodyView::FormData { fields: vec![], files: vec![] });
+        assert_eq!(
+            upload.body,
+            BodyView::FormData {
+                fields: vec![],
+                files: vec![]
+            }
+        );
         assert_eq!(upload.description, "Sends a file");
-        assert_eq!(collection.request_view("f"), Err(CollectionError::NotARequest("f".into())));
-        assert_eq!(collection.request_view("nope"), Err(CollectionError::ItemNotFound("nope".into())));
+        assert_eq!(
+            collection.request_view("f"),
+            Err(CollectionError::NotARequest("f".into()))
+        );
+        assert_eq!(
+            collection.request_view("nope"),
+            Err(CollectionError::ItemNotFound("nope".into()))
+        );
     }
 
     #[test]
     fn reads_back_what_an_update_wrote() {
         let mut collection = sample();
-        let headers = vec![KeyValue { key: "X-Trace".into(), value: "1".into(), disabled: true }];
+        let headers = vec![KeyValue {
+            key: "X-Trace".into(),
+            value: "1".into(),
+            disabled: true,
+        }];
         let update = RequestUpdate {
             url: Some("https://{{host}}/people".into()),
             headers: Some(headers.clone()),
@@ -223,7 +282,13 @@ mod tests {
         let view = collection.request_view("ping").unwrap();
         assert_eq!(view.url, "https://{{host}}/people");
         assert_eq!(view.headers, headers);
-        assert_eq!(view.body, BodyView::Raw { text: "hello".into(), language: "text".into() });
+        assert_eq!(
+            view.body,
+            BodyView::Raw {
+                text: "hello".into(),
+                language: "text".into()
+            }
+        );
         assert_eq!(view.description, "People");
     }
 }

@@ -106,12 +106,21 @@ mod tests {
     fn keys_are_32_bytes_of_base64_and_errors_do_not_repeat_them() {
         let key = EncryptionKey::generate();
         let text = key.to_base64();
-        assert_eq!(EncryptionKey::from_base64(&text).unwrap().bytes(), key.bytes());
+        assert_eq!(
+            EncryptionKey::from_base64(&text).unwrap().bytes(),
+            key.bytes()
+        );
         let short = STANDARD.encode([7u8; 16]);
         let reason = EncryptionKey::from_base64(&short).unwrap_err();
-        assert!(reason.contains("16 bytes") && !reason.contains(&short), "{reason}");
+        assert!(
+            reason.contains("16 bytes") && !reason.contains(&short),
+            "{reason}"
+        );
         let reason = EncryptionKey::from_base64("not base64!").unwrap_err();
-        assert!(reason.contains("not valid base64") && !reason.contains("not base64!"), "{reason}");
+        assert!(
+            reason.contains("not valid base64") && !reason.contains("not base64!"),
+            "{reason}"
+        );
     }
 
     #[test]
@@ -121,6 +130,10 @@ mod tests {
         assert_eq!(shown, "EncryptionKey([redacted])");
         assert!(!shown.contains(key.to_base64().as_str()));
         let generated = EncryptionKey::generate();
-        assert_ne!(generated.bytes(), EncryptionKey::generate().bytes(), "keys are random");
+        assert_ne!(
+            generated.bytes(),
+            EncryptionKey::generate().bytes(),
+            "keys are random"
+        );
     }
 }

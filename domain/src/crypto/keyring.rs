@@ -20,7 +20,10 @@ pub struct Keyring {
 impl Keyring {
     /// The keys oldest first, the newest last; at least one, ids unique.
     pub fn new(keys: Vec<(KeyId, EncryptionKey)>) -> Result<Self, CryptoError> {
-        let bad = |reason: &str| CryptoError::BadKey { origin: "keyring".into(), reason: reason.into() };
+        let bad = |reason: &str| CryptoError::BadKey {
+            origin: "keyring".into(),
+            reason: reason.into(),
+        };
         if keys.is_empty() {
             return Err(bad("it has no keys"));
         }
@@ -35,7 +38,9 @@ impl Keyring {
     /// A keyring of one fresh random key (for tests and throw-away instances).
     pub fn generate() -> Self {
         let id = KeyId::parse("k1").expect("a valid id");
-        Self { keys: vec![(id, EncryptionKey::generate())].into() }
+        Self {
+            keys: vec![(id, EncryptionKey::generate())].into(),
+        }
     }
 
     /// The key that seals.
@@ -53,7 +58,11 @@ impl Keyring {
     }
 
     /// Seals under the newest key with a fresh random nonce.
-    pub fn seal(&self, context: &SecretContext<'_>, plaintext: &SecretSlice<u8>) -> Result<Vec<u8>, CryptoError> {
+    pub fn seal(
+        &self,
+        context: &SecretContext<'_>,
+        plaintext: &SecretSlice<u8>,
+    ) -> Result<Vec<u8>, CryptoError> {
         let mut nonce = [0u8; NONCE_BYTES];
         rand::rngs::OsRng
             .try_fill_bytes(&mut nonce)
@@ -72,7 +81,11 @@ impl Keyring {
     }
 
     /// Opens a secret sealed by any key of the ring for exactly this context.
-    pub fn open(&self, context: &SecretContext<'_>, sealed: &[u8]) -> Result<SecretSlice<u8>, CryptoError> {
+    pub fn open(
+        &self,
+        context: &SecretContext<'_>,
+        sealed: &[u8],
+    ) -> Result<SecretSlice<u8>, CryptoError> {
         let parsed = parse(sealed)?;
         let (_, key) = self
             .keys
@@ -85,7 +98,9 @@ impl Keyring {
 
 impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Keyring").field("ids", &self.ids()).finish_non_exhaustive()
+        f.debug_struct("Keyring")
+            .field("ids", &self.ids())
+            .finish_non_exhaustive()
     }
 }
 
@@ -102,7 +117,11 @@ mod tests {
     const TEAM: &str = "team-a";
     const ROW: &str = "row-1";
     const PURPOSE: &str = "connected_account.secret";
-    const CONTEXT: SecretContext<'static> = SecretContext { team_id: TEAM, row_id: ROW, purpose: PURPOSE };
+    const CONTEXT: SecretContext<'static> = SecretContext {
+        team_id: TEAM,
+        row_id: ROW,
+        purpose: PURPOSE,
+    };
 
     fn hex(text: &str) -> Vec<u8> {
         let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_hexdigit).collect();
@@ -115,7 +134,12 @@ mod tests {
     fn ring(ids: &[(&str, u8)]) -> Keyring {
         Keyring::new(
             ids.iter()
-                .map(|(id, fill)| (KeyId::parse(id).unwrap(), EncryptionKey::from_bytes([*fill; KEY_BYTES])))
+                .map(|(id, fill)| {
+                    (
+                        KeyId::parse(id).unwrap(),
+                        EncryptionKey::from_bytes([*fill; KEY_BYTES]),
+                    )
+                })
                 .collect(),
         )
         .unwrap()
@@ -125,7 +149,11 @@ mod tests {
         SecretSlice::from(text.as_bytes().to_vec())
     }
 
-    fn opened(keyring: &Keyring, context: &SecretContext<'_>, sealed: &[u8]) -> Result<String, CryptoError> {
+    fn opened(
+        keyring: &Keyring,
+        context: &SecretContext<'_>,
+        sealed: &[u8],
+    ) -> Result<String, CryptoError> {
         keyring
             .open(context, sealed)
             .map(|plain| String::from_utf8(plain.expose_secret().to_vec()).unwrap())
@@ -137,7 +165,8 @@ mod tests {
         let key = hex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f");
         let nonce = hex("404142434445464748494a4b4c4d4e4f5051525354555657");
         let aad = hex("50515253c0c1c2c3c4c5c6c7");
-        let plaintext = b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip \
+        let plaintext =
+            b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip \
                           for the future, sunscreen would be it.";
         let expected = hex(
             "bd6d179d3e83d43b9576579493c0e939572a1700252bfaccbed2902c21396cbb731c7f1b0b4aa6440bf3a82f4eda7e39\
@@ -146,9 +175,25 @@ mod tests {
              c0875924c1c7987947deafd8780acf49",
         );
         let cipher = XChaCha20Poly1305::new_from_slice(&key).unwrap();
-        let sealed = cipher.encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: &aad }).unwrap();
+        let sealed = cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: &aad,
+                },
+            )
+            .unwrap();
         assert_eq!(sealed, expected);
-        let back = cipher.decrypt(XNonce::from_slice(&nonce), Payload { msg: &sealed, aad: &aad }).unwrap();
+        let back = cipher
+            .decrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: &sealed,
+                    aad: &aad,
+                },
+            )
+            .unwrap();
         assert_eq!(back, plaintext);
     }
 
@@ -158,7 +203,9 @@ mod tests {
     fn sealed_format_known_answer() {
         let keyring = ring(&[("k1", 0x42)]);
         let nonce: [u8; NONCE_BYTES] = std::array::from_fn(|i| i as u8);
-        let sealed = keyring.seal_with_nonce(&CONTEXT, &secret("ATATT-token"), &nonce).unwrap();
+        let sealed = keyring
+            .seal_with_nonce(&CONTEXT, &secret("ATATT-token"), &nonce)
+            .unwrap();
         assert_eq!(&sealed[..4], &[1, 2, b'k', b'1'], "version, id length, id");
         assert_eq!(&sealed[4..28], &nonce);
         assert_eq!(sealed.len(), 4 + 24 + "ATATT-token".len() + 16);
@@ -166,9 +213,15 @@ mod tests {
             sealed,
             hex(KNOWN_SEALED),
             "actual: {}",
-            sealed.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            sealed
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
         );
-        assert_eq!(opened(&keyring, &CONTEXT, &hex(KNOWN_SEALED)).unwrap(), "ATATT-token");
+        assert_eq!(
+            opened(&keyring, &CONTEXT, &hex(KNOWN_SEALED)).unwrap(),
+            "ATATT-token"
+        );
     }
 
     /// Computed independently of this code: HChaCha20 by hand plus OpenSSL's
@@ -195,11 +248,17 @@ mod tests {
             for bit in 0..8 {
                 let mut tampered = sealed.clone();
                 tampered[byte] ^= 1 << bit;
-                assert!(keyring.open(&CONTEXT, &tampered).is_err(), "byte {byte} bit {bit}");
+                assert!(
+                    keyring.open(&CONTEXT, &tampered).is_err(),
+                    "byte {byte} bit {bit}"
+                );
             }
         }
         for len in 0..sealed.len() {
-            assert!(keyring.open(&CONTEXT, &sealed[..len]).is_err(), "truncated to {len}");
+            assert!(
+                keyring.open(&CONTEXT, &sealed[..len]).is_err(),
+                "truncated to {len}"
+            );
         }
     }
 
@@ -208,11 +267,24 @@ mod tests {
         let keyring = ring(&[("k1", 1)]);
         let sealed = keyring.seal(&CONTEXT, &secret("token")).unwrap();
         for other in [
-            SecretContext { row_id: "row-2", ..CONTEXT },
-            SecretContext { team_id: "team-b", ..CONTEXT },
-            SecretContext { purpose: "integration.secret", ..CONTEXT },
+            SecretContext {
+                row_id: "row-2",
+                ..CONTEXT
+            },
+            SecretContext {
+                team_id: "team-b",
+                ..CONTEXT
+            },
+            SecretContext {
+                purpose: "integration.secret",
+                ..CONTEXT
+            },
             // Moving bytes between parts must not help either.
-            SecretContext { team_id: "team-arow-1", row_id: "", ..CONTEXT },
+            SecretContext {
+                team_id: "team-arow-1",
+                row_id: "",
+                ..CONTEXT
+            },
         ] {
             let error = keyring.open(&other, &sealed).unwrap_err();
             assert_eq!(error, CryptoError::Undecryptable, "{other:?}");
@@ -236,17 +308,29 @@ mod tests {
         assert!(error.to_string().contains("key k2"), "{error}");
         // Same id, different key material: refused, not misread.
         let impostor = ring(&[("k2", 9)]);
-        assert_eq!(impostor.open(&CONTEXT, &sealed_new).unwrap_err(), CryptoError::Undecryptable);
+        assert_eq!(
+            impostor.open(&CONTEXT, &sealed_new).unwrap_err(),
+            CryptoError::Undecryptable
+        );
     }
 
     #[test]
     fn a_keyring_needs_unique_ids_and_debug_shows_ids_only() {
         assert!(Keyring::new(vec![]).is_err());
         let twice = vec![
-            (KeyId::parse("a").unwrap(), EncryptionKey::from_bytes([1; KEY_BYTES])),
-            (KeyId::parse("a").unwrap(), EncryptionKey::from_bytes([2; KEY_BYTES])),
+            (
+                KeyId::parse("a").unwrap(),
+                EncryptionKey::from_bytes([1; KEY_BYTES]),
+            ),
+            (
+                KeyId::parse("a").unwrap(),
+                EncryptionKey::from_bytes([2; KEY_BYTES]),
+            ),
         ];
-        assert!(Keyring::new(twice).unwrap_err().to_string().contains("a appears twice"));
+        assert!(Keyring::new(twice)
+            .unwrap_err()
+            .to_string()
+            .contains("a appears twice"));
         let shown = format!("{:?}", ring(&[("k1", 0xab), ("k2", 0xcd)]));
         assert_eq!(shown, r#"Keyring { ids: [KeyId("k1"), KeyId("k2")], .. }"#);
     }

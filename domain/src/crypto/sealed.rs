@@ -67,7 +67,13 @@ pub(super) fn seal_with(
     let aad = associated_data(&header, context);
     let cipher = XChaCha20Poly1305::new(key.bytes().into());
     let ciphertext = cipher
-        .encrypt(XNonce::from_slice(nonce), Payload { msg: plaintext, aad: &aad })
+        .encrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: plaintext,
+                aad: &aad,
+            },
+        )
         .map_err(|_| CryptoError::Malformed("the secret is too large to seal"))?;
     let mut sealed = header;
     sealed.extend_from_slice(nonce);
@@ -76,11 +82,15 @@ pub(super) fn seal_with(
 }
 
 pub(super) fn parse(sealed: &[u8]) -> Result<Parsed<'_>, CryptoError> {
-    let (&version, rest) = sealed.split_first().ok_or(CryptoError::Malformed("it is empty"))?;
+    let (&version, rest) = sealed
+        .split_first()
+        .ok_or(CryptoError::Malformed("it is empty"))?;
     if version != FORMAT_VERSION {
         return Err(CryptoError::Malformed("unknown format version"));
     }
-    let (&id_len, rest) = rest.split_first().ok_or(CryptoError::Malformed("it is truncated"))?;
+    let (&id_len, rest) = rest
+        .split_first()
+        .ok_or(CryptoError::Malformed("it is truncated"))?;
     let id_len = usize::from(id_len);
     if rest.len() < id_len + NONCE_BYTES + TAG_BYTES {
         return Err(CryptoError::Malformed("it is truncated"));
@@ -91,7 +101,12 @@ pub(super) fn parse(sealed: &[u8]) -> Result<Parsed<'_>, CryptoError> {
         .and_then(|id| KeyId::parse(id).ok())
         .ok_or(CryptoError::Malformed("the key id is not valid"))?;
     let (nonce, ciphertext) = rest.split_at(NONCE_BYTES);
-    Ok(Parsed { key_id, header: &sealed[..2 + id_len], nonce, ciphertext })
+    Ok(Parsed {
+        key_id,
+        header: &sealed[..2 + id_len],
+        nonce,
+        ciphertext,
+    })
 }
 
 pub(super) fn open_with(
@@ -102,7 +117,13 @@ pub(super) fn open_with(
     let aad = associated_data(parsed.header, context);
     let cipher = XChaCha20Poly1305::new(key.bytes().into());
     let plaintext = cipher
-        .decrypt(XNonce::from_slice(parsed.nonce), Payload { msg: parsed.ciphertext, aad: &aad })
+        .decrypt(
+            XNonce::from_slice(parsed.nonce),
+            Payload {
+                msg: parsed.ciphertext,
+                aad: &aad,
+            },
+        )
         .map_err(|_| CryptoError::Undecryptable)?;
     Ok(SecretSlice::from(plaintext))
 }

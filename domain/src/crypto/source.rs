@@ -44,7 +44,11 @@ impl fmt::Debug for KeySource {
 impl KeySource {
     /// [`KEYS_ENV`] when set, else the key file (`key_file`, or `encryption-keys` in the
     /// data dir). Setting both is refused: which keys apply would be a guess.
-    pub fn select(keys: Option<SecretString>, key_file: Option<PathBuf>, data_dir: &Path) -> Result<Self, CryptoError> {
+    pub fn select(
+        keys: Option<SecretString>,
+        key_file: Option<PathBuf>,
+        data_dir: &Path,
+    ) -> Result<Self, CryptoError> {
         let keys = keys.filter(|keys| !keys.expose_secret().trim().is_empty());
         match (keys, key_file) {
             (Some(_), Some(_)) => Err(CryptoError::BadKey {
@@ -61,7 +65,11 @@ impl KeySource {
     pub fn load(&self) -> Result<Keyring, CryptoError> {
         match self {
             KeySource::Environment(keys) => {
-                let entries = keys.expose_secret().split(',').enumerate().map(|(i, entry)| (i + 1, entry));
+                let entries = keys
+                    .expose_secret()
+                    .split(',')
+                    .enumerate()
+                    .map(|(i, entry)| (i + 1, entry));
                 parse_entries(entries, |n| format!("{KEYS_ENV} entry {n}"))
             }
             KeySource::File(path) => match read_key_file(path)? {
@@ -74,7 +82,9 @@ impl KeySource {
     /// Appends a new newest key to the key file and returns its id. Keys from the
     /// environment cannot be changed from here.
     pub fn add_key(&self) -> Result<KeyId, CryptoError> {
-        let KeySource::File(path) = self else { return Err(CryptoError::KeysFromEnvironment) };
+        let KeySource::File(path) = self else {
+            return Err(CryptoError::KeysFromEnvironment);
+        };
         let keyring = self.load()?;
         let text = read_key_file(path)?.unwrap_or_default();
         let id = new_key_id(&keyring);
@@ -98,7 +108,10 @@ impl KeySource {
 }
 
 fn file_error(path: &Path, reason: impl fmt::Display) -> CryptoError {
-    CryptoError::KeyFile { path: format!("{KEY_FILE_ENV} {}", path.display()), reason: reason.to_string() }
+    CryptoError::KeyFile {
+        path: format!("{KEY_FILE_ENV} {}", path.display()),
+        reason: reason.to_string(),
+    }
 }
 
 /// The file's text, or `None` when it does not exist yet.
@@ -137,7 +150,9 @@ fn parse_file(path: &Path, text: &str) -> Result<Keyring, CryptoError> {
         .enumerate()
         .map(|(i, line)| (i + 1, line))
         .filter(|(_, line)| !line.trim_start().starts_with('#'));
-    parse_entries(lines, |n| format!("encryption key file {} line {n}", path.display()))
+    parse_entries(lines, |n| {
+        format!("encryption key file {} line {n}", path.display())
+    })
 }
 
 /// `id:base64key` entries, numbered for messages; blank ones are skipped.
@@ -153,13 +168,18 @@ fn parse_entries<'t>(
         if entry.is_empty() {
             continue;
         }
-        let bad = |reason: String| CryptoError::BadKey { origin: origin(n), reason };
-        let (id, key) = entry
-            .split_once(':')
-            .ok_or_else(|| bad("expected id:base64key, e.g. k2:<output of `openssl rand -base64 32`>".into()))?;
+        let bad = |reason: String| CryptoError::BadKey {
+            origin: origin(n),
+            reason,
+        };
+        let (id, key) = entry.split_once(':').ok_or_else(|| {
+            bad("expected id:base64key, e.g. k2:<output of `openssl rand -base64 32`>".into())
+        })?;
         let id = KeyId::parse(id).map_err(bad)?;
         if keys.iter().any(|(known, _)| *known == id) {
-            return Err(bad(format!("key id {id} appears twice; give each key its own id")));
+            return Err(bad(format!(
+                "key id {id} appears twice; give each key its own id"
+            )));
         }
         keys.push((id, EncryptionKey::from_base64(key).map_err(bad)?));
     }
@@ -193,14 +213,23 @@ fn create_key_file(path: &Path) -> Result<Keyring, CryptoError> {
 /// Writes the whole file atomically with mode 0600 (a temporary file in the same directory,
 /// then renamed). Without `replace`, an existing file is left alone and `false` returned.
 fn write_key_file(path: &Path, text: &str, replace: bool) -> Result<bool, CryptoError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| file_error(path, format!("cannot create its directory: {e}")))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .map_err(|e| file_error(path, format!("cannot create its directory: {e}")))?;
     // tempfile creates files readable and writable by their owner only.
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| file_error(path, format!("cannot write: {e}")))?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| file_error(path, format!("cannot write: {e}")))?;
     file.write_all(text.as_bytes())
         .and_then(|_| file.as_file().sync_all())
         .map_err(|e| file_error(path, format!("cannot write: {e}")))?;
-    let persisted = if replace { file.persist(path) } else { file.persist_noclobber(path) };
+    let persisted = if replace {
+        file.persist(path)
+    } else {
+        file.persist_noclobber(path)
+    };
     match persisted {
         Ok(_) => Ok(true),
         Err(e) if !replace && e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
@@ -230,7 +259,11 @@ mod tests {
     use super::*;
     use crate::crypto::SecretContext;
 
-    const CONTEXT: SecretContext<'static> = SecretContext { team_id: "t", row_id: "r", purpose: "p" };
+    const CONTEXT: SecretContext<'static> = SecretContext {
+        team_id: "t",
+        row_id: "r",
+        purpose: "p",
+    };
 
     fn b64(fill: u8) -> String {
         STANDARD.encode([fill; 32])
@@ -246,8 +279,13 @@ mod tests {
 
     #[test]
     fn environment_keys_are_comma_separated_newest_last() {
-        let keyring = env(&format!(" a:{} , b:{} ,", b64(1), b64(2))).load().unwrap();
-        assert_eq!(keyring.ids().iter().map(KeyId::as_str).collect::<Vec<_>>(), ["a", "b"]);
+        let keyring = env(&format!(" a:{} , b:{} ,", b64(1), b64(2)))
+            .load()
+            .unwrap();
+        assert_eq!(
+            keyring.ids().iter().map(KeyId::as_str).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
         assert_eq!(keyring.newest().as_str(), "b");
     }
 
@@ -255,17 +293,38 @@ mod tests {
     fn malformed_environment_keys_name_the_variable_and_entry_without_the_key() {
         let short = STANDARD.encode([3u8; 16]);
         let cases = [
-            (format!("a:{},b:{short}", b64(1)), "FERRY_ENCRYPTION_KEYS entry 2: the key decodes to 16 bytes"),
-            (b64(1), "FERRY_ENCRYPTION_KEYS entry 1: expected id:base64key"),
-            (format!("a:{},a:{}", b64(1), b64(2)), "FERRY_ENCRYPTION_KEYS entry 2: key id a appears twice"),
-            (format!("bad id:{}", b64(1)), "FERRY_ENCRYPTION_KEYS entry 1: the key id"),
-            ("a:***".into(), "FERRY_ENCRYPTION_KEYS entry 1: the key is not valid base64"),
-            (" , ".into(), "FERRY_ENCRYPTION_KEYS entry 2: there are no keys"),
+            (
+                format!("a:{},b:{short}", b64(1)),
+                "FERRY_ENCRYPTION_KEYS entry 2: the key decodes to 16 bytes",
+            ),
+            (
+                b64(1),
+                "FERRY_ENCRYPTION_KEYS entry 1: expected id:base64key",
+            ),
+            (
+                format!("a:{},a:{}", b64(1), b64(2)),
+                "FERRY_ENCRYPTION_KEYS entry 2: key id a appears twice",
+            ),
+            (
+                format!("bad id:{}", b64(1)),
+                "FERRY_ENCRYPTION_KEYS entry 1: the key id",
+            ),
+            (
+                "a:***".into(),
+                "FERRY_ENCRYPTION_KEYS entry 1: the key is not valid base64",
+            ),
+            (
+                " , ".into(),
+                "FERRY_ENCRYPTION_KEYS entry 2: there are no keys",
+            ),
         ];
         for (value, expected) in cases {
             let message = error(&env(&value));
             assert!(message.starts_with(expected), "{value}: {message}");
-            assert!(!message.contains(&b64(1)) && !message.contains(&short), "{message}");
+            assert!(
+                !message.contains(&b64(1)) && !message.contains(&short),
+                "{message}"
+            );
             assert_eq!(message.lines().count(), 1, "{message}");
         }
     }
@@ -274,13 +333,24 @@ mod tests {
     fn selection_prefers_the_environment_and_refuses_both() {
         let data = Path::new("/srv/ferry");
         let keys = || Some(SecretString::from(format!("a:{}", b64(1))));
-        assert!(matches!(KeySource::select(keys(), None, data), Ok(KeySource::Environment(_))));
-        let default = KeySource::select(Some(SecretString::from(" ".to_owned())), None, data).unwrap();
-        assert!(matches!(&default, KeySource::File(p) if p == Path::new("/srv/ferry/encryption-keys")));
+        assert!(matches!(
+            KeySource::select(keys(), None, data),
+            Ok(KeySource::Environment(_))
+        ));
+        let default =
+            KeySource::select(Some(SecretString::from(" ".to_owned())), None, data).unwrap();
+        assert!(
+            matches!(&default, KeySource::File(p) if p == Path::new("/srv/ferry/encryption-keys"))
+        );
         let chosen = KeySource::select(None, Some("/etc/ferry/keys".into()), data).unwrap();
         assert!(matches!(&chosen, KeySource::File(p) if p == Path::new("/etc/ferry/keys")));
-        let both = KeySource::select(keys(), Some("/etc/ferry/keys".into()), data).unwrap_err().to_string();
-        assert!(both.contains("not both") && !both.contains(&b64(1)), "{both}");
+        let both = KeySource::select(keys(), Some("/etc/ferry/keys".into()), data)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            both.contains("not both") && !both.contains(&b64(1)),
+            "{both}"
+        );
         let shown = format!("{:?}", KeySource::select(keys(), None, data).unwrap());
         assert!(!shown.contains(&b64(1)), "{shown}");
     }
@@ -302,14 +372,25 @@ mod tests {
         assert!(text.lines().last().unwrap().starts_with("k1:"));
         let sealed = first.seal(&CONTEXT, &b"secret".to_vec().into()).unwrap();
         let again = source.load().unwrap();
-        assert_eq!(again.open(&CONTEXT, &sealed).unwrap().expose_secret(), b"secret");
+        assert_eq!(
+            again.open(&CONTEXT, &sealed).unwrap().expose_secret(),
+            b"secret"
+        );
     }
 
     #[test]
     fn malformed_key_file_names_the_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keys");
-        std::fs::write(&path, format!("# comment\n\nk1:{}\nk2:{}\n", b64(1), STANDARD.encode([0u8; 31]))).unwrap();
+        std::fs::write(
+            &path,
+            format!(
+                "# comment\n\nk1:{}\nk2:{}\n",
+                b64(1),
+                STANDARD.encode([0u8; 31])
+            ),
+        )
+        .unwrap();
         let message = error(&KeySource::File(path.clone()));
         assert_eq!(
             message,
@@ -320,7 +401,10 @@ mod tests {
             )
         );
         std::fs::write(&path, "# only a comment\n").unwrap();
-        assert!(error(&KeySource::File(path.clone())).contains("there are no keys"), "an emptied file is not replaced");
+        assert!(
+            error(&KeySource::File(path.clone())).contains("there are no keys"),
+            "an emptied file is not replaced"
+        );
     }
 
     #[test]
@@ -329,17 +413,29 @@ mod tests {
         let path = dir.path().join("keys");
         std::fs::write(&path, format!("# mine\nold:{}", b64(1))).unwrap();
         let source = KeySource::File(path.clone());
-        let sealed = source.load().unwrap().seal(&CONTEXT, &b"kept".to_vec().into()).unwrap();
+        let sealed = source
+            .load()
+            .unwrap()
+            .seal(&CONTEXT, &b"kept".to_vec().into())
+            .unwrap();
         let id = source.add_key().unwrap();
         let keyring = source.load().unwrap();
         assert_eq!(keyring.newest(), &id);
         assert_eq!(keyring.ids().len(), 2);
-        assert_eq!(keyring.open(&CONTEXT, &sealed).unwrap().expose_secret(), b"kept");
-        assert!(std::fs::read_to_string(&path).unwrap().starts_with("# mine\nold:"));
+        assert_eq!(
+            keyring.open(&CONTEXT, &sealed).unwrap().expose_secret(),
+            b"kept"
+        );
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("# mine\nold:"));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         let refused = env(&format!("a:{}", b64(1))).add_key().unwrap_err();
         assert_eq!(refused, CryptoError::KeysFromEnvironment);

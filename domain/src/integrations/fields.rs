@@ -12,7 +12,10 @@ pub struct FieldError {
 }
 
 fn refuse<T>(field: &'static str, message: impl Into<String>) -> Result<T, FieldError> {
-    Err(FieldError { field, message: message.into() })
+    Err(FieldError {
+        field,
+        message: message.into(),
+    })
 }
 
 fn has_control(text: &str) -> bool {
@@ -60,8 +63,15 @@ pub const RESERVED_FILENAMES: &[&str] = &[
 
 /// Folders whose files git, CI services, editors or git hooks act on; Ferry writes nowhere
 /// inside them (compared in any case).
-pub const RESERVED_DIRECTORIES: &[&str] =
-    &[".git", ".github", ".gitlab", ".circleci", ".devcontainer", ".vscode", ".husky"];
+pub const RESERVED_DIRECTORIES: &[&str] = &[
+    ".git",
+    ".github",
+    ".gitlab",
+    ".circleci",
+    ".devcontainer",
+    ".vscode",
+    ".husky",
+];
 
 /// A directory inside the repository, relative to its root, `/`-separated; empty = the root.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -74,16 +84,25 @@ impl Directory {
         const FIELD: &str = "directory";
         let text = text.trim();
         if text.chars().count() > MAX_DIRECTORY_CHARS {
-            return refuse(FIELD, format!("is longer than {MAX_DIRECTORY_CHARS} characters; choose a shorter path"));
+            return refuse(
+                FIELD,
+                format!("is longer than {MAX_DIRECTORY_CHARS} characters; choose a shorter path"),
+            );
         }
         if has_control(text) {
-            return refuse(FIELD, "contains a control character; use printable characters only");
+            return refuse(
+                FIELD,
+                "contains a control character; use printable characters only",
+            );
         }
         if text.contains('\\') {
             return refuse(FIELD, "contains a backslash; separate folders with /");
         }
         if text.starts_with('/') {
-            return refuse(FIELD, "must be relative to the repository root; remove the leading /");
+            return refuse(
+                FIELD,
+                "must be relative to the repository root; remove the leading /",
+            );
         }
         let text = text.trim_end_matches('/');
         if text.is_empty() {
@@ -125,18 +144,33 @@ impl Filename {
         const FIELD: &str = "filename";
         let text = text.trim();
         if text.is_empty() {
-            return refuse(FIELD, "is required; for example Users API.postman_collection.json");
+            return refuse(
+                FIELD,
+                "is required; for example Users API.postman_collection.json",
+            );
         }
         if text.chars().count() > MAX_FILENAME_CHARS {
-            return refuse(FIELD, format!("is longer than {MAX_FILENAME_CHARS} characters; choose a shorter name"));
+            return refuse(
+                FIELD,
+                format!("is longer than {MAX_FILENAME_CHARS} characters; choose a shorter name"),
+            );
         }
         if has_control(text) {
-            return refuse(FIELD, "contains a control character; use printable characters only");
+            return refuse(
+                FIELD,
+                "contains a control character; use printable characters only",
+            );
         }
         if text.contains('/') || text.contains('\\') {
-            return refuse(FIELD, "is a file name, not a path; put folders in Directory");
+            return refuse(
+                FIELD,
+                "is a file name, not a path; put folders in Directory",
+            );
         }
-        if RESERVED_FILENAMES.iter().any(|reserved| reserved.eq_ignore_ascii_case(text)) {
+        if RESERVED_FILENAMES
+            .iter()
+            .any(|reserved| reserved.eq_ignore_ascii_case(text))
+        {
             return refuse(
                 FIELD,
                 format!(
@@ -146,7 +180,10 @@ impl Filename {
             );
         }
         if !text.ends_with(".json") || text == ".json" {
-            return refuse(FIELD, "must end in .json (the file holds the collection's JSON)");
+            return refuse(
+                FIELD,
+                "must end in .json (the file holds the collection's JSON)",
+            );
         }
         Ok(Filename(text.to_owned()))
     }
@@ -155,12 +192,23 @@ impl Filename {
     pub fn default_for(collection_name: &str) -> Filename {
         let mut stem: String = collection_name
             .chars()
-            .map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { '-' } else { c })
+            .map(|c| {
+                if c.is_control() || "/\\:*?\"<>|".contains(c) {
+                    '-'
+                } else {
+                    c
+                }
+            })
             .collect();
         stem = stem.trim().trim_matches('.').trim().to_owned();
         let limit = MAX_FILENAME_CHARS - ".postman_collection.json".len();
         if stem.chars().count() > limit {
-            stem = stem.chars().take(limit).collect::<String>().trim_end().to_owned();
+            stem = stem
+                .chars()
+                .take(limit)
+                .collect::<String>()
+                .trim_end()
+                .to_owned();
         }
         if stem.is_empty() {
             stem = "collection".to_owned();
@@ -185,7 +233,10 @@ impl BranchName {
             Some("is required; for example main")
         } else if text.chars().count() > MAX_BRANCH_CHARS {
             Some("is too long; git branch names here are at most 200 characters")
-        } else if text.chars().any(|c| c.is_control() || c == ' ' || "~^:?*[\\".contains(c)) {
+        } else if text
+            .chars()
+            .any(|c| c.is_control() || c == ' ' || "~^:?*[\\".contains(c))
+        {
             Some("may not contain spaces, control characters or any of ~ ^ : ? * [ \\")
         } else if text.starts_with('-') {
             Some("may not start with -")
@@ -197,7 +248,10 @@ impl BranchName {
             Some("may not start or end with / or contain //")
         } else if text.ends_with('.') {
             Some("may not end with .")
-        } else if text.split('/').any(|part| part.starts_with('.') || part.ends_with(".lock")) {
+        } else if text
+            .split('/')
+            .any(|part| part.starts_with('.') || part.ends_with(".lock"))
+        {
             Some("no part between slashes may start with . or end with .lock")
         } else {
             None
@@ -222,14 +276,23 @@ impl Slug {
     pub fn parse(field: &'static str, text: &str) -> Result<Self, FieldError> {
         let text = text.trim();
         let is_uuid = text.starts_with('{') && text.ends_with('}') && text.len() > 2;
-        let body = if is_uuid { &text[1..text.len() - 1] } else { text };
+        let body = if is_uuid {
+            &text[1..text.len() - 1]
+        } else {
+            text
+        };
         if text.is_empty() {
             return refuse(field, "is required; choose one from the list");
         }
         if text.chars().count() > MAX_SLUG_CHARS
-            || !body.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            || !body
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
         {
-            return refuse(field, "is not a Bitbucket slug (letters, digits, - _ .); choose one from the list");
+            return refuse(
+                field,
+                "is not a Bitbucket slug (letters, digits, - _ .); choose one from the list",
+            );
         }
         // Both are path segments of their own in a request URL: `..` would climb out of it.
         if body == "." || body == ".." {
@@ -276,7 +339,10 @@ mod tests {
 
     #[test]
     fn directories() {
-        assert_eq!(Directory::parse(" Postman Collections ").unwrap().as_str(), "Postman Collections");
+        assert_eq!(
+            Directory::parse(" Postman Collections ").unwrap().as_str(),
+            "Postman Collections"
+        );
         assert_eq!(Directory::parse("api/v2/").unwrap().as_str(), "api/v2");
         assert_eq!(Directory::parse("").unwrap().as_str(), "");
         for bad in [
@@ -301,9 +367,25 @@ mod tests {
 
     #[test]
     fn filenames() {
-        assert_eq!(Filename::parse("Users.postman_collection.json").unwrap().as_str(), "Users.postman_collection.json");
-        for bad in ["", "users.txt", ".json", "a/b.json", "a\\b.json", "a\nb.json"] {
-            assert_eq!(Filename::parse(bad).unwrap_err().field, "filename", "{bad:?}");
+        assert_eq!(
+            Filename::parse("Users.postman_collection.json")
+                .unwrap()
+                .as_str(),
+            "Users.postman_collection.json"
+        );
+        for bad in [
+            "",
+            "users.txt",
+            ".json",
+            "a/b.json",
+            "a\\b.json",
+            "a\nb.json",
+        ] {
+            assert_eq!(
+                Filename::parse(bad).unwrap_err().field,
+                "filename",
+                "{bad:?}"
+            );
         }
         assert!(Filename::parse(&format!("{}.json", "a".repeat(150))).is_err());
     }
@@ -320,21 +402,43 @@ mod tests {
         ] {
             let error = Filename::parse(reserved).unwrap_err();
             assert_eq!(error.field, "filename");
-            assert!(error.message.contains("build or CI file"), "{reserved}: {}", error.message);
+            assert!(
+                error.message.contains("build or CI file"),
+                "{reserved}: {}",
+                error.message
+            );
         }
         assert!(Filename::parse("package.postman_collection.json").is_ok());
         for name in RESERVED_FILENAMES {
             assert!(Filename::parse(name).is_err(), "{name}");
-            assert_eq!(name.to_lowercase(), *name, "the list is compared in lower case: {name}");
+            assert_eq!(
+                name.to_lowercase(),
+                *name,
+                "the list is compared in lower case: {name}"
+            );
         }
     }
 
     #[test]
     fn default_filenames_are_valid_and_readable() {
-        assert_eq!(Filename::default_for("Users API").as_str(), "Users API.postman_collection.json");
-        assert_eq!(Filename::default_for("a/b: c?").as_str(), "a-b- c-.postman_collection.json");
-        assert_eq!(Filename::default_for(" .. ").as_str(), "collection.postman_collection.json");
-        for name in ["", "x".repeat(500).as_str(), "tab\there", "../../etc/passwd"] {
+        assert_eq!(
+            Filename::default_for("Users API").as_str(),
+            "Users API.postman_collection.json"
+        );
+        assert_eq!(
+            Filename::default_for("a/b: c?").as_str(),
+            "a-b- c-.postman_collection.json"
+        );
+        assert_eq!(
+            Filename::default_for(" .. ").as_str(),
+            "collection.postman_collection.json"
+        );
+        for name in [
+            "",
+            "x".repeat(500).as_str(),
+            "tab\there",
+            "../../etc/passwd",
+        ] {
             let default = Filename::default_for(name);
             assert!(Filename::parse(default.as_str()).is_ok(), "{default:?}");
         }
@@ -345,8 +449,15 @@ mod tests {
         for good in ["main", "feature/backups", "release-1.2", "ferry_sync"] {
             assert_eq!(BranchName::parse(good).unwrap().as_str(), good);
         }
-        for bad in ["", "a b", "a..b", "-x", "a/", "/a", "a//b", "a.lock", ".hidden", "a/.b", "x.", "@", "a@{1}", "a~1", "a^", "a:b", "a?", "a*", "a[", "a\\b", "a\u{1}"] {
-            assert_eq!(BranchName::parse(bad).unwrap_err().field, "branch", "{bad:?}");
+        for bad in [
+            "", "a b", "a..b", "-x", "a/", "/a", "a//b", "a.lock", ".hidden", "a/.b", "x.", "@",
+            "a@{1}", "a~1", "a^", "a:b", "a?", "a*", "a[", "a\\b", "a\u{1}",
+        ] {
+            assert_eq!(
+                BranchName::parse(bad).unwrap_err().field,
+                "branch",
+                "{bad:?}"
+            );
         }
     }
 
@@ -355,7 +466,11 @@ mod tests {
         assert!(Slug::parse("workspace", "demo-team_1.x").is_ok());
         assert!(Slug::parse("repository", "{0b1c-22}").is_ok());
         for bad in ["", "a b", "a/b", "{}", "ü", ".", "..", "{..}", "a/../b"] {
-            assert_eq!(Slug::parse("repository", bad).unwrap_err().field, "repository", "{bad:?}");
+            assert_eq!(
+                Slug::parse("repository", bad).unwrap_err().field,
+                "repository",
+                "{bad:?}"
+            );
         }
     }
 

@@ -105,7 +105,10 @@ impl Integration {
         let (status, status_reason) = match &row.account_id {
             None if stored != IntegrationStatus::Paused => (
                 IntegrationStatus::NeedsReauth,
-                Some("its connected account was deleted; edit it and choose another account".to_owned()),
+                Some(
+                    "its connected account was deleted; edit it and choose another account"
+                        .to_owned(),
+                ),
             ),
             _ => (stored, row.status_reason),
         };
@@ -192,7 +195,11 @@ impl<'a> Integrations<'a> {
     }
 
     /// The team's integrations; with a non-empty `filter`, those mentioning it anywhere.
-    pub async fn list(&self, actor: &Actor, filter: &str) -> Result<Vec<Integration>, IntegrationError> {
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        filter: &str,
+    ) -> Result<Vec<Integration>, IntegrationError> {
         require(actor, Permission::ReadTeamData)?;
         let mut integrations = Vec::new();
         for row in self.store.integrations(&actor.team_id).await? {
@@ -206,21 +213,40 @@ impl<'a> Integrations<'a> {
 
     pub async fn get(&self, actor: &Actor, id: &str) -> Result<Integration, IntegrationError> {
         require(actor, Permission::ReadTeamData)?;
-        let row = self.store.integration(&actor.team_id, id).await?.ok_or(IntegrationError::NotFound)?;
+        let row = self
+            .store
+            .integration(&actor.team_id, id)
+            .await?
+            .ok_or(IntegrationError::NotFound)?;
         Integration::from_row(row)
     }
 
-    pub async fn create(&self, actor: &Actor, draft: &IntegrationDraft) -> Result<Integration, IntegrationError> {
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        draft: &IntegrationDraft,
+    ) -> Result<Integration, IntegrationError> {
         require(actor, Permission::CreateIntegrations)?;
         let parsed = self.parse(actor, draft, None).await?;
         let id = uuid::Uuid::now_v7().to_string();
         let fields = parsed.fields();
-        match self.store.insert_integration(&actor.team_id, &id, &fields, &actor.user_id, now_ms()).await {
-            Err(error) if is_unique_violation(&error) => return Err(self.taken(actor, &parsed, None).await),
+        match self
+            .store
+            .insert_integration(&actor.team_id, &id, &fields, &actor.user_id, now_ms())
+            .await
+        {
+            Err(error) if is_unique_violation(&error) => {
+                return Err(self.taken(actor, &parsed, None).await)
+            }
             other => other?,
         }
         let created = self.get(actor, &id).await?;
-        self.audit(actor, "integration.created", &parsed.describe(&created.collection_name)).await?;
+        self.audit(
+            actor,
+            "integration.created",
+            &parsed.describe(&created.collection_name),
+        )
+        .await?;
         Ok(created)
     }
 
@@ -235,13 +261,24 @@ impl<'a> Integrations<'a> {
         require_manage(actor, &current)?;
         let parsed = self.parse(actor, draft, Some(id)).await?;
         let fields = parsed.fields();
-        match self.store.update_integration(&actor.team_id, id, &fields, now_ms()).await {
-            Err(error) if is_unique_violation(&error) => return Err(self.taken(actor, &parsed, Some(id)).await),
+        match self
+            .store
+            .update_integration(&actor.team_id, id, &fields, now_ms())
+            .await
+        {
+            Err(error) if is_unique_violation(&error) => {
+                return Err(self.taken(actor, &parsed, Some(id)).await)
+            }
             Ok(false) => return Err(IntegrationError::NotFound),
             other => other?,
         };
         let updated = self.get(actor, id).await?;
-        self.audit(actor, "integration.updated", &parsed.describe(&updated.collection_name)).await?;
+        self.audit(
+            actor,
+            "integration.updated",
+            &parsed.describe(&updated.collection_name),
+        )
+        .await?;
         Ok(updated)
     }
 
@@ -251,7 +288,8 @@ impl<'a> Integrations<'a> {
         if !self.store.delete_integration(&actor.team_id, id).await? {
             return Err(IntegrationError::NotFound);
         }
-        self.audit(actor, "integration.deleted", &describe(&current)).await
+        self.audit(actor, "integration.deleted", &describe(&current))
+            .await
     }
 
     /// Queues a run that skips the debounce. A person running a failing integration is how it
@@ -260,14 +298,27 @@ impl<'a> Integrations<'a> {
         let current = self.get(actor, id).await?;
         require_manage(actor, &current)?;
         if current.status == IntegrationStatus::Paused {
-            return Err(IntegrationError::State("this integration is paused; resume it to back it up again".into()));
+            return Err(IntegrationError::State(
+                "this integration is paused; resume it to back it up again".into(),
+            ));
         }
         if current.account_id.is_none() {
-            return Err(IntegrationError::State("this integration has no connected account; edit it and choose one".into()));
+            return Err(IntegrationError::State(
+                "this integration has no connected account; edit it and choose one".into(),
+            ));
         }
-        self.store.set_integration_status_by_person(&actor.team_id, id, IntegrationStatus::Active.as_str()).await?;
-        self.store.enqueue_now(&actor.team_id, id, Trigger::Manual, now_ms()).await?;
-        self.audit(actor, "integration.run", &describe(&current)).await?;
+        self.store
+            .set_integration_status_by_person(
+                &actor.team_id,
+                id,
+                IntegrationStatus::Active.as_str(),
+            )
+            .await?;
+        self.store
+            .enqueue_now(&actor.team_id, id, Trigger::Manual, now_ms())
+            .await?;
+        self.audit(actor, "integration.run", &describe(&current))
+            .await?;
         self.get(actor, id).await
     }
 
@@ -275,9 +326,16 @@ impl<'a> Integrations<'a> {
     pub async fn pause(&self, actor: &Actor, id: &str) -> Result<Integration, IntegrationError> {
         let current = self.get(actor, id).await?;
         require_manage(actor, &current)?;
-        self.store.set_integration_status_by_person(&actor.team_id, id, IntegrationStatus::Paused.as_str()).await?;
+        self.store
+            .set_integration_status_by_person(
+                &actor.team_id,
+                id,
+                IntegrationStatus::Paused.as_str(),
+            )
+            .await?;
         self.store.drop_job(&actor.team_id, id).await?;
-        self.audit(actor, "integration.paused", &describe(&current)).await?;
+        self.audit(actor, "integration.paused", &describe(&current))
+            .await?;
         self.get(actor, id).await
     }
 
@@ -285,24 +343,44 @@ impl<'a> Integrations<'a> {
     pub async fn resume(&self, actor: &Actor, id: &str) -> Result<Integration, IntegrationError> {
         let current = self.get(actor, id).await?;
         require_manage(actor, &current)?;
-        self.store.set_integration_status_by_person(&actor.team_id, id, IntegrationStatus::Active.as_str()).await?;
-        self.store.enqueue_now(&actor.team_id, id, Trigger::Manual, now_ms()).await?;
-        self.audit(actor, "integration.resumed", &describe(&current)).await?;
+        self.store
+            .set_integration_status_by_person(
+                &actor.team_id,
+                id,
+                IntegrationStatus::Active.as_str(),
+            )
+            .await?;
+        self.store
+            .enqueue_now(&actor.team_id, id, Trigger::Manual, now_ms())
+            .await?;
+        self.audit(actor, "integration.resumed", &describe(&current))
+            .await?;
         self.get(actor, id).await
     }
 
     /// The integration's runs, newest first.
-    pub async fn runs(&self, actor: &Actor, id: &str, limit: i64) -> Result<Vec<RunRow>, IntegrationError> {
+    pub async fn runs(
+        &self,
+        actor: &Actor,
+        id: &str,
+        limit: i64,
+    ) -> Result<Vec<RunRow>, IntegrationError> {
         self.get(actor, id).await?;
         Ok(self.store.runs(&actor.team_id, id, limit).await?)
     }
 
     /// The newest run of each of the team's integrations, by integration id (those that never
     /// ran are absent).
-    pub async fn latest_runs(&self, actor: &Actor) -> Result<HashMap<String, RunRow>, IntegrationError> {
+    pub async fn latest_runs(
+        &self,
+        actor: &Actor,
+    ) -> Result<HashMap<String, RunRow>, IntegrationError> {
         require(actor, Permission::ReadTeamData)?;
         let runs = self.store.latest_runs(&actor.team_id).await?;
-        Ok(runs.into_iter().map(|run| (run.integration_id.clone(), run)).collect())
+        Ok(runs
+            .into_iter()
+            .map(|run| (run.integration_id.clone(), run))
+            .collect())
     }
 
     /// Parses every field and checks that the collection and the account are the team's and
@@ -316,7 +394,11 @@ impl<'a> Integrations<'a> {
         let collection_id = draft.collection_id.trim().to_owned();
         let collection = match collection_id.is_empty() {
             true => None,
-            false => self.store.collection(&actor.team_id, &collection_id).await?,
+            false => {
+                self.store
+                    .collection(&actor.team_id, &collection_id)
+                    .await?
+            }
         };
         let Some((collection, _)) = collection else {
             return Err(field("collection", "choose one of this team's collections"));
@@ -324,20 +406,31 @@ impl<'a> Integrations<'a> {
         let account_id = draft.account_id.trim().to_owned();
         let account = match account_id.is_empty() {
             true => None,
-            false => self.store.connected_account(&actor.team_id, &account_id).await?,
+            false => {
+                self.store
+                    .connected_account(&actor.team_id, &account_id)
+                    .await?
+            }
         };
         let Some(account) = account else {
-            return Err(field("account", "choose one of this team's connected Bitbucket accounts, or connect one"));
+            return Err(field(
+                "account",
+                "choose one of this team's connected Bitbucket accounts, or connect one",
+            ));
         };
         let account = ConnectedAccount::try_from(account)
             .map_err(|error| StoreError::Query(sqlx::Error::Decode(error.to_string().into())))?;
         match check_use(actor, &account) {
             Ok(()) => {}
-            Err(ConnectedAccountError::NotUsable(reason)) => return Err(IntegrationError::AccountNotUsable(reason)),
+            Err(ConnectedAccountError::NotUsable(reason)) => {
+                return Err(IntegrationError::AccountNotUsable(reason))
+            }
             Err(ConnectedAccountError::Forbidden { role, needed }) => {
                 return Err(IntegrationError::Forbidden { role, needed })
             }
-            Err(other) => return Err(StoreError::Query(sqlx::Error::Decode(other.to_string().into())).into()),
+            Err(other) => {
+                return Err(StoreError::Query(sqlx::Error::Decode(other.to_string().into())).into())
+            }
         }
         let parsed = Parsed {
             collection_id,
@@ -364,7 +457,10 @@ impl<'a> Integrations<'a> {
         parsed: &Parsed,
         except: Option<&str>,
     ) -> Result<Option<IntegrationError>, IntegrationError> {
-        let other = self.store.integration_at(&actor.team_id, &parsed.fields()).await?;
+        let other = self
+            .store
+            .integration_at(&actor.team_id, &parsed.fields())
+            .await?;
         Ok(other.filter(|other| Some(other.id.as_str()) != except).map(|other| {
             field(
                 "filename",
@@ -383,14 +479,27 @@ impl<'a> Integrations<'a> {
     }
 
     /// The error for an insert or update that lost a race for the same file.
-    async fn taken(&self, actor: &Actor, parsed: &Parsed, except: Option<&str>) -> IntegrationError {
+    async fn taken(
+        &self,
+        actor: &Actor,
+        parsed: &Parsed,
+        except: Option<&str>,
+    ) -> IntegrationError {
         match self.conflict(actor, parsed, except).await {
             Ok(Some(error)) | Err(error) => error,
-            Ok(None) => field("filename", "another integration writes this file; choose another filename"),
+            Ok(None) => field(
+                "filename",
+                "another integration writes this file; choose another filename",
+            ),
         }
     }
 
-    async fn audit(&self, actor: &Actor, action: &str, detail: &str) -> Result<(), IntegrationError> {
+    async fn audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), IntegrationError> {
         self.store
             .append_audit(NewAudit {
                 team_id: &actor.team_id,
@@ -418,14 +527,20 @@ fn describe(integration: &Integration) -> String {
 }
 
 fn field(field: &'static str, message: &str) -> IntegrationError {
-    IntegrationError::Field(FieldError { field, message: message.to_owned() })
+    IntegrationError::Field(FieldError {
+        field,
+        message: message.to_owned(),
+    })
 }
 
 fn require(actor: &Actor, permission: Permission) -> Result<(), IntegrationError> {
     if actor.role.allows(permission) {
         Ok(())
     } else {
-        Err(IntegrationError::Forbidden { role: actor.role, needed: permission.description() })
+        Err(IntegrationError::Forbidden {
+            role: actor.role,
+            needed: permission.description(),
+        })
     }
 }
 

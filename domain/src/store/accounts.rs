@@ -93,7 +93,11 @@ impl Store {
         let user_id = uuid::Uuid::now_v7().to_string();
         let team_id = uuid::Uuid::now_v7().to_string();
         let now = now_ms();
-        let name = if team_name.is_empty() { personal_team_name(email) } else { team_name.to_owned() };
+        let name = if team_name.is_empty() {
+            personal_team_name(email)
+        } else {
+            team_name.to_owned()
+        };
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("INSERT INTO users (id, email, password_hash, created_at_ms) VALUES ($1, $2, $3, $4)")
@@ -183,7 +187,10 @@ impl Store {
     }
 
     /// The name and email the person chose for their commits (`None` when there is no such user).
-    pub async fn commit_identity(&self, user_id: &str) -> Result<Option<crate::profile::CommitIdentity>, StoreError> {
+    pub async fn commit_identity(
+        &self,
+        user_id: &str,
+    ) -> Result<Option<crate::profile::CommitIdentity>, StoreError> {
         on_pool!(self, pool => {
             let row = sqlx::query("SELECT commit_name, commit_email FROM users WHERE id = $1")
                 .bind(user_id).fetch_optional(pool).await?;
@@ -234,7 +241,11 @@ impl Store {
         })
     }
 
-    pub async fn membership(&self, team_id: &str, user_id: &str) -> Result<Option<MembershipRow>, StoreError> {
+    pub async fn membership(
+        &self,
+        team_id: &str,
+        user_id: &str,
+    ) -> Result<Option<MembershipRow>, StoreError> {
         on_pool!(self, pool => {
             let row = sqlx::query(
                 "SELECT m.team_id, t.name, m.role FROM memberships m JOIN teams t ON t.id = m.team_id \
@@ -387,7 +398,10 @@ impl Store {
         })
     }
 
-    pub async fn api_key_by_lookup_id(&self, lookup_id: &str) -> Result<Option<ApiKeyRow>, StoreError> {
+    pub async fn api_key_by_lookup_id(
+        &self,
+        lookup_id: &str,
+    ) -> Result<Option<ApiKeyRow>, StoreError> {
         on_pool!(self, pool => {
             let row = sqlx::query(
                 "SELECT id, team_id, created_by, name, key_hash, role, created_at_ms, expires_at_ms, last_used_at_ms, revoked_at_ms \
@@ -474,7 +488,11 @@ impl Store {
 
     /// Removes a member unless they are the team's last admin, and withdraws their pending
     /// invites to the team with them. `None` when nothing changed, else how many invites went.
-    pub async fn remove_member(&self, team_id: &str, user_id: &str) -> Result<Option<usize>, StoreError> {
+    pub async fn remove_member(
+        &self,
+        team_id: &str,
+        user_id: &str,
+    ) -> Result<Option<usize>, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             lock_team(&mut tx, team_id).await?;
@@ -512,7 +530,10 @@ impl Store {
     }
 
     /// The invite a link's token hash stands for, in whichever team it is.
-    pub async fn invite_by_token_hash(&self, token_hash: &str) -> Result<Option<InviteRow>, StoreError> {
+    pub async fn invite_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<InviteRow>, StoreError> {
         on_pool!(self, pool => {
             let row = sqlx::query(&format!("{INVITE_SELECT} WHERE i.token_hash = $1"))
                 .bind(token_hash).fetch_optional(pool).await?;
@@ -611,13 +632,15 @@ where
     if used.is_none() {
         return Ok(InviteAcceptance::NoLongerOpen);
     }
-    sqlx::query("INSERT INTO memberships (team_id, user_id, role, created_at_ms) VALUES ($1, $2, $3, $4)")
-        .bind(team_id)
-        .bind(user_id)
-        .bind(invite_role.as_str())
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO memberships (team_id, user_id, role, created_at_ms) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(team_id)
+    .bind(user_id)
+    .bind(invite_role.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
     Ok(InviteAcceptance::Joined)
 }
 
@@ -634,18 +657,25 @@ pub enum InviteAcceptance {
 /// Serialises changes to a team's memberships: PostgreSQL (read committed) would otherwise
 /// let two admins demote each other at once, each counting the other as the remaining
 /// admin. The row lock makes the second wait and then count afresh; SQLite has one writer.
-async fn lock_team<'c, DB>(tx: &mut sqlx::Transaction<'c, DB>, team_id: &str) -> Result<(), StoreError>
+async fn lock_team<'c, DB>(
+    tx: &mut sqlx::Transaction<'c, DB>,
+    team_id: &str,
+) -> Result<(), StoreError>
 where
     DB: sqlx::Database,
     for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
     for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    sqlx::query("UPDATE teams SET name = name WHERE id = $1").bind(team_id).execute(&mut **tx).await?;
+    sqlx::query("UPDATE teams SET name = name WHERE id = $1")
+        .bind(team_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
-const INVITE_SELECT: &str = "SELECT i.id, i.team_id, t.name, i.role, i.created_by, u.email, m.role, i.created_at_ms, \
+const INVITE_SELECT: &str =
+    "SELECT i.id, i.team_id, t.name, i.role, i.created_by, u.email, m.role, i.created_at_ms, \
      i.expires_at_ms, i.accepted_at_ms \
      FROM invites i JOIN teams t ON t.id = i.team_id JOIN users u ON u.id = i.created_by \
      LEFT JOIN memberships m ON m.team_id = i.team_id AND m.user_id = i.created_by";
@@ -713,7 +743,11 @@ where
     for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))").bind(lock as i32).bind(key).execute(&mut **tx).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind(lock as i32)
+            .bind(key)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

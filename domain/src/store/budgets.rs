@@ -23,7 +23,12 @@ impl Store {
     }
 
     /// Creates the account's bucket unless another process just did.
-    pub async fn create_account_budget(&self, account_id: &str, tokens: f64, at_ms: i64) -> Result<(), StoreError> {
+    pub async fn create_account_budget(
+        &self,
+        account_id: &str,
+        tokens: f64,
+        at_ms: i64,
+    ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query("INSERT INTO account_budgets (account_id, tokens, at_ms) VALUES ($1, $2, $3) \
                          ON CONFLICT (account_id) DO NOTHING")
@@ -33,7 +38,13 @@ impl Store {
     }
 
     /// Replaces the bucket read as `version`; false when another process changed it first.
-    pub async fn swap_account_budget(&self, account_id: &str, version: i64, tokens: f64, at_ms: i64) -> Result<bool, StoreError> {
+    pub async fn swap_account_budget(
+        &self,
+        account_id: &str,
+        version: i64,
+        tokens: f64,
+        at_ms: i64,
+    ) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
             let done = sqlx::query("UPDATE account_budgets SET tokens = $3, at_ms = $4, version = version + 1 \
                                     WHERE account_id = $1 AND version = $2")

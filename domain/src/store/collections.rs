@@ -49,7 +49,10 @@ pub struct Quotas {
 }
 
 impl Quotas {
-    pub const UNLIMITED: Quotas = Quotas { collections: None, stored_bytes: None };
+    pub const UNLIMITED: Quotas = Quotas {
+        collections: None,
+        stored_bytes: None,
+    };
 }
 
 /// What a team holds now, as its usage row counts it.
@@ -62,8 +65,14 @@ pub struct Usage {
 /// A write refused by a quota; nothing was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OverQuota {
-    Collections { limit: i64 },
-    Storage { limit_bytes: i64, used_bytes: i64, needed_bytes: i64 },
+    Collections {
+        limit: i64,
+    },
+    Storage {
+        limit_bytes: i64,
+        used_bytes: i64,
+        needed_bytes: i64,
+    },
 }
 
 /// How a save of a new revision ended when the database had no error.
@@ -195,7 +204,9 @@ macro_rules! take_quota {
 /// Which limit refused a write of `collections` collections and `bytes` bytes.
 fn over_quota(used: Usage, collections: i64, bytes: i64, quotas: Quotas) -> OverQuota {
     match quotas.collections {
-        Some(limit) if collections > 0 && used.collections + collections > limit => OverQuota::Collections { limit },
+        Some(limit) if collections > 0 && used.collections + collections > limit => {
+            OverQuota::Collections { limit }
+        }
         _ => OverQuota::Storage {
             limit_bytes: quotas.stored_bytes.unwrap_or_default(),
             used_bytes: used.stored_bytes,
@@ -221,7 +232,11 @@ impl Store {
     }
 
     /// A collection with the canonical JSON of its current revision.
-    pub async fn collection(&self, team_id: &str, id: &str) -> Result<Option<(CollectionRow, String)>, StoreError> {
+    pub async fn collection(
+        &self,
+        team_id: &str,
+        id: &str,
+    ) -> Result<Option<(CollectionRow, String)>, StoreError> {
         on_pool!(self, pool => {
             let row = sqlx::query(
                 "SELECT c.id, c.team_id, c.name, c.revision, c.created_by, c.created_at_ms, c.updated_by, \
@@ -324,7 +339,11 @@ impl Store {
     }
 
     /// The collection's revisions, newest first.
-    pub async fn collection_revisions(&self, team_id: &str, id: &str) -> Result<Vec<RevisionRow>, StoreError> {
+    pub async fn collection_revisions(
+        &self,
+        team_id: &str,
+        id: &str,
+    ) -> Result<Vec<RevisionRow>, StoreError> {
         on_pool!(self, pool => {
             let rows = sqlx::query(
                 "SELECT number, author_user_id, author_email, created_at_ms, summary FROM collection_revisions \

@@ -88,7 +88,10 @@ macro_rules! account_row {
 
 impl Store {
     /// The team's connected accounts, by label.
-    pub async fn connected_accounts(&self, team_id: &str) -> Result<Vec<ConnectedAccountRow>, StoreError> {
+    pub async fn connected_accounts(
+        &self,
+        team_id: &str,
+    ) -> Result<Vec<ConnectedAccountRow>, StoreError> {
         on_pool!(self, pool => {
             let rows = sqlx::query(&format!("{SELECT} WHERE a.team_id = $1 ORDER BY a.label, a.id"))
                 .bind(team_id).fetch_all(pool).await?;
@@ -96,7 +99,11 @@ impl Store {
         })
     }
 
-    pub async fn connected_account(&self, team_id: &str, id: &str) -> Result<Option<ConnectedAccountRow>, StoreError> {
+    pub async fn connected_account(
+        &self,
+        team_id: &str,
+        id: &str,
+    ) -> Result<Option<ConnectedAccountRow>, StoreError> {
         on_pool!(self, pool => {
             let row = sqlx::query(&format!("{SELECT} WHERE a.team_id = $1 AND a.id = $2"))
                 .bind(team_id).bind(id).fetch_optional(pool).await?;
@@ -216,7 +223,11 @@ impl Store {
     }
 
     /// The names of the collections whose integrations use the account.
-    pub async fn connected_account_usage(&self, team_id: &str, id: &str) -> Result<Vec<String>, StoreError> {
+    pub async fn connected_account_usage(
+        &self,
+        team_id: &str,
+        id: &str,
+    ) -> Result<Vec<String>, StoreError> {
         on_pool!(self, pool => {
             let names = sqlx::query_scalar(
                 "SELECT c.name FROM integrations i JOIN collections c ON c.team_id = i.team_id AND c.id = i.collection_id \
@@ -227,7 +238,11 @@ impl Store {
     }
 
     /// Deletes the account; its integrations keep existing without one. False when absent.
-    pub async fn delete_connected_account(&self, team_id: &str, id: &str) -> Result<bool, StoreError> {
+    pub async fn delete_connected_account(
+        &self,
+        team_id: &str,
+        id: &str,
+    ) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
             let done = sqlx::query("DELETE FROM connected_accounts WHERE team_id = $1 AND id = $2")
                 .bind(team_id).bind(id).execute(pool).await?;
@@ -236,7 +251,10 @@ impl Store {
     }
 
     /// Every team's secrets not sealed with `key_id` (operator re-encryption).
-    pub async fn sealed_secrets_not_under(&self, key_id: &str) -> Result<Vec<SealedSecretRow>, StoreError> {
+    pub async fn sealed_secrets_not_under(
+        &self,
+        key_id: &str,
+    ) -> Result<Vec<SealedSecretRow>, StoreError> {
         on_pool!(self, pool => {
             let rows = sqlx::query(
                 "SELECT id, team_id, secret FROM connected_accounts WHERE secret_key_id <> $1 ORDER BY id")
@@ -247,7 +265,11 @@ impl Store {
 
     /// Swaps each row's secret for its re-sealed form in one transaction, but only where the
     /// secret is still the one read (a concurrent token refresh wins). Returns how many changed.
-    pub async fn reseal_secrets(&self, resealed: &[(SealedSecretRow, Vec<u8>)], key_id: &str) -> Result<u64, StoreError> {
+    pub async fn reseal_secrets(
+        &self,
+        resealed: &[(SealedSecretRow, Vec<u8>)],
+        key_id: &str,
+    ) -> Result<u64, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut changed = 0;

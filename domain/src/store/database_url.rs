@@ -17,7 +17,10 @@ impl DatabaseUrl {
     /// Accepts `sqlite://PATH` (also `sqlite:PATH`) and `postgres://…` / `postgresql://…`.
     pub fn parse(raw: &str) -> Result<Self, DatabaseUrlError> {
         let raw = raw.trim();
-        if let Some(rest) = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")) {
+        if let Some(rest) = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+        {
             let path = rest.split('?').next().unwrap_or_default();
             if path.is_empty() {
                 return Err(DatabaseUrlError(
@@ -30,7 +33,8 @@ impl DatabaseUrl {
             let after_scheme = raw.split_once("://").map(|(_, r)| r).unwrap_or_default();
             if after_scheme.is_empty() || after_scheme.starts_with('/') {
                 return Err(DatabaseUrlError(
-                    "a PostgreSQL URL needs a host, e.g. postgres://user@127.0.0.1:5432/ferry".into(),
+                    "a PostgreSQL URL needs a host, e.g. postgres://user@127.0.0.1:5432/ferry"
+                        .into(),
                 ));
             }
             return Ok(Self::Postgres(raw.to_owned()));
@@ -52,7 +56,9 @@ impl DatabaseUrl {
 }
 
 fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
     let (authority, tail) = match rest.find('/') {
         Some(i) => rest.split_at(i),
         None => (rest, ""),
@@ -105,7 +111,10 @@ mod tests {
     #[test]
     fn rejects_what_it_cannot_run_on_with_a_fix() {
         let err = DatabaseUrl::parse("mysql://root@localhost/ferry").unwrap_err();
-        assert!(err.to_string().contains("unsupported scheme 'mysql'"), "{err}");
+        assert!(
+            err.to_string().contains("unsupported scheme 'mysql'"),
+            "{err}"
+        );
         assert!(DatabaseUrl::parse("sqlite://").is_err());
         assert!(DatabaseUrl::parse("postgres://").is_err());
         assert!(DatabaseUrl::parse("").is_err());

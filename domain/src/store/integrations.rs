@@ -84,7 +84,11 @@ impl Store {
         })
     }
 
-    pub async fn integration(&self, team_id: &str, id: &str) -> Result<Option<IntegrationRow>, StoreError> {
+    pub async fn integration(
+        &self,
+        team_id: &str,
+        id: &str,
+    ) -> Result<Option<IntegrationRow>, StoreError> {
         on_pool!(self, pool => {
             let row = sqlx::query(&format!("{SELECT} WHERE i.team_id = $1 AND i.id = $2"))
                 .bind(team_id).bind(id).fetch_optional(pool).await?;

@@ -5,12 +5,13 @@
 //! [`on_pool!`]; where the dialects truly differ a function matches on the backend itself.
 //! Every backend passes the same conformance suite (`domain/tests/store_conformance.rs`).
 
-
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    },
 };
 
 pub use database_url::{DatabaseUrl, DatabaseUrlError};
@@ -167,5 +168,8 @@ pub fn now_ms() -> i64 {
 }
 
 fn one_line(e: &dyn std::fmt::Display) -> String {
-    e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+    e.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -22,7 +22,12 @@ pub struct RevisionCursor {
 impl RevisionCursor {
     /// Before every revision saved at or after `at_ms`.
     pub fn at(at_ms: i64) -> Self {
-        RevisionCursor { created_at_ms: at_ms, team_id: String::new(), collection_id: String::new(), number: i64::MIN }
+        RevisionCursor {
+            created_at_ms: at_ms,
+            team_id: String::new(),
+            collection_id: String::new(),
+            number: i64::MIN,
+        }
     }
 }
 
@@ -47,7 +52,12 @@ impl Store {
     /// A revision's "day successor" is the next revision that still exists: revisions are
     /// numbered in the order they were saved, so it is the newest of the day exactly when its
     /// successor falls on a later day.
-    pub async fn thin_revisions(&self, older_than_ms: i64, after: &RevisionCursor, limit: i64) -> Result<RevisionPage, StoreError> {
+    pub async fn thin_revisions(
+        &self,
+        older_than_ms: i64,
+        after: &RevisionCursor,
+        limit: i64,
+    ) -> Result<RevisionPage, StoreError> {
         let select = "SELECT r.team_id, r.collection_id, r.number, r.created_at_ms, \
              (EXISTS (SELECT 1 FROM collection_revisions n WHERE n.team_id = r.team_id \
                AND n.collection_id = r.collection_id AND n.number = (SELECT MIN(m.number) FROM collection_revisions m \
@@ -68,10 +78,17 @@ impl Store {
             }, r.get::<bool, _>(4))).collect()
         });
         let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= limit;
-        let next = if full { rows.last().map(|(cursor, _)| cursor.clone()) } else { None };
+        let next = if full {
+            rows.last().map(|(cursor, _)| cursor.clone())
+        } else {
+            None
+        };
         let mut by_team: Vec<(&str, Vec<&RevisionCursor>)> = Vec::new();
         for (revision, _) in rows.iter().filter(|(_, doomed)| *doomed) {
-            match by_team.iter_mut().find(|(team, _)| *team == revision.team_id) {
+            match by_team
+                .iter_mut()
+                .find(|(team, _)| *team == revision.team_id)
+            {
                 Some((_, revisions)) => revisions.push(revision),
                 None => by_team.push((&revision.team_id, vec![revision])),
             }
@@ -82,12 +99,20 @@ impl Store {
             deleted += count;
             freed_bytes += bytes;
         }
-        Ok(RevisionPage { deleted, freed_bytes, next })
+        Ok(RevisionPage {
+            deleted,
+            freed_bytes,
+            next,
+        })
     }
 
     /// Deletes these revisions of one team and gives their bytes back to its usage, in one
     /// transaction; a revision already gone (another process pruned it) frees nothing.
-    async fn delete_revisions(&self, team_id: &str, revisions: &[&RevisionCursor]) -> Result<(u64, i64), StoreError> {
+    async fn delete_revisions(
+        &self,
+        team_id: &str,
+        revisions: &[&RevisionCursor],
+    ) -> Result<(u64, i64), StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE team_usage SET stored_bytes = stored_bytes WHERE team_id = $1")
@@ -112,24 +137,42 @@ impl Store {
     }
 
     /// Deletes up to `limit` sign-in attempts made before `older_than_ms`; how many went.
-    pub async fn delete_login_attempts(&self, older_than_ms: i64, limit: i64) -> Result<u64, StoreError> {
+    pub async fn delete_login_attempts(
+        &self,
+        older_than_ms: i64,
+        limit: i64,
+    ) -> Result<u64, StoreError> {
         // The table has no key: each dialect names its rows by its own row address.
         let done = match self {
             Store::Sqlite(pool) => sqlx::query(
                 "DELETE FROM login_attempts WHERE rowid IN \
-                 (SELECT rowid FROM login_attempts WHERE at_ms < $1 ORDER BY at_ms LIMIT $2)")
-                .bind(older_than_ms).bind(limit).execute(pool).await?.rows_affected(),
+                 (SELECT rowid FROM login_attempts WHERE at_ms < $1 ORDER BY at_ms LIMIT $2)",
+            )
+            .bind(older_than_ms)
+            .bind(limit)
+            .execute(pool)
+            .await?
+            .rows_affected(),
             Store::Postgres(pool) => sqlx::query(
                 "DELETE FROM login_attempts WHERE ctid IN \
-                 (SELECT ctid FROM login_attempts WHERE at_ms < $1 ORDER BY at_ms LIMIT $2)")
-                .bind(older_than_ms).bind(limit).execute(pool).await?.rows_affected(),
+                 (SELECT ctid FROM login_attempts WHERE at_ms < $1 ORDER BY at_ms LIMIT $2)",
+            )
+            .bind(older_than_ms)
+            .bind(limit)
+            .execute(pool)
+            .await?
+            .rows_affected(),
         };
         Ok(done)
     }
 
     /// Up to `limit` integrations after `after` (by id), with their teams: the runs are pruned
     /// one integration at a time, along the index of its log.
-    pub async fn integrations_page(&self, after: &str, limit: i64) -> Result<Vec<(String, String)>, StoreError> {
+    pub async fn integrations_page(
+        &self,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>, StoreError> {
         on_pool!(self, pool => {
             let rows: Vec<(String, String)> = sqlx::query_as(
                 "SELECT team_id, id FROM integrations WHERE id > $1 ORDER BY id LIMIT $2")

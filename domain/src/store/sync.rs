@@ -80,7 +80,10 @@ impl WakeWorkers for sqlx::SqliteConnection {
 
 impl WakeWorkers for sqlx::PgConnection {
     async fn wake_workers(&mut self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT pg_notify($1, '')").bind(WAKE_CHANNEL).execute(self).await?;
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(WAKE_CHANNEL)
+            .execute(self)
+            .await?;
         Ok(())
     }
 }
@@ -190,7 +193,8 @@ pub struct SyncState {
     pub branch_tip: Option<String>,
 }
 
-const JOB_COLUMNS: &str = "integration_id, team_id, trigger, generation, first_change_at_ms, attempts";
+const JOB_COLUMNS: &str =
+    "integration_id, team_id, trigger, generation, first_change_at_ms, attempts";
 
 macro_rules! claimed_job {
     ($r:expr) => {
@@ -210,9 +214,18 @@ macro_rules! claimed_job {
 macro_rules! run_row {
     ($r:expr) => {
         RunRow {
-            id: $r.get(0), integration_id: $r.get(1), trigger: $r.get(2), started_at_ms: $r.get(3),
-            finished_at_ms: $r.get(4), outcome: $r.get(5), commit_hash: $r.get(6), error: $r.get(7),
-            will_retry: $r.get::<i64, _>(8) != 0, attempts: $r.get(9), revision: $r.get(10), latency_ms: $r.get(11),
+            id: $r.get(0),
+            integration_id: $r.get(1),
+            trigger: $r.get(2),
+            started_at_ms: $r.get(3),
+            finished_at_ms: $r.get(4),
+            outcome: $r.get(5),
+            commit_hash: $r.get(6),
+            error: $r.get(7),
+            will_retry: $r.get::<i64, _>(8) != 0,
+            attempts: $r.get(9),
+            revision: $r.get(10),
+            latency_ms: $r.get(11),
         }
     };
 }
@@ -223,7 +236,8 @@ const DUE: &str = "(j.locked_until_ms IS NULL OR j.locked_until_ms < $1) AND j.n
 
 /// Free jobs of active integrations writing to the same repository and branch with the same
 /// account as integration `$4`: they go into the same commit, due or not yet.
-const SAME_TARGET: &str = "(j.locked_until_ms IS NULL OR j.locked_until_ms < $1) AND j.not_before_ms <= $1 \
+const SAME_TARGET: &str =
+    "(j.locked_until_ms IS NULL OR j.locked_until_ms < $1) AND j.not_before_ms <= $1 \
      AND i.status = 'active' AND EXISTS (SELECT 1 FROM integrations o WHERE o.id = $4 \
      AND o.team_id = i.team_id AND o.account_id = i.account_id AND o.workspace = i.workspace \
      AND o.repository = i.repository AND o.branch = i.branch)";
@@ -231,7 +245,13 @@ const SAME_TARGET: &str = "(j.locked_until_ms IS NULL OR j.locked_until_ms < $1)
 impl Store {
     /// Queues a run of one integration that skips the debounce (added, edited, resumed, run by
     /// hand), coalescing with a queued job; backoff of an earlier failure is forgotten.
-    pub async fn enqueue_now(&self, team_id: &str, integration_id: &str, trigger: Trigger, at_ms: i64) -> Result<(), StoreError> {
+    pub async fn enqueue_now(
+        &self,
+        team_id: &str,
+        integration_id: &str,
+        trigger: Trigger,
+        at_ms: i64,
+    ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             enqueue_job_now!(tx, team_id, integration_id, trigger, at_ms);
@@ -242,7 +262,11 @@ impl Store {
 
     /// Takes the lease of the oldest due job and of every free job writing to the same
     /// repository and branch with the same account. Empty when nothing is due.
-    pub async fn claim_jobs(&self, worker: &str, timing: Timing) -> Result<Vec<ClaimedJob>, StoreError> {
+    pub async fn claim_jobs(
+        &self,
+        worker: &str,
+        timing: Timing,
+    ) -> Result<Vec<ClaimedJob>, StoreError> {
         let until = timing.now_ms + timing.lease_ms;
         // SQLite takes its write lock at the first UPDATE, so one statement both picks and
         // leases; PostgreSQL skips what other transactions hold.
@@ -255,7 +279,9 @@ impl Store {
                      RETURNING {JOB_COLUMNS}"))
                     .bind(timing.now_ms).bind(timing.debounce_ms).bind(timing.max_wait_ms).bind(worker).bind(until)
                     .fetch_optional(&mut *tx).await?;
-                let Some(first) = first.map(|r| claimed_job!(r)) else { return Ok(Vec::new()) };
+                let Some(first) = first.map(|r| claimed_job!(r)) else {
+                    return Ok(Vec::new());
+                };
                 let rest = sqlx::query(&format!(
                     "UPDATE sync_jobs SET locked_by = $2, locked_until_ms = $3 WHERE integration_id IN \
                      (SELECT j.integration_id FROM sync_jobs j JOIN integrations i ON i.id = j.integration_id \
@@ -263,7 +289,10 @@ impl Store {
                     .bind(timing.now_ms).bind(worker).bind(until).bind(&first.integration_id)
                     .fetch_all(&mut *tx).await?;
                 tx.commit().await?;
-                (first, rest.iter().map(|r| claimed_job!(r)).collect::<Vec<_>>())
+                (
+                    first,
+                    rest.iter().map(|r| claimed_job!(r)).collect::<Vec<_>>(),
+                )
             }
             Store::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
@@ -273,7 +302,9 @@ impl Store {
                       LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING {JOB_COLUMNS}"))
                     .bind(timing.now_ms).bind(timing.debounce_ms).bind(timing.max_wait_ms).bind(worker).bind(until)
                     .fetch_optional(&mut *tx).await?;
-                let Some(first) = first.map(|r| claimed_job!(r)) else { return Ok(Vec::new()) };
+                let Some(first) = first.map(|r| claimed_job!(r)) else {
+                    return Ok(Vec::new());
+                };
                 let rest = sqlx::query(&format!(
                     "UPDATE sync_jobs SET locked_by = $2, locked_until_ms = $3 WHERE integration_id IN \
                      (SELECT j.integration_id FROM sync_jobs j JOIN integrations i ON i.id = j.integration_id \
@@ -281,18 +312,29 @@ impl Store {
                     .bind(timing.now_ms).bind(worker).bind(until).bind(&first.integration_id)
                     .fetch_all(&mut *tx).await?;
                 tx.commit().await?;
-                (first, rest.iter().map(|r| claimed_job!(r)).collect::<Vec<_>>())
+                (
+                    first,
+                    rest.iter().map(|r| claimed_job!(r)).collect::<Vec<_>>(),
+                )
             }
         };
         let first_id = first.integration_id.clone();
         let mut jobs = vec![first];
-        jobs.extend(rest.into_iter().filter(|job| job.integration_id != first_id));
+        jobs.extend(
+            rest.into_iter()
+                .filter(|job| job.integration_id != first_id),
+        );
         Ok(jobs)
     }
 
     /// Extends the worker's lease on a job; false when the lease was lost (it expired and
     /// another worker took the job).
-    pub async fn extend_lease(&self, worker: &str, integration_id: &str, until_ms: i64) -> Result<bool, StoreError> {
+    pub async fn extend_lease(
+        &self,
+        worker: &str,
+        integration_id: &str,
+        until_ms: i64,
+    ) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
             let done = sqlx::query(
                 "UPDATE sync_jobs SET locked_until_ms = $3 WHERE integration_id = $1 AND locked_by = $2")
@@ -303,7 +345,12 @@ impl Store {
 
     /// Ends a job the worker ran: gone when no change came since it was claimed; otherwise
     /// queued again for the newer changes (pending since `claimed_at_ms`).
-    pub async fn finish_job(&self, worker: &str, job: &ClaimedJob, claimed_at_ms: i64) -> Result<(), StoreError> {
+    pub async fn finish_job(
+        &self,
+        worker: &str,
+        job: &ClaimedJob,
+        claimed_at_ms: i64,
+    ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let deleted = sqlx::query(
@@ -323,7 +370,12 @@ impl Store {
     }
 
     /// Releases a job that failed for a passing reason, to be retried after `not_before_ms`.
-    pub async fn retry_job_later(&self, worker: &str, integration_id: &str, not_before_ms: i64) -> Result<(), StoreError> {
+    pub async fn retry_job_later(
+        &self,
+        worker: &str,
+        integration_id: &str,
+        not_before_ms: i64,
+    ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE sync_jobs SET locked_by = NULL, locked_until_ms = NULL, trigger = 'retry', \
@@ -336,7 +388,12 @@ impl Store {
 
     /// Releases a job that did not fail but must wait (its account's hourly budget is spent):
     /// no attempt is counted, so waiting never turns into Failing.
-    pub async fn postpone_job(&self, worker: &str, integration_id: &str, not_before_ms: i64) -> Result<(), StoreError> {
+    pub async fn postpone_job(
+        &self,
+        worker: &str,
+        integration_id: &str,
+        not_before_ms: i64,
+    ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE sync_jobs SET locked_by = NULL, locked_until_ms = NULL, not_before_ms = $3, skip_debounce = 1 \
@@ -355,7 +412,11 @@ impl Store {
         })
     }
 
-    pub async fn queued_job(&self, team_id: &str, integration_id: &str) -> Result<Option<QueuedJob>, StoreError> {
+    pub async fn queued_job(
+        &self,
+        team_id: &str,
+        integration_id: &str,
+    ) -> Result<Option<QueuedJob>, StoreError> {
         on_pool!(self, pool => {
             let row = sqlx::query(
                 "SELECT integration_id, trigger, generation, attempts, not_before_ms, locked_by FROM sync_jobs \
@@ -394,7 +455,12 @@ impl Store {
     }
 
     /// The integration's runs, newest first.
-    pub async fn runs(&self, team_id: &str, integration_id: &str, limit: i64) -> Result<Vec<RunRow>, StoreError> {
+    pub async fn runs(
+        &self,
+        team_id: &str,
+        integration_id: &str,
+        limit: i64,
+    ) -> Result<Vec<RunRow>, StoreError> {
         on_pool!(self, pool => {
             let rows = sqlx::query(
                 "SELECT id, integration_id, trigger, started_at_ms, finished_at_ms, outcome, commit_hash, error, \
@@ -421,7 +487,11 @@ impl Store {
     }
 
     /// What the integration last committed and the branch tip it saw.
-    pub async fn integration_sync_state(&self, team_id: &str, integration_id: &str) -> Result<Option<SyncState>, StoreError> {
+    pub async fn integration_sync_state(
+        &self,
+        team_id: &str,
+        integration_id: &str,
+    ) -> Result<Option<SyncState>, StoreError> {
         on_pool!(self, pool => {
             let row = sqlx::query(
                 "SELECT committed_sha256, committed_revision, branch_tip FROM integrations WHERE team_id = $1 AND id = $2")
@@ -430,7 +500,12 @@ impl Store {
         })
     }
 
-    pub async fn record_commit(&self, team_id: &str, integration_id: &str, committed: Committed<'_>) -> Result<(), StoreError> {
+    pub async fn record_commit(
+        &self,
+        team_id: &str,
+        integration_id: &str,
+        committed: Committed<'_>,
+    ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE integrations SET committed_sha256 = $3, committed_revision = $4, branch_tip = $5 \
@@ -446,7 +521,13 @@ impl Store {
     /// to that branch through that account which last saw `parent` sees the new tip: the commit
     /// wrote only its own integrations' files, so their next commit goes on top of it instead
     /// of failing with a conflict and reading the branch again.
-    pub async fn advance_branch_tip(&self, team_id: &str, target: &BranchTarget<'_>, parent: &str, tip: &str) -> Result<(), StoreError> {
+    pub async fn advance_branch_tip(
+        &self,
+        team_id: &str,
+        target: &BranchTarget<'_>,
+        parent: &str,
+        tip: &str,
+    ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE integrations SET branch_tip = $7 WHERE team_id = $1 AND account_id = $2 AND workspace = $3 \
@@ -458,7 +539,12 @@ impl Store {
     }
 
     /// Remembers the branch tip an integration saw (its file was already as it should be).
-    pub async fn record_branch_tip(&self, team_id: &str, integration_id: &str, branch_tip: &str) -> Result<(), StoreError> {
+    pub async fn record_branch_tip(
+        &self,
+        team_id: &str,
+        integration_id: &str,
+        branch_tip: &str,
+    ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query("UPDATE integrations SET branch_tip = $3 WHERE team_id = $1 AND id = $2")
                 .bind(team_id).bind(integration_id).bind(branch_tip).execute(pool).await?;
@@ -468,7 +554,13 @@ impl Store {
 
     /// Moves the integration to `status` (with its reason in words) unless a person paused it.
     /// True only when the status changed: the moment to alert.
-    pub async fn set_integration_status(&self, team_id: &str, integration_id: &str, status: &str, reason: Option<&str>) -> Result<bool, StoreError> {
+    pub async fn set_integration_status(
+        &self,
+        team_id: &str,
+        integration_id: &str,
+        status: &str,
+        reason: Option<&str>,
+    ) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
             let done = sqlx::query(
                 "UPDATE integrations SET status = $3, status_reason = $4 \
@@ -479,7 +571,12 @@ impl Store {
     }
 
     /// A person's choice of status (run, pause, resume): applies whatever the status was.
-    pub async fn set_integration_status_by_person(&self, team_id: &str, integration_id: &str, status: &str) -> Result<(), StoreError> {
+    pub async fn set_integration_status_by_person(
+        &self,
+        team_id: &str,
+        integration_id: &str,
+        status: &str,
+    ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query("UPDATE integrations SET status = $3, status_reason = NULL WHERE team_id = $1 AND id = $2")
                 .bind(team_id).bind(integration_id).bind(status).execute(pool).await?;

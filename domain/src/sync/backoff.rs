@@ -26,15 +26,19 @@ mod tests {
             let ceiling = (base * 2u32.pow((attempt as u32 - 1).min(20))).min(max);
             for _ in 0..50 {
                 let wait = delay(attempt, base, max);
-                assert!(wait >= ceiling / 2 && wait <= ceiling, "attempt {attempt}: {wait:?}");
+                assert!(
+                    wait >= ceiling / 2 && wait <= ceiling,
+                    "attempt {attempt}: {wait:?}"
+                );
             }
         }
     }
 
     #[test]
     fn spreads_retries_out() {
-        let waits: std::collections::HashSet<_> =
-            (0..100).map(|_| delay(5, Duration::from_secs(2), Duration::from_secs(300))).collect();
+        let waits: std::collections::HashSet<_> = (0..100)
+            .map(|_| delay(5, Duration::from_secs(2), Duration::from_secs(300)))
+            .collect();
         assert!(waits.len() > 50, "jittered: {}", waits.len());
     }
 }

@@ -20,13 +20,22 @@ const SWAP_ATTEMPTS: usize = 16;
 impl Budget {
     pub fn new(per_hour: u32) -> Self {
         let per_hour = f64::from(per_hour.max(1));
-        Budget { per_hour, burst: (per_hour / 10.0).max(1.0) }
+        Budget {
+            per_hour,
+            burst: (per_hour / 10.0).max(1.0),
+        }
     }
 
     /// Takes `calls` from the account's budget, or says how long until they are available
     /// (nothing is taken then).
-    pub async fn take(&self, store: &Store, account_id: &str, calls: u32) -> Result<Result<(), Duration>, StoreError> {
-        self.take_at(store, account_id, calls, crate::store::now_ms()).await
+    pub async fn take(
+        &self,
+        store: &Store,
+        account_id: &str,
+        calls: u32,
+    ) -> Result<Result<(), Duration>, StoreError> {
+        self.take_at(store, account_id, calls, crate::store::now_ms())
+            .await
     }
 
     pub async fn take_at(
@@ -38,12 +47,17 @@ impl Budget {
     ) -> Result<Result<(), Duration>, StoreError> {
         for _ in 0..SWAP_ATTEMPTS {
             let Some(row) = store.account_budget(account_id).await? else {
-                store.create_account_budget(account_id, self.burst, now_ms).await?;
+                store
+                    .create_account_budget(account_id, self.burst, now_ms)
+                    .await?;
                 continue;
             };
             match self.decide((row.tokens, row.at_ms), calls, now_ms) {
                 Ok((tokens, at_ms)) => {
-                    if store.swap_account_budget(account_id, row.version, tokens, at_ms).await? {
+                    if store
+                        .swap_account_budget(account_id, row.version, tokens, at_ms)
+                        .await?
+                    {
                         return Ok(Ok(()));
                     }
                 }
@@ -56,18 +70,28 @@ impl Budget {
 
     /// Charges `calls` already made (pages of a listing beyond the one taken for): the bucket
     /// may go below zero, and later takes wait until it has refilled, so the hour's total holds.
-    pub async fn charge(&self, store: &Store, account_id: &str, calls: u32) -> Result<(), StoreError> {
+    pub async fn charge(
+        &self,
+        store: &Store,
+        account_id: &str,
+        calls: u32,
+    ) -> Result<(), StoreError> {
         if calls == 0 {
             return Ok(());
         }
         let now_ms = crate::store::now_ms();
         for _ in 0..SWAP_ATTEMPTS {
             let Some(row) = store.account_budget(account_id).await? else {
-                store.create_account_budget(account_id, self.burst, now_ms).await?;
+                store
+                    .create_account_budget(account_id, self.burst, now_ms)
+                    .await?;
                 continue;
             };
             let (tokens, at_ms) = self.charged((row.tokens, row.at_ms), calls, now_ms);
-            if store.swap_account_budget(account_id, row.version, tokens, at_ms).await? {
+            if store
+                .swap_account_budget(account_id, row.version, tokens, at_ms)
+                .await?
+            {
                 return Ok(());
             }
         }
@@ -88,7 +112,12 @@ impl Budget {
 
     /// A take from a bucket holding `tokens` at `at_ms`: the bucket after it, or how long
     /// until there is enough. A clock behind the bucket's earns nothing and moves nothing back.
-    fn decide(&self, (tokens, at_ms): (f64, i64), calls: u32, now_ms: i64) -> Result<(f64, i64), Duration> {
+    fn decide(
+        &self,
+        (tokens, at_ms): (f64, i64),
+        calls: u32,
+        now_ms: i64,
+    ) -> Result<(f64, i64), Duration> {
         let now_ms = now_ms.max(at_ms);
         let earned = (now_ms - at_ms) as f64 / 1000.0 * self.per_hour / 3600.0;
         let tokens = (tokens + earned).min(self.burst);
@@ -96,7 +125,9 @@ impl Budget {
         if tokens >= wanted {
             Ok((tokens - wanted, now_ms))
         } else {
-            Err(Duration::from_secs_f64((wanted - tokens) * 3600.0 / self.per_hour))
+            Err(Duration::from_secs_f64(
+                (wanted - tokens) * 3600.0 / self.per_hour,
+            ))
         }
     }
 }
@@ -121,7 +152,10 @@ mod tests {
     #[test]
     fn an_hour_never_spends_more_than_the_budget() {
         let budget = Budget::new(900);
-        let mut bucket = Bucket { budget: &budget, state: (budget.burst, 0) };
+        let mut bucket = Bucket {
+            budget: &budget,
+            state: (budget.burst, 0),
+        };
         let mut spent = 0;
         // One attempt per second for an hour, three calls each.
         for second in 0..3600 {
@@ -136,7 +170,10 @@ mod tests {
     #[test]
     fn refusals_say_when_and_take_nothing() {
         let budget = Budget::new(36);
-        let mut bucket = Bucket { budget: &budget, state: (budget.burst, 0) };
+        let mut bucket = Bucket {
+            budget: &budget,
+            state: (budget.burst, 0),
+        };
         for _ in 0..3 {
             bucket.take(1, 0).unwrap();
         }
@@ -153,7 +190,10 @@ mod tests {
         let budget = Budget::new(36);
         let charged = budget.charged((budget.burst, 0), 5, 0);
         assert_eq!(charged, (budget.burst - 5.0, 0));
-        let mut bucket = Bucket { budget: &budget, state: charged };
+        let mut bucket = Bucket {
+            budget: &budget,
+            state: charged,
+        };
         // 3.6 saved, 5 charged: -1.4, so one call is 2.4 calls (240 s at 36 an hour) away.
         let wait = bucket.take(1, 0).unwrap_err();
         assert!((239_900..=240_100).contains(&wait.as_millis()), "{wait:?}");

@@ -31,13 +31,30 @@ impl CredentialStore for AccountCredentials {
             .map_err(|error| reason(&error))
     }
 
-    async fn store_refreshed(&self, team_id: String, account_id: String, credential: Credential) -> Result<(), String> {
-        let Credential::OAuth { access_token, refresh_token, expires_at_ms } = credential else {
+    async fn store_refreshed(
+        &self,
+        team_id: String,
+        account_id: String,
+        credential: Credential,
+    ) -> Result<(), String> {
+        let Credential::OAuth {
+            access_token,
+            refresh_token,
+            expires_at_ms,
+        } = credential
+        else {
             return Err("only OAuth connections are refreshed".to_owned());
         };
-        let (access_token, refresh_token): (SecretString, SecretString) = (access_token, refresh_token);
+        let (access_token, refresh_token): (SecretString, SecretString) =
+            (access_token, refresh_token);
         ConnectedAccounts::new(&self.store, &self.keyring)
-            .store_refreshed_oauth_tokens(&team_id, &account_id, &access_token, &refresh_token, expires_at_ms)
+            .store_refreshed_oauth_tokens(
+                &team_id,
+                &account_id,
+                &access_token,
+                &refresh_token,
+                expires_at_ms,
+            )
             .await
             .map_err(|error| reason(&error))
     }
@@ -46,7 +63,8 @@ impl CredentialStore for AccountCredentials {
 fn reason(error: &ConnectedAccountError) -> String {
     match error {
         ConnectedAccountError::NotFound => {
-            "its connected account was deleted; edit the integration and choose another account".to_owned()
+            "its connected account was deleted; edit the integration and choose another account"
+                .to_owned()
         }
         // Key problems are an operator's to fix; the message names the key, never its bytes.
         other => format!("the connected account's credential cannot be used: {other}"),

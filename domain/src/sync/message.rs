@@ -16,7 +16,11 @@ pub fn collection_message(previous: Option<&Collection>, current: &Collection) -
 pub fn combined_message(messages: &[String]) -> String {
     match messages {
         [only] => only.clone(),
-        _ => format!("Update {} collections\n\n{}", messages.len(), messages.join("\n")),
+        _ => format!(
+            "Update {} collections\n\n{}",
+            messages.len(),
+            messages.join("\n")
+        ),
     }
 }
 
@@ -25,7 +29,10 @@ mod tests {
     use super::*;
 
     fn doc(requests: &[&str]) -> Collection {
-        let items: Vec<_> = requests.iter().map(|r| serde_json::json!({"id": r, "name": r, "request": "https://x/"})).collect();
+        let items: Vec<_> = requests
+            .iter()
+            .map(|r| serde_json::json!({"id": r, "name": r, "request": "https://x/"}))
+            .collect();
         let json = serde_json::json!({
             "info": {"_postman_id": "c", "name": "Users API",
                      "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
@@ -36,12 +43,21 @@ mod tests {
 
     #[test]
     fn messages_name_the_change() {
-        assert_eq!(collection_message(None, &doc(&["List users"])), "Add \"Users API\": added \"List users\"");
         assert_eq!(
-            collection_message(Some(&doc(&["List users"])), &doc(&["List users", "Create user"])),
+            collection_message(None, &doc(&["List users"])),
+            "Add \"Users API\": added \"List users\""
+        );
+        assert_eq!(
+            collection_message(
+                Some(&doc(&["List users"])),
+                &doc(&["List users", "Create user"])
+            ),
             "Update \"Users API\": added \"Create user\""
         );
         assert_eq!(combined_message(&["a".into()]), "a");
-        assert_eq!(combined_message(&["a".into(), "b".into()]), "Update 2 collections\n\na\nb");
+        assert_eq!(
+            combined_message(&["a".into(), "b".into()]),
+            "Update 2 collections\n\na\nb"
+        );
     }
 }

@@ -15,7 +15,9 @@ use crate::{bitbucket::ProviderCallCount, StoreError};
 pub const QUEUE_GAUGE_MAX_AGE: Duration = Duration::from_secs(5);
 
 /// Upper bounds (seconds) of the change→commit latency buckets.
-const LATENCY_BUCKETS: [f64; 12] = [0.5, 1.0, 2.0, 2.5, 3.0, 4.0, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0];
+const LATENCY_BUCKETS: [f64; 12] = [
+    0.5, 1.0, 2.0, 2.5, 3.0, 4.0, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0,
+];
 
 #[derive(Default)]
 pub struct SyncMetrics {
@@ -42,13 +44,19 @@ pub struct QueueGauge {
 
 impl SyncMetrics {
     pub(crate) fn record_run(&self, outcome: &'static str) {
-        let mut inner = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *inner.outcomes.entry(outcome).or_default() += 1;
     }
 
     pub(crate) fn record_latency(&self, latency: Duration) {
         let seconds = latency.as_secs_f64();
-        let mut inner = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         for (bound, count) in LATENCY_BUCKETS.iter().zip(inner.latency_counts.iter_mut()) {
             if seconds <= *bound {
                 *count += 1;
@@ -59,7 +67,11 @@ impl SyncMetrics {
     }
 
     /// The queue gauge, counted by `count` only when the last count is older than `max_age`.
-    pub(crate) async fn queue_gauge<F, Fut>(&self, max_age: Duration, count: F) -> Result<QueueGauge, StoreError>
+    pub(crate) async fn queue_gauge<F, Fut>(
+        &self,
+        max_age: Duration,
+        count: F,
+    ) -> Result<QueueGauge, StoreError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<(i64, i64), StoreError>>,
@@ -78,36 +90,75 @@ impl SyncMetrics {
 
     /// Runs so far by outcome.
     pub fn outcomes(&self) -> BTreeMap<&'static str, u64> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).outcomes.clone()
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .outcomes
+            .clone()
     }
 
     pub fn render(&self, queue: &QueueGauge, calls: &[ProviderCallCount]) -> String {
-        let inner = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP ferry_sync_jobs_queued Sync jobs waiting or running.");
+        let _ = writeln!(
+            out,
+            "# HELP ferry_sync_jobs_queued Sync jobs waiting or running."
+        );
         let _ = writeln!(out, "# TYPE ferry_sync_jobs_queued gauge");
         let _ = writeln!(out, "ferry_sync_jobs_queued {}", queue.queued);
-        let _ = writeln!(out, "# HELP ferry_sync_jobs_running Sync jobs a worker holds right now.");
+        let _ = writeln!(
+            out,
+            "# HELP ferry_sync_jobs_running Sync jobs a worker holds right now."
+        );
         let _ = writeln!(out, "# TYPE ferry_sync_jobs_running gauge");
         let _ = writeln!(out, "ferry_sync_jobs_running {}", queue.running);
-        let _ = writeln!(out, "# HELP ferry_sync_runs_total Integration runs by outcome (this process).");
+        let _ = writeln!(
+            out,
+            "# HELP ferry_sync_runs_total Integration runs by outcome (this process)."
+        );
         let _ = writeln!(out, "# TYPE ferry_sync_runs_total counter");
         for outcome in ["committed", "no_changes", "failed"] {
             let count = inner.outcomes.get(outcome).copied().unwrap_or(0);
-            let _ = writeln!(out, "ferry_sync_runs_total{{outcome=\"{outcome}\"}} {count}");
+            let _ = writeln!(
+                out,
+                "ferry_sync_runs_total{{outcome=\"{outcome}\"}} {count}"
+            );
         }
-        let _ = writeln!(out, "# HELP ferry_sync_change_to_commit_seconds From a collection change to its commit.");
+        let _ = writeln!(
+            out,
+            "# HELP ferry_sync_change_to_commit_seconds From a collection change to its commit."
+        );
         let _ = writeln!(out, "# TYPE ferry_sync_change_to_commit_seconds histogram");
         for (bound, count) in LATENCY_BUCKETS.iter().zip(inner.latency_counts.iter()) {
-            let _ = writeln!(out, "ferry_sync_change_to_commit_seconds_bucket{{le=\"{bound}\"}} {count}");
+            let _ = writeln!(
+                out,
+                "ferry_sync_change_to_commit_seconds_bucket{{le=\"{bound}\"}} {count}"
+            );
         }
-        let _ = writeln!(out, "ferry_sync_change_to_commit_seconds_bucket{{le=\"+Inf\"}} {}", inner.latency_count);
-        let _ = writeln!(out, "ferry_sync_change_to_commit_seconds_sum {}", inner.latency_sum);
-        let _ = writeln!(out, "ferry_sync_change_to_commit_seconds_count {}", inner.latency_count);
+        let _ = writeln!(
+            out,
+            "ferry_sync_change_to_commit_seconds_bucket{{le=\"+Inf\"}} {}",
+            inner.latency_count
+        );
+        let _ = writeln!(
+            out,
+            "ferry_sync_change_to_commit_seconds_sum {}",
+            inner.latency_sum
+        );
+        let _ = writeln!(
+            out,
+            "ferry_sync_change_to_commit_seconds_count {}",
+            inner.latency_count
+        );
         let _ = writeln!(out, "# HELP ferry_provider_calls_total Bitbucket API calls by method and HTTP status (none = no answer).");
         let _ = writeln!(out, "# TYPE ferry_provider_calls_total counter");
         for call in calls {
-            let status = call.status.map_or_else(|| "none".to_owned(), |status| status.to_string());
+            let status = call
+                .status
+                .map_or_else(|| "none".to_owned(), |status| status.to_string());
             let _ = writeln!(
                 out,
                 "ferry_provider_calls_total{{method=\"{}\",status=\"{status}\"}} {}",
@@ -135,14 +186,29 @@ mod tests {
         };
         let scrape = || metrics.queue_gauge(QUEUE_GAUGE_MAX_AGE, count);
         let scrapes = tokio::join!(scrape(), scrape(), scrape(), scrape());
-        assert_eq!(counts.load(Ordering::SeqCst), 1, "four concurrent scrapes, one count");
+        assert_eq!(
+            counts.load(Ordering::SeqCst),
+            1,
+            "four concurrent scrapes, one count"
+        );
         for gauge in [scrapes.0, scrapes.1, scrapes.2, scrapes.3] {
             assert_eq!(gauge.unwrap().queued, 1);
         }
-        metrics.queue_gauge(QUEUE_GAUGE_MAX_AGE, count).await.unwrap();
-        assert_eq!(counts.load(Ordering::SeqCst), 1, "a scrape right after reuses it");
+        metrics
+            .queue_gauge(QUEUE_GAUGE_MAX_AGE, count)
+            .await
+            .unwrap();
+        assert_eq!(
+            counts.load(Ordering::SeqCst),
+            1,
+            "a scrape right after reuses it"
+        );
         let stale = metrics.queue_gauge(Duration::ZERO, count).await.unwrap();
-        assert_eq!((counts.load(Ordering::SeqCst), stale.queued), (2, 2), "an old count is taken again");
+        assert_eq!(
+            (counts.load(Ordering::SeqCst), stale.queued),
+            (2, 2),
+            "an old count is taken again"
+        );
     }
 
     #[test]
@@ -151,8 +217,18 @@ mod tests {
         metrics.record_run("committed");
         metrics.record_run("committed");
         metrics.record_latency(Duration::from_millis(2_300));
-        let calls = [ProviderCallCount { method: "POST".into(), status: Some(201), count: 3 }];
-        let text = metrics.render(&QueueGauge { queued: 4, running: 1 }, &calls);
+        let calls = [ProviderCallCount {
+            method: "POST".into(),
+            status: Some(201),
+            count: 3,
+        }];
+        let text = metrics.render(
+            &QueueGauge {
+                queued: 4,
+                running: 1,
+            },
+            &calls,
+        );
         for line in [
             "ferry_sync_jobs_queued 4",
             "ferry_sync_jobs_running 1",
@@ -164,7 +240,10 @@ mod tests {
             "ferry_sync_change_to_commit_seconds_count 1",
             "ferry_provider_calls_total{method=\"POST\",status=\"201\"} 3",
         ] {
-            assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing {line:?} in\n{text}"
+            );
         }
     }
 }

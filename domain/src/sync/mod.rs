@@ -39,7 +39,11 @@ use crate::{
 /// Where the engine reads an account's credential and keeps a refreshed one (the connected
 /// accounts, decrypting and encrypting with the keyring). Errors are sentences without secrets.
 pub trait CredentialStore: Send + Sync + 'static {
-    fn credential(&self, team_id: String, account_id: String) -> impl Future<Output = Result<Credential, String>> + Send;
+    fn credential(
+        &self,
+        team_id: String,
+        account_id: String,
+    ) -> impl Future<Output = Result<Credential, String>> + Send;
     /// Replaces the account's OAuth tokens in one write, so a rotated refresh token is never lost.
     fn store_refreshed(
         &self,
@@ -55,7 +59,9 @@ pub struct SyncEngine<C: CredentialStore> {
 
 impl<C: CredentialStore> Clone for SyncEngine<C> {
     fn clone(&self) -> Self {
-        SyncEngine { inner: self.inner.clone() }
+        SyncEngine {
+            inner: self.inner.clone(),
+        }
     }
 }
 
@@ -109,19 +115,37 @@ impl<C: CredentialStore> SyncEngine<C> {
     /// The account's credential ready to use: an OAuth token about to expire is refreshed
     /// first, one refresh per account at a time shared with the workers (a rotated refresh
     /// token works once). Pages that list an account's repositories use it too.
-    pub async fn fresh_credential(&self, team_id: &str, account_id: &str) -> Result<Credential, String> {
+    pub async fn fresh_credential(
+        &self,
+        team_id: &str,
+        account_id: &str,
+    ) -> Result<Credential, String> {
         run::credential(&self.inner, team_id, account_id, None).await
     }
 
     /// Takes `calls` from the account's hourly request budget for Bitbucket calls made outside
     /// a sync run (the Configure page's lists), or says how long until they are available.
-    pub async fn take_budget(&self, account_id: &str, calls: u32) -> Result<Result<(), Duration>, crate::StoreError> {
-        self.inner.budget.take(&self.inner.store, account_id, calls).await
+    pub async fn take_budget(
+        &self,
+        account_id: &str,
+        calls: u32,
+    ) -> Result<Result<(), Duration>, crate::StoreError> {
+        self.inner
+            .budget
+            .take(&self.inner.store, account_id, calls)
+            .await
     }
 
     /// Charges calls already made beyond those taken (the further pages of a listing).
-    pub async fn charge_budget(&self, account_id: &str, calls: u32) -> Result<(), crate::StoreError> {
-        self.inner.budget.charge(&self.inner.store, account_id, calls).await
+    pub async fn charge_budget(
+        &self,
+        account_id: &str,
+        calls: u32,
+    ) -> Result<(), crate::StoreError> {
+        self.inner
+            .budget
+            .charge(&self.inner.store, account_id, calls)
+            .await
     }
 
     pub fn metrics(&self) -> &SyncMetrics {
@@ -144,9 +168,14 @@ impl<C: CredentialStore> SyncEngine<C> {
         let queue = self
             .inner
             .metrics
-            .queue_gauge(metrics::QUEUE_GAUGE_MAX_AGE, || self.inner.store.job_counts(now_ms()))
+            .queue_gauge(metrics::QUEUE_GAUGE_MAX_AGE, || {
+                self.inner.store.job_counts(now_ms())
+            })
             .await?;
-        Ok(self.inner.metrics.render(&queue, &self.inner.client.calls().snapshot()))
+        Ok(self
+            .inner
+            .metrics
+            .render(&queue, &self.inner.client.calls().snapshot()))
     }
 
     /// Starts the workers (and, on PostgreSQL, the listener that wakes them).
@@ -181,16 +210,24 @@ async fn work<C: CredentialStore>(inner: Arc<Inner<C>>, name: String) {
         match run_one_group(&inner, &name).await {
             Ok(true) => continue,
             Ok(false) => {}
-            Err(error) => tracing::warn!(worker = %name, %error, "sync worker cannot reach the database; retrying"),
+            Err(error) => {
+                tracing::warn!(worker = %name, %error, "sync worker cannot reach the database; retrying")
+            }
         }
         let _ = tokio::time::timeout(inner.config.poll, inner.wake.notified()).await;
     }
 }
 
 /// Claims the next due group and runs it; false when nothing was due.
-async fn run_one_group<C: CredentialStore>(inner: &Arc<Inner<C>>, worker: &str) -> Result<bool, crate::StoreError> {
+async fn run_one_group<C: CredentialStore>(
+    inner: &Arc<Inner<C>>,
+    worker: &str,
+) -> Result<bool, crate::StoreError> {
     let claimed_at = now_ms();
-    let jobs = inner.store.claim_jobs(worker, timing(&inner.config, claimed_at)).await?;
+    let jobs = inner
+        .store
+        .claim_jobs(worker, timing(&inner.config, claimed_at))
+        .await?;
     if jobs.is_empty() {
         return Ok(false);
     }
@@ -206,7 +243,12 @@ async fn run_one_group<C: CredentialStore>(inner: &Arc<Inner<C>>, worker: &str) 
 
 fn timing(config: &SyncConfig, now_ms: i64) -> Timing {
     let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
-    Timing { now_ms, debounce_ms: ms(config.debounce), max_wait_ms: ms(config.max_wait), lease_ms: ms(config.lease) }
+    Timing {
+        now_ms,
+        debounce_ms: ms(config.debounce),
+        max_wait_ms: ms(config.max_wait),
+        lease_ms: ms(config.lease),
+    }
 }
 
 /// Renews the leases of a running group every third of the lease.

@@ -49,7 +49,10 @@ impl Item {
 /// What happened to the commit of a group.
 enum Outcome {
     /// A new commit on top of `parent`.
-    Committed { hash: CommitHash, parent: Option<CommitHash> },
+    Committed {
+        hash: CommitHash,
+        parent: Option<CommitHash>,
+    },
     /// The files already hold this content (e.g. a commit made before a crash).
     AlreadyThere(CommitHash),
     Failed(BitbucketError),
@@ -57,20 +60,28 @@ enum Outcome {
     NoCredential(String),
 }
 
-pub(super) async fn run_jobs<C: CredentialStore>(inner: &Arc<Inner<C>>, worker: &str, jobs: Vec<ClaimedJob>, claimed_at: i64) {
+pub(super) async fn run_jobs<C: CredentialStore>(
+    inner: &Arc<Inner<C>>,
+    worker: &str,
+    jobs: Vec<ClaimedJob>,
+    claimed_at: i64,
+) {
     let mut items = Vec::new();
     for job in jobs {
         match load(inner, worker, job, claimed_at).await {
             Ok(Some(item)) => items.push(item),
             Ok(None) => {}
-            Err(error) => tracing::warn!(%error, "sync run cannot read its integration; its lease will expire and it runs again"),
+            Err(error) => {
+                tracing::warn!(%error, "sync run cannot read its integration; its lease will expire and it runs again")
+            }
         }
     }
     // Edits since the claim may have split one target into several.
     while let Some(first) = items.first() {
         let key = target(&first.integration, &first.account_id);
-        let (group, rest): (Vec<Item>, Vec<Item>) =
-            items.into_iter().partition(|item| target(&item.integration, &item.account_id) == key);
+        let (group, rest): (Vec<Item>, Vec<Item>) = items
+            .into_iter()
+            .partition(|item| target(&item.integration, &item.account_id) == key);
         items = rest;
         if let Err(error) = run_group(inner, worker, group, claimed_at).await {
             tracing::warn!(%error, "sync run cannot record its result; its lease will expire and it runs again");
@@ -79,7 +90,12 @@ pub(super) async fn run_jobs<C: CredentialStore>(inner: &Arc<Inner<C>>, worker: 
 }
 
 fn target(integration: &IntegrationRow, account_id: &str) -> (String, String, String, String) {
-    (account_id.to_owned(), integration.workspace.clone(), integration.repository.clone(), integration.branch.clone())
+    (
+        account_id.to_owned(),
+        integration.workspace.clone(),
+        integration.repository.clone(),
+        integration.branch.clone(),
+    )
 }
 
 /// The job's integration and collection as they are now; `None` (and the job settled) when
@@ -103,16 +119,28 @@ async fn load<C: CredentialStore>(
             return Ok(None);
         }
     };
-    let Some((row, canonical)) = store.collection(&job.team_id, &integration.collection_id).await? else {
+    let Some((row, canonical)) = store
+        .collection(&job.team_id, &integration.collection_id)
+        .await?
+    else {
         store.finish_job(worker, &job, claimed_at).await?;
         return Ok(None);
     };
     let collection = Collection::import(canonical.as_bytes())
         .map_err(|error| crate::StoreError::Query(sqlx::Error::Decode(error.to_string().into())))?;
-    let state = store.integration_sync_state(&job.team_id, &job.integration_id).await?.unwrap_or_default();
-    let author = match store.collection_revision(&job.team_id, &row.id, row.revision).await? {
+    let state = store
+        .integration_sync_state(&job.team_id, &job.integration_id)
+        .await?
+        .unwrap_or_default();
+    let author = match store
+        .collection_revision(&job.team_id, &row.id, row.revision)
+        .await?
+    {
         Some((revision, _)) => {
-            let chosen = store.commit_identity(&revision.author_user_id).await?.unwrap_or_default();
+            let chosen = store
+                .commit_identity(&revision.author_user_id)
+                .await?
+                .unwrap_or_default();
             chosen.author(&revision.author_email)
         }
         None => CommitIdentity::default().author(""),
@@ -146,12 +174,15 @@ async fn run_group<C: CredentialStore>(
     claimed_at: i64,
 ) -> Result<(), crate::StoreError> {
     let started = now_ms();
-    let (unchanged, changed): (Vec<Item>, Vec<Item>) =
-        group.into_iter().partition(|item| item.state.committed_sha256.as_deref() == Some(item.sha256.as_str()));
+    let (unchanged, changed): (Vec<Item>, Vec<Item>) = group
+        .into_iter()
+        .partition(|item| item.state.committed_sha256.as_deref() == Some(item.sha256.as_str()));
     for item in &unchanged {
         settle(inner, worker, item, started, claimed_at, "no_changes", None).await?;
     }
-    let Some(first) = changed.first() else { return Ok(()) };
+    let Some(first) = changed.first() else {
+        return Ok(());
+    };
     let account_id = first.account_id.clone();
     let team_id = first.job.team_id.clone();
 
@@ -159,7 +190,10 @@ async fn run_group<C: CredentialStore>(
     if let Err(wait) = inner.budget.take(&inner.store, &account_id, 2).await? {
         // Not a failure: the jobs wait for the budget, no attempt counted, no run logged.
         for item in &changed {
-            inner.store.postpone_job(worker, &item.job.integration_id, now_ms() + millis(wait)).await?;
+            inner
+                .store
+                .postpone_job(worker, &item.job.integration_id, now_ms() + millis(wait))
+                .await?;
         }
         return Ok(());
     }
@@ -170,14 +204,37 @@ async fn run_group<C: CredentialStore>(
     match &outcome {
         Outcome::Committed { hash, .. } | Outcome::AlreadyThere(hash) => {
             for item in &changed {
-                let committed = Committed { sha256: &item.sha256, revision: item.revision, branch_tip: hash.as_str() };
-                inner.store.record_commit(&team_id, &item.job.integration_id, committed).await?;
-                settle(inner, worker, item, started, claimed_at, "committed", Some(hash.as_str())).await?;
+                let committed = Committed {
+                    sha256: &item.sha256,
+                    revision: item.revision,
+                    branch_tip: hash.as_str(),
+                };
+                inner
+                    .store
+                    .record_commit(&team_id, &item.job.integration_id, committed)
+                    .await?;
+                settle(
+                    inner,
+                    worker,
+                    item,
+                    started,
+                    claimed_at,
+                    "committed",
+                    Some(hash.as_str()),
+                )
+                .await?;
             }
             for item in &unchanged {
-                inner.store.record_branch_tip(&team_id, &item.job.integration_id, hash.as_str()).await?;
+                inner
+                    .store
+                    .record_branch_tip(&team_id, &item.job.integration_id, hash.as_str())
+                    .await?;
             }
-            if let Outcome::Committed { hash, parent: Some(parent) } = &outcome {
+            if let Outcome::Committed {
+                hash,
+                parent: Some(parent),
+            } = &outcome
+            {
                 let integration = &first.integration;
                 let target = BranchTarget {
                     account_id: &account_id,
@@ -185,7 +242,10 @@ async fn run_group<C: CredentialStore>(
                     repository: &integration.repository,
                     branch: &integration.branch,
                 };
-                inner.store.advance_branch_tip(&team_id, &target, parent.as_str(), hash.as_str()).await?;
+                inner
+                    .store
+                    .advance_branch_tip(&team_id, &target, parent.as_str(), hash.as_str())
+                    .await?;
             }
             Ok(())
         }
@@ -196,8 +256,12 @@ async fn run_group<C: CredentialStore>(
                 if attempt >= inner.config.max_attempts {
                     gave_up.push(item);
                 } else {
-                    let wait = backoff::delay(attempt, inner.config.retry_base, inner.config.retry_max);
-                    inner.store.retry_job_later(worker, &item.job.integration_id, now_ms() + millis(wait)).await?;
+                    let wait =
+                        backoff::delay(attempt, inner.config.retry_base, inner.config.retry_max);
+                    inner
+                        .store
+                        .retry_job_later(worker, &item.job.integration_id, now_ms() + millis(wait))
+                        .await?;
                 }
             }
             let reason = format!("Bitbucket kept failing ({error}); run it by hand to try again");
@@ -254,14 +318,22 @@ async fn commit<C: CredentialStore>(
         if must_compare {
             // The tip is unknown (first run, after an edit, after a conflict): files that
             // already hold our bytes there need no commit (a run that died after committing).
-            let tip = match inner.client.branch_tip(&credential, workspace, repository, branch).await {
+            let tip = match inner
+                .client
+                .branch_tip(&credential, workspace, repository, branch)
+                .await
+            {
                 Ok(tip) => tip,
                 Err(error) => return Outcome::Failed(error),
             };
             if let Some(tip) = &tip {
                 let mut still = Vec::new();
                 for item in pending {
-                    match inner.client.file(&credential, workspace, repository, tip, &item.path()).await {
+                    match inner
+                        .client
+                        .file(&credential, workspace, repository, tip, &item.path())
+                        .await
+                    {
                         Ok(Some(remote)) if remote == item.bytes => {}
                         Ok(_) => still.push(item),
                         Err(error) => return Outcome::Failed(error),
@@ -281,8 +353,16 @@ async fn commit<C: CredentialStore>(
             branch: branch.clone(),
             parent: parent.clone(),
             author: latest_author(&pending),
-            message: message::combined_message(&pending.iter().map(|item| commit_message(item)).collect::<Vec<_>>()),
-            files: pending.iter().map(|item| (item.path(), item.bytes.clone())).collect(),
+            message: message::combined_message(
+                &pending
+                    .iter()
+                    .map(|item| commit_message(item))
+                    .collect::<Vec<_>>(),
+            ),
+            files: pending
+                .iter()
+                .map(|item| (item.path(), item.bytes.clone()))
+                .collect(),
         };
         match inner.client.commit_files(&credential, request).await {
             Ok(hash) => return Outcome::Committed { hash, parent },
@@ -290,7 +370,11 @@ async fn commit<C: CredentialStore>(
                 conflicts += 1;
                 must_compare = true;
             }
-            Err(error) if error.is_auth() && !refreshed && matches!(credential, Credential::OAuth { .. }) => {
+            Err(error)
+                if error.is_auth()
+                    && !refreshed
+                    && matches!(credential, Credential::OAuth { .. }) =>
+            {
                 refreshed = true;
                 match self::credential(inner, team_id, account_id, Some(&credential)).await {
                     Ok(fresh) => credential = fresh,
@@ -310,40 +394,75 @@ pub(super) async fn credential<C: CredentialStore>(
     account_id: &str,
     refused: Option<&Credential>,
 ) -> Result<Credential, String> {
-    let current = inner.credentials.credential(team_id.to_owned(), account_id.to_owned()).await?;
-    let Credential::OAuth { expires_at_ms, .. } = &current else { return Ok(current) };
+    let current = inner
+        .credentials
+        .credential(team_id.to_owned(), account_id.to_owned())
+        .await?;
+    let Credential::OAuth { expires_at_ms, .. } = &current else {
+        return Ok(current);
+    };
     if refused.is_none() && *expires_at_ms > now_ms() + REFRESH_AHEAD_MS {
         return Ok(current);
     }
     let lock = {
-        let mut refreshing = inner.refreshing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut refreshing = inner
+            .refreshing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         refreshing.entry(account_id.to_owned()).or_default().clone()
     };
     let _one_at_a_time = lock.lock().await;
     // Another worker may have refreshed while this one waited.
-    let current = inner.credentials.credential(team_id.to_owned(), account_id.to_owned()).await?;
-    let Credential::OAuth { access_token, refresh_token, expires_at_ms } = &current else { return Ok(current) };
+    let current = inner
+        .credentials
+        .credential(team_id.to_owned(), account_id.to_owned())
+        .await?;
+    let Credential::OAuth {
+        access_token,
+        refresh_token,
+        expires_at_ms,
+    } = &current
+    else {
+        return Ok(current);
+    };
     let stale = match refused {
-        Some(Credential::OAuth { access_token: refused, .. }) => refused.expose_secret() == access_token.expose_secret(),
+        Some(Credential::OAuth {
+            access_token: refused,
+            ..
+        }) => refused.expose_secret() == access_token.expose_secret(),
         _ => *expires_at_ms <= now_ms() + REFRESH_AHEAD_MS,
     };
     if !stale {
         return Ok(current);
     }
-    let fresh = inner.client.refresh(refresh_token).await.map_err(|error| format!("{error}; connect with Bitbucket again"))?;
-    inner.credentials.store_refreshed(team_id.to_owned(), account_id.to_owned(), fresh.clone()).await?;
+    let fresh = inner
+        .client
+        .refresh(refresh_token)
+        .await
+        .map_err(|error| format!("{error}; connect with Bitbucket again"))?;
+    inner
+        .credentials
+        .store_refreshed(team_id.to_owned(), account_id.to_owned(), fresh.clone())
+        .await?;
     Ok(fresh)
 }
 
 fn common_tip(items: &[Item]) -> Option<String> {
     let first = items.first()?.state.branch_tip.clone()?;
-    items.iter().all(|item| item.state.branch_tip.as_deref() == Some(first.as_str())).then_some(first)
+    items
+        .iter()
+        .all(|item| item.state.branch_tip.as_deref() == Some(first.as_str()))
+        .then_some(first)
 }
 
 fn latest_author(items: &[&Item]) -> String {
     items
         .iter()
-        .max_by_key(|item| item.job.first_change_at_ms.max(item.integration.updated_at_ms))
+        .max_by_key(|item| {
+            item.job
+                .first_change_at_ms
+                .max(item.integration.updated_at_ms)
+        })
         .map(|item| item.author.clone())
         .unwrap_or_else(|| CommitIdentity::default().author(""))
 }
@@ -366,25 +485,30 @@ async fn settle<C: CredentialStore>(
     let finished = now_ms();
     let latency = (outcome == "committed").then(|| finished - item.job.first_change_at_ms);
     if let Some(latency) = latency {
-        inner.metrics.record_latency(Duration::from_millis(u64::try_from(latency).unwrap_or(0)));
+        inner
+            .metrics
+            .record_latency(Duration::from_millis(u64::try_from(latency).unwrap_or(0)));
     }
     inner.metrics.record_run(outcome);
     inner
         .store
-        .insert_run(&item.job.team_id, &RunRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            integration_id: item.job.integration_id.clone(),
-            trigger: item.job.trigger.as_str().to_owned(),
-            started_at_ms: started,
-            finished_at_ms: finished,
-            outcome: outcome.to_owned(),
-            commit_hash: commit.map(str::to_owned),
-            error: None,
-            will_retry: false,
-            attempts: item.job.attempts + 1,
-            revision: Some(item.revision),
-            latency_ms: latency,
-        })
+        .insert_run(
+            &item.job.team_id,
+            &RunRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                integration_id: item.job.integration_id.clone(),
+                trigger: item.job.trigger.as_str().to_owned(),
+                started_at_ms: started,
+                finished_at_ms: finished,
+                outcome: outcome.to_owned(),
+                commit_hash: commit.map(str::to_owned),
+                error: None,
+                will_retry: false,
+                attempts: item.job.attempts + 1,
+                revision: Some(item.revision),
+                latency_ms: latency,
+            },
+        )
         .await?;
     inner.store.finish_job(worker, &item.job, claimed_at).await
 }
@@ -401,20 +525,23 @@ async fn record_failures<C: CredentialStore>(
         inner.metrics.record_run("failed");
         inner
             .store
-            .insert_run(&item.job.team_id, &RunRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                integration_id: item.job.integration_id.clone(),
-                trigger: item.job.trigger.as_str().to_owned(),
-                started_at_ms: started,
-                finished_at_ms: now_ms(),
-                outcome: "failed".to_owned(),
-                commit_hash: None,
-                error: Some(error.to_owned()),
-                will_retry: will_retry && !gave_up,
-                attempts: item.job.attempts + 1,
-                revision: Some(item.revision),
-                latency_ms: None,
-            })
+            .insert_run(
+                &item.job.team_id,
+                &RunRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    integration_id: item.job.integration_id.clone(),
+                    trigger: item.job.trigger.as_str().to_owned(),
+                    started_at_ms: started,
+                    finished_at_ms: now_ms(),
+                    outcome: "failed".to_owned(),
+                    commit_hash: None,
+                    error: Some(error.to_owned()),
+                    will_retry: will_retry && !gave_up,
+                    attempts: item.job.attempts + 1,
+                    revision: Some(item.revision),
+                    latency_ms: None,
+                },
+            )
             .await?;
     }
     Ok(())
@@ -429,8 +556,19 @@ async fn stop<C: CredentialStore>(
     reason: &str,
 ) -> Result<(), crate::StoreError> {
     let team_id = &item.job.team_id;
-    let changed = inner.store.set_integration_status(team_id, &item.job.integration_id, status.as_str(), Some(reason)).await?;
-    inner.store.drop_job(team_id, &item.job.integration_id).await?;
+    let changed = inner
+        .store
+        .set_integration_status(
+            team_id,
+            &item.job.integration_id,
+            status.as_str(),
+            Some(reason),
+        )
+        .await?;
+    inner
+        .store
+        .drop_job(team_id, &item.job.integration_id)
+        .await?;
     if changed {
         let action = match status {
             IntegrationStatus::NeedsReauth => "integration.needs_reauth",
@@ -446,7 +584,14 @@ async fn stop<C: CredentialStore>(
         );
         inner
             .store
-            .append_audit(NewAudit { team_id, actor_user_id: None, actor: "Ferry sync", action, detail: &detail, client_addr: "" })
+            .append_audit(NewAudit {
+                team_id,
+                actor_user_id: None,
+                actor: "Ferry sync",
+                action,
+                detail: &detail,
+                client_addr: "",
+            })
             .await?;
     }
     Ok(())
@@ -454,7 +599,11 @@ async fn stop<C: CredentialStore>(
 
 /// Failures that pass by themselves: network trouble, 5xx, 429, a branch that kept moving.
 fn passing(error: &BitbucketError) -> bool {
-    error.is_retryable() || matches!(error, BitbucketError::Conflict | BitbucketError::BadResponse { .. })
+    error.is_retryable()
+        || matches!(
+            error,
+            BitbucketError::Conflict | BitbucketError::BadResponse { .. }
+        )
 }
 
 fn millis(duration: Duration) -> i64 {

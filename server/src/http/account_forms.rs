@@ -50,23 +50,53 @@ pub async fn sign_up(
     session: Session,
     Form(form): Form<SignUpForm>,
 ) -> Response {
-    let invite = form.invite.as_deref().map(str::trim).filter(|token| !token.is_empty());
-    let sign_up = SignUp { email: &form.email, password: form.password, invite };
-    let outcome = Accounts::new(&state.store).sign_up(sign_up, state.config.security.signup, &client).await;
+    let invite = form
+        .invite
+        .as_deref()
+        .map(str::trim)
+        .filter(|token| !token.is_empty());
+    let sign_up = SignUp {
+        email: &form.email,
+        password: form.password,
+        invite,
+    };
+    let outcome = Accounts::new(&state.store)
+        .sign_up(sign_up, state.config.security.signup, &client)
+        .await;
     match outcome {
         // Joined through the invite: on to the team, not back to the (now used) link.
-        Ok(SignedUp { signed_in, joined: Some(team) }) => match session::begin(&session, &signed_in).await {
+        Ok(SignedUp {
+            signed_in,
+            joined: Some(team),
+        }) => match session::begin(&session, &signed_in).await {
             Ok(()) => {
-                flash_notice(&session, format!("Welcome! You joined “{}” as {}.", team.team_name, team.role)).await;
+                flash_notice(
+                    &session,
+                    format!("Welcome! You joined “{}” as {}.", team.team_name, team.role),
+                )
+                .await;
                 Redirect::to("/").into_response()
             }
             Err(error) => {
-                retry_later(&with_next("/signup", form.next.as_deref()), &session, &form.email, error.to_string()).await
+                retry_later(
+                    &with_next("/signup", form.next.as_deref()),
+                    &session,
+                    &form.email,
+                    error.to_string(),
+                )
+                .await
             }
         },
         other => {
             let outcome = other.map(|signed_up| signed_up.signed_in);
-            start_session("/signup", &session, &form.email, form.next.as_deref(), outcome).await
+            start_session(
+                "/signup",
+                &session,
+                &form.email,
+                form.next.as_deref(),
+                outcome,
+            )
+            .await
         }
     }
 }
@@ -77,8 +107,17 @@ pub async fn sign_in(
     session: Session,
     Form(form): Form<Credentials>,
 ) -> Response {
-    let outcome = Accounts::new(&state.store).sign_in(&form.email, form.password, &client).await;
-    start_session("/signin", &session, &form.email, form.next.as_deref(), outcome).await
+    let outcome = Accounts::new(&state.store)
+        .sign_in(&form.email, form.password, &client)
+        .await;
+    start_session(
+        "/signin",
+        &session,
+        &form.email,
+        form.next.as_deref(),
+        outcome,
+    )
+    .await
 }
 
 /// After sign-up or sign-in: a session and on to `next`, or back to the form with the reason.
@@ -106,7 +145,10 @@ pub async fn sign_out(session: Session) -> Response {
 
 pub async fn sign_out_everywhere(State(state): State<AppState>, session: Session) -> Response {
     if let Some(actor) = session::actor(&state.store, &session).await {
-        if let Err(error) = Accounts::new(&state.store).sign_out_everywhere(&actor).await {
+        if let Err(error) = Accounts::new(&state.store)
+            .sign_out_everywhere(&actor)
+            .await
+        {
             tracing::error!(%error, "sign out everywhere failed");
         }
     }
@@ -123,21 +165,35 @@ pub async fn create_team(
     let Some(actor) = session::actor(&state.store, &session).await else {
         return Redirect::to("/signin").into_response();
     };
-    match Accounts::new(&state.store).create_team(&actor, &form.name, &client).await {
+    match Accounts::new(&state.store)
+        .create_team(&actor, &form.name, &client)
+        .await
+    {
         Ok(team_id) => {
             let _ = session::set_team(&session, &team_id).await;
-            flash_notice(&session, format!("Team “{}” created. You are its admin.", form.name.trim())).await;
+            flash_notice(
+                &session,
+                format!("Team “{}” created. You are its admin.", form.name.trim()),
+            )
+            .await;
             Redirect::to("/").into_response()
         }
         Err(error) => back_with_error("/teams/new", &session, "", &error).await,
     }
 }
 
-pub async fn switch_team(State(state): State<AppState>, session: Session, Form(form): Form<TeamChoice>) -> Response {
+pub async fn switch_team(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<TeamChoice>,
+) -> Response {
     let Some(actor) = session::actor(&state.store, &session).await else {
         return Redirect::to("/signin").into_response();
     };
-    match Accounts::new(&state.store).switch_team(&actor, &form.team_id).await {
+    match Accounts::new(&state.store)
+        .switch_team(&actor, &form.team_id)
+        .await
+    {
         Ok(actor) => {
             let _ = session::set_team(&session, &actor.team_id).await;
             Redirect::to("/").into_response()
@@ -152,7 +208,9 @@ fn with_next(form: &str, next: Option<&str>) -> String {
     match next {
         Some(next)
             if safe_next(Some(next)) == next
-                && next.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_".contains(&b)) =>
+                && next
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"/-_".contains(&b)) =>
         {
             format!("{form}?next={next}")
         }
@@ -174,7 +232,9 @@ fn safe_next(next: Option<&str>) -> &str {
 
 fn is_same_site_path(path: &str) -> bool {
     let decoded = percent_decoded(path.as_bytes());
-    let single_slash = |bytes: &[u8]| bytes.first() == Some(&b'/') && !matches!(bytes.get(1).copied(), Some(b'/' | b'\\'));
+    let single_slash = |bytes: &[u8]| {
+        bytes.first() == Some(&b'/') && !matches!(bytes.get(1).copied(), Some(b'/' | b'\\'))
+    };
     single_slash(path.as_bytes())
         && single_slash(&decoded)
         && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
@@ -188,7 +248,11 @@ fn percent_decoded(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
             (b'%', Some(high), Some(low)) => {
                 out.push((high << 4) | low);
                 i += 3;
@@ -204,24 +268,37 @@ fn percent_decoded(bytes: &[u8]) -> Vec<u8> {
 
 /// Back to the form with the error as a one-time message; an id that is not in the current
 /// team (or gone meanwhile) answers 404 and says nothing more.
-pub(super) async fn back_with_error(to: &str, session: &Session, email: &str, error: &AccountError) -> Response {
+pub(super) async fn back_with_error(
+    to: &str,
+    session: &Session,
+    email: &str,
+    error: &AccountError,
+) -> Response {
     match error {
         AccountError::Store(inner) => tracing::error!(error = %inner, "account action failed"),
-        AccountError::NotFound => {
-            return (
-                StatusCode::NOT_FOUND,
-                "Not found: nothing with this id is in your current team. Go back and reload the page.",
-            )
-                .into_response()
-        }
+        AccountError::NotFound => return (
+            StatusCode::NOT_FOUND,
+            "Not found: nothing with this id is in your current team. Go back and reload the page.",
+        )
+            .into_response(),
         _ => {}
     }
     let message = match error {
-        AccountError::Store(_) => "Something went wrong on our side; try again in a moment.".to_owned(),
+        AccountError::Store(_) => {
+            "Something went wrong on our side; try again in a moment.".to_owned()
+        }
         other => other.to_string(),
     };
     let email = (!email.is_empty()).then(|| email.trim().to_owned());
-    session::set_flash(session, Flash { error: Some(message), email, ..Flash::default() }).await;
+    session::set_flash(
+        session,
+        Flash {
+            error: Some(message),
+            email,
+            ..Flash::default()
+        },
+    )
+    .await;
     Redirect::to(to).into_response()
 }
 
@@ -237,7 +314,14 @@ async fn retry_later(to: &str, session: &Session, email: &str, error: String) ->
 }
 
 pub(super) async fn flash_notice(session: &Session, notice: String) {
-    session::set_flash(session, Flash { notice: Some(notice), ..Flash::default() }).await;
+    session::set_flash(
+        session,
+        Flash {
+            notice: Some(notice),
+            ..Flash::default()
+        },
+    )
+    .await;
 }
 
 #[cfg(test)]
@@ -276,7 +360,10 @@ mod tests {
 
     #[test]
     fn forms_keep_a_plain_next_only() {
-        assert_eq!(with_next("/signin", Some("/invite/abc123")), "/signin?next=/invite/abc123");
+        assert_eq!(
+            with_next("/signin", Some("/invite/abc123")),
+            "/signin?next=/invite/abc123"
+        );
         assert_eq!(with_next("/signin", Some("//evil.example")), "/signin");
         assert_eq!(with_next("/signin", Some("/a?b=c&d")), "/signin");
         assert_eq!(with_next("/signup", None), "/signup");

@@ -22,7 +22,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, name: &'static str, message: impl Into<String>) -> Self {
-        Self { status, name, message: message.into() }
+        Self {
+            status,
+            name,
+            message: message.into(),
+        }
     }
 }
 
@@ -39,14 +43,21 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": { "name": self.name, "message": self.message } }))).into_response()
+        (
+            self.status,
+            Json(json!({ "error": { "name": self.name, "message": self.message } })),
+        )
+            .into_response()
     }
 }
 
 impl FromRequestParts<AppState> for ApiActor {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let presented = presented_key(&parts.headers, &parts.uri);
         let Some(presented) = presented else {
             return Err(ApiError::no_key());
@@ -60,7 +71,11 @@ impl FromRequestParts<AppState> for ApiActor {
             )),
             Err(error) => {
                 tracing::error!(%error, "API key check failed");
-                Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "serverError", "try again in a moment"))
+                Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "serverError",
+                    "try again in a moment",
+                ))
             }
         }
     }
@@ -69,13 +84,18 @@ impl FromRequestParts<AppState> for ApiActor {
 /// The API key a request presents: the `X-Api-Key` header, else the `apikey` query
 /// parameter (percent-decoded like any query value). An empty one is no key.
 pub fn presented_key(headers: &HeaderMap, uri: &Uri) -> Option<String> {
-    let from_header = headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let from_header = headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let from_query = || {
         form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
             .find(|(name, _)| name == "apikey")
             .map(|(_, value)| value.into_owned())
     };
-    from_header.or_else(from_query).filter(|key| !key.trim().is_empty())
+    from_header
+        .or_else(from_query)
+        .filter(|key| !key.trim().is_empty())
 }
 
 /// `GET /api/me`: who the key acts as, like Postman's `/me`.
@@ -91,7 +111,10 @@ pub async fn me(State(_): State<AppState>, ApiActor(actor): ApiActor) -> Json<se
 pub const OPENAPI: &str = include_str!("openapi.json");
 
 pub async fn openapi() -> impl IntoResponse {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
 }
 
 #[cfg(test)]
@@ -104,13 +127,19 @@ mod tests {
 
     #[test]
     fn only_a_parameter_named_apikey_with_a_value_is_a_key() {
-        assert_eq!(query_key("/api/me?apikey=ferry_a%2Bb").as_deref(), Some("ferry_a+b"));
+        assert_eq!(
+            query_key("/api/me?apikey=ferry_a%2Bb").as_deref(),
+            Some("ferry_a+b")
+        );
         assert_eq!(query_key("/api/me?x=1&apikey=k").as_deref(), Some("k"));
         assert_eq!(query_key("/signin?xapikey=k"), None);
         assert_eq!(query_key("/signin?x=apikey=k"), None);
         assert_eq!(query_key("/api/me?apikey="), None);
         let mut headers = HeaderMap::new();
         headers.insert("x-api-key", "from-header".parse().unwrap());
-        assert_eq!(presented_key(&headers, &"/api/me?apikey=q".parse().unwrap()).as_deref(), Some("from-header"));
+        assert_eq!(
+            presented_key(&headers, &"/api/me?apikey=q".parse().unwrap()).as_deref(),
+            Some("from-header")
+        );
     }
 }

@@ -14,7 +14,10 @@ use ferry_domain::{
     accounts::Actor,
     auth::Permission,
     bitbucket::{AuthMethod, BitbucketError, Credential, VerifiedAccount},
-    connected_accounts::{check_credential, ConnectedAccount, ConnectedAccountError, ConnectedAccounts, VerifiedIdentity},
+    connected_accounts::{
+        check_credential, ConnectedAccount, ConnectedAccountError, ConnectedAccounts,
+        VerifiedIdentity,
+    },
     store::now_ms,
 };
 use rand::{distr::Alphanumeric, Rng};
@@ -36,7 +39,10 @@ const OAUTH_PENDING: &str = "bitbucket_oauth";
 const OAUTH_STATE_TTL_MS: i64 = 15 * 60 * 1000;
 
 fn configure_page(account_id: &str) -> String {
-    format!("/integrations/bitbucket/new/configure?account={}", encode(account_id))
+    format!(
+        "/integrations/bitbucket/new/configure?account={}",
+        encode(account_id)
+    )
 }
 
 fn reauthenticate_page(account_id: &str) -> String {
@@ -69,25 +75,43 @@ impl CredentialForm {
     /// What the form shows again after a refusal: everything but the secrets (and the saved
     /// account's id, which may not be this team's: the page offers the team's own again).
     fn values(&self) -> Vec<(String, String)> {
-        [("method", &self.method), ("label", &self.label), ("email", &self.email), ("username", &self.username)]
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value.clone()))
-            .collect()
+        [
+            ("method", &self.method),
+            ("label", &self.label),
+            ("email", &self.email),
+            ("username", &self.username),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value.clone()))
+        .collect()
     }
 
     /// The new credential typed in; `None` for a saved account.
     fn credential(&self) -> Result<Option<Credential>, Refusal> {
         let secret = |typed: &Option<SecretString>| {
-            SecretString::from(typed.as_ref().map_or("", |s| s.expose_secret().trim()).to_owned())
+            SecretString::from(
+                typed
+                    .as_ref()
+                    .map_or("", |s| s.expose_secret().trim())
+                    .to_owned(),
+            )
         };
-        let credential = match self.method.as_str() {
-            "saved" => return Ok(None),
-            "" | "api_token" => Credential::ApiToken { email: self.email.trim().to_owned(), token: secret(&self.api_token) },
-            "app_password" => {
-                Credential::AppPassword { username: self.username.trim().to_owned(), password: secret(&self.app_password) }
-            }
-            _ => return Err(Refusal::field("method", "choose Email and API token, Username and App password, or a connected account")),
-        };
+        let credential =
+            match self.method.as_str() {
+                "saved" => return Ok(None),
+                "" | "api_token" => Credential::ApiToken {
+                    email: self.email.trim().to_owned(),
+                    token: secret(&self.api_token),
+                },
+                "app_password" => Credential::AppPassword {
+                    username: self.username.trim().to_owned(),
+                    password: secret(&self.app_password),
+                },
+                _ => return Err(Refusal::field(
+                    "method",
+                    "choose Email and API token, Username and App password, or a connected account",
+                )),
+            };
         check_credential(&credential).map_err(Refusal::from)?;
         Ok(Some(credential))
     }
@@ -103,17 +127,26 @@ pub struct Refusal {
 
 impl Refusal {
     fn field(field: &str, message: &str) -> Self {
-        Refusal { message: format!("{}: {message}", field_label(field)), field: Some(field.to_owned()), status: None }
+        Refusal {
+            message: format!("{}: {message}", field_label(field)),
+            field: Some(field.to_owned()),
+            status: None,
+        }
     }
 
     fn message(message: String) -> Self {
-        Refusal { message, field: None, status: None }
+        Refusal {
+            message,
+            field: None,
+            status: None,
+        }
     }
 
     /// Bitbucket's answer to a verification, on the field it is about.
     fn bitbucket(error: BitbucketError, method: AuthMethod) -> Self {
         // The secret is what to fix when Bitbucket refused it or it lacks a scope.
-        let about_the_secret = error.is_auth() || matches!(error, BitbucketError::MissingScope { .. });
+        let about_the_secret =
+            error.is_auth() || matches!(error, BitbucketError::MissingScope { .. });
         let field = match method {
             AuthMethod::ApiToken if about_the_secret => Some("api_token"),
             AuthMethod::AppPassword if about_the_secret => Some("app_password"),
@@ -124,7 +157,11 @@ impl Refusal {
         } else {
             tracing::info!(%error, "Bitbucket refused a credential");
         }
-        Refusal { message: sentence(&format!("Authentication failed: {error}")), field: field.map(str::to_owned), status: None }
+        Refusal {
+            message: sentence(&format!("Authentication failed: {error}")),
+            field: field.map(str::to_owned),
+            status: None,
+        }
     }
 }
 
@@ -163,7 +200,10 @@ fn field_label(field: &str) -> &str {
 /// Starts with a capital and ends with a full stop.
 fn sentence(text: &str) -> String {
     let mut chars = text.chars();
-    let mut out: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
     if !out.ends_with(['.', '!', '?']) {
         out.push('.');
     }
@@ -171,12 +211,25 @@ fn sentence(text: &str) -> String {
 }
 
 /// Back to `page` with the refusal and what was typed (no secrets); 404/403 as they are.
-async fn refuse(session: &Session, page: &str, values: Vec<(String, String)>, refusal: Refusal) -> Response {
+async fn refuse(
+    session: &Session,
+    page: &str,
+    values: Vec<(String, String)>,
+    refusal: Refusal,
+) -> Response {
     match refusal.status {
         Some(StatusCode::NOT_FOUND) => not_found(),
         Some(status) => (status, refusal.message).into_response(),
         None => {
-            keep_refused_form(session, RefusedForm { error: refusal.message, field: refusal.field, values }).await;
+            keep_refused_form(
+                session,
+                RefusedForm {
+                    error: refusal.message,
+                    field: refusal.field,
+                    values,
+                },
+            )
+            .await;
             Redirect::to(page).into_response()
         }
     }
@@ -213,25 +266,52 @@ async fn label_for(
     if !typed.trim().is_empty() {
         return Ok(typed.trim().to_owned());
     }
-    let taken: Vec<String> = accounts.list(actor).await.map_err(Refusal::from)?.into_iter().map(|a| a.label).collect();
+    let taken: Vec<String> = accounts
+        .list(actor)
+        .await
+        .map_err(Refusal::from)?
+        .into_iter()
+        .map(|a| a.label)
+        .collect();
     let short = match method {
         AuthMethod::ApiToken => "API token",
         AuthMethod::AppPassword => "app password",
         AuthMethod::OAuth => "OAuth",
     };
-    let name = if verified.display_name.trim().is_empty() { &verified.username } else { &verified.display_name };
-    let base: String = format!("{} ({short})", name.trim()).chars().take(60).collect();
+    let name = if verified.display_name.trim().is_empty() {
+        &verified.username
+    } else {
+        &verified.display_name
+    };
+    let base: String = format!("{} ({short})", name.trim())
+        .chars()
+        .take(60)
+        .collect();
     Ok((1..)
-        .map(|n| if n == 1 { base.clone() } else { format!("{base} {n}") })
+        .map(|n| {
+            if n == 1 {
+                base.clone()
+            } else {
+                format!("{base} {n}")
+            }
+        })
         .find(|label| !taken.contains(label))
         .unwrap_or(base))
 }
 
 /// Saves a verified credential as a new account of the team.
-async fn connect(state: &AppState, actor: &Actor, typed_label: &str, credential: &Credential, verified: &VerifiedAccount) -> Result<ConnectedAccount, Refusal> {
+async fn connect(
+    state: &AppState,
+    actor: &Actor,
+    typed_label: &str,
+    credential: &Credential,
+    verified: &VerifiedAccount,
+) -> Result<ConnectedAccount, Refusal> {
     let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
     let label = label_for(&accounts, actor, typed_label, credential.method(), verified).await?;
-    Ok(accounts.create(actor, &label, credential, &identity(verified)).await?)
+    Ok(accounts
+        .create(actor, &label, credential, &identity(verified))
+        .await?)
 }
 
 fn connected_notice(account: &ConnectedAccount) -> String {
@@ -258,23 +338,38 @@ pub async fn authenticate(
 }
 
 /// The account to configure with, and what to tell the person.
-async fn authenticate_with(state: &AppState, actor: &Actor, form: &CredentialForm) -> Result<(String, String), Refusal> {
+async fn authenticate_with(
+    state: &AppState,
+    actor: &Actor,
+    form: &CredentialForm,
+) -> Result<(String, String), Refusal> {
     require_connect(actor)?;
     let Some(credential) = form.credential()? else {
         return saved_account(state, actor, &form.account).await;
     };
-    let verified = state.bitbucket.verify(&credential).await.map_err(|e| Refusal::bitbucket(e, credential.method()))?;
+    let verified = state
+        .bitbucket
+        .verify(&credential)
+        .await
+        .map_err(|e| Refusal::bitbucket(e, credential.method()))?;
     let account = connect(state, actor, &form.label, &credential, &verified).await?;
     Ok((account.id.clone(), connected_notice(&account)))
 }
 
 /// A saved account is checked against Bitbucket too, so an expired token shows up here and not
 /// as a failing backup later; only an account the person may use is (theirs, or shared).
-async fn saved_account(state: &AppState, actor: &Actor, id: &str) -> Result<(String, String), Refusal> {
+async fn saved_account(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<(String, String), Refusal> {
     let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
     let account = match accounts.get_usable(actor, id.trim()).await {
         Err(ConnectedAccountError::NotFound) => {
-            return Err(Refusal::field("account", "choose one of this team's connected accounts, or connect a new one"))
+            return Err(Refusal::field(
+                "account",
+                "choose one of this team's connected accounts, or connect a new one",
+            ))
         }
         other => other?,
     };
@@ -282,15 +377,29 @@ async fn saved_account(state: &AppState, actor: &Actor, id: &str) -> Result<(Str
         .sync
         .fresh_credential(&actor.team_id, &account.id)
         .await
-        .map_err(|e| Refusal::message(sentence(&format!("“{}” cannot be used: {e}; re-authenticate it under Connected accounts", account.label))))?;
+        .map_err(|e| {
+            Refusal::message(sentence(&format!(
+                "“{}” cannot be used: {e}; re-authenticate it under Connected accounts",
+                account.label
+            )))
+        })?;
     if let Err(error) = state.bitbucket.verify(&credential).await {
         let Refusal { message, .. } = Refusal::bitbucket(error, account.method);
         return Err(Refusal {
             field: Some("account".to_owned()),
-            ..Refusal::message(format!("{message} Re-authenticate “{}” under Connected accounts.", account.label))
+            ..Refusal::message(format!(
+                "{message} Re-authenticate “{}” under Connected accounts.",
+                account.label
+            ))
         });
     }
-    Ok((account.id.clone(), format!("Using “{}” ({}). Now choose what to back up and where.", account.label, account.display_name)))
+    Ok((
+        account.id.clone(),
+        format!(
+            "Using “{}” ({}). Now choose what to back up and where.",
+            account.label, account.display_name
+        ),
+    ))
 }
 
 /// What the browser carries through Bitbucket's consent page, kept in the session.
@@ -319,14 +428,31 @@ pub async fn oauth_start(
     SignedIn(actor): SignedIn,
     Form(form): Form<OAuthStart>,
 ) -> Response {
-    let back = if form.account.is_empty() { AUTHENTICATE_PAGE.to_owned() } else { reauthenticate_page(&form.account) };
+    let back = if form.account.is_empty() {
+        AUTHENTICATE_PAGE.to_owned()
+    } else {
+        reauthenticate_page(&form.account)
+    };
     match oauth_authorize_url(&state, &session, &actor, &form).await {
         Ok(url) => Redirect::to(&url).into_response(),
-        Err(refusal) => refuse(&session, &back, vec![("label".to_owned(), form.label.clone())], refusal).await,
+        Err(refusal) => {
+            refuse(
+                &session,
+                &back,
+                vec![("label".to_owned(), form.label.clone())],
+                refusal,
+            )
+            .await
+        }
     }
 }
 
-async fn oauth_authorize_url(state: &AppState, session: &Session, actor: &Actor, form: &OAuthStart) -> Result<String, Refusal> {
+async fn oauth_authorize_url(
+    state: &AppState,
+    session: &Session,
+    actor: &Actor,
+    form: &OAuthStart,
+) -> Result<String, Refusal> {
     require_connect(actor)?;
     let account = match form.account.trim() {
         "" => None,
@@ -335,15 +461,32 @@ async fn oauth_authorize_url(state: &AppState, session: &Session, actor: &Actor,
             let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
             let account = accounts.get(actor, id).await?;
             if !ferry_domain::connected_accounts::may_manage(actor, &account) {
-                return Err(ConnectedAccountError::Forbidden { role: actor.role, needed: Permission::ManageCredentials.description() }.into());
+                return Err(ConnectedAccountError::Forbidden {
+                    role: actor.role,
+                    needed: Permission::ManageCredentials.description(),
+                }
+                .into());
             }
             Some(account.id)
         }
     };
     // 43 alphanumerics from the thread's CSPRNG: over 256 bits, unguessable, used once.
-    let nonce: String = rand::rng().sample_iter(&Alphanumeric).take(43).map(char::from).collect();
-    let url = state.bitbucket.authorize_url(&nonce).map_err(|e| Refusal::message(sentence(&e.to_string())))?;
-    let pending = OAuthPending { state: nonce, team_id: actor.team_id.clone(), account, label: form.label.trim().to_owned(), started_at_ms: now_ms() };
+    let nonce: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(43)
+        .map(char::from)
+        .collect();
+    let url = state
+        .bitbucket
+        .authorize_url(&nonce)
+        .map_err(|e| Refusal::message(sentence(&e.to_string())))?;
+    let pending = OAuthPending {
+        state: nonce,
+        team_id: actor.team_id.clone(),
+        account,
+        label: form.label.trim().to_owned(),
+        started_at_ms: now_ms(),
+    };
     session.insert(OAUTH_PENDING, pending).await.map_err(|e| {
         tracing::error!(error = %e, "keeping the OAuth state failed");
         Refusal::message("Something went wrong on our side; try again in a moment.".to_owned())
@@ -402,11 +545,25 @@ async fn oauth_finish(
         ));
     };
     if !callback.error.is_empty() || callback.code.is_empty() {
-        let reason = if callback.error.is_empty() { "no authorization code" } else { callback.error.as_str() };
-        return Err(Refusal::message(format!("Bitbucket did not grant access ({reason}). Nothing was saved.")));
+        let reason = if callback.error.is_empty() {
+            "no authorization code"
+        } else {
+            callback.error.as_str()
+        };
+        return Err(Refusal::message(format!(
+            "Bitbucket did not grant access ({reason}). Nothing was saved."
+        )));
     }
-    let credential = state.bitbucket.exchange_code(&callback.code).await.map_err(|e| Refusal::bitbucket(e, AuthMethod::OAuth))?;
-    let verified = state.bitbucket.verify(&credential).await.map_err(|e| Refusal::bitbucket(e, AuthMethod::OAuth))?;
+    let credential = state
+        .bitbucket
+        .exchange_code(&callback.code)
+        .await
+        .map_err(|e| Refusal::bitbucket(e, AuthMethod::OAuth))?;
+    let verified = state
+        .bitbucket
+        .verify(&credential)
+        .await
+        .map_err(|e| Refusal::bitbucket(e, AuthMethod::OAuth))?;
     match pending.account {
         None => {
             let account = connect(state, actor, &pending.label, &credential, &verified).await?;
@@ -414,7 +571,9 @@ async fn oauth_finish(
         }
         Some(id) => {
             let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
-            let account = accounts.reauthenticate(actor, &id, &credential, &identity(&verified)).await?;
+            let account = accounts
+                .reauthenticate(actor, &id, &credential, &identity(&verified))
+                .await?;
             Ok((ACCOUNTS_PAGE.to_owned(), reauthenticated_notice(&account)))
         }
     }
@@ -430,7 +589,10 @@ fn reauthenticated_notice(account: &ConnectedAccount) -> String {
         1 => "Its integration uses the new credential from now on.".to_owned(),
         n => format!("Its {n} integrations use the new credential from now on."),
     };
-    format!("Re-authenticated “{}” as {} ({}). {uses}", account.label, account.display_name, account.login)
+    format!(
+        "Re-authenticated “{}” as {} ({}). {uses}",
+        account.label, account.display_name, account.login
+    )
 }
 
 /// `POST /integrations/accounts/{id}/reauthenticate`: replaces the secret in place.
@@ -450,21 +612,44 @@ pub async fn reauthenticate(
     }
 }
 
-async fn reauthenticate_with(state: &AppState, actor: &Actor, id: &str, form: &CredentialForm) -> Result<ConnectedAccount, Refusal> {
+async fn reauthenticate_with(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    form: &CredentialForm,
+) -> Result<ConnectedAccount, Refusal> {
     let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
     let current = accounts.get(actor, id).await?;
     if !ferry_domain::connected_accounts::may_manage(actor, &current) {
-        return Err(ConnectedAccountError::Forbidden { role: actor.role, needed: Permission::ManageCredentials.description() }.into());
+        return Err(ConnectedAccountError::Forbidden {
+            role: actor.role,
+            needed: Permission::ManageCredentials.description(),
+        }
+        .into());
     }
     let Some(credential) = form.credential()? else {
-        return Err(Refusal::field("method", "choose Email and API token or Username and App password"));
+        return Err(Refusal::field(
+            "method",
+            "choose Email and API token or Username and App password",
+        ));
     };
-    let verified = state.bitbucket.verify(&credential).await.map_err(|e| Refusal::bitbucket(e, credential.method()))?;
-    Ok(accounts.reauthenticate(actor, id, &credential, &identity(&verified)).await?)
+    let verified = state
+        .bitbucket
+        .verify(&credential)
+        .await
+        .map_err(|e| Refusal::bitbucket(e, credential.method()))?;
+    Ok(accounts
+        .reauthenticate(actor, id, &credential, &identity(&verified))
+        .await?)
 }
 
 /// `POST /integrations/accounts/{id}/delete` (the page before it shows what uses the account).
-pub async fn delete(State(state): State<AppState>, session: Session, SignedIn(actor): SignedIn, Path(id): Path<String>) -> Response {
+pub async fn delete(
+    State(state): State<AppState>,
+    session: Session,
+    SignedIn(actor): SignedIn,
+    Path(id): Path<String>,
+) -> Response {
     let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
     let deleted = match accounts.get(&actor, &id).await {
         Ok(account) => accounts.delete(&actor, &id).await.map(|()| account),
@@ -503,9 +688,18 @@ pub async fn share(
     let shared = match form.shared.as_str() {
         "true" => true,
         "false" => false,
-        _ => return flash_error(&session, "Shared with the team: choose Share or Stop sharing.".to_owned()).await,
+        _ => {
+            return flash_error(
+                &session,
+                "Shared with the team: choose Share or Stop sharing.".to_owned(),
+            )
+            .await
+        }
     };
-    match ConnectedAccounts::new(&state.store, &state.keyring).set_shared(&actor, &id, shared).await {
+    match ConnectedAccounts::new(&state.store, &state.keyring)
+        .set_shared(&actor, &id, shared)
+        .await
+    {
         Ok(account) => {
             let notice = match shared {
                 true => format!(
@@ -534,7 +728,14 @@ pub async fn share(
 
 /// Back to Connected accounts with `message` shown at the top.
 async fn flash_error(session: &Session, message: String) -> Response {
-    app::session::set_flash(session, app::context::Flash { error: Some(message), ..Default::default() }).await;
+    app::session::set_flash(
+        session,
+        app::context::Flash {
+            error: Some(message),
+            ..Default::default()
+        },
+    )
+    .await;
     Redirect::to(ACCOUNTS_PAGE).into_response()
 }
 
@@ -557,20 +758,51 @@ mod tests {
         };
         let kept = format!("{:?}", form.values());
         assert!(kept.contains("a@example.com"));
-        assert!(!kept.contains("ATATT-secret") && !kept.contains("hunter2"), "{kept}");
+        assert!(
+            !kept.contains("ATATT-secret") && !kept.contains("hunter2"),
+            "{kept}"
+        );
         let debugged = format!("{form:?}");
-        assert!(!debugged.contains("ATATT-secret") && !debugged.contains("hunter2"), "{debugged}");
+        assert!(
+            !debugged.contains("ATATT-secret") && !debugged.contains("hunter2"),
+            "{debugged}"
+        );
     }
 
     #[test]
     fn typed_credentials_are_checked_before_bitbucket_is_asked() {
-        let form = CredentialForm { method: "api_token".into(), email: "me".into(), api_token: Some(secret("t")), ..Default::default() };
-        assert_eq!(form.credential().unwrap_err().field.as_deref(), Some("email"));
-        let form = CredentialForm { method: "app_password".into(), username: "me".into(), ..Default::default() };
-        assert_eq!(form.credential().unwrap_err().field.as_deref(), Some("app_password"));
-        let form = CredentialForm { method: "telepathy".into(), ..Default::default() };
-        assert_eq!(form.credential().unwrap_err().field.as_deref(), Some("method"));
-        let form = CredentialForm { method: "saved".into(), account: "x".into(), ..Default::default() };
+        let form = CredentialForm {
+            method: "api_token".into(),
+            email: "me".into(),
+            api_token: Some(secret("t")),
+            ..Default::default()
+        };
+        assert_eq!(
+            form.credential().unwrap_err().field.as_deref(),
+            Some("email")
+        );
+        let form = CredentialForm {
+            method: "app_password".into(),
+            username: "me".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            form.credential().unwrap_err().field.as_deref(),
+            Some("app_password")
+        );
+        let form = CredentialForm {
+            method: "telepathy".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            form.credential().unwrap_err().field.as_deref(),
+            Some("method")
+        );
+        let form = CredentialForm {
+            method: "saved".into(),
+            account: "x".into(),
+            ..Default::default()
+        };
         assert!(form.credential().unwrap().is_none());
     }
 

@@ -57,9 +57,16 @@ pub struct ClientAddr(pub String);
 impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = ExtensionRejection;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state).await?;
-        let ip = client_ip(peer.ip(), &parts.headers, &state.config.security.trusted_proxies);
+        let ip = client_ip(
+            peer.ip(),
+            &parts.headers,
+            &state.config.security.trusted_proxies,
+        );
         Ok(ClientAddr(client_addr(ip)))
     }
 }
@@ -100,7 +107,13 @@ pub fn client_addr(ip: IpAddr) -> String {
 /// The hops the proxies recorded, the client first and the nearest proxy last; `None` for an
 /// entry that names no address.
 fn forwarding_chain(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
-    let values = |name: &str| headers.get_all(name).iter().map(|value| value.to_str().ok()).collect::<Vec<_>>();
+    let values = |name: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .map(|value| value.to_str().ok())
+            .collect::<Vec<_>>()
+    };
     let x_forwarded_for = values("x-forwarded-for");
     if !x_forwarded_for.is_empty() {
         return x_forwarded_for
@@ -115,7 +128,11 @@ fn forwarding_chain(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
         .into_iter()
         .flat_map(|value| match value {
             // Each element is one hop; an element without `for=` says nothing about the client.
-            Some(elements) => elements.split(',').filter_map(forwarded_for).map(node).collect(),
+            Some(elements) => elements
+                .split(',')
+                .filter_map(forwarded_for)
+                .map(node)
+                .collect(),
             None => vec![None],
         })
         .collect()
@@ -137,7 +154,11 @@ fn node(raw: &str) -> Option<IpAddr> {
     }
     raw.parse::<IpAddr>()
         .ok()
-        .or_else(|| raw.split_once(':').and_then(|(host, _port)| host.parse::<std::net::Ipv4Addr>().ok()).map(IpAddr::V4))
+        .or_else(|| {
+            raw.split_once(':')
+                .and_then(|(host, _port)| host.parse::<std::net::Ipv4Addr>().ok())
+                .map(IpAddr::V4)
+        })
         .map(|ip| ip.to_canonical())
 }
 
@@ -166,31 +187,75 @@ mod tests {
         let trusted = proxies("10.0.0.0/8");
         // The client sent a made-up address first; the proxies appended what they saw.
         let chain = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.7, 10.0.0.2")]);
-        assert_eq!(client_ip(ip("10.0.0.1"), &chain, &trusted), ip("203.0.113.7"));
-        let split = headers(&[("x-forwarded-for", "6.6.6.6"), ("x-forwarded-for", "203.0.113.7")]);
-        assert_eq!(client_ip(ip("10.0.0.1"), &split, &trusted), ip("203.0.113.7"), "repeated headers are one list");
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &chain, &trusted),
+            ip("203.0.113.7")
+        );
+        let split = headers(&[
+            ("x-forwarded-for", "6.6.6.6"),
+            ("x-forwarded-for", "203.0.113.7"),
+        ]);
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &split, &trusted),
+            ip("203.0.113.7"),
+            "repeated headers are one list"
+        );
         let all_trusted = headers(&[("x-forwarded-for", "10.9.9.9, 10.0.0.2")]);
-        assert_eq!(client_ip(ip("10.0.0.1"), &all_trusted, &trusted), ip("10.9.9.9"), "the left-most when all are proxies");
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &all_trusted, &trusted),
+            ip("10.9.9.9"),
+            "the left-most when all are proxies"
+        );
         let none = HeaderMap::new();
-        assert_eq!(client_ip(ip("10.0.0.1"), &none, &trusted), ip("10.0.0.1"), "no header: the proxy itself");
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &none, &trusted),
+            ip("10.0.0.1"),
+            "no header: the proxy itself"
+        );
     }
 
     #[test]
     fn headers_from_an_untrusted_peer_are_ignored() {
-        let chain = headers(&[("x-forwarded-for", "203.0.113.7"), ("forwarded", "for=203.0.113.8")]);
-        assert_eq!(client_ip(ip("198.51.100.1"), &chain, &proxies("10.0.0.0/8")), ip("198.51.100.1"));
-        assert_eq!(client_ip(ip("10.0.0.1"), &chain, &TrustedProxies::default()), ip("10.0.0.1"), "none trusted by default");
+        let chain = headers(&[
+            ("x-forwarded-for", "203.0.113.7"),
+            ("forwarded", "for=203.0.113.8"),
+        ]);
+        assert_eq!(
+            client_ip(ip("198.51.100.1"), &chain, &proxies("10.0.0.0/8")),
+            ip("198.51.100.1")
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &chain, &TrustedProxies::default()),
+            ip("10.0.0.1"),
+            "none trusted by default"
+        );
     }
 
     #[test]
     fn forwarded_for_is_read_in_all_its_spellings() {
         let trusted = proxies("10.0.0.0/8, 2001:db8:ffff::/48");
-        let chain = headers(&[("forwarded", r#"for=6.6.6.6;proto=https, For="[2001:db8:cafe::17]:4711";by=10.0.0.2, for=10.0.0.3"#)]);
-        assert_eq!(client_ip(ip("10.0.0.1"), &chain, &trusted), ip("2001:db8:cafe::17"));
+        let chain = headers(&[(
+            "forwarded",
+            r#"for=6.6.6.6;proto=https, For="[2001:db8:cafe::17]:4711";by=10.0.0.2, for=10.0.0.3"#,
+        )]);
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &chain, &trusted),
+            ip("2001:db8:cafe::17")
+        );
         let with_port = headers(&[("forwarded", r#"proto=http;for="192.0.2.43:47011""#)]);
-        assert_eq!(client_ip(ip("10.0.0.1"), &with_port, &trusted), ip("192.0.2.43"));
-        let both = headers(&[("forwarded", "for=6.6.6.6"), ("x-forwarded-for", "203.0.113.7")]);
-        assert_eq!(client_ip(ip("10.0.0.1"), &both, &trusted), ip("203.0.113.7"), "X-Forwarded-For wins");
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &with_port, &trusted),
+            ip("192.0.2.43")
+        );
+        let both = headers(&[
+            ("forwarded", "for=6.6.6.6"),
+            ("x-forwarded-for", "203.0.113.7"),
+        ]);
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &both, &trusted),
+            ip("203.0.113.7"),
+            "X-Forwarded-For wins"
+        );
     }
 
     #[test]
@@ -199,18 +264,27 @@ mod tests {
         let chain = headers(&[("x-forwarded-for", "203.0.113.7, unknown, 10.0.0.2")]);
         assert_eq!(client_ip(ip("10.0.0.1"), &chain, &trusted), ip("10.0.0.2"));
         let obfuscated = headers(&[("forwarded", "for=_hidden")]);
-        assert_eq!(client_ip(ip("10.0.0.1"), &obfuscated, &trusted), ip("10.0.0.1"));
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &obfuscated, &trusted),
+            ip("10.0.0.1")
+        );
     }
 
     #[test]
     fn ipv4_mapped_peers_match_ipv4_ranges() {
         let chain = headers(&[("x-forwarded-for", "203.0.113.7")]);
-        assert_eq!(client_ip(ip("::ffff:10.0.0.1"), &chain, &proxies("10.0.0.0/8")), ip("203.0.113.7"));
+        assert_eq!(
+            client_ip(ip("::ffff:10.0.0.1"), &chain, &proxies("10.0.0.0/8")),
+            ip("203.0.113.7")
+        );
     }
 
     #[test]
     fn ipv6_clients_count_by_their_64() {
-        assert_eq!(client_addr(ip("2001:db8:1:2:aaaa::1")), client_addr(ip("2001:db8:1:2:bbbb::9")));
+        assert_eq!(
+            client_addr(ip("2001:db8:1:2:aaaa::1")),
+            client_addr(ip("2001:db8:1:2:bbbb::9"))
+        );
         assert_eq!(client_addr(ip("2001:db8:1:2:aaaa::1")), "2001:db8:1:2::/64");
         assert_eq!(client_addr(ip("10.0.0.1")), "10.0.0.1");
         assert_eq!(client_addr(ip("::ffff:10.0.0.1")), "10.0.0.1");

@@ -12,13 +12,18 @@ use app::{
     session,
 };
 use axum::{
-    extract::{multipart::MultipartRejection, FromRequest, FromRequestParts, Multipart, Path, RawForm, Request, State},
+    extract::{
+        multipart::MultipartRejection, FromRequest, FromRequestParts, Multipart, Path, RawForm,
+        Request, State,
+    },
     http::{header, StatusCode},
     response::{Html, IntoResponse, Redirect, Response},
 };
 use ferry_domain::{
     accounts::Actor,
-    collection::{Body, BodyView, Collection, CollectionError, KeyValue, Problem, RequestUpdate, RequestView},
+    collection::{
+        Body, BodyView, Collection, CollectionError, KeyValue, Problem, RequestUpdate, RequestView,
+    },
     collections::{Collections, CollectionsError},
 };
 use tower_sessions::Session;
@@ -41,13 +46,27 @@ impl Fields {
 
     /// The first value of `name`; empty when absent.
     fn get(&self, name: &str) -> &str {
-        self.0.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str()).unwrap_or_default()
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+            .unwrap_or_default()
     }
 
     fn pairs(&self, prefix: &str) -> Vec<KeyValue> {
         pairs_from_fields(&self.0, prefix)
             .into_iter()
-            .map(|Pair { key, value, disabled }| KeyValue { key, value, disabled })
+            .map(
+                |Pair {
+                     key,
+                     value,
+                     disabled,
+                 }| KeyValue {
+                    key,
+                    value,
+                    disabled,
+                },
+            )
             .collect()
     }
 }
@@ -80,13 +99,23 @@ impl Answer<'_> {
             }
             other => other.to_string(),
         };
-        let (fields, too_large): (Vec<_>, Vec<_>) =
-            self.typed.into_iter().partition(|(_, value)| value.len() <= MAX_KEPT_BYTES);
+        let (fields, too_large): (Vec<_>, Vec<_>) = self
+            .typed
+            .into_iter()
+            .partition(|(_, value)| value.len() <= MAX_KEPT_BYTES);
         if !too_large.is_empty() {
             message.push_str(" (the pasted text was too large to keep here; paste it again)");
         }
         let forbidden = matches!(error, CollectionsError::Forbidden { .. });
-        session::set_flash(self.session, Flash { error: Some(message.clone()), fields, ..Flash::default() }).await;
+        session::set_flash(
+            self.session,
+            Flash {
+                error: Some(message.clone()),
+                fields,
+                ..Flash::default()
+            },
+        )
+        .await;
         if forbidden {
             let page = format!(
                 "<!DOCTYPE html><title>Not allowed · Ferry</title><p role=\"alert\">{}</p><p><a href=\"{}\">Back</a></p>",
@@ -107,7 +136,10 @@ impl Answer<'_> {
 }
 
 fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A name a person must fill in: refused when blank, naming the field.
@@ -125,14 +157,26 @@ fn invalid(path: &str, message: impl Into<String>) -> CollectionError {
 }
 
 /// `POST /collections`: a new, empty collection.
-pub async fn create(State(state): State<AppState>, session: Session, SignedIn(actor): SignedIn, form: RawForm) -> Response {
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    SignedIn(actor): SignedIn,
+    form: RawForm,
+) -> Response {
     let fields = Fields::parse(form);
-    let answer = Answer { session: &session, back: LIST.into(), typed: vec![("name".into(), fields.get("name").into())] };
+    let answer = Answer {
+        session: &session,
+        back: LIST.into(),
+        typed: vec![("name".into(), fields.get("name").into())],
+    };
     let result: Result<_, CollectionsError> = async {
         Collections::require_editor(&actor)?;
         let collection = Collection::new(required_name(fields.get("name"))?)?;
         let stored = state.collections().create(&actor, collection).await?;
-        Ok((collection_href(&stored.row.id), format!("Collection “{}” created.", stored.row.name)))
+        Ok((
+            collection_href(&stored.row.id),
+            format!("Collection “{}” created.", stored.row.name),
+        ))
     }
     .await;
     answer.finish(result).await
@@ -146,10 +190,18 @@ pub async fn import(
     SignedIn(actor): SignedIn,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let mut answer = Answer { session: &session, back: LIST.into(), typed: Vec::new() };
+    let mut answer = Answer {
+        session: &session,
+        back: LIST.into(),
+        typed: Vec::new(),
+    };
     let upload = match read_upload(multipart).await {
         Ok(upload) => upload,
-        Err(message) => return answer.refused(CollectionError::Invalid(vec![message]).into()).await,
+        Err(message) => {
+            return answer
+                .refused(CollectionError::Invalid(vec![message]).into())
+                .await
+        }
     };
     answer.typed.push(("json".into(), upload.pasted.clone()));
     let result: Result<_, CollectionsError> = async {
@@ -161,8 +213,14 @@ pub async fn import(
             }
             (None, pasted) => pasted.as_bytes(),
         };
-        let stored = state.collections().create(&actor, Collection::import(bytes)?).await?;
-        Ok((collection_href(&stored.row.id), format!("Collection “{}” imported.", stored.row.name)))
+        let stored = state
+            .collections()
+            .create(&actor, Collection::import(bytes)?)
+            .await?;
+        Ok((
+            collection_href(&stored.row.id),
+            format!("Collection “{}” imported.", stored.row.name),
+        ))
     }
     .await;
     answer.finish(result).await
@@ -175,13 +233,24 @@ struct Upload {
 }
 
 fn problem(path: &str, message: impl Into<String>) -> Problem {
-    Problem { path: path.into(), message: message.into() }
+    Problem {
+        path: path.into(),
+        message: message.into(),
+    }
 }
 
 async fn read_upload(multipart: Result<Multipart, MultipartRejection>) -> Result<Upload, Problem> {
-    let unreadable = |e: &dyn std::fmt::Display| problem("file", format!("the upload could not be read ({e}); at most 32 MiB are accepted"));
+    let unreadable = |e: &dyn std::fmt::Display| {
+        problem(
+            "file",
+            format!("the upload could not be read ({e}); at most 32 MiB are accepted"),
+        )
+    };
     let mut multipart = multipart.map_err(|e| unreadable(&e))?;
-    let mut upload = Upload { file: None, pasted: String::new() };
+    let mut upload = Upload {
+        file: None,
+        pasted: String::new(),
+    };
     while let Some(field) = multipart.next_field().await.map_err(|e| unreadable(&e))? {
         let name = field.name().map(str::to_owned);
         match name.as_deref() {
@@ -197,7 +266,11 @@ async fn read_upload(multipart: Result<Multipart, MultipartRejection>) -> Result
 }
 
 /// `GET /collections/{id}/export`: the canonical JSON as a download.
-pub async fn export(State(state): State<AppState>, SignedIn(actor): SignedIn, Path(id): Path<String>) -> Response {
+pub async fn export(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Path(id): Path<String>,
+) -> Response {
     match state.collections().get(&actor, &id).await {
         Ok(stored) => download(&stored.collection),
         Err(error) => read_refusal(error),
@@ -210,7 +283,9 @@ pub async fn export_revision(
     SignedIn(actor): SignedIn,
     Path((id, number)): Path<(String, String)>,
 ) -> Response {
-    let Ok(number) = number.parse::<i64>() else { return read_refusal(CollectionsError::NotFound) };
+    let Ok(number) = number.parse::<i64>() else {
+        return read_refusal(CollectionsError::NotFound);
+    };
     match state.collections().revision(&actor, &id, number).await {
         Ok(revision) => download(&revision.collection),
         Err(error) => read_refusal(error),
@@ -220,7 +295,13 @@ pub async fn export_revision(
 fn download(collection: &Collection) -> Response {
     let disposition = attachment(&collection.file_name());
     (
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/json; charset=utf-8".to_owned(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
         collection.to_canonical_json(),
     )
         .into_response()
@@ -231,31 +312,63 @@ fn download(collection: &Collection) -> Response {
 fn attachment(file_name: &str) -> String {
     let ascii: String = file_name
         .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", percent_encode(file_name))
+    format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        percent_encode(file_name)
+    )
 }
 
 fn read_refusal(error: CollectionsError) -> Response {
     match error {
         CollectionsError::Store(inner) => {
             tracing::error!(error = %inner, "a collection export failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side; try again in a moment.").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side; try again in a moment.",
+            )
+                .into_response()
         }
-        _ => (StatusCode::NOT_FOUND, "Not found: this team has no such collection (or revision).").into_response(),
+        _ => (
+            StatusCode::NOT_FOUND,
+            "Not found: this team has no such collection (or revision).",
+        )
+            .into_response(),
     }
 }
 
 /// `POST /collections/{id}/delete`: needs `confirm=yes` (the page's confirmation box).
 pub async fn delete(post: EditPost) -> Response {
-    let EditPost { state, session, actor, id, fields, .. } = post;
-    let answer = Answer { session: &session, back: collection_href(&id), typed: Vec::new() };
+    let EditPost {
+        state,
+        session,
+        actor,
+        id,
+        fields,
+        ..
+    } = post;
+    let answer = Answer {
+        session: &session,
+        back: collection_href(&id),
+        typed: Vec::new(),
+    };
     let result: Result<_, CollectionsError> = async {
         Collections::require_editor(&actor)?;
         let service = state.collections();
         let name = service.get(&actor, &id).await?.row.name;
         if fields.get("confirm") != "yes" {
-            return Err(invalid("confirm", "tick the box to confirm that the collection and its history go").into());
+            return Err(invalid(
+                "confirm",
+                "tick the box to confirm that the collection and its history go",
+            )
+            .into());
         }
         service.delete(&actor, &id).await?;
         Ok((LIST.to_owned(), format!("Collection “{name}” deleted.")))
@@ -281,12 +394,17 @@ impl FromRequest<AppState> for EditPost {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = request.into_parts();
-        let session = Session::from_request_parts(&mut parts, state).await.map_err(IntoResponse::into_response)?;
-        let SignedIn(actor) = SignedIn::from_request_parts(&mut parts, state).await?;
-        let Path(mut params) = Path::<HashMap<String, String>>::from_request_parts(&mut parts, state)
+        let session = Session::from_request_parts(&mut parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let form = RawForm::from_request(Request::from_parts(parts, body), state).await.map_err(IntoResponse::into_response)?;
+        let SignedIn(actor) = SignedIn::from_request_parts(&mut parts, state).await?;
+        let Path(mut params) =
+            Path::<HashMap<String, String>>::from_request_parts(&mut parts, state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        let form = RawForm::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
         Ok(EditPost {
             state: state.clone(),
             session,
@@ -304,23 +422,50 @@ impl EditPost {
     async fn apply(
         self,
         keep_typed: bool,
-        change: impl FnOnce(&mut Collection, &Fields, &str) -> Result<(Option<String>, String), CollectionError>,
+        change: impl FnOnce(
+            &mut Collection,
+            &Fields,
+            &str,
+        ) -> Result<(Option<String>, String), CollectionError>,
     ) -> Response {
-        let EditPost { state, session, actor, id, item, fields } = self;
-        let back = if item.is_empty() { collection_href(&id) } else { item_href(&id, &item) };
-        let typed = if keep_typed { fields.0.clone() } else { Vec::new() };
-        let answer = Answer { session: &session, back, typed };
+        let EditPost {
+            state,
+            session,
+            actor,
+            id,
+            item,
+            fields,
+        } = self;
+        let back = if item.is_empty() {
+            collection_href(&id)
+        } else {
+            item_href(&id, &item)
+        };
+        let typed = if keep_typed {
+            fields.0.clone()
+        } else {
+            Vec::new()
+        };
+        let answer = Answer {
+            session: &session,
+            back,
+            typed,
+        };
         let result: Result<_, CollectionsError> = async {
             Collections::require_editor(&actor)?;
             let mut outcome = None;
-            state.collections()
+            state
+                .collections()
                 .edit(&actor, &id, |collection| {
                     outcome = Some(change(collection, &fields, &item)?);
                     Ok(())
                 })
                 .await?;
             let (selected, notice) = outcome.unwrap_or_default();
-            let to = selected.map_or_else(|| collection_href(&id), |selected| item_href(&id, &selected));
+            let to = selected.map_or_else(
+                || collection_href(&id),
+                |selected| item_href(&id, &selected),
+            );
             Ok((to, notice))
         }
         .await;
@@ -336,7 +481,12 @@ pub async fn add_item(post: EditPost) -> Response {
         let added = if fields.get("kind") == "folder" {
             collection.add_folder(parent, name)?
         } else {
-            collection.add_request(parent, name, fields.get("method").trim(), fields.get("url").trim())?
+            collection.add_request(
+                parent,
+                name,
+                fields.get("method").trim(),
+                fields.get("url").trim(),
+            )?
         };
         Ok((Some(added), format!("Added “{name}”.")))
     })
@@ -413,14 +563,26 @@ fn body_update(fields: &Fields, shown: &BodyView) -> Result<Option<Body>, Collec
         "formdata" => Body::FormData(fields.pairs("formdata")),
         "graphql" => {
             let (query, variables) = (fields.get("graphql_query"), fields.get("graphql_variables"));
-            if let BodyView::GraphQl { query: stored_query, variables: stored_variables } = shown {
+            if let BodyView::GraphQl {
+                query: stored_query,
+                variables: stored_variables,
+            } = shown
+            {
                 if same_text(query, stored_query) && same_text(variables, stored_variables) {
                     return Ok(None);
                 }
             }
-            Body::GraphQl { query: unix_lines(query), variables: unix_lines(variables) }
+            Body::GraphQl {
+                query: unix_lines(query),
+                variables: unix_lines(variables),
+            }
         }
-        _ => return Err(invalid("body_mode", "choose none, raw text, URL-encoded form, form data or GraphQL")),
+        _ => {
+            return Err(invalid(
+                "body_mode",
+                "choose none, raw text, URL-encoded form, form data or GraphQL",
+            ))
+        }
     };
     Ok(Some(body))
 }
@@ -454,18 +616,17 @@ pub async fn rename_item(post: EditPost) -> Response {
 pub async fn move_item(post: EditPost) -> Response {
     post.apply(false, |collection, fields, item| {
         let parent = Some(fields.get("parent")).filter(|p| !p.is_empty());
-        let index = match fields.get("position").trim() {
-            "" => usize::MAX,
-            text => match text.parse::<usize>() {
-                Ok(position) if position >= 1 => position - 1,
-                _ => {
-                    return Err(invalid(
+        let index =
+            match fields.get("position").trim() {
+                "" => usize::MAX,
+                text => match text.parse::<usize>() {
+                    Ok(position) if position >= 1 => position - 1,
+                    _ => return Err(invalid(
                         "position",
                         "enter a whole number from 1 (first), or leave it empty to move to the end",
-                    ))
-                }
-            },
-        };
+                    )),
+                },
+            };
         collection.move_item(item, parent, index)?;
         Ok((Some(item.to_owned()), "Moved.".to_owned()))
     })
@@ -475,7 +636,12 @@ pub async fn move_item(post: EditPost) -> Response {
 /// `POST /collections/{id}/items/{item}/delete`: a request, or a folder with its contents.
 pub async fn delete_item(post: EditPost) -> Response {
     post.apply(false, |collection, _, item| {
-        let name = collection.tree().into_iter().find(|node| node.id == item).map(|node| node.name).unwrap_or_default();
+        let name = collection
+            .tree()
+            .into_iter()
+            .find(|node| node.id == item)
+            .map(|node| node.name)
+            .unwrap_or_default();
         collection.delete(item)?;
         Ok((None, format!("Deleted “{name}”.")))
     })
@@ -497,7 +663,10 @@ mod tests {
 
     #[test]
     fn the_editor_offers_exactly_the_raw_languages_the_domain_takes() {
-        let offered: Vec<&str> = app::collection_data::BodyForm::RAW_LANGUAGES.iter().map(|(value, _)| *value).collect();
+        let offered: Vec<&str> = app::collection_data::BodyForm::RAW_LANGUAGES
+            .iter()
+            .map(|(value, _)| *value)
+            .collect();
         assert_eq!(offered, ferry_domain::collection::RAW_LANGUAGES);
     }
 

@@ -32,7 +32,11 @@ type Answer = Result<Json<Value>, ApiError>;
 
 /// `GET /api/collections`
 pub async fn list(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Answer {
-    let rows = state.collections().list(&actor, "").await.map_err(refusal)?;
+    let rows = state
+        .collections()
+        .list(&actor, "")
+        .await
+        .map_err(refusal)?;
     let collections: Vec<Value> = rows
         .iter()
         .map(|row| {
@@ -55,8 +59,15 @@ pub async fn get(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let stored = state.collections().get(&actor, &id).await.map_err(refusal)?;
-    let body = format!("{{\"collection\":{}}}", stored.collection.to_canonical_json().trim_end());
+    let stored = state
+        .collections()
+        .get(&actor, &id)
+        .await
+        .map_err(refusal)?;
+    let body = format!(
+        "{{\"collection\":{}}}",
+        stored.collection.to_canonical_json().trim_end()
+    );
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
@@ -67,8 +78,14 @@ pub async fn create(
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
     let collection = collection_from(body)?;
-    let stored = state.collections().create(&actor, collection).await.map_err(refusal)?;
-    Ok(Json(json!({ "collection": { "id": stored.row.id, "name": stored.row.name, "uid": uid(&stored.row) } })))
+    let stored = state
+        .collections()
+        .create(&actor, collection)
+        .await
+        .map_err(refusal)?;
+    Ok(Json(
+        json!({ "collection": { "id": stored.row.id, "name": stored.row.name, "uid": uid(&stored.row) } }),
+    ))
 }
 
 /// `PUT /api/collections/{id}`: replaces the whole document; the id stays the one in the URL.
@@ -79,14 +96,30 @@ pub async fn replace(
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
     let collection = collection_from(body)?;
-    let stored = state.collections().replace(&actor, &id, collection).await.map_err(refusal)?;
-    Ok(Json(json!({ "collection": { "id": stored.row.id, "name": stored.row.name, "uid": uid(&stored.row) } })))
+    let stored = state
+        .collections()
+        .replace(&actor, &id, collection)
+        .await
+        .map_err(refusal)?;
+    Ok(Json(
+        json!({ "collection": { "id": stored.row.id, "name": stored.row.name, "uid": uid(&stored.row) } }),
+    ))
 }
 
 /// `DELETE /api/collections/{id}`
-pub async fn delete(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Answer {
-    state.collections().delete(&actor, &id).await.map_err(refusal)?;
-    Ok(Json(json!({ "collection": { "id": id, "uid": format!("{}-{id}", actor.team_id) } })))
+pub async fn delete(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Answer {
+    state
+        .collections()
+        .delete(&actor, &id)
+        .await
+        .map_err(refusal)?;
+    Ok(Json(
+        json!({ "collection": { "id": id, "uid": format!("{}-{id}", actor.team_id) } }),
+    ))
 }
 
 fn uid(row: &CollectionRow) -> String {
@@ -123,24 +156,36 @@ fn collection_from(body: Result<Bytes, BytesRejection>) -> Result<Collection, Ap
             malformed(format!("body: cannot be read ({rejection})"))
         }
     })?;
-    let mut body: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| malformed(format!("body: invalid JSON at line {}, column {}: {e}", e.line(), e.column())))?;
+    let mut body: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        malformed(format!(
+            "body: invalid JSON at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
     let Some(document) = body.get_mut("collection").map(Value::take) else {
-        return Err(malformed(r#"collection: missing; send {"collection": <a Postman collection v2.0 or v2.1>}"#));
+        return Err(malformed(
+            r#"collection: missing; send {"collection": <a Postman collection v2.0 or v2.1>}"#,
+        ));
     };
     let document = serde_json::to_vec(&document).map_err(|error| {
         tracing::error!(%error, "a parsed JSON value did not serialise");
         server_error()
     })?;
     Collection::import(&document).map_err(|error| match error {
-        CollectionError::TooLarge { .. } => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payloadTooLargeError", format!("collection: {error}"))
-        }
+        CollectionError::TooLarge { .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payloadTooLargeError",
+            format!("collection: {error}"),
+        ),
         CollectionError::Invalid(problems) => malformed(
             CollectionError::Invalid(
                 problems
                     .into_iter()
-                    .map(|problem| Problem { path: within_body(&problem.path), message: problem.message })
+                    .map(|problem| Problem {
+                        path: within_body(&problem.path),
+                        message: problem.message,
+                    })
                     .collect(),
             )
             .to_string(),
@@ -162,7 +207,11 @@ fn malformed(message: impl Into<String>) -> ApiError {
 }
 
 pub(super) fn server_error() -> ApiError {
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "serverError", "try again in a moment")
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "serverError",
+        "try again in a moment",
+    )
 }
 
 fn refusal(error: CollectionsError) -> ApiError {
@@ -173,12 +222,18 @@ fn refusal(error: CollectionsError) -> ApiError {
             "instanceNotFoundError",
             "id: no collection with this id in the key's team; list them with GET /api/collections",
         ),
-        e @ CollectionsError::Forbidden { .. } => ApiError::new(StatusCode::FORBIDDEN, "forbiddenError", e.to_string()),
-        CollectionsError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "instanceFoundError", message),
+        e @ CollectionsError::Forbidden { .. } => {
+            ApiError::new(StatusCode::FORBIDDEN, "forbiddenError", e.to_string())
+        }
+        CollectionsError::Conflict(message) => {
+            ApiError::new(StatusCode::CONFLICT, "instanceFoundError", message)
+        }
         // 403, not 507 or 429: the request is understood and refused until someone acts
         // (deletes collections, or raises the limit); retrying later would not help, and a
         // 5xx would page an operator about one team's usage.
-        e @ CollectionsError::OverQuota(_) => ApiError::new(StatusCode::FORBIDDEN, "quotaExceededError", e.to_string()),
+        e @ CollectionsError::OverQuota(_) => {
+            ApiError::new(StatusCode::FORBIDDEN, "quotaExceededError", e.to_string())
+        }
         CollectionsError::Store(error) => {
             tracing::error!(%error, "collections API");
             server_error()

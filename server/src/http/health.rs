@@ -14,7 +14,10 @@ pub async fn healthz() -> Json<Value> {
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = state.store.backend().name();
     match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
-        Ok(Ok(())) => (StatusCode::OK, Json(json!({ "status": "ready", "database": database }))),
+        Ok(Ok(())) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "database": database })),
+        ),
         Ok(Err(error)) => {
             tracing::warn!(%error, "readiness check failed");
             unavailable(database)

@@ -67,12 +67,16 @@ impl TargetForm {
     /// The form's page again, with the choices that decide its lists (account, workspace,
     /// repository) in the query so the lists load as they were.
     fn back_to(&self, page: &str) -> String {
-        let query: String = [("account", &self.account), ("workspace", &self.workspace), ("repository", &self.repository)]
-            .into_iter()
-            .filter(|(_, value)| !value.is_empty())
-            .map(|(name, value)| format!("{name}={}", encode(value)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let query: String = [
+            ("account", &self.account),
+            ("workspace", &self.workspace),
+            ("repository", &self.repository),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| format!("{name}={}", encode(value)))
+        .collect::<Vec<_>>()
+        .join("&");
         if query.is_empty() {
             page.to_owned()
         } else {
@@ -86,7 +90,9 @@ pub fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -109,28 +115,54 @@ pub fn field_label(field: &str) -> &str {
 /// The answer to a refused integration form: back to `page` with the reason and the
 /// typed values; unknown ids 404, a role that may not act or an account that is not the
 /// person's to use 403.
-async fn refuse(session: &Session, page: &str, values: Vec<(String, String)>, error: IntegrationError) -> Response {
+async fn refuse(
+    session: &Session,
+    page: &str,
+    values: Vec<(String, String)>,
+    error: IntegrationError,
+) -> Response {
     let (message, field) = match error {
         IntegrationError::NotFound => return not_found(),
-        IntegrationError::Forbidden { .. } => return (StatusCode::FORBIDDEN, error.to_string()).into_response(),
+        IntegrationError::Forbidden { .. } => {
+            return (StatusCode::FORBIDDEN, error.to_string()).into_response()
+        }
         IntegrationError::AccountNotUsable(reason) => {
-            return (StatusCode::FORBIDDEN, format!("Connected account: {reason}.")).into_response()
+            return (
+                StatusCode::FORBIDDEN,
+                format!("Connected account: {reason}."),
+            )
+                .into_response()
         }
-        IntegrationError::Field(refused) => {
-            (format!("{}: {}", field_label(refused.field), refused.message), Some(refused.field.to_owned()))
-        }
+        IntegrationError::Field(refused) => (
+            format!("{}: {}", field_label(refused.field), refused.message),
+            Some(refused.field.to_owned()),
+        ),
         IntegrationError::State(message) => (message, None),
         IntegrationError::Store(inner) => {
             tracing::error!(error = %inner, "saving an integration failed");
-            ("Something went wrong on our side; try again in a moment.".to_owned(), None)
+            (
+                "Something went wrong on our side; try again in a moment.".to_owned(),
+                None,
+            )
         }
     };
-    keep_refused_form(session, RefusedForm { error: message, field, values }).await;
+    keep_refused_form(
+        session,
+        RefusedForm {
+            error: message,
+            field,
+            values,
+        },
+    )
+    .await;
     Redirect::to(page).into_response()
 }
 
 pub fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, "Not found: nothing with this id is in your current team. Go back and reload the page.")
+    (
+        StatusCode::NOT_FOUND,
+        "Not found: nothing with this id is in your current team. Go back and reload the page.",
+    )
         .into_response()
 }
 
@@ -140,7 +172,10 @@ pub async fn create(
     SignedIn(actor): SignedIn,
     Form(form): Form<TargetForm>,
 ) -> Response {
-    match Integrations::new(&state.store).create(&actor, &form.draft()).await {
+    match Integrations::new(&state.store)
+        .create(&actor, &form.draft())
+        .await
+    {
         Ok(created) => {
             let notice = format!(
                 "Integration added: “{}” is backed up to {}/{} on branch {} as {}.",
@@ -153,7 +188,15 @@ pub async fn create(
             flash_notice(&session, notice).await;
             Redirect::to(LIST).into_response()
         }
-        Err(error) => refuse(&session, &form.back_to("/integrations/bitbucket/new/configure"), form.values(), error).await,
+        Err(error) => {
+            refuse(
+                &session,
+                &form.back_to("/integrations/bitbucket/new/configure"),
+                form.values(),
+                error,
+            )
+            .await
+        }
     }
 }
 
@@ -164,9 +207,16 @@ pub async fn update(
     Path(id): Path<String>,
     Form(form): Form<TargetForm>,
 ) -> Response {
-    match Integrations::new(&state.store).update(&actor, &id, &form.draft()).await {
+    match Integrations::new(&state.store)
+        .update(&actor, &id, &form.draft())
+        .await
+    {
         Ok(updated) => {
-            flash_notice(&session, format!("Integration of “{}” saved.", updated.collection_name)).await;
+            flash_notice(
+                &session,
+                format!("Integration of “{}” saved.", updated.collection_name),
+            )
+            .await;
             Redirect::to(LIST).into_response()
         }
         Err(error) => {
@@ -212,7 +262,11 @@ mod tests {
 
     #[test]
     fn a_refused_form_returns_with_the_choices_that_fill_its_lists() {
-        let form = TargetForm { account: "acc".into(), workspace: "demo".into(), ..TargetForm::default() };
+        let form = TargetForm {
+            account: "acc".into(),
+            workspace: "demo".into(),
+            ..TargetForm::default()
+        };
         assert_eq!(form.back_to("/p"), "/p?account=acc&workspace=demo");
         assert_eq!(TargetForm::default().back_to("/p"), "/p");
     }

@@ -26,40 +26,82 @@ const RUNS_SHOWN: i64 = 100;
 
 /// `GET /api/integrations`
 pub async fn list(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Answer {
-    let integrations = Integrations::new(&state.store).list(&actor, "").await.map_err(refusal)?;
-    Ok(Json(json!({ "integrations": integrations.iter().map(integration).collect::<Vec<_>>() })))
+    let integrations = Integrations::new(&state.store)
+        .list(&actor, "")
+        .await
+        .map_err(refusal)?;
+    Ok(Json(
+        json!({ "integrations": integrations.iter().map(integration).collect::<Vec<_>>() }),
+    ))
 }
 
 /// `GET /api/integrations/{id}`
-pub async fn get(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Answer {
-    let found = Integrations::new(&state.store).get(&actor, &id).await.map_err(refusal)?;
+pub async fn get(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Answer {
+    let found = Integrations::new(&state.store)
+        .get(&actor, &id)
+        .await
+        .map_err(refusal)?;
     Ok(Json(json!({ "integration": integration(&found) })))
 }
 
 /// `GET /api/integrations/{id}/runs`
-pub async fn runs(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Answer {
+pub async fn runs(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Answer {
     let service = Integrations::new(&state.store);
     let found = service.get(&actor, &id).await.map_err(refusal)?;
-    let runs = service.runs(&actor, &id, RUNS_SHOWN).await.map_err(refusal)?;
-    Ok(Json(json!({ "runs": runs.iter().map(|r| run(&state, &found, r)).collect::<Vec<_>>() })))
+    let runs = service
+        .runs(&actor, &id, RUNS_SHOWN)
+        .await
+        .map_err(refusal)?;
+    Ok(Json(
+        json!({ "runs": runs.iter().map(|r| run(&state, &found, r)).collect::<Vec<_>>() }),
+    ))
 }
 
 /// `POST /api/integrations/{id}/run`: queued at once, past the debounce.
-pub async fn run_now(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Answer {
-    let found = Integrations::new(&state.store).run_now(&actor, &id).await.map_err(refusal)?;
+pub async fn run_now(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Answer {
+    let found = Integrations::new(&state.store)
+        .run_now(&actor, &id)
+        .await
+        .map_err(refusal)?;
     state.sync.wake();
     Ok(Json(json!({ "integration": integration(&found) })))
 }
 
 /// `POST /api/integrations/{id}/pause`
-pub async fn pause(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Answer {
-    let found = Integrations::new(&state.store).pause(&actor, &id).await.map_err(refusal)?;
+pub async fn pause(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Answer {
+    let found = Integrations::new(&state.store)
+        .pause(&actor, &id)
+        .await
+        .map_err(refusal)?;
     Ok(Json(json!({ "integration": integration(&found) })))
 }
 
 /// `POST /api/integrations/{id}/resume`: commits the latest state once, then every change.
-pub async fn resume(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Answer {
-    let found = Integrations::new(&state.store).resume(&actor, &id).await.map_err(refusal)?;
+pub async fn resume(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Answer {
+    let found = Integrations::new(&state.store)
+        .resume(&actor, &id)
+        .await
+        .map_err(refusal)?;
     state.sync.wake();
     Ok(Json(json!({ "integration": integration(&found) })))
 }

@@ -37,9 +37,22 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
 /// Whether the request carries `Authorization: Bearer <token>`. Compared in constant time, so
 /// the answer's timing does not reveal how much of a guess was right.
 fn presents(headers: &HeaderMap, token: &SecretString) -> bool {
-    let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return false };
-    let Some((scheme, presented)) = value.split_once(' ') else { return false };
-    scheme.eq_ignore_ascii_case("bearer") && bool::from(presented.trim().as_bytes().ct_eq(token.expose_secret().as_bytes()))
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let Some((scheme, presented)) = value.split_once(' ') else {
+        return false;
+    };
+    scheme.eq_ignore_ascii_case("bearer")
+        && bool::from(
+            presented
+                .trim()
+                .as_bytes()
+                .ct_eq(token.expose_secret().as_bytes()),
+        )
 }
 
 #[cfg(test)]

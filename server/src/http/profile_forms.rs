@@ -31,7 +31,11 @@ fn field_label(field: &str) -> &str {
 }
 
 /// `POST /profile`: sets (or, left empty, clears) the name and email of the person's commits.
-pub async fn update(State(state): State<AppState>, session: Session, Form(form): Form<ProfileForm>) -> Response {
+pub async fn update(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<ProfileForm>,
+) -> Response {
     let Some(actor) = session::actor(&state.store, &session).await else {
         return Redirect::to("/signin?next=/profile").into_response();
     };
@@ -41,22 +45,36 @@ pub async fn update(State(state): State<AppState>, session: Session, Form(form):
     {
         Ok(profile) => {
             let author = profile.commit.author(&profile.email);
-            flash_notice(&session, format!("Saved: your changes are committed as {author}.")).await;
+            flash_notice(
+                &session,
+                format!("Saved: your changes are committed as {author}."),
+            )
+            .await;
             return Redirect::to(PROFILE_PAGE).into_response();
         }
         Err(ProfileError::Field(refused)) => {
             format!("{}: {}", field_label(refused.field), refused.message)
         }
-        Err(ProfileError::NotFound) => return Redirect::to("/signin?next=/profile").into_response(),
+        Err(ProfileError::NotFound) => {
+            return Redirect::to("/signin?next=/profile").into_response()
+        }
         Err(ProfileError::Store(error)) => {
             tracing::error!(%error, "saving a profile failed");
             "Something went wrong on our side; try again in a moment.".to_owned()
         }
     };
-    let fields = vec![("commit_name".to_owned(), form.commit_name), ("commit_email".to_owned(), form.commit_email)];
+    let fields = vec![
+        ("commit_name".to_owned(), form.commit_name),
+        ("commit_email".to_owned(), form.commit_email),
+    ];
     session::set_flash(
         &session,
-        Flash { error: Some(message), fields, page: PROFILE_PAGE.to_owned(), ..Flash::default() },
+        Flash {
+            error: Some(message),
+            fields,
+            page: PROFILE_PAGE.to_owned(),
+            ..Flash::default()
+        },
     )
     .await;
     Redirect::to(PROFILE_PAGE).into_response()

@@ -2,12 +2,12 @@
 //! and attached to every log line of that request.
 
 use axum::http::{HeaderName, Request};
-use tower::ServiceBuilder;
 use tower::layer::util::{Identity, Stack};
+use tower::ServiceBuilder;
 use tower_http::{
+    classify::{ServerErrorsAsFailures, SharedClassifier},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::{DefaultOnResponse, TraceLayer},
-    classify::{ServerErrorsAsFailures, SharedClassifier},
 };
 use tracing::Level;
 
@@ -60,7 +60,10 @@ mod tests {
 
     #[test]
     fn invite_tokens_never_reach_the_log() {
-        assert_eq!(loggable_path("/invite/Zx81abcDEF0123456789abcdefGHIJKL"), "/invite/[redacted]");
+        assert_eq!(
+            loggable_path("/invite/Zx81abcDEF0123456789abcdefGHIJKL"),
+            "/invite/[redacted]"
+        );
         assert_eq!(loggable_path("/invite/Zx81/extra"), "/invite/[redacted]");
         assert_eq!(loggable_path("/invite/accept"), "/invite/accept");
         assert_eq!(loggable_path("/team/invites"), "/team/invites");

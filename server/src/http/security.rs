@@ -23,15 +23,24 @@ use super::{
 /// key alone) that presents a key and no cookie is not a browser being tricked. Form routes
 /// and server functions are never exempt: a cross-site form needs no cookie to sign a
 /// visitor into the attacker's account.
-pub async fn same_origin_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+pub async fn same_origin_writes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     let headers = request.headers();
     let path = request.uri().path();
     let api_route = is_rest_api(path);
     let key = presented_key(headers, request.uri()).is_some();
-    if same_origin(headers, &state.config.public_url) || (api_route && key && !headers.contains_key(header::COOKIE)) {
+    if same_origin(headers, &state.config.public_url)
+        || (api_route && key && !headers.contains_key(header::COOKIE))
+    {
         return next.run(request).await;
     }
     tracing::warn!(method = %request.method(), path = %loggable_path(path), "refused a cross-origin write");
@@ -62,15 +71,20 @@ fn is_rest_api(path: &str) -> bool {
         roots.dedup();
         roots
     });
-    roots.iter().any(|root| path.strip_prefix(root).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
+    roots.iter().any(|root| {
+        path.strip_prefix(root)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 fn same_origin(headers: &HeaderMap, public: &str) -> bool {
     match (headers.get(header::ORIGIN), headers.get(header::REFERER)) {
         (Some(origin), _) => origin.to_str().is_ok_and(|o| o == public),
-        (None, Some(referer)) => referer
-            .to_str()
-            .is_ok_and(|r| r == public || r.strip_prefix(public).is_some_and(|rest| rest.starts_with('/'))),
+        (None, Some(referer)) => referer.to_str().is_ok_and(|r| {
+            r == public
+                || r.strip_prefix(public)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        }),
         (None, None) => false,
     }
 }
@@ -78,9 +92,19 @@ fn same_origin(headers: &HeaderMap, public: &str) -> bool {
 /// Security headers, `Cache-Control: no-store` on all but the static bundle, and a fresh
 /// nonce per response that the page shell puts on the hydration script, so the CSP allows no
 /// other inline script.
-pub async fn headers(State(state): State<AppState>, mut request: Request, next: Next) -> Response<Body> {
-    let nonce: String = rand::rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect();
-    request.extensions_mut().insert(app::CspNonce(nonce.clone()));
+pub async fn headers(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response<Body> {
+    let nonce: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(24)
+        .map(char::from)
+        .collect();
+    request
+        .extensions_mut()
+        .insert(app::CspNonce(nonce.clone()));
     let static_bundle = request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
     let h = response.headers_mut();
@@ -92,7 +116,15 @@ pub async fn headers(State(state): State<AppState>, mut request: Request, next: 
     // "Connect with Bitbucket" posts a form answered by a redirect to Bitbucket's consent
     // page, and form-action governs that redirect too: Bitbucket's origin, nothing else.
     let bitbucket = match state.bitbucket.oauth_enabled() {
-        true => format!(" {}", state.bitbucket.config().web_url.origin().ascii_serialization()),
+        true => format!(
+            " {}",
+            state
+                .bitbucket
+                .config()
+                .web_url
+                .origin()
+                .ascii_serialization()
+        ),
         false => String::new(),
     };
     let csp = format!(
@@ -103,11 +135,20 @@ pub async fn headers(State(state): State<AppState>, mut request: Request, next: 
     if let Ok(value) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, value);
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if state.config.public_url.starts_with("https://") {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
     response
 }
@@ -118,10 +159,23 @@ mod tests {
 
     #[test]
     fn only_the_rest_api_authenticates_by_key() {
-        for path in ["/api/me", "/api/collections", "/api/collections/abc", "/api/integrations/x/run", "/api/openapi.json"] {
+        for path in [
+            "/api/me",
+            "/api/collections",
+            "/api/collections/abc",
+            "/api/integrations/x/run",
+            "/api/openapi.json",
+        ] {
             assert!(is_rest_api(path), "{path}");
         }
-        for path in ["/signin", "/api/load_page_context123", "/api/collections_x", "/api", "/apix/me", "/team/api-keys"] {
+        for path in [
+            "/signin",
+            "/api/load_page_context123",
+            "/api/collections_x",
+            "/api",
+            "/apix/me",
+            "/team/api-keys",
+        ] {
             assert!(!is_rest_api(path), "{path}");
         }
     }

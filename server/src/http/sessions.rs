@@ -26,18 +26,24 @@ impl SessionBackend {
         let backend = match store {
             Store::Sqlite(pool) => {
                 let s = SqliteStore::new(pool.clone());
-                s.migrate().await.map_err(|e| session_store::Error::Backend(e.to_string()))?;
+                s.migrate()
+                    .await
+                    .map_err(|e| session_store::Error::Backend(e.to_string()))?;
                 SessionBackend::Sqlite(s)
             }
             Store::Postgres(pool) => {
                 let s = PostgresStore::new(pool.clone());
-                s.migrate().await.map_err(|e| session_store::Error::Backend(e.to_string()))?;
+                s.migrate()
+                    .await
+                    .map_err(|e| session_store::Error::Backend(e.to_string()))?;
                 SessionBackend::Postgres(s)
             }
         };
         let cleaner = backend.clone();
         tokio::spawn(async move {
-            let _ = cleaner.continuously_delete_expired(tokio::time::Duration::from_secs(3600)).await;
+            let _ = cleaner
+                .continuously_delete_expired(tokio::time::Duration::from_secs(3600))
+                .await;
         });
         Ok(backend)
     }

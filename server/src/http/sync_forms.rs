@@ -37,17 +37,35 @@ impl Back {
 }
 
 /// **Run now**: queued past the debounce, and the workers woken.
-pub async fn run_now(state: State<AppState>, session: Session, actor: SignedIn, id: Path<String>, back: Form<Back>) -> Response {
+pub async fn run_now(
+    state: State<AppState>,
+    session: Session,
+    actor: SignedIn,
+    id: Path<String>,
+    back: Form<Back>,
+) -> Response {
     control(Control::RunNow, state, session, actor, id, back).await
 }
 
 /// **Pause**: no commits until resumed; changes meanwhile are committed by the resume.
-pub async fn pause(state: State<AppState>, session: Session, actor: SignedIn, id: Path<String>, back: Form<Back>) -> Response {
+pub async fn pause(
+    state: State<AppState>,
+    session: Session,
+    actor: SignedIn,
+    id: Path<String>,
+    back: Form<Back>,
+) -> Response {
     control(Control::Pause, state, session, actor, id, back).await
 }
 
 /// **Resume**: the latest state is committed once, then every change again.
-pub async fn resume(state: State<AppState>, session: Session, actor: SignedIn, id: Path<String>, back: Form<Back>) -> Response {
+pub async fn resume(
+    state: State<AppState>,
+    session: Session,
+    actor: SignedIn,
+    id: Path<String>,
+    back: Form<Back>,
+) -> Response {
     control(Control::Resume, state, session, actor, id, back).await
 }
 
@@ -62,9 +80,15 @@ impl Control {
     fn notice(self, i: &Integration) -> String {
         match self {
             Control::RunNow => {
-                format!("Running now: “{}” is being backed up to {}/{}.", i.collection_name, i.workspace, i.repository)
+                format!(
+                    "Running now: “{}” is being backed up to {}/{}.",
+                    i.collection_name, i.workspace, i.repository
+                )
             }
-            Control::Pause => format!("Paused: changes to “{}” are kept and committed when you resume.", i.collection_name),
+            Control::Pause => format!(
+                "Paused: changes to “{}” are kept and committed when you resume.",
+                i.collection_name
+            ),
             Control::Resume => format!(
                 "Resumed: the latest “{}” is being committed to {}/{}.",
                 i.collection_name, i.workspace, i.repository
@@ -106,16 +130,23 @@ async fn answer(
             return Redirect::to(page).into_response();
         }
         Err(IntegrationError::NotFound) => return not_found(),
-        Err(error @ (IntegrationError::Forbidden { .. } | IntegrationError::AccountNotUsable(_))) => {
-            return (StatusCode::FORBIDDEN, error.to_string()).into_response()
-        }
+        Err(
+            error @ (IntegrationError::Forbidden { .. } | IntegrationError::AccountNotUsable(_)),
+        ) => return (StatusCode::FORBIDDEN, error.to_string()).into_response(),
         Err(IntegrationError::Store(inner)) => {
             tracing::error!(error = %inner, "a sync control failed");
             "Something went wrong on our side; try again in a moment.".to_owned()
         }
         Err(other) => other.to_string(),
     };
-    session::set_flash(session, Flash { error: Some(message), ..Flash::default() }).await;
+    session::set_flash(
+        session,
+        Flash {
+            error: Some(message),
+            ..Flash::default()
+        },
+    )
+    .await;
     Redirect::to(page).into_response()
 }
 
@@ -125,8 +156,13 @@ mod tests {
 
     #[test]
     fn the_button_returns_to_its_page_and_nowhere_else() {
-        let back = |page: &str| Back { back: page.to_owned() };
-        assert_eq!(back("runs").page("a b"), "/integrations/bitbucket/a%20b/runs");
+        let back = |page: &str| Back {
+            back: page.to_owned(),
+        };
+        assert_eq!(
+            back("runs").page("a b"),
+            "/integrations/bitbucket/a%20b/runs"
+        );
         assert_eq!(back("").page("x"), LIST);
         assert_eq!(back("https://evil.example").page("x"), LIST);
     }

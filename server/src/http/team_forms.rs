@@ -69,8 +69,13 @@ pub struct SignedIn(pub Actor);
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let session = Session::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
         session::actor(&state.store, &session)
             .await
             .map(SignedIn)
@@ -96,14 +101,32 @@ async fn answer(session: &Session, page: &str, result: Result<String, AccountErr
 /// Back to `page` showing a secret once (a new invite link or API key), kept sealed in the
 /// session until then. The page shows it rather than this response: posts answer with a
 /// redirect, so reloading the page never posts again and makes a second key.
-async fn reveal(state: &AppState, session: &Session, actor: &Actor, page: &str, notice: String, secret: &str) -> Response {
-    let flash = Flash { notice: Some(notice), ..Flash::default() };
+async fn reveal(
+    state: &AppState,
+    session: &Session,
+    actor: &Actor,
+    page: &str,
+    notice: String,
+    secret: &str,
+) -> Response {
+    let flash = Flash {
+        notice: Some(notice),
+        ..Flash::default()
+    };
     match session::reveal_once(session, &state.keyring, &actor.user_id, flash, secret).await {
         Ok(()) => Redirect::to(page).into_response(),
         Err(error) => {
             tracing::error!(%error, "a one-time secret could not be kept for its page");
-            let message = "It was created but could not be shown; revoke it and create another.".to_owned();
-            session::set_flash(session, Flash { error: Some(message), ..Flash::default() }).await;
+            let message =
+                "It was created but could not be shown; revoke it and create another.".to_owned();
+            session::set_flash(
+                session,
+                Flash {
+                    error: Some(message),
+                    ..Flash::default()
+                },
+            )
+            .await;
             Redirect::to(page).into_response()
         }
     }
@@ -133,12 +156,24 @@ pub async fn remove_member(
     SignedIn(actor): SignedIn,
     Form(form): Form<MemberChoice>,
 ) -> Response {
-    let result = Accounts::new(&state.store).remove_member(&actor, &form.user_id, &client).await;
+    let result = Accounts::new(&state.store)
+        .remove_member(&actor, &form.user_id, &client)
+        .await;
     if result.is_ok() && form.user_id == actor.user_id {
         // Left the team: the session falls back to another team of theirs.
-        return answer(&session, "/", Ok(format!("You left “{}”.", actor.team_name))).await;
+        return answer(
+            &session,
+            "/",
+            Ok(format!("You left “{}”.", actor.team_name)),
+        )
+        .await;
     }
-    answer(&session, MEMBERS, result.map(|()| "Member removed.".to_owned())).await
+    answer(
+        &session,
+        MEMBERS,
+        result.map(|()| "Member removed.".to_owned()),
+    )
+    .await
 }
 
 pub async fn create_invite(
@@ -149,7 +184,10 @@ pub async fn create_invite(
     Form(form): Form<InviteRole>,
 ) -> Response {
     let result = match parse_role(&form.role) {
-        Ok(role) => Accounts::new(&state.store).create_invite(&actor, role, &client).await.map(|i| (role, i)),
+        Ok(role) => Accounts::new(&state.store)
+            .create_invite(&actor, role, &client)
+            .await
+            .map(|i| (role, i)),
         Err(error) => Err(error),
     };
     match result {
@@ -158,7 +196,11 @@ pub async fn create_invite(
                 "Invite link created: one person can join as {role} with it within 7 days. \
                  Copy it now and send it to them; it is not shown again."
             );
-            let link = format!("{}/invite/{}", state.config.public_url, invite.token.expose_secret());
+            let link = format!(
+                "{}/invite/{}",
+                state.config.public_url,
+                invite.token.expose_secret()
+            );
             reveal(&state, &session, &actor, MEMBERS, notice, &link).await
         }
         Err(error) => back_with_error(MEMBERS, &session, "", &error).await,
@@ -172,8 +214,15 @@ pub async fn revoke_invite(
     SignedIn(actor): SignedIn,
     Form(form): Form<InviteChoice>,
 ) -> Response {
-    let result = Accounts::new(&state.store).revoke_invite(&actor, &form.invite_id, &client).await;
-    answer(&session, MEMBERS, result.map(|()| "Invite link revoked; it no longer works.".to_owned())).await
+    let result = Accounts::new(&state.store)
+        .revoke_invite(&actor, &form.invite_id, &client)
+        .await;
+    answer(
+        &session,
+        MEMBERS,
+        result.map(|()| "Invite link revoked; it no longer works.".to_owned()),
+    )
+    .await
 }
 
 /// Accepting needs a signed-in person: anyone else signs in (or up) first and comes back.
@@ -187,10 +236,21 @@ pub async fn accept_invite(
     let Some(actor) = session::actor(&state.store, &session).await else {
         return Redirect::to(&format!("/signin?next={link}")).into_response();
     };
-    match Accounts::new(&state.store).accept_invite(&actor, &form.token, &client).await {
+    match Accounts::new(&state.store)
+        .accept_invite(&actor, &form.token, &client)
+        .await
+    {
         Ok(offer) => {
             let _ = session::set_team(&session, &offer.team_id).await;
-            answer(&session, "/", Ok(format!("You joined “{}” as {}.", offer.team_name, offer.role))).await
+            answer(
+                &session,
+                "/",
+                Ok(format!(
+                    "You joined “{}” as {}.",
+                    offer.team_name, offer.role
+                )),
+            )
+            .await
         }
         Err(error) => back_with_error(&link, &session, "", &error).await,
     }
@@ -214,13 +274,28 @@ pub async fn create_api_key(
 ) -> Response {
     let accounts = Accounts::new(&state.store);
     let result = match (parse_role(&form.role), key_expiry(&form.expires_in_days)) {
-        (Ok(role), Ok(expiry)) => accounts.create_api_key(&actor, &form.name, role, expiry, &client).await,
+        (Ok(role), Ok(expiry)) => {
+            accounts
+                .create_api_key(&actor, &form.name, role, expiry, &client)
+                .await
+        }
         (Err(error), _) | (_, Err(error)) => Err(error),
     };
     match result {
         Ok((_, key)) => {
-            let notice = format!("API key “{}” created. Copy it now; it is not shown again.", form.name.trim());
-            reveal(&state, &session, &actor, API_KEYS, notice, key.expose_secret()).await
+            let notice = format!(
+                "API key “{}” created. Copy it now; it is not shown again.",
+                form.name.trim()
+            );
+            reveal(
+                &state,
+                &session,
+                &actor,
+                API_KEYS,
+                notice,
+                key.expose_secret(),
+            )
+            .await
         }
         Err(error) => back_with_error(API_KEYS, &session, "", &error).await,
     }
@@ -233,7 +308,9 @@ pub async fn revoke_api_key(
     SignedIn(actor): SignedIn,
     Form(form): Form<KeyChoice>,
 ) -> Response {
-    let result = Accounts::new(&state.store).revoke_api_key(&actor, &form.key_id, &client).await;
+    let result = Accounts::new(&state.store)
+        .revoke_api_key(&actor, &form.key_id, &client)
+        .await;
     let notice = "API key revoked; requests with it are refused from now on.";
     answer(&session, API_KEYS, result.map(|()| notice.to_owned())).await
 }

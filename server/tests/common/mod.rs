@@ -52,7 +52,11 @@ impl TestServer {
     }
 
     /// On a listener bound beforehand: its address can go into a sandbox's OAuth callback.
-    pub async fn start_on(listener: tokio::net::TcpListener, db: Db, configure: impl FnOnce(&mut Config)) -> Self {
+    pub async fn start_on(
+        listener: tokio::net::TcpListener,
+        db: Db,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
         let db = match db {
             Db::Sqlite => testing::sqlite().await,
             Db::Postgres => testing::postgres().await,
@@ -76,18 +80,31 @@ impl TestServer {
             limits: Default::default(),
         };
         configure(&mut config);
-        let (router, sync) = app_router(db.store.clone(), keyring.clone(), config).await.unwrap();
+        let (router, sync) = app_router(db.store.clone(), keyring.clone(), config)
+            .await
+            .unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
         });
         let client = Self::new_browser();
-        Self { url: format!("http://{addr}"), client, db, keyring, data_dir, sync, shutdown: Some(tx) }
+        Self {
+            url: format!("http://{addr}"),
+            client,
+            db,
+            keyring,
+            data_dir,
+            sync,
+            shutdown: Some(tx),
+        }
     }
 
     /// An independent browser: its own cookie jar, redirects left to the test. A response
@@ -127,17 +144,31 @@ impl TestServer {
     }
 
     pub async fn page(&self, path: &str) -> String {
-        self.client.get(self.at(path)).send().await.unwrap().text().await.unwrap()
+        self.client
+            .get(self.at(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     pub async fn sign_up(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post_form("/signup", &[("email", email), ("password", password)]).await
+        self.post_form("/signup", &[("email", email), ("password", password)])
+            .await
     }
 }
 
 /// A Postman example from the shared set beside the repository (`../shared/postman/examples`).
 pub fn example(name: &str) -> Vec<u8> {
-    let path = format!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/postman/examples/{}"), name);
+    let path = format!(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/postman/examples/{}"
+        ),
+        name
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -164,7 +195,10 @@ pub struct Browser<'a> {
 
 impl TestServer {
     pub fn browser(&self) -> Browser<'_> {
-        Browser { server: self, client: Self::new_browser() }
+        Browser {
+            server: self,
+            client: Self::new_browser(),
+        }
     }
 }
 
@@ -180,11 +214,19 @@ impl Browser<'_> {
     }
 
     pub async fn page(&self, path: &str) -> String {
-        self.client.get(self.server.at(path)).send().await.unwrap().text().await.unwrap()
+        self.client
+            .get(self.server.at(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     pub async fn sign_up(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post_form("/signup", &[("email", email), ("password", password)]).await
+        self.post_form("/signup", &[("email", email), ("password", password)])
+            .await
     }
 }
 
@@ -193,7 +235,12 @@ pub mod integrations {
     use ferry_domain::{accounts::Actor, collection::Collection, collections::Collections, Store};
 
     pub async fn collection(store: &Store, actor: &Actor, name: &str) -> String {
-        Collections::new(store).create(actor, Collection::new(name).unwrap()).await.unwrap().row.id
+        Collections::new(store)
+            .create(actor, Collection::new(name).unwrap())
+            .await
+            .unwrap()
+            .row
+            .id
     }
 
     #[allow(unused_imports)]
@@ -208,7 +255,11 @@ pub fn captured_logs(level: tracing::Level) -> &'static Arc<Mutex<Vec<u8>>> {
         let logs = Arc::new(Mutex::new(Vec::new()));
         let sink = logs.clone();
         let writer = move || LogSink(sink.clone());
-        let _ = tracing_subscriber::fmt().with_max_level(level).with_ansi(false).with_writer(writer).try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_ansi(false)
+            .with_writer(writer)
+            .try_init();
         logs
     })
 }
