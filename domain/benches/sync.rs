@@ -13,7 +13,7 @@
 //! last edit a commit carried), commits per second, Bitbucket calls per 1,000 edits against
 //! one commit per save, and the peak RSS of the process.
 
-#[path = "../tests/fixtures/mod.rs"]
+#[path = "../tests/integration/fixtures/mod.rs"]
 mod fixtures;
 
 use std::{

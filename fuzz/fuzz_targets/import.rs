@@ -2,7 +2,7 @@
 //! a stack overflow; what is imported renders and re-imports to the same collection.
 #![no_main]
 
-use ferry_domain::collection::Collection;
+use ferry_postman::Collection;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,0 +1,365 @@
+//! Every implemented endpoint's responses, success and error, validated against the schema
+//! cloud-openapi.json gives for that path, method and status.
+
+use crate::common::*;
+use serde_json::{json, Value};
+
+const REPO: &str = "/repositories/{workspace}/{repo_slug}";
+
+fn template(rest: &str) -> String {
+    format!("{REPO}{rest}")
+}
+
+#[tokio::test]
+async fn the_validator_rejects_what_the_spec_forbids() {
+    // Without this, a validator that accepts everything would make every test below pass.
+    let repository = component_schema("repository");
+    assert!(schema_errors(
+        &repository,
+        &json!({ "type": "repository", "is_private": true })
+    )
+    .is_empty());
+    assert!(
+        !schema_errors(&repository, &json!({ "is_private": true })).is_empty(),
+        "type is required"
+    );
+    assert!(!schema_errors(
+        &repository,
+        &json!({ "type": "repository", "links": { "bogus": {} } })
+    )
+    .is_empty());
+    assert!(!schema_errors(
+        &repository,
+        &json!({ "type": "repository", "links": { "self": { "href": "not a uri" } } })
+    )
+    .is_empty());
+    let error = response_schema("/user", "get", 401);
+    assert!(!schema_errors(
+        &error,
+        &json!({ "type": "error", "error": { "fields": {} } })
+    )
+    .is_empty());
+}
+
+#[tokio::test]
+async fn user_and_workspaces_conform() {
+    let sandbox = Sandbox::start().await;
+    let (status, user) = sandbox.get_json("/2.0/user", &ALICE).await;
+    assert_eq!(status, 200);
+    assert_conforms("/user", "get", 200, &user);
+    assert_eq!(user["nickname"], "alice");
+    assert_eq!(user["display_name"], "Alice Example");
+    assert!(
+        user.get("email").is_none(),
+        "Bitbucket does not disclose the email"
+    );
+
+    let (status, error) = sandbox
+        .get_json("/2.0/user", &Auth::Basic(ALICE_EMAIL, "wrong"))
+        .await;
+    assert_eq!(status, 401);
+    assert_conforms("/user", "get", 401, &error);
+
+    let (status, page) = sandbox.get_json("/2.0/user/workspaces", &ALICE).await;
+    assert_eq!(status, 200);
+    assert_conforms("/user/workspaces", "get", 200, &page);
+    assert_eq!(page["values"][0]["workspace"]["slug"], "acme");
+    assert_eq!(page["values"][0]["administrator"], true);
+
+    let (status, error) = sandbox
+        .get_json("/2.0/user/workspaces?pagelen=500", &ALICE)
+        .await;
+    assert_eq!(status, 400);
+    assert_conforms("/user/workspaces", "get", 400, &error);
+}
+
+#[tokio::test]
+async fn repositories_conform_and_page_with_next_links() {
+    let sandbox = Sandbox::start().await;
+    let mut url = sandbox.url("/2.0/repositories/acme?pagelen=1");
+    let mut slugs = Vec::new();
+    loop {
+        let response = ALICE
+            .apply(sandbox.http.get(&url))
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(response.status(), 200);
+        let page: Value = response.json().await.expect("JSON");
+        assert_conforms("/repositories/{workspace}", "get", 200, &page);
+        assert_eq!(page["pagelen"], 1);
+        slugs.extend(
+            page["values"]
+                .as_array()
+                .expect("values")
+                .iter()
+                .map(|r| r["slug"].as_str().unwrap_or("").to_owned()),
+        );
+        match page["next"].as_str() {
+            Some(next) => url = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(slugs, ["backups", "docs", "empty", "legacy"]);
+
+    let (status, error) = sandbox.get_json("/2.0/repositories/nowhere", &ALICE).await;
+    assert_eq!(status, 404);
+    assert_conforms("/repositories/{workspace}", "get", 404, &error);
+
+    let (status, repo) = sandbox
+        .get_json("/2.0/repositories/acme/legacy", &ALICE)
+        .await;
+    assert_eq!(status, 200);
+    assert_conforms(REPO, "get", 200, &repo);
+    assert_eq!(
+        repo["mainbranch"],
+        json!({ "type": "branch", "name": "master" })
+    );
+    assert_eq!(repo["full_name"], "acme/legacy");
+
+    let (status, error) = sandbox
+        .get_json("/2.0/repositories/acme/missing", &ALICE)
+        .await;
+    assert_eq!(status, 404);
+    assert_conforms(REPO, "get", 404, &error);
+    assert_eq!(
+        error["error"]["message"],
+        "Repository acme/missing not found"
+    );
+
+    let bob = Auth::Basic("bob", BOB_APP_PASSWORD);
+    let (status, error) = sandbox
+        .get_json("/2.0/repositories/acme/backups", &bob)
+        .await;
+    assert_eq!(status, 403);
+    assert_conforms(REPO, "get", 403, &error);
+}
+
+#[tokio::test]
+async fn branches_conform() {
+    let sandbox = Sandbox::start().await;
+    let (status, page) = sandbox
+        .get_json("/2.0/repositories/acme/docs/refs/branches", &ALICE)
+        .await;
+    assert_eq!(status, 200);
+    assert_conforms(&template("/refs/branches"), "get", 200, &page);
+    assert_eq!(page["values"][0]["name"], "main");
+
+    let (status, branch) = sandbox
+        .get_json("/2.0/repositories/acme/docs/refs/branches/main", &ALICE)
+        .await;
+    assert_eq!(status, 200);
+    assert_conforms(&template("/refs/branches/{name}"), "get", 200, &branch);
+
+    let (status, error) = sandbox
+        .get_json("/2.0/repositories/acme/docs/refs/branches/nope", &ALICE)
+        .await;
+    assert_eq!(status, 404);
+    assert_conforms(&template("/refs/branches/{name}"), "get", 404, &error);
+
+    let (status, error) = sandbox
+        .get_json(
+            "/2.0/repositories/acme/docs/refs/branches",
+            &Auth::Basic("bob", BOB_APP_PASSWORD),
+        )
+        .await;
+    assert_eq!(
+        status, 200,
+        "a public repository is readable by anyone: {error}"
+    );
+    let (status, error) = sandbox
+        .get_json(
+            "/2.0/repositories/acme/backups/refs/branches",
+            &Auth::Basic("bob", BOB_APP_PASSWORD),
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_conforms(&template("/refs/branches"), "get", 403, &error);
+}
+
+#[tokio::test]
+async fn commits_conform() {
+    let sandbox = Sandbox::start().await;
+    for n in 0..3 {
+        let response = sandbox
+            .commit(
+                "acme",
+                "docs",
+                &ALICE,
+                form(
+                    &[("message", &format!("change {n}"))],
+                    vec![file("n.txt", n.to_string())],
+                ),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+    }
+    let (status, page) = sandbox
+        .get_json("/2.0/repositories/acme/docs/commits/main?pagelen=2", &ALICE)
+        .await;
+    assert_eq!(status, 200);
+    assert_conforms(&template("/commits/{revision}"), "get", 200, &page);
+    assert_eq!(page["values"][0]["message"], "change 2");
+    assert_eq!(page["values"][1]["message"], "change 1");
+    let next = page["next"].as_str().expect("a next page");
+    let second: Value = ALICE
+        .apply(sandbox.http.get(next))
+        .send()
+        .await
+        .expect("next")
+        .json()
+        .await
+        .expect("JSON");
+    assert_conforms(&template("/commits/{revision}"), "get", 200, &second);
+    assert_eq!(second["values"][0]["message"], "change 0");
+    assert_eq!(second["values"][1]["message"], "Initial commit\n");
+    assert!(second.get("next").is_none());
+
+    let (status, error) = sandbox
+        .get_json("/2.0/repositories/acme/docs/commits/0000000", &ALICE)
+        .await;
+    assert_eq!(status, 404);
+    assert_conforms(&template("/commits/{revision}"), "get", 404, &error);
+
+    let hash = page["values"][0]["hash"].as_str().expect("hash");
+    let (status, commit) = sandbox
+        .get_json(
+            &format!("/2.0/repositories/acme/docs/commit/{hash}"),
+            &ALICE,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_conforms(&template("/commit/{commit}"), "get", 200, &commit);
+    assert_eq!(commit["author"]["raw"], "Alice Example <alice@example.com>");
+    assert_eq!(commit["author"]["user"]["nickname"], "alice");
+
+    let (status, error) = sandbox
+        .get_json("/2.0/repositories/acme/docs/commit/deadbeef", &ALICE)
+        .await;
+    assert_eq!(status, 404);
+    assert_conforms(&template("/commit/{commit}"), "get", 404, &error);
+}
+
+#[tokio::test]
+async fn source_listings_and_meta_conform() {
+    let sandbox = Sandbox::start().await;
+    let src = template("/src/{commit}/{path}");
+    let (status, root) = sandbox
+        .get_json("/2.0/repositories/acme/docs/src/main/", &ALICE)
+        .await;
+    assert_eq!(status, 200);
+    assert_conforms(&src, "get", 200, &root);
+    let entries: Vec<(&str, &str)> = root["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap_or(""),
+                e["path"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [("commit_file", "README.md"), ("commit_directory", "guide")]
+    );
+
+    let (status, listing) = sandbox
+        .get_json("/2.0/repositories/acme/docs/src/main/guide", &ALICE)
+        .await;
+    assert_eq!(status, 200);
+    assert_conforms(&src, "get", 200, &listing);
+    assert_eq!(listing["values"][0]["path"], "guide/intro.md");
+
+    let (status, meta) = sandbox
+        .get_json(
+            "/2.0/repositories/acme/docs/src/main/guide/intro.md?format=meta",
+            &ALICE,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let errors = schema_errors(&component_schema("commit_file"), &meta);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(meta["type"], "commit_file");
+    assert_eq!(meta["size"], 6);
+    let tip = sandbox.tip("acme", "docs", "main").await;
+    assert_eq!(
+        meta["commit"]["hash"],
+        tip.as_str(),
+        "a branch is resolved to its commit"
+    );
+
+    let (status, meta) = sandbox
+        .get_json(
+            "/2.0/repositories/acme/docs/src/main/guide?format=meta",
+            &ALICE,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(schema_errors(&component_schema("treeentry"), &meta).is_empty());
+    assert_eq!(meta["type"], "commit_directory");
+
+    let (status, error) = sandbox
+        .get_json("/2.0/repositories/acme/docs/src/main/missing.json", &ALICE)
+        .await;
+    assert_eq!(status, 404);
+    assert_conforms(&src, "get", 404, &error);
+    assert_eq!(
+        error["error"]["message"],
+        "No such file or directory: missing.json"
+    );
+
+    let raw = sandbox
+        .get(
+            "/2.0/repositories/acme/docs/src/main/guide/intro.md",
+            &ALICE,
+        )
+        .await;
+    assert_eq!(raw.status(), 200);
+    assert_eq!(raw.bytes().await.expect("bytes").as_ref(), b"Hello\n");
+}
+
+#[tokio::test]
+async fn commit_upload_errors_conform() {
+    let sandbox = Sandbox::start().await;
+    let src = template("/src");
+    let read_only = Auth::Basic(ALICE_EMAIL, API_TOKEN_READ);
+    let response = sandbox.commit_file("docs", &read_only, "a.txt", "a").await;
+    assert_eq!(response.status(), 403);
+    assert_conforms(&src, "post", 403, &response.json().await.expect("JSON"));
+
+    let response = sandbox.commit_file("nope", &ALICE, "a.txt", "a").await;
+    assert_eq!(response.status(), 404);
+    assert_conforms(&src, "post", 404, &response.json().await.expect("JSON"));
+
+    let response = sandbox.commit_file("docs", &ALICE, "a.txt", "a").await;
+    assert_eq!(response.status(), 201);
+    assert!(response.headers().get("location").is_some());
+    assert!(
+        response.bytes().await.expect("body").is_empty(),
+        "201 has an empty body"
+    );
+}
+
+#[tokio::test]
+async fn uuids_stand_for_slugs() {
+    let sandbox = Sandbox::start().await;
+    let (_, repo) = sandbox
+        .get_json("/2.0/repositories/acme/docs", &ALICE)
+        .await;
+    let workspace_uuid = repo["workspace"]["uuid"]
+        .as_str()
+        .expect("workspace uuid")
+        .to_owned();
+    let repo_uuid = repo["uuid"].as_str().expect("repo uuid").to_owned();
+    let encoded = |u: &str| u.replace('{', "%7B").replace('}', "%7D");
+    let path = format!(
+        "/2.0/repositories/{}/{}",
+        encoded(&workspace_uuid),
+        encoded(&repo_uuid)
+    );
+    let (status, by_uuid) = sandbox.get_json(&path, &ALICE).await;
+    assert_eq!(status, 200);
+    assert_eq!(by_uuid["full_name"], "acme/docs");
+}
