@@ -102,14 +102,14 @@ pub async fn load_configure(
         collections::Collections,
         connected_accounts::ConnectedAccounts,
         integrations::{Filename, Integrations},
-        sync::{AccountCredentials, SyncEngine},
+        sync::BitbucketSync,
     };
 
     let (store, Some(actor)) = server_fn_actor().await? else {
         return Ok(None);
     };
     let (keyring, bitbucket) = services()?;
-    let sync = use_context::<SyncEngine<AccountCredentials>>()
+    let sync = use_context::<BitbucketSync>()
         .ok_or_else(|| ServerFnError::new("the sync engine is not in context"))?;
     let session: tower_sessions::Session = leptos_axum::extract().await?;
 
@@ -257,7 +257,7 @@ fn parse_target(choice: &mut TargetChoice) -> Result<(), String> {
 /// can load again.
 #[cfg(feature = "ssr")]
 async fn take_call(
-    sync: &ferry_domain::sync::SyncEngine<ferry_domain::sync::AccountCredentials>,
+    sync: &ferry_domain::sync::BitbucketSync,
     account: &AccountView,
 ) -> Result<(), String> {
     match sync.take_budget(&account.id, 1).await {
@@ -277,11 +277,7 @@ async fn take_call(
 
 /// Charges the further pages a listing read (its first was taken beforehand).
 #[cfg(feature = "ssr")]
-async fn charge_pages(
-    sync: &ferry_domain::sync::SyncEngine<ferry_domain::sync::AccountCredentials>,
-    account: &AccountView,
-    calls: u32,
-) {
+async fn charge_pages(sync: &ferry_domain::sync::BitbucketSync, account: &AccountView, calls: u32) {
     if let Err(error) = sync
         .charge_budget(&account.id, calls.saturating_sub(1))
         .await
@@ -306,13 +302,13 @@ fn in_words(wait: std::time::Duration) -> String {
 async fn load_from_bitbucket(
     view: &mut ConfigureView,
     choice: &mut TargetChoice,
-    sync: &ferry_domain::sync::SyncEngine<ferry_domain::sync::AccountCredentials>,
+    sync: &ferry_domain::sync::BitbucketSync,
     bitbucket: &ferry_domain::bitbucket::BitbucketClient,
     team_id: &str,
     account: &AccountView,
 ) -> Result<(), String> {
     let label = &account.label;
-    let credential = sync.fresh_credential(team_id, &account.id).await.map_err(|e| {
+    let credential = sync.destination().fresh_credential(team_id, &account.id).await.map_err(|e| {
         format!("The connected account “{label}” cannot be used: {e}. Re-authenticate it under Connected accounts.")
     })?;
     let refused =

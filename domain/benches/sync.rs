@@ -13,7 +13,7 @@
 //! last edit a commit carried), commits per second, Bitbucket calls per 1,000 edits against
 //! one commit per save, and the peak RSS of the process.
 
-#[path = "../tests/integration/fixtures/mod.rs"]
+#[path = "../tests/domain/fixtures/mod.rs"]
 mod fixtures;
 
 use std::{
@@ -31,10 +31,10 @@ use ferry_domain::{
     connected_accounts::{ConnectedAccounts, VerifiedIdentity},
     crypto::Keyring,
     store::{now_ms, sync::RunRow},
-    sync::{AccountCredentials, SyncConfig, SyncEngine},
-    testing::{self, TestDatabase},
+    sync::{AccountCredentials, BitbucketDestination, SyncConfig, SyncEngine},
     Store,
 };
+use ferry_testing::{self as testing, TestDatabase};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use secrecy::SecretString;
 
@@ -182,8 +182,7 @@ async fn run(backend: &str, db: TestDatabase, options: &Options) {
     let debounce = config.debounce;
     let engine = SyncEngine::new(
         db.store.clone(),
-        client,
-        AccountCredentials::new(db.store.clone(), keyring),
+        BitbucketDestination::new(client, AccountCredentials::new(db.store.clone(), keyring)),
         config,
     );
     let workers = engine.start();
@@ -192,16 +191,16 @@ async fn run(backend: &str, db: TestDatabase, options: &Options) {
     println!(
         "[{backend}] initial commits of every integration: {:.1} s, {} Bitbucket calls",
         initial.elapsed().as_secs_f64(),
-        engine.client().calls().total()
+        engine.destination().client().calls().total()
     );
 
-    let calls_before = engine.client().calls().total();
+    let calls_before = engine.destination().client().calls().total();
     let started_ms = now_ms();
     let edits = edit_in_bursts(&db.store, &teams, options).await;
     let edited_ms = now_ms();
     drain(&db.store, debounce + Duration::from_secs(600)).await;
     let drained_ms = now_ms();
-    let calls = engine.client().calls().total() - calls_before;
+    let calls = engine.destination().client().calls().total() - calls_before;
     workers.shutdown();
 
     let report = Report::new(&db.store, &edits, started_ms).await;

@@ -1,22 +1,29 @@
 //! Ferry's domain: everything the product knows and decides, independent of the web layer.
 //!
 //! Pages, server functions and REST handlers parse input and call one function here;
-//! this crate owns the rules, the transactions and the SQL.
+//! this crate owns the rules, the transactions and the SQL. Three kinds of module:
+//! [`services`] (what callers use), building blocks ([`auth`], [`crypto`], and the
+//! [`collection`] format and [`bitbucket`] client from their own crates), and infrastructure
+//! ([`store`], [`sync`]).
 
-pub mod accounts;
+// Services: what the web layer and the CLI call. The root re-exports each under its short name.
+pub mod services;
+pub use services::{accounts, collections, connected_accounts, integrations, profile, retention};
+
+// Building blocks: no database.
 pub mod auth;
-pub mod bitbucket;
+/// The Bitbucket client lives in its own crate (no database).
+pub use ferry_bitbucket as bitbucket;
 /// The collection format lives in its own crate (no database, no network), so the fuzzer and
 /// anything else that only reads collections builds just that.
 pub use ferry_postman as collection;
-pub mod collections;
-pub mod connected_accounts;
 pub mod crypto;
-pub mod integrations;
-pub mod profile;
-pub mod retention;
+
+// Infrastructure: the SQL on both databases, and the sync engine's workers.
 pub mod store;
 pub mod sync;
 
 pub use store::{Backend, DatabaseUrl, Store, StoreError};
-pub mod testing;
+
+// The client refuses to read a repository file larger than any document Ferry writes.
+const _: () = assert!(bitbucket::MAX_FILE_BYTES == collection::limits::MAX_DOCUMENT_BYTES);

@@ -6,7 +6,7 @@ use ferry_domain::{
     bitbucket::BitbucketClient,
     crypto::Keyring,
     retention::Pruner,
-    sync::{AccountCredentials, SyncEngine},
+    sync::{AccountCredentials, BitbucketDestination, BitbucketSync, SyncEngine},
     Store,
 };
 
@@ -76,7 +76,7 @@ pub async fn app_router(
     store: Store,
     keyring: Keyring,
     config: Config,
-) -> Result<(axum::Router, SyncEngine<AccountCredentials>), StartError> {
+) -> Result<(axum::Router, BitbucketSync), StartError> {
     let sessions = SessionBackend::open(&store)
         .await
         .map_err(|e| StartError::Serve(format!("cannot prepare the session table: {e}")))?;
@@ -85,8 +85,10 @@ pub async fn app_router(
         .map_err(|e| StartError::Bitbucket(e.to_string()))?;
     let sync = SyncEngine::new(
         store.clone(),
-        bitbucket.clone(),
-        AccountCredentials::new(store.clone(), keyring.clone()),
+        BitbucketDestination::new(
+            bitbucket.clone(),
+            AccountCredentials::new(store.clone(), keyring.clone()),
+        ),
         config.sync.clone().unwrap_or_default(),
     );
     let state = AppState {

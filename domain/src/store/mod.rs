@@ -3,7 +3,7 @@
 //! Queries are written once in the SQL both databases accept (`$1` placeholders,
 //! `ON CONFLICT`, integer milliseconds for time, text ids) and run on either pool through
 //! [`on_pool!`]; where the dialects truly differ a function matches on the backend itself.
-//! Every backend passes the same conformance suite (`domain/tests/integration/store_conformance.rs`).
+//! Every backend passes the same conformance suite (`domain/tests/domain/store_conformance.rs`).
 
 use std::{str::FromStr, time::Duration};
 

@@ -8,7 +8,16 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::{bitbucket::ProviderCallCount, StoreError};
+use crate::StoreError;
+
+/// Calls made to a destination's provider with one method and answer; `status` is `None` when
+/// no answer came (unreachable, timed out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallCount {
+    pub method: String,
+    pub status: Option<u16>,
+    pub count: u64,
+}
 
 /// How long one count of the queue answers `/metrics`: however many scrapers ask, however
 /// often, the database counts the queue at most once per this period.
@@ -97,7 +106,7 @@ impl SyncMetrics {
             .clone()
     }
 
-    pub fn render(&self, queue: &QueueGauge, calls: &[ProviderCallCount]) -> String {
+    pub fn render(&self, queue: &QueueGauge, provider: &str, calls: &[CallCount]) -> String {
         let inner = self
             .inner
             .lock()
@@ -153,7 +162,7 @@ impl SyncMetrics {
             "ferry_sync_change_to_commit_seconds_count {}",
             inner.latency_count
         );
-        let _ = writeln!(out, "# HELP ferry_provider_calls_total Bitbucket API calls by method and HTTP status (none = no answer).");
+        let _ = writeln!(out, "# HELP ferry_provider_calls_total {provider} API calls by method and HTTP status (none = no answer).");
         let _ = writeln!(out, "# TYPE ferry_provider_calls_total counter");
         for call in calls {
             let status = call
@@ -217,7 +226,7 @@ mod tests {
         metrics.record_run("committed");
         metrics.record_run("committed");
         metrics.record_latency(Duration::from_millis(2_300));
-        let calls = [ProviderCallCount {
+        let calls = [CallCount {
             method: "POST".into(),
             status: Some(201),
             count: 3,
@@ -227,6 +236,7 @@ mod tests {
                 queued: 4,
                 running: 1,
             },
+            "Bitbucket",
             &calls,
         );
         for line in [

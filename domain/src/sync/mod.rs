@@ -4,60 +4,42 @@
 //! Jobs live in the database (`sync_jobs`, written in the transaction of each change; see
 //! [`crate::store::sync`]). Workers run in every server process: a worker claims the oldest due
 //! job with a lease, together with every job writing to the same repository and branch through
-//! the same account, and makes one commit for all of them ([`run`]). A lease that is not
-//! renewed expires, so a job whose worker died is picked up again. Passing failures are retried
-//! with jittered backoff within a per-account request budget; failures a person must fix stop
-//! the integration with its reason in words and an audit entry.
+//! the same account, and makes one delivery for all of them ([`run`]) through a
+//! [`Destination`] (today [`BitbucketDestination`]: one commit). A lease that is not renewed
+//! expires, so a job whose worker died is picked up again. Passing failures are retried with
+//! jittered backoff within a per-account request budget; failures a person must fix stop the
+//! integration with its reason in words and an audit entry.
 
 mod backoff;
 pub mod budget;
 mod config;
-mod credentials;
+pub mod destination;
 mod message;
 mod metrics;
 mod run;
 
-use std::{
-    collections::HashMap,
-    future::Future,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use tokio::{sync::Notify, task::JoinHandle};
 
 pub use config::SyncConfig;
-pub use credentials::AccountCredentials;
-pub use message::{collection_message, combined_message};
-pub use metrics::{QueueGauge, SyncMetrics};
-
-use crate::{
-    bitbucket::{BitbucketClient, Credential},
-    store::{now_ms, sync::Timing, Store},
+pub use destination::{
+    bitbucket::{AccountCredentials, BitbucketDestination, CredentialStore},
+    Destination,
 };
+pub use message::{collection_message, combined_message};
+pub use metrics::{CallCount, QueueGauge, SyncMetrics};
 
-/// Where the engine reads an account's credential and keeps a refreshed one (the connected
-/// accounts, decrypting and encrypting with the keyring). Errors are sentences without secrets.
-pub trait CredentialStore: Send + Sync + 'static {
-    fn credential(
-        &self,
-        team_id: String,
-        account_id: String,
-    ) -> impl Future<Output = Result<Credential, String>> + Send;
-    /// Replaces the account's OAuth tokens in one write, so a rotated refresh token is never lost.
-    fn store_refreshed(
-        &self,
-        team_id: String,
-        account_id: String,
-        credential: Credential,
-    ) -> impl Future<Output = Result<(), String>> + Send;
+use crate::store::{now_ms, sync::Timing, Store};
+
+/// The engine as the server runs it: Bitbucket Cloud through the team's connected accounts.
+pub type BitbucketSync = SyncEngine<BitbucketDestination<AccountCredentials>>;
+
+pub struct SyncEngine<D: Destination> {
+    inner: Arc<Inner<D>>,
 }
 
-pub struct SyncEngine<C: CredentialStore> {
-    inner: Arc<Inner<C>>,
-}
-
-impl<C: CredentialStore> Clone for SyncEngine<C> {
+impl<D: Destination> Clone for SyncEngine<D> {
     fn clone(&self) -> Self {
         SyncEngine {
             inner: self.inner.clone(),
@@ -65,15 +47,12 @@ impl<C: CredentialStore> Clone for SyncEngine<C> {
     }
 }
 
-struct Inner<C> {
+struct Inner<D> {
     store: Store,
-    client: BitbucketClient,
-    credentials: C,
+    destination: D,
     config: SyncConfig,
     metrics: SyncMetrics,
     budget: budget::Budget,
-    /// One OAuth refresh at a time per account: a rotated refresh token works once.
-    refreshing: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     wake: Notify,
     process: String,
 }
@@ -93,37 +72,24 @@ impl Workers {
     }
 }
 
-impl<C: CredentialStore> SyncEngine<C> {
-    pub fn new(store: Store, client: BitbucketClient, credentials: C, config: SyncConfig) -> Self {
+impl<D: Destination> SyncEngine<D> {
+    pub fn new(store: Store, destination: D, config: SyncConfig) -> Self {
         let budget = budget::Budget::new(config.calls_per_account_hour);
         let process = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
         SyncEngine {
             inner: Arc::new(Inner {
                 store,
-                client,
-                credentials,
+                destination,
                 config,
                 metrics: SyncMetrics::default(),
                 budget,
-                refreshing: Mutex::default(),
                 wake: Notify::new(),
                 process,
             }),
         }
     }
 
-    /// The account's credential ready to use: an OAuth token about to expire is refreshed
-    /// first, one refresh per account at a time shared with the workers (a rotated refresh
-    /// token works once). Pages that list an account's repositories use it too.
-    pub async fn fresh_credential(
-        &self,
-        team_id: &str,
-        account_id: &str,
-    ) -> Result<Credential, String> {
-        run::credential(&self.inner, team_id, account_id, None).await
-    }
-
-    /// Takes `calls` from the account's hourly request budget for Bitbucket calls made outside
+    /// Takes `calls` from the account's hourly request budget for provider calls made outside
     /// a sync run (the Configure page's lists), or says how long until they are available.
     pub async fn take_budget(
         &self,
@@ -152,8 +118,9 @@ impl<C: CredentialStore> SyncEngine<C> {
         &self.inner.metrics
     }
 
-    pub fn client(&self) -> &BitbucketClient {
-        &self.inner.client
+    /// Where this engine delivers (its client, credentials and calls).
+    pub fn destination(&self) -> &D {
+        &self.inner.destination
     }
 
     /// Tells idle workers of this process to look for work now (a manual run, a resume).
@@ -172,10 +139,11 @@ impl<C: CredentialStore> SyncEngine<C> {
                 self.inner.store.job_counts(now_ms())
             })
             .await?;
-        Ok(self
-            .inner
-            .metrics
-            .render(&queue, &self.inner.client.calls().snapshot()))
+        Ok(self.inner.metrics.render(
+            &queue,
+            self.inner.destination.name(),
+            &self.inner.destination.calls(),
+        ))
     }
 
     /// Starts the workers (and, on PostgreSQL, the listener that wakes them).
@@ -205,7 +173,7 @@ impl<C: CredentialStore> SyncEngine<C> {
 }
 
 /// One worker: claim, run, repeat; when idle, wait for a wake-up or the poll interval.
-async fn work<C: CredentialStore>(inner: Arc<Inner<C>>, name: String) {
+async fn work<D: Destination>(inner: Arc<Inner<D>>, name: String) {
     loop {
         match run_one_group(&inner, &name).await {
             Ok(true) => continue,
@@ -219,8 +187,8 @@ async fn work<C: CredentialStore>(inner: Arc<Inner<C>>, name: String) {
 }
 
 /// Claims the next due group and runs it; false when nothing was due.
-async fn run_one_group<C: CredentialStore>(
-    inner: &Arc<Inner<C>>,
+async fn run_one_group<D: Destination>(
+    inner: &Arc<Inner<D>>,
     worker: &str,
 ) -> Result<bool, crate::StoreError> {
     let claimed_at = now_ms();
@@ -252,7 +220,7 @@ fn timing(config: &SyncConfig, now_ms: i64) -> Timing {
 }
 
 /// Renews the leases of a running group every third of the lease.
-async fn heartbeat<C: CredentialStore>(inner: Arc<Inner<C>>, worker: String, ids: Vec<String>) {
+async fn heartbeat<D: Destination>(inner: Arc<Inner<D>>, worker: String, ids: Vec<String>) {
     let every = inner.config.lease / 3;
     loop {
         tokio::time::sleep(every).await;
@@ -266,7 +234,7 @@ async fn heartbeat<C: CredentialStore>(inner: Arc<Inner<C>>, worker: String, ids
 }
 
 /// PostgreSQL: wakes this process's workers whenever any process queues a job.
-async fn listen<C: CredentialStore>(pool: sqlx::PgPool, inner: Arc<Inner<C>>) {
+async fn listen<D: Destination>(pool: sqlx::PgPool, inner: Arc<Inner<D>>) {
     loop {
         let listener = async {
             let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;

@@ -2,12 +2,14 @@
 
 use std::{sync::Arc, time::Duration};
 
-use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 
-use super::{backoff, message, CredentialStore, Inner};
+use super::{
+    backoff,
+    destination::{Batch, DeliveryError, Destination, Session, Target},
+    message, Inner,
+};
 use crate::{
-    bitbucket::{BitbucketError, CommitHash, CommitRequest, Credential},
     collection::Collection,
     integrations::{repository_path, IntegrationStatus},
     profile::CommitIdentity,
@@ -19,10 +21,8 @@ use crate::{
     },
 };
 
-/// How often a commit is retried on top of a branch that moved meanwhile.
+/// How often a delivery is retried on top of a target that moved meanwhile.
 const CONFLICT_RETRIES: usize = 3;
-/// An OAuth access token this close to expiry is refreshed before use.
-const REFRESH_AHEAD_MS: i64 = 60_000;
 
 /// One integration of the run, with what it should write.
 struct Item {
@@ -46,22 +46,16 @@ impl Item {
     }
 }
 
-/// What happened to the commit of a group.
-enum Outcome {
-    /// A new commit on top of `parent`.
-    Committed {
-        hash: CommitHash,
-        parent: Option<CommitHash>,
-    },
-    /// The files already hold this content (e.g. a commit made before a crash).
-    AlreadyThere(CommitHash),
-    Failed(BitbucketError),
-    /// The credential could not be read or refreshed.
-    NoCredential(String),
+/// What a group's delivery did.
+enum Delivered {
+    /// A new tip on top of `parent`.
+    Committed { tip: String, parent: Option<String> },
+    /// The files already hold this content (e.g. delivered just before a crash).
+    AlreadyThere(String),
 }
 
-pub(super) async fn run_jobs<C: CredentialStore>(
-    inner: &Arc<Inner<C>>,
+pub(super) async fn run_jobs<D: Destination>(
+    inner: &Arc<Inner<D>>,
     worker: &str,
     jobs: Vec<ClaimedJob>,
     claimed_at: i64,
@@ -100,8 +94,8 @@ fn target(integration: &IntegrationRow, account_id: &str) -> (String, String, St
 
 /// The job's integration and collection as they are now; `None` (and the job settled) when
 /// there is nothing to run.
-async fn load<C: CredentialStore>(
-    inner: &Inner<C>,
+async fn load<D: Destination>(
+    inner: &Inner<D>,
     worker: &str,
     job: ClaimedJob,
     claimed_at: i64,
@@ -167,8 +161,8 @@ async fn load<C: CredentialStore>(
     }))
 }
 
-async fn run_group<C: CredentialStore>(
-    inner: &Arc<Inner<C>>,
+async fn run_group<D: Destination>(
+    inner: &Arc<Inner<D>>,
     worker: &str,
     group: Vec<Item>,
     claimed_at: i64,
@@ -186,8 +180,8 @@ async fn run_group<C: CredentialStore>(
     let account_id = first.account_id.clone();
     let team_id = first.job.team_id.clone();
 
-    // A commit, and a tip read when the branch moved or is not known yet.
-    if let Err(wait) = inner.budget.take(&inner.store, &account_id, 2).await? {
+    let calls = inner.destination.calls_per_delivery();
+    if let Err(wait) = inner.budget.take(&inner.store, &account_id, calls).await? {
         // Not a failure: the jobs wait for the budget, no attempt counted, no run logged.
         for item in &changed {
             inner
@@ -197,17 +191,25 @@ async fn run_group<C: CredentialStore>(
         }
         return Ok(());
     }
-    let outcome = match credential(inner, &team_id, &account_id, None).await {
-        Ok(credential) => commit(inner, &team_id, &account_id, credential, &changed).await,
-        Err(reason) => Outcome::NoCredential(reason),
+    let integration = &first.integration;
+    let target = Target {
+        team_id: team_id.clone(),
+        account_id: account_id.clone(),
+        workspace: integration.workspace.clone(),
+        repository: integration.repository.clone(),
+        branch: integration.branch.clone(),
+    };
+    let outcome = match inner.destination.open(&target).await {
+        Ok(session) => deliver(inner, session, &changed).await,
+        Err(error) => Err(error),
     };
     match &outcome {
-        Outcome::Committed { hash, .. } | Outcome::AlreadyThere(hash) => {
+        Ok(Delivered::Committed { tip: hash, .. } | Delivered::AlreadyThere(hash)) => {
             for item in &changed {
                 let committed = Committed {
                     sha256: &item.sha256,
                     revision: item.revision,
-                    branch_tip: hash.as_str(),
+                    branch_tip: hash,
                 };
                 inner
                     .store
@@ -220,22 +222,21 @@ async fn run_group<C: CredentialStore>(
                     started,
                     claimed_at,
                     "committed",
-                    Some(hash.as_str()),
+                    Some(hash),
                 )
                 .await?;
             }
             for item in &unchanged {
                 inner
                     .store
-                    .record_branch_tip(&team_id, &item.job.integration_id, hash.as_str())
+                    .record_branch_tip(&team_id, &item.job.integration_id, hash)
                     .await?;
             }
-            if let Outcome::Committed {
-                hash,
+            if let Ok(Delivered::Committed {
+                tip: hash,
                 parent: Some(parent),
-            } = &outcome
+            }) = &outcome
             {
-                let integration = &first.integration;
                 let target = BranchTarget {
                     account_id: &account_id,
                     workspace: &integration.workspace,
@@ -244,12 +245,12 @@ async fn run_group<C: CredentialStore>(
                 };
                 inner
                     .store
-                    .advance_branch_tip(&team_id, &target, parent.as_str(), hash.as_str())
+                    .advance_branch_tip(&team_id, &target, parent, hash)
                     .await?;
             }
             Ok(())
         }
-        Outcome::Failed(error) if passing(error) => {
+        Err(DeliveryError::Passing(error) | DeliveryError::Conflict(error)) => {
             let mut gave_up = Vec::new();
             for item in &changed {
                 let attempt = item.job.attempts + 1;
@@ -264,94 +265,61 @@ async fn run_group<C: CredentialStore>(
                         .await?;
                 }
             }
-            let reason = format!("Bitbucket kept failing ({error}); run it by hand to try again");
+            let reason = format!(
+                "{} kept failing ({error}); run it by hand to try again",
+                inner.destination.name()
+            );
             for item in gave_up {
                 stop(inner, item, IntegrationStatus::Failing, &reason).await?;
             }
-            record_failures(inner, &changed, started, &error.to_string(), true).await
+            record_failures(inner, &changed, started, error, true).await
         }
-        Outcome::Failed(error) if error.is_auth() => {
-            let reason = format!("{error}; re-authenticate the connected account");
-            for item in &changed {
-                stop(inner, item, IntegrationStatus::NeedsReauth, &reason).await?;
-            }
-            record_failures(inner, &changed, started, &reason, false).await
-        }
-        Outcome::NoCredential(reason) => {
+        Err(DeliveryError::NeedsReauth(reason)) => {
             for item in &changed {
                 stop(inner, item, IntegrationStatus::NeedsReauth, reason).await?;
             }
             record_failures(inner, &changed, started, reason, false).await
         }
-        Outcome::Failed(error) => {
-            let reason = error.to_string();
+        Err(DeliveryError::Failing(reason)) => {
             for item in &changed {
-                stop(inner, item, IntegrationStatus::Failing, &reason).await?;
+                stop(inner, item, IntegrationStatus::Failing, reason).await?;
             }
-            record_failures(inner, &changed, started, &reason, false).await
+            record_failures(inner, &changed, started, reason, false).await
         }
     }
 }
 
-/// Commits every changed file of the group in one commit on top of the tip last seen; when the
-/// branch moved, re-reads the tip and tries on top of it. An OAuth token Bitbucket refuses is
-/// refreshed once.
-async fn commit<C: CredentialStore>(
-    inner: &Inner<C>,
-    team_id: &str,
-    account_id: &str,
-    mut credential: Credential,
+/// Delivers every changed file of the group at once on top of the tip last seen; when the
+/// target moved, reads its tip again and delivers on top of that. Files the target already
+/// holds (a delivery made just before a crash) are not delivered again.
+async fn deliver<D: Destination>(
+    inner: &Inner<D>,
+    mut session: D::Session,
     items: &[Item],
-) -> Outcome {
-    let first = &items[0].integration;
-    let (workspace, repository, branch) = (&first.workspace, &first.repository, &first.branch);
+) -> Result<Delivered, DeliveryError> {
     let mut pending: Vec<&Item> = items.iter().collect();
-    let known_tip = common_tip(items);
-    let mut parent = match known_tip {
-        Some(tip) => CommitHash::parse(&tip).ok(),
-        None => None,
-    };
+    let mut parent = common_tip(items).filter(|tip| inner.destination.accepts_tip(tip));
     let mut must_compare = parent.is_none();
-    let mut refreshed = false;
     let mut conflicts = 0;
     loop {
         if must_compare {
-            // The tip is unknown (first run, after an edit, after a conflict): files that
-            // already hold our bytes there need no commit (a run that died after committing).
-            let tip = match inner
-                .client
-                .branch_tip(&credential, workspace, repository, branch)
-                .await
-            {
-                Ok(tip) => tip,
-                Err(error) => return Outcome::Failed(error),
-            };
+            // The tip is unknown (first run, after an edit, after a conflict).
+            let tip = session.tip().await?;
             if let Some(tip) = &tip {
                 let mut still = Vec::new();
                 for item in pending {
-                    match inner
-                        .client
-                        .file(&credential, workspace, repository, tip, &item.path())
-                        .await
-                    {
-                        Ok(Some(remote)) if remote == item.bytes => {}
-                        Ok(_) => still.push(item),
-                        Err(error) => return Outcome::Failed(error),
+                    if !session.holds(tip, &item.path(), &item.bytes).await? {
+                        still.push(item);
                     }
                 }
                 pending = still;
                 if pending.is_empty() {
-                    return Outcome::AlreadyThere(tip.clone());
+                    return Ok(Delivered::AlreadyThere(tip.clone()));
                 }
             }
             parent = tip;
-            must_compare = false;
         }
-        let request = CommitRequest {
-            workspace: workspace.clone(),
-            repository: repository.clone(),
-            branch: branch.clone(),
-            parent: parent.clone(),
+        let batch = Batch {
             author: latest_author(&pending),
             message: message::combined_message(
                 &pending
@@ -364,87 +332,15 @@ async fn commit<C: CredentialStore>(
                 .map(|item| (item.path(), item.bytes.clone()))
                 .collect(),
         };
-        match inner.client.commit_files(&credential, request).await {
-            Ok(hash) => return Outcome::Committed { hash, parent },
-            Err(BitbucketError::Conflict) if conflicts < CONFLICT_RETRIES => {
+        match session.deliver(parent.as_deref(), &batch).await {
+            Ok(tip) => return Ok(Delivered::Committed { tip, parent }),
+            Err(DeliveryError::Conflict(_)) if conflicts < CONFLICT_RETRIES => {
                 conflicts += 1;
                 must_compare = true;
             }
-            Err(error)
-                if error.is_auth()
-                    && !refreshed
-                    && matches!(credential, Credential::OAuth { .. }) =>
-            {
-                refreshed = true;
-                match self::credential(inner, team_id, account_id, Some(&credential)).await {
-                    Ok(fresh) => credential = fresh,
-                    Err(reason) => return Outcome::NoCredential(reason),
-                }
-            }
-            Err(error) => return Outcome::Failed(error),
+            Err(error) => return Err(error),
         }
     }
-}
-
-/// The account's credential, with an OAuth token refreshed when it is about to expire or when
-/// Bitbucket refused `refused` (once per account at a time: the refresh token may rotate).
-pub(super) async fn credential<C: CredentialStore>(
-    inner: &Inner<C>,
-    team_id: &str,
-    account_id: &str,
-    refused: Option<&Credential>,
-) -> Result<Credential, String> {
-    let current = inner
-        .credentials
-        .credential(team_id.to_owned(), account_id.to_owned())
-        .await?;
-    let Credential::OAuth { expires_at_ms, .. } = &current else {
-        return Ok(current);
-    };
-    if refused.is_none() && *expires_at_ms > now_ms() + REFRESH_AHEAD_MS {
-        return Ok(current);
-    }
-    let lock = {
-        let mut refreshing = inner
-            .refreshing
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        refreshing.entry(account_id.to_owned()).or_default().clone()
-    };
-    let _one_at_a_time = lock.lock().await;
-    // Another worker may have refreshed while this one waited.
-    let current = inner
-        .credentials
-        .credential(team_id.to_owned(), account_id.to_owned())
-        .await?;
-    let Credential::OAuth {
-        access_token,
-        refresh_token,
-        expires_at_ms,
-    } = &current
-    else {
-        return Ok(current);
-    };
-    let stale = match refused {
-        Some(Credential::OAuth {
-            access_token: refused,
-            ..
-        }) => refused.expose_secret() == access_token.expose_secret(),
-        _ => *expires_at_ms <= now_ms() + REFRESH_AHEAD_MS,
-    };
-    if !stale {
-        return Ok(current);
-    }
-    let fresh = inner
-        .client
-        .refresh(refresh_token)
-        .await
-        .map_err(|error| format!("{error}; connect with Bitbucket again"))?;
-    inner
-        .credentials
-        .store_refreshed(team_id.to_owned(), account_id.to_owned(), fresh.clone())
-        .await?;
-    Ok(fresh)
 }
 
 fn common_tip(items: &[Item]) -> Option<String> {
@@ -473,8 +369,8 @@ fn commit_message(item: &Item) -> String {
 }
 
 /// Records a finished run and ends (or re-queues, if changes came meanwhile) the job.
-async fn settle<C: CredentialStore>(
-    inner: &Inner<C>,
+async fn settle<D: Destination>(
+    inner: &Inner<D>,
     worker: &str,
     item: &Item,
     started: i64,
@@ -513,8 +409,8 @@ async fn settle<C: CredentialStore>(
     inner.store.finish_job(worker, &item.job, claimed_at).await
 }
 
-async fn record_failures<C: CredentialStore>(
-    inner: &Inner<C>,
+async fn record_failures<D: Destination>(
+    inner: &Inner<D>,
     items: &[Item],
     started: i64,
     error: &str,
@@ -549,8 +445,8 @@ async fn record_failures<C: CredentialStore>(
 
 /// Stops an integration until a person acts: its status says why, its job is dropped, and the
 /// moment it starts failing goes to the audit log (which the alerts read).
-async fn stop<C: CredentialStore>(
-    inner: &Inner<C>,
+async fn stop<D: Destination>(
+    inner: &Inner<D>,
     item: &Item,
     status: IntegrationStatus,
     reason: &str,
@@ -595,15 +491,6 @@ async fn stop<C: CredentialStore>(
             .await?;
     }
     Ok(())
-}
-
-/// Failures that pass by themselves: network trouble, 5xx, 429, a branch that kept moving.
-fn passing(error: &BitbucketError) -> bool {
-    error.is_retryable()
-        || matches!(
-            error,
-            BitbucketError::Conflict | BitbucketError::BadResponse { .. }
-        )
 }
 
 fn millis(duration: Duration) -> i64 {

@@ -375,6 +375,7 @@ async fn saved_account(
     };
     let credential = state
         .sync
+        .destination()
         .fresh_credential(&actor.team_id, &account.id)
         .await
         .map_err(|e| {

@@ -29,12 +29,7 @@ use axum::{
     routing::{on, MethodFilter, MethodRouter},
     Router,
 };
-use ferry_domain::{
-    bitbucket::BitbucketClient,
-    crypto::Keyring,
-    sync::{AccountCredentials, SyncEngine},
-    Store,
-};
+use ferry_domain::{bitbucket::BitbucketClient, crypto::Keyring, sync::BitbucketSync, Store};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 
@@ -52,7 +47,7 @@ pub struct AppState {
     /// One client per process: its connection pool and call counts are shared.
     pub bitbucket: BitbucketClient,
     /// Woken when a person asks for a run; reports `/metrics`.
-    pub sync: SyncEngine<AccountCredentials>,
+    pub sync: BitbucketSync,
 }
 
 impl AppState {

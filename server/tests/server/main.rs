@@ -1,0 +1,20 @@
+//! Every integration test of the `ferry` crate (server/), in one test binary: one link of the
+//! whole stack instead of one per file. Each module is one subject; run one with
+//! `cargo test -p ferry --test server <module>::`.
+
+// First: its macros are used by the modules below.
+#[macro_use]
+mod common;
+mod accounts;
+mod cli;
+mod collection_forms;
+mod collections_api;
+mod integrations;
+mod integrations_api;
+mod integrations_flow;
+mod operability;
+mod sync_controls;
+mod sync_controls_flow;
+mod sync_crash;
+mod team_settings;
+mod tenant_isolation;
