@@ -316,3 +316,92 @@ fn classify(error: &BitbucketError) -> DeliveryError {
         _ => DeliveryError::Failing(error.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bitbucket::{AuthMethod, BitbucketConfig};
+
+    /// No account is ever read in these tests: they cover what needs no credential.
+    struct NoCredentials;
+
+    impl CredentialStore for NoCredentials {
+        async fn credential(&self, _: String, _: String) -> Result<Credential, String> {
+            Err("no credentials in this test".to_owned())
+        }
+        async fn store_refreshed(&self, _: String, _: String, _: Credential) -> Result<(), String> {
+            Err("no credentials in this test".to_owned())
+        }
+    }
+
+    fn destination() -> BitbucketDestination<NoCredentials> {
+        let client = BitbucketClient::new(BitbucketConfig::bitbucket_org()).unwrap();
+        BitbucketDestination::new(client, NoCredentials)
+    }
+
+    fn target() -> Target {
+        Target {
+            team_id: "t".into(),
+            account_id: "a".into(),
+            workspace: "acme".into(),
+            repository: "backups".into(),
+            branch: "main".into(),
+        }
+    }
+
+    #[test]
+    fn errors_are_classified_by_what_the_engine_does_next() {
+        assert!(matches!(
+            classify(&BitbucketError::Conflict),
+            DeliveryError::Conflict(_)
+        ));
+        for passing in [
+            BitbucketError::RateLimited,
+            BitbucketError::Server { status: 502 },
+            BitbucketError::Unreachable {
+                reason: "timed out".into(),
+            },
+            BitbucketError::BadResponse {
+                detail: "not JSON".into(),
+            },
+        ] {
+            assert_eq!(
+                classify(&passing),
+                DeliveryError::Passing(passing.to_string())
+            );
+        }
+        let refused = BitbucketError::WrongCredential {
+            method: AuthMethod::ApiToken,
+        };
+        assert_eq!(
+            classify(&refused),
+            DeliveryError::NeedsReauth(format!("{refused}; re-authenticate the connected account"))
+        );
+        let gone = BitbucketError::NotFound {
+            what: "acme/backups".into(),
+        };
+        assert_eq!(classify(&gone), DeliveryError::Failing(gone.to_string()));
+    }
+
+    #[test]
+    fn a_delivered_commit_links_to_its_page_and_bad_tips_are_refused() {
+        let hash = "0123456789abcdef0123456789abcdef01234567";
+        let destination = destination();
+        assert_eq!(
+            destination.link(&target(), hash).as_deref(),
+            Some("https://bitbucket.org/acme/backups/commits/0123456789abcdef0123456789abcdef01234567")
+        );
+        assert!(destination.accepts_tip(hash));
+        assert!(!destination.accepts_tip("not a hash"));
+        assert_eq!(destination.link(&target(), "not a hash"), None);
+    }
+
+    #[tokio::test]
+    async fn an_account_without_a_usable_credential_needs_reauthentication() {
+        let error = destination().open(&target()).await.err().unwrap();
+        assert_eq!(
+            error,
+            DeliveryError::NeedsReauth("no credentials in this test".into())
+        );
+    }
+}
