@@ -9,10 +9,12 @@ use serde_json::Value;
 use super::{Collection, SCHEMA_V2_1};
 
 fn examples() -> Vec<(String, Vec<u8>)> {
-    let folder = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/postman/examples"
-    ));
+    // Read when the test runs, not when it is built: a test binary built from another clone
+    // sharing the target dir would otherwise look in that clone.
+    let folder = PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../shared/postman/examples");
     let mut found: Vec<(String, Vec<u8>)> = fs::read_dir(&folder)
         .unwrap_or_else(|error| panic!("reading {}: {error}", folder.display()))
         .map(|entry| entry.unwrap().path())

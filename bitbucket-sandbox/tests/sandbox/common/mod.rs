@@ -279,8 +279,12 @@ pub fn git_text(git_dir: &Path, args: &[&str]) -> String {
 fn openapi() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bitbucket/cloud-openapi.json");
+        // Read at run time: a binary built from another clone sharing the target dir would
+        // otherwise look in that clone.
+        let path = Path::new(
+            &std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"),
+        )
+        .join("../../shared/bitbucket/cloud-openapi.json");
         let text =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         serde_json::from_str(&text).expect("cloud-openapi.json parses")

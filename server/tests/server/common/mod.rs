@@ -162,12 +162,11 @@ impl TestServer {
 
 /// A Postman example from the shared set beside the repository (`../shared/postman/examples`).
 pub fn example(name: &str) -> Vec<u8> {
+    // Read when the test runs, not when it is built: a test binary built from another clone
+    // sharing the target dir would otherwise look in that clone.
     let path = format!(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/postman/examples/{}"
-        ),
-        name
+        "{}/../../shared/postman/examples/{name}",
+        std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR")
     );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
