@@ -9,18 +9,10 @@ use super::{
     error::CollectionError,
     ids,
     items::{self, Item},
+    key_value::{is_file_field, KeyValue},
     limits::{self, MAX_FOLDER_DEPTH},
     request_view, url, Collection,
 };
-
-/// A header, query parameter, form field or variable as the editor shows it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KeyValue {
-    pub key: String,
-    pub value: String,
-    #[serde(default)]
-    pub disabled: bool,
-}
 
 /// A request body the editor can write. A body of another kind (a binary file, or a mode
 /// Ferry does not know) round-trips untouched and is replaced only by setting one of these.
@@ -676,11 +668,6 @@ fn fill_form_field(object: &mut Map<String, Value>, row: &KeyValue) {
     object.insert("value".to_owned(), json!(row.value));
     object.insert("type".to_owned(), json!("text"));
     set_disabled(object, row.disabled);
-}
-
-/// A form-data entry that sends a file (`"type": "file"`) rather than text.
-pub(crate) fn is_file_field(entry: &Value) -> bool {
-    entry.get("type").and_then(Value::as_str) == Some("file")
 }
 
 /// Postman writes `disabled` only when true; an explicit `false` already there stays.

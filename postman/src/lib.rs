@@ -34,6 +34,7 @@ mod edit;
 mod error;
 mod ids;
 mod items;
+mod key_value;
 pub mod limits;
 mod parse;
 mod path;
@@ -51,8 +52,9 @@ mod properties_tests;
 use serde_json::{Map, Value};
 
 pub use diff::{diff, ChangeSummary, RequestRef};
-pub use edit::{Body, KeyValue, RequestUpdate, RAW_LANGUAGES};
+pub use edit::{Body, RequestUpdate, RAW_LANGUAGES};
 pub use error::{CollectionError, Problem};
+pub use key_value::KeyValue;
 pub use request_view::{BodyView, RequestView};
 pub use tree::{NodeKind, TreeNode};
 pub use version::SCHEMA_V2_1;

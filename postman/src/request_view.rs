@@ -5,9 +5,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{
-    edit::{is_file_field, KeyValue},
     error::CollectionError,
     items::{self, Item},
+    key_value::{is_file_field, KeyValue},
     url, Collection,
 };
 
