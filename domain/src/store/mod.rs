@@ -36,6 +36,9 @@ mod enums;
 pub mod integrations;
 pub mod retention;
 pub mod sync;
+mod work_signal;
+
+pub use work_signal::WorkSignal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
