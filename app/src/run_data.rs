@@ -77,9 +77,9 @@ pub fn run_view(
     RunView {
         ago: ago(run.started_at_ms, now_ms),
         at: when(run.started_at_ms),
-        trigger: run.trigger.clone(),
+        trigger: run.trigger.as_str().to_owned(),
         outcome,
-        outcome_class: run.outcome.replace('_', "-"),
+        outcome_class: run.outcome.as_str().replace('_', "-"),
         commit,
         duration: duration(run.finished_at_ms - run.started_at_ms),
         attempts: run.attempts,

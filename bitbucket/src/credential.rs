@@ -62,6 +62,15 @@ impl FromStr for AuthMethod {
     }
 }
 
+/// For reading the stored name (a database row decodes the text, then converts it).
+impl TryFrom<String> for AuthMethod {
+    type Error = UnknownAuthMethod;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
 /// A credential in memory. The secret parts are `SecretString`s: `Debug` prints them redacted
 /// and they are only ever exposed to build an `Authorization` header or to be sealed.
 #[derive(Debug, Clone)]

@@ -30,7 +30,10 @@ use ferry_domain::{
     collections::Collections,
     connected_accounts::{ConnectedAccounts, VerifiedIdentity},
     crypto::Keyring,
-    store::{now_ms, sync::RunRow},
+    store::{
+        now_ms,
+        sync::{RunOutcome, RunRow},
+    },
     sync::{AccountCredentials, BitbucketDestination, SyncConfig, SyncEngine},
     Store,
 };
@@ -477,10 +480,13 @@ impl Report {
                 .into_iter()
                 .filter(|run| run.started_at_ms >= started_ms)
                 .collect();
-            report.failed += runs.iter().filter(|run| run.outcome == "failed").count();
+            report.failed += runs
+                .iter()
+                .filter(|run| run.outcome == RunOutcome::Failed)
+                .count();
             let mut committed: Vec<&RunRow> = runs
                 .iter()
-                .filter(|run| run.outcome == "committed")
+                .filter(|run| run.outcome == RunOutcome::Committed)
                 .collect();
             committed.sort_by_key(|run| run.finished_at_ms);
             report.runs += committed.len();

@@ -176,15 +176,15 @@ pub fn run_row(
     integration_id: &str,
     id: &str,
     started_at_ms: i64,
-    outcome: &str,
+    outcome: ferry_domain::store::sync::RunOutcome,
 ) -> ferry_domain::store::sync::RunRow {
     ferry_domain::store::sync::RunRow {
         id: id.into(),
         integration_id: integration_id.into(),
-        trigger: "change".into(),
+        trigger: ferry_domain::store::sync::Trigger::Change,
         started_at_ms,
         finished_at_ms: started_at_ms + 850,
-        outcome: outcome.into(),
+        outcome,
         commit_hash: None,
         error: None,
         will_retry: false,

@@ -21,10 +21,12 @@ use crate::{
     integrations::FieldError,
     store::{
         accounts::{is_unique_violation, NewAudit},
-        connected_accounts::{AccountSecret, ConnectedAccountRow},
+        connected_accounts::{AccountSecret, SealedCredential},
         now_ms, Store, StoreError,
     },
 };
+
+pub use crate::store::connected_accounts::ConnectedAccount;
 
 /// The purpose secrets of this table are sealed for.
 pub const SECRET_PURPOSE: &str = "connected_account.secret";
@@ -70,54 +72,6 @@ pub struct VerifiedIdentity {
     pub username: String,
     /// Bitbucket's account uuid, e.g. `{0f3e…}`.
     pub user_uuid: String,
-}
-
-/// A connected account as the team sees it; no secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectedAccount {
-    pub id: String,
-    pub label: String,
-    pub method: AuthMethod,
-    /// The Atlassian email (API token) or the Bitbucket username (app password, OAuth).
-    pub login: String,
-    pub display_name: String,
-    pub provider_user_id: String,
-    pub created_by: String,
-    /// Empty once the creator's account is gone.
-    pub created_by_email: String,
-    pub created_at_ms: i64,
-    pub verified_at_ms: i64,
-    /// When the OAuth access token expires; `None` for the other methods.
-    pub token_expires_at_ms: Option<i64>,
-    /// How many of the team's integrations use it.
-    pub integration_count: i64,
-    /// Shared with the team: any editor may use it for an integration.
-    pub shared: bool,
-    /// False once its creator was removed from the team (admins see it flagged).
-    pub creator_is_member: bool,
-}
-
-impl TryFrom<ConnectedAccountRow> for ConnectedAccount {
-    type Error = ConnectedAccountError;
-
-    fn try_from(row: ConnectedAccountRow) -> Result<Self, Self::Error> {
-        Ok(Self {
-            method: stored_method(&row.method)?,
-            id: row.id,
-            label: row.label,
-            login: row.login,
-            display_name: row.display_name,
-            provider_user_id: row.provider_user_id,
-            created_by: row.created_by,
-            created_by_email: row.created_by_email.unwrap_or_default(),
-            created_at_ms: row.created_at_ms,
-            verified_at_ms: row.verified_at_ms,
-            token_expires_at_ms: row.token_expires_at_ms,
-            integration_count: row.integration_count,
-            shared: row.shared,
-            creator_is_member: row.creator_is_member,
-        })
-    }
 }
 
 /// What `ferry keys reencrypt` did.
@@ -178,12 +132,7 @@ impl<'a> ConnectedAccounts<'a> {
         actor: &Actor,
     ) -> Result<Vec<ConnectedAccount>, ConnectedAccountError> {
         require(actor, Permission::ReadTeamData)?;
-        self.store
-            .connected_accounts(&actor.team_id)
-            .await?
-            .into_iter()
-            .map(ConnectedAccount::try_from)
-            .collect()
+        Ok(self.store.connected_accounts(&actor.team_id).await?)
     }
 
     pub async fn get(
@@ -192,12 +141,10 @@ impl<'a> ConnectedAccounts<'a> {
         id: &str,
     ) -> Result<ConnectedAccount, ConnectedAccountError> {
         require(actor, Permission::ReadTeamData)?;
-        let row = self
-            .store
+        self.store
             .connected_account(&actor.team_id, id)
             .await?
-            .ok_or(ConnectedAccountError::NotFound)?;
-        row.try_into()
+            .ok_or(ConnectedAccountError::NotFound)
     }
 
     /// The accounts `actor` may use for an integration ([`check_use`]), by label.
@@ -258,19 +205,24 @@ impl<'a> ConnectedAccounts<'a> {
         team_id: &str,
         id: &str,
     ) -> Result<Credential, ConnectedAccountError> {
-        let (method, login, sealed, expires_at_ms) = self
+        let SealedCredential {
+            method,
+            login,
+            secret,
+            token_expires_at_ms,
+        } = self
             .store
             .connected_account_secret(team_id, id)
             .await?
             .ok_or(ConnectedAccountError::NotFound)?;
-        let plaintext = self.keyring.open(&context(team_id, id), &sealed)?;
+        let plaintext = self.keyring.open(&context(team_id, id), &secret)?;
         let mut parts = decode_parts(plaintext.expose_secret())?.into_iter();
         let mut next = || {
             parts.next().ok_or(CryptoError::Malformed(
                 "a part of the credential is missing",
             ))
         };
-        Ok(match stored_method(&method)? {
+        Ok(match method {
             AuthMethod::ApiToken => Credential::ApiToken {
                 email: login,
                 token: next()?,
@@ -282,7 +234,7 @@ impl<'a> ConnectedAccounts<'a> {
             AuthMethod::OAuth => Credential::OAuth {
                 access_token: next()?,
                 refresh_token: next()?,
-                expires_at_ms: expires_at_ms.unwrap_or_default(),
+                expires_at_ms: token_expires_at_ms.unwrap_or_default(),
             },
         })
     }
@@ -466,7 +418,7 @@ fn account_secret<'c>(
     key_id: &'c str,
 ) -> AccountSecret<'c> {
     AccountSecret {
-        method: credential.method().as_str(),
+        method: credential.method(),
         login,
         display_name: &identity.display_name,
         provider_user_id: &identity.user_uuid,
@@ -607,12 +559,6 @@ fn decode_parts(mut bytes: &[u8]) -> Result<Vec<SecretString>, CryptoError> {
         bytes = &rest[len..];
     }
     Ok(parts)
-}
-
-fn stored_method(text: &str) -> Result<AuthMethod, ConnectedAccountError> {
-    text.parse().map_err(|_| {
-        ConnectedAccountError::Crypto(CryptoError::Malformed("unknown authentication method"))
-    })
 }
 
 fn field(field: &'static str, message: &str) -> ConnectedAccountError {

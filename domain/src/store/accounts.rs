@@ -1,11 +1,9 @@
 //! SQL for people, teams, memberships, API keys, sign-in attempts and the audit log.
 //! Every query that touches a team's data takes the team id.
 
-use sqlx::Row;
-
 use super::{now_ms, Backend, Store, StoreError};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
     pub id: String,
     pub email: String,
@@ -13,14 +11,14 @@ pub struct UserRow {
     pub session_epoch: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct MembershipRow {
     pub team_id: String,
     pub team_name: String,
     pub role: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApiKeyRow {
     pub id: String,
     pub team_id: String,
@@ -34,7 +32,7 @@ pub struct ApiKeyRow {
     pub revoked_at_ms: Option<i64>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
     pub actor: String,
     pub action: String,
@@ -43,7 +41,7 @@ pub struct AuditRow {
     pub at_ms: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MemberRow {
     pub user_id: String,
     pub email: String,
@@ -51,7 +49,7 @@ pub struct MemberRow {
     pub joined_at_ms: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InviteRow {
     pub id: String,
     pub team_id: String,
@@ -74,6 +72,15 @@ pub struct NewAudit<'a> {
     pub detail: &'a str,
     pub client_addr: &'a str,
 }
+
+const USER_SELECT: &str = "SELECT id, email, password_hash, session_epoch FROM users";
+
+const MEMBERSHIP_SELECT: &str = "SELECT m.team_id, t.name AS team_name, m.role FROM memberships m \
+     JOIN teams t ON t.id = m.team_id";
+
+const API_KEY_SELECT: &str =
+    "SELECT id, team_id, created_by, name, key_hash, role, created_at_ms, \
+     expires_at_ms, last_used_at_ms, revoked_at_ms FROM api_keys";
 
 /// Whether an insert met an existing unique value (e.g. an email already registered).
 pub fn is_unique_violation(error: &StoreError) -> bool {
@@ -177,12 +184,8 @@ impl Store {
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>, StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query("SELECT id, email, password_hash, session_epoch FROM users WHERE email = $1")
-                .bind(email).fetch_optional(pool).await?;
-            Ok(row.map(|r| UserRow {
-                id: r.get("id"), email: r.get("email"),
-                password_hash: r.get("password_hash"), session_epoch: r.get("session_epoch"),
-            }))
+            Ok(sqlx::query_as(&format!("{USER_SELECT} WHERE email = $1"))
+                .bind(email).fetch_optional(pool).await?)
         })
     }
 
@@ -192,9 +195,10 @@ impl Store {
         user_id: &str,
     ) -> Result<Option<crate::profile::CommitIdentity>, StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query("SELECT commit_name, commit_email FROM users WHERE id = $1")
-                .bind(user_id).fetch_optional(pool).await?;
-            Ok(row.map(|r| crate::profile::CommitIdentity { name: r.get(0), email: r.get(1) }))
+            let row: Option<(Option<String>, Option<String>)> =
+                sqlx::query_as("SELECT commit_name, commit_email FROM users WHERE id = $1")
+                    .bind(user_id).fetch_optional(pool).await?;
+            Ok(row.map(|(name, email)| crate::profile::CommitIdentity { name, email }))
         })
     }
 
@@ -214,12 +218,8 @@ impl Store {
 
     pub async fn user_by_id(&self, user_id: &str) -> Result<Option<UserRow>, StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query("SELECT id, email, password_hash, session_epoch FROM users WHERE id = $1")
-                .bind(user_id).fetch_optional(pool).await?;
-            Ok(row.map(|r| UserRow {
-                id: r.get("id"), email: r.get("email"),
-                password_hash: r.get("password_hash"), session_epoch: r.get("session_epoch"),
-            }))
+            Ok(sqlx::query_as(&format!("{USER_SELECT} WHERE id = $1"))
+                .bind(user_id).fetch_optional(pool).await?)
         })
     }
 
@@ -233,11 +233,9 @@ impl Store {
 
     pub async fn memberships(&self, user_id: &str) -> Result<Vec<MembershipRow>, StoreError> {
         on_pool!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT m.team_id, t.name, m.role FROM memberships m JOIN teams t ON t.id = m.team_id \
-                 WHERE m.user_id = $1 ORDER BY t.name, t.created_at_ms")
-                .bind(user_id).fetch_all(pool).await?;
-            Ok(rows.into_iter().map(|r| MembershipRow { team_id: r.get(0), team_name: r.get(1), role: r.get(2) }).collect())
+            Ok(sqlx::query_as(&format!(
+                "{MEMBERSHIP_SELECT} WHERE m.user_id = $1 ORDER BY t.name, t.created_at_ms"))
+                .bind(user_id).fetch_all(pool).await?)
         })
     }
 
@@ -247,11 +245,8 @@ impl Store {
         user_id: &str,
     ) -> Result<Option<MembershipRow>, StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query(
-                "SELECT m.team_id, t.name, m.role FROM memberships m JOIN teams t ON t.id = m.team_id \
-                 WHERE m.team_id = $1 AND m.user_id = $2")
-                .bind(team_id).bind(user_id).fetch_optional(pool).await?;
-            Ok(row.map(|r| MembershipRow { team_id: r.get(0), team_name: r.get(1), role: r.get(2) }))
+            Ok(sqlx::query_as(&format!("{MEMBERSHIP_SELECT} WHERE m.team_id = $1 AND m.user_id = $2"))
+                .bind(team_id).bind(user_id).fetch_optional(pool).await?)
         })
     }
 
@@ -299,8 +294,9 @@ impl Store {
                      COALESCE((SELECT MAX(at_ms) FROM login_attempts \
                                WHERE {column} = $1 AND kind = 'sign_in' AND succeeded AND at_ms > $2), $2)"
                 );
-                let row = sqlx::query(&sql).bind(value).bind(since).fetch_one(&mut *tx).await?;
-                recent.push(RecentAttempts { count: row.get::<i64, _>(0) as u32, latest_ms: row.get(1) });
+                let (count, latest_ms): (i64, Option<i64>) =
+                    sqlx::query_as(&sql).bind(value).bind(since).fetch_one(&mut *tx).await?;
+                recent.push(RecentAttempts { count: count as u32, latest_ms });
             }
             if let Err(refusal) = decide(recent[0], recent[1]) {
                 return Ok(Err(refusal));
@@ -337,10 +333,10 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin_with(serialised_begin(backend)).await?;
             lock_attempts(&mut tx, backend, AttemptLock::SignUpAddress, client_addr).await?;
-            let row = sqlx::query(
+            let (count, oldest_ms): (i64, Option<i64>) = sqlx::query_as(
                 "SELECT COUNT(*), MIN(at_ms) FROM login_attempts WHERE client_addr = $1 AND kind = 'sign_up' AND at_ms > $2")
                 .bind(client_addr).bind(since_ms).fetch_one(&mut *tx).await?;
-            if let Err(refusal) = decide(row.get::<i64, _>(0) as u32, row.get(1)) {
+            if let Err(refusal) = decide(count as u32, oldest_ms) {
                 return Ok(Err(refusal));
             }
             sqlx::query(
@@ -366,13 +362,10 @@ impl Store {
 
     pub async fn audit_log(&self, team_id: &str, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
         on_pool!(self, pool => {
-            let rows = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT actor, action, detail, client_addr, at_ms FROM audit_log WHERE team_id = $1 \
                  ORDER BY at_ms DESC, id DESC LIMIT $2")
-                .bind(team_id).bind(limit).fetch_all(pool).await?;
-            Ok(rows.into_iter().map(|r| AuditRow {
-                actor: r.get(0), action: r.get(1), detail: r.get(2), client_addr: r.get(3), at_ms: r.get(4),
-            }).collect())
+                .bind(team_id).bind(limit).fetch_all(pool).await?)
         })
     }
 
@@ -403,21 +396,15 @@ impl Store {
         lookup_id: &str,
     ) -> Result<Option<ApiKeyRow>, StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query(
-                "SELECT id, team_id, created_by, name, key_hash, role, created_at_ms, expires_at_ms, last_used_at_ms, revoked_at_ms \
-                 FROM api_keys WHERE lookup_id = $1")
-                .bind(lookup_id).fetch_optional(pool).await?;
-            Ok(row.map(api_key_row))
+            Ok(sqlx::query_as(&format!("{API_KEY_SELECT} WHERE lookup_id = $1"))
+                .bind(lookup_id).fetch_optional(pool).await?)
         })
     }
 
     pub async fn api_keys(&self, team_id: &str) -> Result<Vec<ApiKeyRow>, StoreError> {
         on_pool!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT id, team_id, created_by, name, key_hash, role, created_at_ms, expires_at_ms, last_used_at_ms, revoked_at_ms \
-                 FROM api_keys WHERE team_id = $1 ORDER BY created_at_ms DESC")
-                .bind(team_id).fetch_all(pool).await?;
-            Ok(rows.into_iter().map(api_key_row).collect())
+            Ok(sqlx::query_as(&format!("{API_KEY_SELECT} WHERE team_id = $1 ORDER BY created_at_ms DESC"))
+                .bind(team_id).fetch_all(pool).await?)
         })
     }
 
@@ -442,13 +429,10 @@ impl Store {
 impl Store {
     pub async fn members(&self, team_id: &str) -> Result<Vec<MemberRow>, StoreError> {
         on_pool!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT m.user_id, u.email, m.role, m.created_at_ms FROM memberships m JOIN users u ON u.id = m.user_id \
-                 WHERE m.team_id = $1 ORDER BY u.email")
-                .bind(team_id).fetch_all(pool).await?;
-            Ok(rows.into_iter().map(|r| MemberRow {
-                user_id: r.get(0), email: r.get(1), role: r.get(2), joined_at_ms: r.get(3),
-            }).collect())
+            Ok(sqlx::query_as(
+                "SELECT m.user_id, u.email, m.role, m.created_at_ms AS joined_at_ms FROM memberships m \
+                 JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 ORDER BY u.email")
+                .bind(team_id).fetch_all(pool).await?)
         })
     }
 
@@ -535,20 +519,18 @@ impl Store {
         token_hash: &str,
     ) -> Result<Option<InviteRow>, StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query(&format!("{INVITE_SELECT} WHERE i.token_hash = $1"))
-                .bind(token_hash).fetch_optional(pool).await?;
-            Ok(row.map(invite_row))
+            Ok(sqlx::query_as(&format!("{INVITE_SELECT} WHERE i.token_hash = $1"))
+                .bind(token_hash).fetch_optional(pool).await?)
         })
     }
 
     /// The team's invites not yet accepted nor expired, newest first.
     pub async fn pending_invites(&self, team_id: &str) -> Result<Vec<InviteRow>, StoreError> {
         on_pool!(self, pool => {
-            let rows = sqlx::query(&format!(
+            Ok(sqlx::query_as(&format!(
                 "{INVITE_SELECT} WHERE i.team_id = $1 AND i.accepted_at_ms IS NULL AND i.expires_at_ms > $2 \
                  ORDER BY i.created_at_ms DESC"))
-                .bind(team_id).bind(now_ms()).fetch_all(pool).await?;
-            Ok(rows.into_iter().map(invite_row).collect())
+                .bind(team_id).bind(now_ms()).fetch_all(pool).await?)
         })
     }
 
@@ -675,32 +657,10 @@ where
 }
 
 const INVITE_SELECT: &str =
-    "SELECT i.id, i.team_id, t.name, i.role, i.created_by, u.email, m.role, i.created_at_ms, \
-     i.expires_at_ms, i.accepted_at_ms \
+    "SELECT i.id, i.team_id, t.name AS team_name, i.role, i.created_by, u.email AS created_by_email, \
+     m.role AS creator_role, i.created_at_ms, i.expires_at_ms, i.accepted_at_ms \
      FROM invites i JOIN teams t ON t.id = i.team_id JOIN users u ON u.id = i.created_by \
      LEFT JOIN memberships m ON m.team_id = i.team_id AND m.user_id = i.created_by";
-
-fn invite_row<R: Row>(r: R) -> InviteRow
-where
-    usize: sqlx::ColumnIndex<R>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
-    InviteRow {
-        id: r.get(0),
-        team_id: r.get(1),
-        team_name: r.get(2),
-        role: r.get(3),
-        created_by: r.get(4),
-        created_by_email: r.get(5),
-        creator_role: r.get(6),
-        created_at_ms: r.get(7),
-        expires_at_ms: r.get(8),
-        accepted_at_ms: r.get(9),
-    }
-}
 
 /// Failed sign-ins since the last success within a window, and when the latest was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -750,27 +710,6 @@ where
             .await?;
     }
     Ok(())
-}
-
-fn api_key_row<R: Row>(r: R) -> ApiKeyRow
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
-    ApiKeyRow {
-        id: r.get("id"),
-        team_id: r.get("team_id"),
-        created_by: r.get("created_by"),
-        name: r.get("name"),
-        key_hash: r.get("key_hash"),
-        role: r.get("role"),
-        created_at_ms: r.get("created_at_ms"),
-        expires_at_ms: r.get("expires_at_ms"),
-        last_used_at_ms: r.get("last_used_at_ms"),
-        revoked_at_ms: r.get("revoked_at_ms"),
-    }
 }
 
 /// "ada@example.com" → "ada's team".

@@ -1,12 +1,10 @@
 //! SQL for the sync engine's per-account request budgets: read a bucket, create it, and
 //! replace it only if nobody else did meanwhile (compare-and-swap on `version`).
 
-use sqlx::Row;
-
 use super::{Store, StoreError};
 
 /// A bucket as stored: the calls left at `at_ms`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]
 pub struct BudgetRow {
     pub tokens: f64,
     pub at_ms: i64,
@@ -16,9 +14,8 @@ pub struct BudgetRow {
 impl Store {
     pub async fn account_budget(&self, account_id: &str) -> Result<Option<BudgetRow>, StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query("SELECT tokens, at_ms, version FROM account_budgets WHERE account_id = $1")
-                .bind(account_id).fetch_optional(pool).await?;
-            Ok(row.map(|r| BudgetRow { tokens: r.get(0), at_ms: r.get(1), version: r.get(2) }))
+            Ok(sqlx::query_as("SELECT tokens, at_ms, version FROM account_budgets WHERE account_id = $1")
+                .bind(account_id).fetch_optional(pool).await?)
         })
     }
 

@@ -2,11 +2,11 @@
 //! Every query takes the team id; every write records its revision and event, and queues the
 //! sync jobs of the collection's integrations, in the same transaction as the change.
 
-use sqlx::Row;
-
 use super::{Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+pub use super::enums::EventKind;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CollectionRow {
     pub id: String,
     pub team_id: String,
@@ -18,7 +18,7 @@ pub struct CollectionRow {
     pub updated_at_ms: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RevisionRow {
     pub number: i64,
     pub author_user_id: String,
@@ -27,12 +27,12 @@ pub struct RevisionRow {
     pub summary: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct EventRow {
     pub id: String,
     pub collection_id: String,
     pub revision: i64,
-    pub kind: String,
+    pub kind: EventKind,
     pub author_user_id: String,
     pub author_email: String,
     pub summary: String,
@@ -56,7 +56,7 @@ impl Quotas {
 }
 
 /// What a team holds now, as its usage row counts it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, sqlx::FromRow)]
 pub struct Usage {
     pub collections: i64,
     pub stored_bytes: i64,
@@ -98,22 +98,21 @@ pub struct Change<'a> {
 const COLLECTION_COLUMNS: &str =
     "id, team_id, name, revision, created_by, created_at_ms, updated_by, updated_at_ms";
 
-/// A `CollectionRow` from a row holding the collection columns (a macro: rows of both
-/// backends have different types).
-macro_rules! collection_row {
-    ($r:expr) => {
-        CollectionRow {
-            id: $r.get("id"),
-            team_id: $r.get("team_id"),
-            name: $r.get("name"),
-            revision: $r.get("revision"),
-            created_by: $r.get("created_by"),
-            created_at_ms: $r.get("created_at_ms"),
-            updated_by: $r.get("updated_by"),
-            updated_at_ms: $r.get("updated_at_ms"),
-        }
-    };
+/// A row with the canonical JSON of its revision alongside.
+#[derive(sqlx::FromRow)]
+struct WithJson<T> {
+    #[sqlx(flatten)]
+    row: T,
+    canonical_json: String,
 }
+
+impl<T> WithJson<T> {
+    fn into_pair(self) -> (T, String) {
+        (self.row, self.canonical_json)
+    }
+}
+
+const REVISION_COLUMNS: &str = "number, author_user_id, author_email, created_at_ms, summary";
 
 /// The outbox row of a change; run inside the change's transaction.
 macro_rules! insert_event {
@@ -126,7 +125,7 @@ macro_rules! insert_event {
         .bind($change.team_id)
         .bind($change.collection_id)
         .bind($revision)
-        .bind($kind)
+        .bind::<$crate::store::collections::EventKind>($kind)
         .bind($change.author_user_id)
         .bind($change.author_email)
         .bind($change.summary)
@@ -192,11 +191,11 @@ macro_rules! take_quota {
         if taken.rows_affected() == 1 {
             None
         } else {
-            let used: (i64, i64) = sqlx::query_as("SELECT collections, stored_bytes FROM team_usage WHERE team_id = $1")
+            let used: Usage = sqlx::query_as("SELECT collections, stored_bytes FROM team_usage WHERE team_id = $1")
                 .bind($team_id)
                 .fetch_one(&mut *$tx)
                 .await?;
-            Some(over_quota(Usage { collections: used.0, stored_bytes: used.1 }, collections, bytes, quotas))
+            Some(over_quota(used, collections, bytes, quotas))
         }
     }};
 }
@@ -224,10 +223,9 @@ impl Store {
     /// The team's collections, by name.
     pub async fn collections(&self, team_id: &str) -> Result<Vec<CollectionRow>, StoreError> {
         on_pool!(self, pool => {
-            let rows = sqlx::query(&format!(
+            Ok(sqlx::query_as(&format!(
                 "SELECT {COLLECTION_COLUMNS} FROM collections WHERE team_id = $1 ORDER BY name, id"))
-                .bind(team_id).fetch_all(pool).await?;
-            Ok(rows.iter().map(|r| collection_row!(r)).collect())
+                .bind(team_id).fetch_all(pool).await?)
         })
     }
 
@@ -238,13 +236,13 @@ impl Store {
         id: &str,
     ) -> Result<Option<(CollectionRow, String)>, StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query(
+            let row: Option<WithJson<CollectionRow>> = sqlx::query_as(
                 "SELECT c.id, c.team_id, c.name, c.revision, c.created_by, c.created_at_ms, c.updated_by, \
                  c.updated_at_ms, r.canonical_json FROM collections c JOIN collection_revisions r \
                  ON r.team_id = c.team_id AND r.collection_id = c.id AND r.number = c.revision \
                  WHERE c.team_id = $1 AND c.id = $2")
                 .bind(team_id).bind(id).fetch_optional(pool).await?;
-            Ok(row.map(|r| (collection_row!(r), r.get("canonical_json"))))
+            Ok(row.map(WithJson::into_pair))
         })
     }
 
@@ -264,7 +262,7 @@ impl Store {
                 return Ok(Err(over));
             }
             // A failure of any later statement takes the event and the quota back too.
-            insert_event!(tx, change, 1_i64, "created");
+            insert_event!(tx, change, 1_i64, EventKind::Created);
             sqlx::query(
                 "INSERT INTO collections (team_id, id, name, revision, created_by, created_at_ms, updated_by, \
                  updated_at_ms) VALUES ($1, $2, $3, 1, $4, $5, $4, $5)")
@@ -294,7 +292,7 @@ impl Store {
             if let Some(over) = take_quota!(tx, change.team_id, 0, size_bytes(canonical_json), quotas) {
                 return Ok(Saved::OverQuota(over));
             }
-            insert_event!(tx, change, next, "updated");
+            insert_event!(tx, change, next, EventKind::Updated);
             let updated = sqlx::query(
                 "UPDATE collections SET name = $1, revision = $2, updated_by = $3, updated_at_ms = $4 \
                  WHERE team_id = $5 AND id = $6 AND revision = $7")
@@ -332,7 +330,7 @@ impl Store {
             sqlx::query(
                 "UPDATE team_usage SET collections = collections - 1, stored_bytes = stored_bytes - $2 WHERE team_id = $1")
                 .bind(change.team_id).bind(freed).execute(&mut *tx).await?;
-            insert_event!(tx, change, revision, "deleted");
+            insert_event!(tx, change, revision, EventKind::Deleted);
             tx.commit().await?;
             Ok(true)
         })
@@ -345,14 +343,10 @@ impl Store {
         id: &str,
     ) -> Result<Vec<RevisionRow>, StoreError> {
         on_pool!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT number, author_user_id, author_email, created_at_ms, summary FROM collection_revisions \
-                 WHERE team_id = $1 AND collection_id = $2 ORDER BY number DESC")
-                .bind(team_id).bind(id).fetch_all(pool).await?;
-            Ok(rows.iter().map(|r| RevisionRow {
-                number: r.get(0), author_user_id: r.get(1), author_email: r.get(2),
-                created_at_ms: r.get(3), summary: r.get(4),
-            }).collect())
+            Ok(sqlx::query_as(&format!(
+                "SELECT {REVISION_COLUMNS} FROM collection_revisions \
+                 WHERE team_id = $1 AND collection_id = $2 ORDER BY number DESC"))
+                .bind(team_id).bind(id).fetch_all(pool).await?)
         })
     }
 
@@ -364,39 +358,31 @@ impl Store {
         number: i64,
     ) -> Result<Option<(RevisionRow, String)>, StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query(
-                "SELECT number, author_user_id, author_email, created_at_ms, summary, canonical_json \
-                 FROM collection_revisions WHERE team_id = $1 AND collection_id = $2 AND number = $3")
+            let row: Option<WithJson<RevisionRow>> = sqlx::query_as(&format!(
+                "SELECT {REVISION_COLUMNS}, canonical_json \
+                 FROM collection_revisions WHERE team_id = $1 AND collection_id = $2 AND number = $3"))
                 .bind(team_id).bind(id).bind(number).fetch_optional(pool).await?;
-            Ok(row.map(|r| (RevisionRow {
-                number: r.get(0), author_user_id: r.get(1), author_email: r.get(2),
-                created_at_ms: r.get(3), summary: r.get(4),
-            }, r.get(5))))
+            Ok(row.map(WithJson::into_pair))
         })
     }
 
     /// What the team holds now (zero for a team that never wrote a collection).
     pub async fn team_usage(&self, team_id: &str) -> Result<Usage, StoreError> {
         on_pool!(self, pool => {
-            let row: Option<(i64, i64)> =
+            let usage: Option<Usage> =
                 sqlx::query_as("SELECT collections, stored_bytes FROM team_usage WHERE team_id = $1")
                     .bind(team_id).fetch_optional(pool).await?;
-            Ok(row.map_or_else(Usage::default, |(collections, stored_bytes)| Usage { collections, stored_bytes }))
+            Ok(usage.unwrap_or_default())
         })
     }
 
     /// The team's change events, oldest first.
     pub async fn collection_events(&self, team_id: &str) -> Result<Vec<EventRow>, StoreError> {
         on_pool!(self, pool => {
-            let rows = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT id, collection_id, revision, kind, author_user_id, author_email, summary, created_at_ms, \
                  processed_at_ms FROM collection_events WHERE team_id = $1 ORDER BY created_at_ms, id")
-                .bind(team_id).fetch_all(pool).await?;
-            Ok(rows.iter().map(|r| EventRow {
-                id: r.get(0), collection_id: r.get(1), revision: r.get(2), kind: r.get(3),
-                author_user_id: r.get(4), author_email: r.get(5), summary: r.get(6),
-                created_at_ms: r.get(7), processed_at_ms: r.get(8),
-            }).collect())
+                .bind(team_id).fetch_all(pool).await?)
         })
     }
 }

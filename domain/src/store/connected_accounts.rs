@@ -1,42 +1,42 @@
 //! SQL for connected accounts. The secret column holds only sealed bytes; every query on a
 //! team's accounts takes the team id. Re-encryption (an operator command) spans all teams.
 
-use sqlx::Row;
-
 use super::{
+    integrations::IntegrationStatus,
     sync::{enqueue_job_now, Trigger},
     Store, StoreError,
 };
+use crate::bitbucket::AuthMethod;
 
-/// An account as listed: everything but the sealed secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectedAccountRow {
+/// A connected account as the team sees it; no secret.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ConnectedAccount {
     pub id: String,
-    pub team_id: String,
     pub label: String,
-    pub method: String,
+    #[sqlx(try_from = "String")]
+    pub method: AuthMethod,
+    /// The Atlassian email (API token) or the Bitbucket username (app password, OAuth).
     pub login: String,
     pub display_name: String,
     pub provider_user_id: String,
-    pub secret_key_id: String,
-    pub token_expires_at_ms: Option<i64>,
     pub created_by: String,
-    /// `None` once the creator's account is gone.
-    pub created_by_email: Option<String>,
+    /// Empty once the creator's account is gone.
+    pub created_by_email: String,
     pub created_at_ms: i64,
     pub verified_at_ms: i64,
-    pub updated_at_ms: i64,
+    /// When the OAuth access token expires; `None` for the other methods.
+    pub token_expires_at_ms: Option<i64>,
     /// How many of the team's integrations use it.
     pub integration_count: i64,
-    /// Whether its creator or an admin shared it with the team.
+    /// Shared with the team: any editor may use it for an integration.
     pub shared: bool,
-    /// Whether its creator is still a member of the team.
+    /// False once its creator was removed from the team (admins see it flagged).
     pub creator_is_member: bool,
 }
 
 /// Who the account is and its sealed secret: written at creation and on re-authentication.
 pub struct AccountSecret<'a> {
-    pub method: &'a str,
+    pub method: AuthMethod,
     pub login: &'a str,
     pub display_name: &'a str,
     pub provider_user_id: &'a str,
@@ -46,56 +46,41 @@ pub struct AccountSecret<'a> {
     pub at_ms: i64,
 }
 
+/// A sealed secret with what opening it needs to know: the method it is for and the login.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SealedCredential {
+    #[sqlx(try_from = "String")]
+    pub method: AuthMethod,
+    pub login: String,
+    pub secret: Vec<u8>,
+    pub token_expires_at_ms: Option<i64>,
+}
+
 /// A sealed secret as stored, for re-encryption.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SealedSecretRow {
     pub id: String,
     pub team_id: String,
     pub secret: Vec<u8>,
 }
 
-const SELECT: &str = "SELECT a.id, a.team_id, a.label, a.method, a.login, a.display_name, a.provider_user_id, \
-     a.secret_key_id, a.token_expires_at_ms, a.created_by, u.email AS created_by_email, a.created_at_ms, \
-     a.verified_at_ms, a.updated_at_ms, \
+const SELECT: &str = "SELECT a.id, a.label, a.method, a.login, a.display_name, a.provider_user_id, \
+     a.token_expires_at_ms, a.created_by, COALESCE(u.email, '') AS created_by_email, a.created_at_ms, \
+     a.verified_at_ms, \
      (SELECT COUNT(*) FROM integrations i WHERE i.team_id = a.team_id AND i.account_id = a.id) AS integration_count, \
      a.shared, \
      EXISTS (SELECT 1 FROM memberships m WHERE m.team_id = a.team_id AND m.user_id = a.created_by) AS creator_is_member \
      FROM connected_accounts a LEFT JOIN users u ON u.id = a.created_by";
-
-macro_rules! account_row {
-    ($r:expr) => {
-        ConnectedAccountRow {
-            id: $r.get("id"),
-            team_id: $r.get("team_id"),
-            label: $r.get("label"),
-            method: $r.get("method"),
-            login: $r.get("login"),
-            display_name: $r.get("display_name"),
-            provider_user_id: $r.get("provider_user_id"),
-            secret_key_id: $r.get("secret_key_id"),
-            token_expires_at_ms: $r.get("token_expires_at_ms"),
-            created_by: $r.get("created_by"),
-            created_by_email: $r.get("created_by_email"),
-            created_at_ms: $r.get("created_at_ms"),
-            verified_at_ms: $r.get("verified_at_ms"),
-            updated_at_ms: $r.get("updated_at_ms"),
-            integration_count: $r.get("integration_count"),
-            shared: $r.get("shared"),
-            creator_is_member: $r.get("creator_is_member"),
-        }
-    };
-}
 
 impl Store {
     /// The team's connected accounts, by label.
     pub async fn connected_accounts(
         &self,
         team_id: &str,
-    ) -> Result<Vec<ConnectedAccountRow>, StoreError> {
+    ) -> Result<Vec<ConnectedAccount>, StoreError> {
         on_pool!(self, pool => {
-            let rows = sqlx::query(&format!("{SELECT} WHERE a.team_id = $1 ORDER BY a.label, a.id"))
-                .bind(team_id).fetch_all(pool).await?;
-            Ok(rows.iter().map(|r| account_row!(r)).collect())
+            Ok(sqlx::query_as(&format!("{SELECT} WHERE a.team_id = $1 ORDER BY a.label, a.id"))
+                .bind(team_id).fetch_all(pool).await?)
         })
     }
 
@@ -103,25 +88,23 @@ impl Store {
         &self,
         team_id: &str,
         id: &str,
-    ) -> Result<Option<ConnectedAccountRow>, StoreError> {
+    ) -> Result<Option<ConnectedAccount>, StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query(&format!("{SELECT} WHERE a.team_id = $1 AND a.id = $2"))
-                .bind(team_id).bind(id).fetch_optional(pool).await?;
-            Ok(row.map(|r| account_row!(r)))
+            Ok(sqlx::query_as(&format!("{SELECT} WHERE a.team_id = $1 AND a.id = $2"))
+                .bind(team_id).bind(id).fetch_optional(pool).await?)
         })
     }
 
-    /// The sealed secret and the method it is for.
+    /// The account's sealed credential.
     pub async fn connected_account_secret(
         &self,
         team_id: &str,
         id: &str,
-    ) -> Result<Option<(String, String, Vec<u8>, Option<i64>)>, StoreError> {
+    ) -> Result<Option<SealedCredential>, StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT method, login, secret, token_expires_at_ms FROM connected_accounts WHERE team_id = $1 AND id = $2")
-                .bind(team_id).bind(id).fetch_optional(pool).await?;
-            Ok(row.map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))))
+                .bind(team_id).bind(id).fetch_optional(pool).await?)
         })
     }
 
@@ -139,7 +122,7 @@ impl Store {
                 "INSERT INTO connected_accounts (id, team_id, provider, label, method, login, display_name, \
                  provider_user_id, secret, secret_key_id, token_expires_at_ms, created_by, created_at_ms, \
                  verified_at_ms, updated_at_ms) VALUES ($1, $2, 'bitbucket', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12)")
-                .bind(id).bind(team_id).bind(label).bind(account.method).bind(account.login)
+                .bind(id).bind(team_id).bind(label).bind(account.method.as_str()).bind(account.login)
                 .bind(account.display_name).bind(account.provider_user_id).bind(account.secret)
                 .bind(account.secret_key_id).bind(account.token_expires_at_ms).bind(created_by).bind(account.at_ms)
                 .execute(pool).await?;
@@ -162,7 +145,7 @@ impl Store {
                 "UPDATE connected_accounts SET method = $1, login = $2, display_name = $3, provider_user_id = $4, \
                  secret = $5, secret_key_id = $6, token_expires_at_ms = $7, verified_at_ms = $8, updated_at_ms = $8 \
                  WHERE team_id = $9 AND id = $10")
-                .bind(account.method).bind(account.login).bind(account.display_name).bind(account.provider_user_id)
+                .bind(account.method.as_str()).bind(account.login).bind(account.display_name).bind(account.provider_user_id)
                 .bind(account.secret).bind(account.secret_key_id).bind(account.token_expires_at_ms).bind(account.at_ms)
                 .bind(team_id).bind(id)
                 .execute(&mut *tx).await?;
@@ -172,9 +155,10 @@ impl Store {
             // A new credential is an answer to the failures the old one caused: the
             // integrations that stopped on it become active and run once with it.
             let revived: Vec<String> = sqlx::query_scalar(
-                "UPDATE integrations SET status = 'active', status_reason = NULL \
-                 WHERE team_id = $1 AND account_id = $2 AND status IN ('needs_reauth', 'failing') RETURNING id")
-                .bind(team_id).bind(id)
+                "UPDATE integrations SET status = $3, status_reason = NULL \
+                 WHERE team_id = $1 AND account_id = $2 AND status IN ($4, $5) RETURNING id")
+                .bind(team_id).bind(id).bind(IntegrationStatus::Active)
+                .bind(IntegrationStatus::NeedsReauth).bind(IntegrationStatus::Failing)
                 .fetch_all(&mut *tx).await?;
             for integration_id in &revived {
                 enqueue_job_now!(tx, team_id, integration_id, Trigger::Retry, account.at_ms);
@@ -198,8 +182,9 @@ impl Store {
         on_pool!(self, pool => {
             let done = sqlx::query(
                 "UPDATE connected_accounts SET secret = $1, secret_key_id = $2, token_expires_at_ms = $3, \
-                 updated_at_ms = $4 WHERE team_id = $5 AND id = $6 AND method = 'oauth'")
+                 updated_at_ms = $4 WHERE team_id = $5 AND id = $6 AND method = $7")
                 .bind(secret).bind(secret_key_id).bind(expires_at_ms).bind(at_ms).bind(team_id).bind(id)
+                .bind(AuthMethod::OAuth.as_str())
                 .execute(pool).await?;
             Ok(done.rows_affected() == 1)
         })
@@ -256,10 +241,9 @@ impl Store {
         key_id: &str,
     ) -> Result<Vec<SealedSecretRow>, StoreError> {
         on_pool!(self, pool => {
-            let rows = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT id, team_id, secret FROM connected_accounts WHERE secret_key_id <> $1 ORDER BY id")
-                .bind(key_id).fetch_all(pool).await?;
-            Ok(rows.iter().map(|r| SealedSecretRow { id: r.get(0), team_id: r.get(1), secret: r.get(2) }).collect())
+                .bind(key_id).fetch_all(pool).await?)
         })
     }
 
@@ -288,10 +272,9 @@ impl Store {
     /// How many secrets each key id seals, across all teams.
     pub async fn sealed_secrets_by_key(&self) -> Result<Vec<(String, i64)>, StoreError> {
         on_pool!(self, pool => {
-            let rows = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT secret_key_id, COUNT(*) FROM connected_accounts GROUP BY secret_key_id ORDER BY secret_key_id")
-                .fetch_all(pool).await?;
-            Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+                .fetch_all(pool).await?)
         })
     }
 }

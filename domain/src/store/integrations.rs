@@ -1,19 +1,22 @@
 //! SQL for integrations. Every query takes the team id; reads join the collection's name,
 //! the account's label and the creator's email so a list renders from one query.
 
-use sqlx::Row;
-
 use super::{
     sync::{enqueue_job_now, Trigger},
     Store, StoreError,
 };
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IntegrationRow {
+pub use super::enums::IntegrationStatus;
+
+/// An integration with its collection's name, its account's label and its creator's email.
+/// The store reads `status` as stored; the integrations service shows the team one without an
+/// account as needing re-authentication.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Integration {
     pub id: String,
-    pub team_id: String,
     pub collection_id: String,
     pub collection_name: String,
+    /// `None` once its connected account was deleted.
     pub account_id: Option<String>,
     pub account_label: Option<String>,
     pub workspace: String,
@@ -21,7 +24,8 @@ pub struct IntegrationRow {
     pub branch: String,
     pub directory: String,
     pub filename: String,
-    pub status: String,
+    pub status: IntegrationStatus,
+    /// Why it is failing or needs re-authentication, in words.
     pub status_reason: Option<String>,
     pub created_by: String,
     pub created_by_email: String,
@@ -41,7 +45,7 @@ pub struct IntegrationFields<'a> {
     pub filename: &'a str,
 }
 
-const SELECT: &str = "SELECT i.id, i.team_id, i.collection_id, c.name AS collection_name, i.account_id, \
+const SELECT: &str = "SELECT i.id, i.collection_id, c.name AS collection_name, i.account_id, \
      a.label AS account_label, i.workspace, i.repository, i.branch, i.directory, i.filename, i.status, \
      i.status_reason, i.created_by, COALESCE(u.email, '') AS created_by_email, i.created_at_ms, i.updated_at_ms \
      FROM integrations i \
@@ -49,38 +53,13 @@ const SELECT: &str = "SELECT i.id, i.team_id, i.collection_id, c.name AS collect
      LEFT JOIN connected_accounts a ON a.id = i.account_id AND a.team_id = i.team_id \
      LEFT JOIN users u ON u.id = i.created_by";
 
-macro_rules! integration_row {
-    ($r:expr) => {
-        IntegrationRow {
-            id: $r.get("id"),
-            team_id: $r.get("team_id"),
-            collection_id: $r.get("collection_id"),
-            collection_name: $r.get("collection_name"),
-            account_id: $r.get("account_id"),
-            account_label: $r.get("account_label"),
-            workspace: $r.get("workspace"),
-            repository: $r.get("repository"),
-            branch: $r.get("branch"),
-            directory: $r.get("directory"),
-            filename: $r.get("filename"),
-            status: $r.get("status"),
-            status_reason: $r.get("status_reason"),
-            created_by: $r.get("created_by"),
-            created_by_email: $r.get("created_by_email"),
-            created_at_ms: $r.get("created_at_ms"),
-            updated_at_ms: $r.get("updated_at_ms"),
-        }
-    };
-}
-
 impl Store {
     /// The team's integrations, by collection name and then target.
-    pub async fn integrations(&self, team_id: &str) -> Result<Vec<IntegrationRow>, StoreError> {
+    pub async fn integrations(&self, team_id: &str) -> Result<Vec<Integration>, StoreError> {
         on_pool!(self, pool => {
-            let rows = sqlx::query(&format!(
+            Ok(sqlx::query_as(&format!(
                 "{SELECT} WHERE i.team_id = $1 ORDER BY c.name, i.workspace, i.repository, i.branch, i.directory, i.filename"))
-                .bind(team_id).fetch_all(pool).await?;
-            Ok(rows.iter().map(|r| integration_row!(r)).collect())
+                .bind(team_id).fetch_all(pool).await?)
         })
     }
 
@@ -88,11 +67,10 @@ impl Store {
         &self,
         team_id: &str,
         id: &str,
-    ) -> Result<Option<IntegrationRow>, StoreError> {
+    ) -> Result<Option<Integration>, StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query(&format!("{SELECT} WHERE i.team_id = $1 AND i.id = $2"))
-                .bind(team_id).bind(id).fetch_optional(pool).await?;
-            Ok(row.map(|r| integration_row!(r)))
+            Ok(sqlx::query_as(&format!("{SELECT} WHERE i.team_id = $1 AND i.id = $2"))
+                .bind(team_id).bind(id).fetch_optional(pool).await?)
         })
     }
 
@@ -101,15 +79,14 @@ impl Store {
         &self,
         team_id: &str,
         fields: &IntegrationFields<'_>,
-    ) -> Result<Option<IntegrationRow>, StoreError> {
+    ) -> Result<Option<Integration>, StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query(&format!(
+            Ok(sqlx::query_as(&format!(
                 "{SELECT} WHERE i.team_id = $1 AND i.workspace = $2 AND i.repository = $3 AND i.branch = $4 \
                  AND i.directory = $5 AND i.filename = $6"))
                 .bind(team_id).bind(fields.workspace).bind(fields.repository).bind(fields.branch)
                 .bind(fields.directory).bind(fields.filename)
-                .fetch_optional(pool).await?;
-            Ok(row.map(|r| integration_row!(r)))
+                .fetch_optional(pool).await?)
         })
     }
 
@@ -127,10 +104,11 @@ impl Store {
             sqlx::query(
                 "INSERT INTO integrations (id, team_id, collection_id, account_id, workspace, repository, branch, \
                  directory, filename, status, created_by, created_at_ms, updated_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, $11, $11)")
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $12, $10, $11, $11)")
                 .bind(id).bind(team_id).bind(fields.collection_id).bind(fields.account_id)
                 .bind(fields.workspace).bind(fields.repository).bind(fields.branch)
                 .bind(fields.directory).bind(fields.filename).bind(created_by).bind(at_ms)
+                .bind(IntegrationStatus::Active)
                 .execute(&mut *tx).await?;
             enqueue_job_now!(tx, team_id, id, Trigger::Initial, at_ms);
             tx.commit().await?;
@@ -156,19 +134,20 @@ impl Store {
                 "UPDATE integrations SET collection_id = $3, account_id = $4, workspace = $5, repository = $6, \
                  branch = $7, directory = $8, filename = $9, updated_at_ms = $10, \
                  committed_sha256 = NULL, committed_revision = NULL, branch_tip = NULL, \
-                 status = CASE WHEN status = 'paused' THEN 'paused' ELSE 'active' END, \
-                 status_reason = CASE WHEN status = 'paused' THEN status_reason ELSE NULL END \
+                 status = CASE WHEN status = $11 THEN status ELSE $12 END, \
+                 status_reason = CASE WHEN status = $11 THEN status_reason ELSE NULL END \
                  WHERE team_id = $1 AND id = $2")
                 .bind(team_id).bind(id).bind(fields.collection_id).bind(fields.account_id)
                 .bind(fields.workspace).bind(fields.repository).bind(fields.branch)
                 .bind(fields.directory).bind(fields.filename).bind(at_ms)
+                .bind(IntegrationStatus::Paused).bind(IntegrationStatus::Active)
                 .execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
-            let paused: bool = sqlx::query_scalar("SELECT status = 'paused' FROM integrations WHERE id = $1")
+            let status: IntegrationStatus = sqlx::query_scalar("SELECT status FROM integrations WHERE id = $1")
                 .bind(id).fetch_one(&mut *tx).await?;
-            if !paused {
+            if status != IntegrationStatus::Paused {
                 enqueue_job_now!(tx, team_id, id, Trigger::Initial, at_ms);
             }
             tx.commit().await?;

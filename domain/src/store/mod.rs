@@ -32,9 +32,13 @@ pub mod accounts;
 pub mod budgets;
 pub mod collections;
 pub mod connected_accounts;
+mod enums;
 pub mod integrations;
 pub mod retention;
 pub mod sync;
+mod work_signal;
+
+pub use work_signal::WorkSignal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -59,6 +63,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
+    /// Data the database holds but Ferry cannot read back (e.g. a stored document that no
+    /// longer imports): no retry helps, a person must look at it.
+    #[error("the stored {what} cannot be read: {reason}")]
+    Corrupt { what: &'static str, reason: String },
 }
 
 /// A handle to Ferry's database; cheap to clone (it is a pool).

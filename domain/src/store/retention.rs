@@ -2,8 +2,6 @@
 //! deleted. Each call handles one bounded page, so no statement holds a lock for long, and
 //! every delete is idempotent: several processes may prune the same database at once.
 
-use sqlx::Row;
-
 use super::{Store, StoreError};
 
 /// A UTC day in milliseconds: revisions are thinned to the newest of each.
@@ -11,7 +9,7 @@ pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Where a walk over old revisions has got to: the last revision it looked at, in the order
 /// of the time index.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RevisionCursor {
     pub created_at_ms: i64,
     pub team_id: String,
@@ -38,6 +36,14 @@ pub struct RevisionPage {
     pub freed_bytes: i64,
     /// Where the next page starts; `None` when the walk reached `older_than_ms`.
     pub next: Option<RevisionCursor>,
+}
+
+/// An old revision, and whether it is to be deleted.
+#[derive(sqlx::FromRow)]
+struct Candidate {
+    #[sqlx(flatten)]
+    revision: RevisionCursor,
+    doomed: bool,
 }
 
 impl Store {
@@ -68,23 +74,20 @@ impl Store {
              FROM collection_revisions r \
              WHERE r.created_at_ms < $1 AND (r.created_at_ms, r.team_id, r.collection_id, r.number) > ($2, $3, $4, $5) \
              ORDER BY r.created_at_ms, r.team_id, r.collection_id, r.number LIMIT $6";
-        let rows: Vec<(RevisionCursor, bool)> = on_pool!(self, pool => {
-            let rows = sqlx::query(select)
+        let rows: Vec<Candidate> = on_pool!(self, pool => {
+            sqlx::query_as(select)
                 .bind(older_than_ms).bind(after.created_at_ms).bind(&after.team_id).bind(&after.collection_id)
                 .bind(after.number).bind(limit).bind(DAY_MS)
-                .fetch_all(pool).await?;
-            rows.iter().map(|r| (RevisionCursor {
-                created_at_ms: r.get(3), team_id: r.get(0), collection_id: r.get(1), number: r.get(2),
-            }, r.get::<bool, _>(4))).collect()
+                .fetch_all(pool).await?
         });
         let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= limit;
         let next = if full {
-            rows.last().map(|(cursor, _)| cursor.clone())
+            rows.last().map(|candidate| candidate.revision.clone())
         } else {
             None
         };
         let mut by_team: Vec<(&str, Vec<&RevisionCursor>)> = Vec::new();
-        for (revision, _) in rows.iter().filter(|(_, doomed)| *doomed) {
+        for Candidate { revision, .. } in rows.iter().filter(|candidate| candidate.doomed) {
             match by_team
                 .iter_mut()
                 .find(|(team, _)| *team == revision.team_id)

@@ -6,9 +6,9 @@
 //! LOCKED`) and every enqueue notifies the channel [`WAKE_CHANNEL`] at commit, so workers of
 //! several processes share the queue and none waits for a poll.
 
-use sqlx::Row;
+use super::{integrations::IntegrationStatus, Backend, Store, StoreError};
 
-use super::{Store, StoreError};
+pub use super::enums::{RunOutcome, Trigger};
 
 /// The PostgreSQL channel a worker listens on for new jobs.
 pub const WAKE_CHANNEL: &str = "ferry_sync";
@@ -20,14 +20,16 @@ macro_rules! enqueue_change_jobs {
         sqlx::query(
             "INSERT INTO sync_jobs (integration_id, team_id, trigger, generation, first_change_at_ms, \
              last_change_at_ms, not_before_ms) \
-             SELECT id, team_id, 'change', 1, $3, $3, $3 FROM integrations \
-             WHERE team_id = $1 AND collection_id = $2 AND status = 'active' \
+             SELECT id, team_id, $4, 1, $3, $3, $3 FROM integrations \
+             WHERE team_id = $1 AND collection_id = $2 AND status = $5 \
              ON CONFLICT (integration_id) DO UPDATE SET generation = sync_jobs.generation + 1, \
              last_change_at_ms = excluded.last_change_at_ms",
         )
         .bind($team_id)
         .bind($collection_id)
         .bind($at_ms)
+        .bind($crate::store::sync::Trigger::Change)
+        .bind($crate::store::integrations::IntegrationStatus::Active)
         .execute(&mut *$tx)
         .await?;
         $crate::store::sync::notify_workers!($tx);
@@ -48,7 +50,7 @@ macro_rules! enqueue_job_now {
         )
         .bind($team_id)
         .bind($integration_id)
-        .bind($crate::store::sync::Trigger::as_str($trigger))
+        .bind::<$crate::store::sync::Trigger>($trigger)
         .bind($at_ms)
         .execute(&mut *$tx)
         .await?;
@@ -88,37 +90,8 @@ impl WakeWorkers for sqlx::PgConnection {
     }
 }
 
-/// Why a job runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trigger {
-    Change,
-    Manual,
-    Initial,
-    Retry,
-}
-
-impl Trigger {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Trigger::Change => "change",
-            Trigger::Manual => "manual",
-            Trigger::Initial => "initial",
-            Trigger::Retry => "retry",
-        }
-    }
-
-    fn parse(text: &str) -> Trigger {
-        match text {
-            "manual" => Trigger::Manual,
-            "initial" => Trigger::Initial,
-            "retry" => Trigger::Retry,
-            _ => Trigger::Change,
-        }
-    }
-}
-
 /// A job a worker holds the lease of.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ClaimedJob {
     pub integration_id: String,
     pub team_id: String,
@@ -141,7 +114,7 @@ pub struct Timing {
 }
 
 /// The queued job of an integration, for the list and the tests.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct QueuedJob {
     pub integration_id: String,
     pub trigger: Trigger,
@@ -152,14 +125,14 @@ pub struct QueuedJob {
 }
 
 /// One run of the log.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RunRow {
     pub id: String,
     pub integration_id: String,
-    pub trigger: String,
+    pub trigger: Trigger,
     pub started_at_ms: i64,
     pub finished_at_ms: i64,
-    pub outcome: String,
+    pub outcome: RunOutcome,
     pub commit_hash: Option<String>,
     pub error: Option<String>,
     pub will_retry: bool,
@@ -186,7 +159,7 @@ pub struct BranchTarget<'a> {
 }
 
 /// What an integration last committed, and the branch tip it last saw.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct SyncState {
     pub committed_sha256: Option<String>,
     pub committed_revision: Option<i64>,
@@ -196,49 +169,19 @@ pub struct SyncState {
 const JOB_COLUMNS: &str =
     "integration_id, team_id, trigger, generation, first_change_at_ms, attempts";
 
-macro_rules! claimed_job {
-    ($r:expr) => {
-        ClaimedJob {
-            integration_id: $r.get("integration_id"),
-            team_id: $r.get("team_id"),
-            trigger: Trigger::parse($r.get::<&str, _>("trigger")),
-            generation: $r.get("generation"),
-            first_change_at_ms: $r.get("first_change_at_ms"),
-            attempts: $r.get("attempts"),
-        }
-    };
-}
-
-/// A `sync_runs` row selected as `id, integration_id, trigger, started_at_ms, finished_at_ms,
-/// outcome, commit_hash, error, will_retry, attempts, revision, latency_ms`.
-macro_rules! run_row {
-    ($r:expr) => {
-        RunRow {
-            id: $r.get(0),
-            integration_id: $r.get(1),
-            trigger: $r.get(2),
-            started_at_ms: $r.get(3),
-            finished_at_ms: $r.get(4),
-            outcome: $r.get(5),
-            commit_hash: $r.get(6),
-            error: $r.get(7),
-            will_retry: $r.get::<i64, _>(8) != 0,
-            attempts: $r.get(9),
-            revision: $r.get(10),
-            latency_ms: $r.get(11),
-        }
-    };
-}
+/// A `sync_runs r` row as [`RunRow`] reads it (`will_retry` is stored as an integer).
+const RUN_COLUMNS: &str = "r.id, r.integration_id, r.trigger, r.started_at_ms, r.finished_at_ms, r.outcome, \
+     r.commit_hash, r.error, (r.will_retry <> 0) AS will_retry, r.attempts, r.revision, r.latency_ms";
 
 /// A free (never or no longer leased) job whose time has come.
 const DUE: &str = "(j.locked_until_ms IS NULL OR j.locked_until_ms < $1) AND j.not_before_ms <= $1 \
      AND (j.skip_debounce = 1 OR j.last_change_at_ms + $2 <= $1 OR j.first_change_at_ms + $3 <= $1)";
 
-/// Free jobs of active integrations writing to the same repository and branch with the same
-/// account as integration `$4`: they go into the same commit, due or not yet.
+/// Free jobs of active (`$5`) integrations writing to the same repository and branch with the
+/// same account as integration `$4`: they go into the same commit, due or not yet.
 const SAME_TARGET: &str =
     "(j.locked_until_ms IS NULL OR j.locked_until_ms < $1) AND j.not_before_ms <= $1 \
-     AND i.status = 'active' AND EXISTS (SELECT 1 FROM integrations o WHERE o.id = $4 \
+     AND i.status = $5 AND EXISTS (SELECT 1 FROM integrations o WHERE o.id = $4 \
      AND o.team_id = i.team_id AND o.account_id = i.account_id AND o.workspace = i.workspace \
      AND o.repository = i.repository AND o.branch = i.branch)";
 
@@ -270,54 +213,31 @@ impl Store {
         let until = timing.now_ms + timing.lease_ms;
         // SQLite takes its write lock at the first UPDATE, so one statement both picks and
         // leases; PostgreSQL skips what other transactions hold.
-        let (first, rest) = match self {
-            Store::Sqlite(pool) => {
-                let mut tx = pool.begin().await?;
-                let first = sqlx::query(&format!(
-                    "UPDATE sync_jobs SET locked_by = $4, locked_until_ms = $5 WHERE integration_id = \
-                     (SELECT j.integration_id FROM sync_jobs j WHERE {DUE} ORDER BY j.first_change_at_ms LIMIT 1) \
-                     RETURNING {JOB_COLUMNS}"))
-                    .bind(timing.now_ms).bind(timing.debounce_ms).bind(timing.max_wait_ms).bind(worker).bind(until)
-                    .fetch_optional(&mut *tx).await?;
-                let Some(first) = first.map(|r| claimed_job!(r)) else {
-                    return Ok(Vec::new());
-                };
-                let rest = sqlx::query(&format!(
-                    "UPDATE sync_jobs SET locked_by = $2, locked_until_ms = $3 WHERE integration_id IN \
-                     (SELECT j.integration_id FROM sync_jobs j JOIN integrations i ON i.id = j.integration_id \
-                      WHERE {SAME_TARGET}) RETURNING {JOB_COLUMNS}"))
-                    .bind(timing.now_ms).bind(worker).bind(until).bind(&first.integration_id)
-                    .fetch_all(&mut *tx).await?;
-                tx.commit().await?;
-                (
-                    first,
-                    rest.iter().map(|r| claimed_job!(r)).collect::<Vec<_>>(),
-                )
-            }
-            Store::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                let first = sqlx::query(&format!(
-                    "UPDATE sync_jobs SET locked_by = $4, locked_until_ms = $5 WHERE integration_id = \
-                     (SELECT j.integration_id FROM sync_jobs j WHERE {DUE} ORDER BY j.first_change_at_ms \
-                      LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING {JOB_COLUMNS}"))
-                    .bind(timing.now_ms).bind(timing.debounce_ms).bind(timing.max_wait_ms).bind(worker).bind(until)
-                    .fetch_optional(&mut *tx).await?;
-                let Some(first) = first.map(|r| claimed_job!(r)) else {
-                    return Ok(Vec::new());
-                };
-                let rest = sqlx::query(&format!(
-                    "UPDATE sync_jobs SET locked_by = $2, locked_until_ms = $3 WHERE integration_id IN \
-                     (SELECT j.integration_id FROM sync_jobs j JOIN integrations i ON i.id = j.integration_id \
-                      WHERE {SAME_TARGET} FOR UPDATE OF j SKIP LOCKED) RETURNING {JOB_COLUMNS}"))
-                    .bind(timing.now_ms).bind(worker).bind(until).bind(&first.integration_id)
-                    .fetch_all(&mut *tx).await?;
-                tx.commit().await?;
-                (
-                    first,
-                    rest.iter().map(|r| claimed_job!(r)).collect::<Vec<_>>(),
-                )
-            }
+        let (lock_first, lock_rest) = match self.backend() {
+            Backend::Sqlite => ("", ""),
+            Backend::Postgres => (" FOR UPDATE SKIP LOCKED", " FOR UPDATE OF j SKIP LOCKED"),
         };
+        let (first, rest) = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let first: Option<ClaimedJob> = sqlx::query_as(&format!(
+                "UPDATE sync_jobs SET locked_by = $4, locked_until_ms = $5 WHERE integration_id = \
+                 (SELECT j.integration_id FROM sync_jobs j WHERE {DUE} ORDER BY j.first_change_at_ms \
+                  LIMIT 1{lock_first}) RETURNING {JOB_COLUMNS}"))
+                .bind(timing.now_ms).bind(timing.debounce_ms).bind(timing.max_wait_ms).bind(worker).bind(until)
+                .fetch_optional(&mut *tx).await?;
+            let Some(first) = first else {
+                return Ok(Vec::new());
+            };
+            let rest: Vec<ClaimedJob> = sqlx::query_as(&format!(
+                "UPDATE sync_jobs SET locked_by = $2, locked_until_ms = $3 WHERE integration_id IN \
+                 (SELECT j.integration_id FROM sync_jobs j JOIN integrations i ON i.id = j.integration_id \
+                  WHERE {SAME_TARGET}{lock_rest}) RETURNING {JOB_COLUMNS}"))
+                .bind(timing.now_ms).bind(worker).bind(until).bind(&first.integration_id)
+                .bind(IntegrationStatus::Active)
+                .fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            (first, rest)
+        });
         let first_id = first.integration_id.clone();
         let mut jobs = vec![first];
         jobs.extend(
@@ -358,10 +278,11 @@ impl Store {
                 .bind(&job.integration_id).bind(worker).bind(job.generation).execute(&mut *tx).await?;
             if deleted.rows_affected() == 0 {
                 sqlx::query(
-                    "UPDATE sync_jobs SET locked_by = NULL, locked_until_ms = NULL, trigger = 'change', \
+                    "UPDATE sync_jobs SET locked_by = NULL, locked_until_ms = NULL, trigger = $4, \
                      skip_debounce = 0, attempts = 0, first_change_at_ms = $3 \
                      WHERE integration_id = $1 AND locked_by = $2")
-                    .bind(&job.integration_id).bind(worker).bind(claimed_at_ms).execute(&mut *tx).await?;
+                    .bind(&job.integration_id).bind(worker).bind(claimed_at_ms).bind(Trigger::Change)
+                    .execute(&mut *tx).await?;
                 notify_workers!(tx);
             }
             tx.commit().await?;
@@ -378,10 +299,11 @@ impl Store {
     ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query(
-                "UPDATE sync_jobs SET locked_by = NULL, locked_until_ms = NULL, trigger = 'retry', \
+                "UPDATE sync_jobs SET locked_by = NULL, locked_until_ms = NULL, trigger = $4, \
                  attempts = attempts + 1, not_before_ms = $3, skip_debounce = 1 \
                  WHERE integration_id = $1 AND locked_by = $2")
-                .bind(integration_id).bind(worker).bind(not_before_ms).execute(pool).await?;
+                .bind(integration_id).bind(worker).bind(not_before_ms).bind(Trigger::Retry)
+                .execute(pool).await?;
             Ok(())
         })
     }
@@ -418,24 +340,19 @@ impl Store {
         integration_id: &str,
     ) -> Result<Option<QueuedJob>, StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT integration_id, trigger, generation, attempts, not_before_ms, locked_by FROM sync_jobs \
                  WHERE team_id = $1 AND integration_id = $2")
-                .bind(team_id).bind(integration_id).fetch_optional(pool).await?;
-            Ok(row.map(|r| QueuedJob {
-                integration_id: r.get(0), trigger: Trigger::parse(r.get::<&str, _>(1)), generation: r.get(2),
-                attempts: r.get(3), not_before_ms: r.get(4), locked_by: r.get(5),
-            }))
+                .bind(team_id).bind(integration_id).fetch_optional(pool).await?)
         })
     }
 
     /// Jobs queued and jobs leased right now, for /metrics.
     pub async fn job_counts(&self, now_ms: i64) -> Result<(i64, i64), StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT COUNT(*), COALESCE(SUM(CASE WHEN locked_until_ms >= $1 THEN 1 ELSE 0 END), 0) FROM sync_jobs")
-                .bind(now_ms).fetch_one(pool).await?;
-            Ok((row.get(0), row.get::<i64, _>(1)))
+                .bind(now_ms).fetch_one(pool).await?)
         })
     }
 
@@ -445,8 +362,8 @@ impl Store {
                 "INSERT INTO sync_runs (id, team_id, integration_id, trigger, started_at_ms, finished_at_ms, outcome, \
                  commit_hash, error, will_retry, attempts, revision, latency_ms) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
-                .bind(&run.id).bind(team_id).bind(&run.integration_id).bind(&run.trigger)
-                .bind(run.started_at_ms).bind(run.finished_at_ms).bind(&run.outcome).bind(&run.commit_hash)
+                .bind(&run.id).bind(team_id).bind(&run.integration_id).bind(run.trigger)
+                .bind(run.started_at_ms).bind(run.finished_at_ms).bind(run.outcome).bind(&run.commit_hash)
                 .bind(&run.error).bind(i64::from(run.will_retry)).bind(run.attempts).bind(run.revision)
                 .bind(run.latency_ms)
                 .execute(pool).await?;
@@ -462,12 +379,10 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<RunRow>, StoreError> {
         on_pool!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT id, integration_id, trigger, started_at_ms, finished_at_ms, outcome, commit_hash, error, \
-                 will_retry, attempts, revision, latency_ms FROM sync_runs WHERE team_id = $1 AND integration_id = $2 \
-                 ORDER BY started_at_ms DESC, id DESC LIMIT $3")
-                .bind(team_id).bind(integration_id).bind(limit).fetch_all(pool).await?;
-            Ok(rows.iter().map(|r| run_row!(r)).collect())
+            Ok(sqlx::query_as(&format!(
+                "SELECT {RUN_COLUMNS} FROM sync_runs r WHERE r.team_id = $1 AND r.integration_id = $2 \
+                 ORDER BY r.started_at_ms DESC, r.id DESC LIMIT $3"))
+                .bind(team_id).bind(integration_id).bind(limit).fetch_all(pool).await?)
         })
     }
 
@@ -475,14 +390,12 @@ impl Store {
     /// run" column: one index lookup per integration, however long the log grows.
     pub async fn latest_runs(&self, team_id: &str) -> Result<Vec<RunRow>, StoreError> {
         on_pool!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT r.id, r.integration_id, r.trigger, r.started_at_ms, r.finished_at_ms, r.outcome, r.commit_hash, \
-                 r.error, r.will_retry, r.attempts, r.revision, r.latency_ms FROM integrations i \
+            Ok(sqlx::query_as(&format!(
+                "SELECT {RUN_COLUMNS} FROM integrations i \
                  JOIN sync_runs r ON r.id = (SELECT n.id FROM sync_runs n WHERE n.team_id = i.team_id \
                  AND n.integration_id = i.id ORDER BY n.started_at_ms DESC, n.id DESC LIMIT 1) \
-                 WHERE i.team_id = $1")
-                .bind(team_id).fetch_all(pool).await?;
-            Ok(rows.iter().map(|r| run_row!(r)).collect())
+                 WHERE i.team_id = $1"))
+                .bind(team_id).fetch_all(pool).await?)
         })
     }
 
@@ -493,10 +406,9 @@ impl Store {
         integration_id: &str,
     ) -> Result<Option<SyncState>, StoreError> {
         on_pool!(self, pool => {
-            let row = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT committed_sha256, committed_revision, branch_tip FROM integrations WHERE team_id = $1 AND id = $2")
-                .bind(team_id).bind(integration_id).fetch_optional(pool).await?;
-            Ok(row.map(|r| SyncState { committed_sha256: r.get(0), committed_revision: r.get(1), branch_tip: r.get(2) }))
+                .bind(team_id).bind(integration_id).fetch_optional(pool).await?)
         })
     }
 
@@ -558,14 +470,15 @@ impl Store {
         &self,
         team_id: &str,
         integration_id: &str,
-        status: &str,
+        status: IntegrationStatus,
         reason: Option<&str>,
     ) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
             let done = sqlx::query(
                 "UPDATE integrations SET status = $3, status_reason = $4 \
-                 WHERE team_id = $1 AND id = $2 AND status <> 'paused' AND status <> $3")
-                .bind(team_id).bind(integration_id).bind(status).bind(reason).execute(pool).await?;
+                 WHERE team_id = $1 AND id = $2 AND status <> $5 AND status <> $3")
+                .bind(team_id).bind(integration_id).bind(status).bind(reason)
+                .bind(IntegrationStatus::Paused).execute(pool).await?;
             Ok(done.rows_affected() == 1)
         })
     }
@@ -575,7 +488,7 @@ impl Store {
         &self,
         team_id: &str,
         integration_id: &str,
-        status: &str,
+        status: IntegrationStatus,
     ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query("UPDATE integrations SET status = $3, status_reason = NULL WHERE team_id = $1 AND id = $2")

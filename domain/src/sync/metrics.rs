@@ -8,7 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::StoreError;
+use crate::{store::sync::RunOutcome, StoreError};
 
 /// Calls made to a destination's provider with one method and answer; `status` is `None` when
 /// no answer came (unreachable, timed out).
@@ -52,12 +52,12 @@ pub struct QueueGauge {
 }
 
 impl SyncMetrics {
-    pub(crate) fn record_run(&self, outcome: &'static str) {
+    pub(crate) fn record_run(&self, outcome: RunOutcome) {
         let mut inner = self
             .inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *inner.outcomes.entry(outcome).or_default() += 1;
+        *inner.outcomes.entry(outcome.as_str()).or_default() += 1;
     }
 
     pub(crate) fn record_latency(&self, latency: Duration) {
@@ -129,7 +129,7 @@ impl SyncMetrics {
             "# HELP ferry_sync_runs_total Integration runs by outcome (this process)."
         );
         let _ = writeln!(out, "# TYPE ferry_sync_runs_total counter");
-        for outcome in ["committed", "no_changes", "failed"] {
+        for outcome in RunOutcome::ALL.map(RunOutcome::as_str) {
             let count = inner.outcomes.get(outcome).copied().unwrap_or(0);
             let _ = writeln!(
                 out,
@@ -223,8 +223,8 @@ mod tests {
     #[test]
     fn renders_prometheus_text() {
         let metrics = SyncMetrics::default();
-        metrics.record_run("committed");
-        metrics.record_run("committed");
+        metrics.record_run(RunOutcome::Committed);
+        metrics.record_run(RunOutcome::Committed);
         metrics.record_latency(Duration::from_millis(2_300));
         let calls = [CallCount {
             method: "POST".into(),

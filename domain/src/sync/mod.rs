@@ -20,7 +20,7 @@ mod run;
 
 use std::{sync::Arc, time::Duration};
 
-use tokio::{sync::Notify, task::JoinHandle};
+use tokio::task::JoinHandle;
 
 pub use config::SyncConfig;
 pub use destination::{
@@ -30,7 +30,7 @@ pub use destination::{
 pub use message::{collection_message, combined_message};
 pub use metrics::{CallCount, QueueGauge, SyncMetrics};
 
-use crate::store::{now_ms, sync::Timing, Store};
+use crate::store::{now_ms, sync::Timing, Store, WorkSignal};
 
 /// The engine as the server runs it: Bitbucket Cloud through the team's connected accounts.
 pub type BitbucketSync = SyncEngine<BitbucketDestination<AccountCredentials>>;
@@ -53,7 +53,7 @@ struct Inner<D> {
     config: SyncConfig,
     metrics: SyncMetrics,
     budget: budget::Budget,
-    wake: Notify,
+    wake: WorkSignal,
     process: String,
 }
 
@@ -83,7 +83,7 @@ impl<D: Destination> SyncEngine<D> {
                 config,
                 metrics: SyncMetrics::default(),
                 budget,
-                wake: Notify::new(),
+                wake: WorkSignal::default(),
                 process,
             }),
         }
@@ -125,7 +125,7 @@ impl<D: Destination> SyncEngine<D> {
 
     /// Tells idle workers of this process to look for work now (a manual run, a resume).
     pub fn wake(&self) {
-        self.inner.wake.notify_waiters();
+        self.inner.wake.wake();
     }
 
     /// The metrics text for `/metrics`. Everything but the queue gauge is counted in memory;
@@ -146,12 +146,11 @@ impl<D: Destination> SyncEngine<D> {
         ))
     }
 
-    /// Starts the workers (and, on PostgreSQL, the listener that wakes them).
+    /// Starts the workers (and, where the store hears of other processes' jobs, the relay
+    /// that wakes them).
     pub fn start(&self) -> Workers {
         let mut tasks = Vec::new();
-        if let Store::Postgres(pool) = &self.inner.store {
-            tasks.push(tokio::spawn(listen(pool.clone(), self.inner.clone())));
-        }
+        tasks.extend(self.inner.store.relay_work_notices(&self.inner.wake));
         for n in 0..self.inner.config.workers.max(1) {
             let inner = self.inner.clone();
             let name = format!("{}-{n}", inner.process);
@@ -182,7 +181,7 @@ async fn work<D: Destination>(inner: Arc<Inner<D>>, name: String) {
                 tracing::warn!(worker = %name, %error, "sync worker cannot reach the database; retrying")
             }
         }
-        let _ = tokio::time::timeout(inner.config.poll, inner.wake.notified()).await;
+        inner.wake.wait(inner.config.poll).await;
     }
 }
 
@@ -230,25 +229,5 @@ async fn heartbeat<D: Destination>(inner: Arc<Inner<D>>, worker: String, ids: Ve
                 tracing::warn!(%worker, %error, "cannot renew a sync lease");
             }
         }
-    }
-}
-
-/// PostgreSQL: wakes this process's workers whenever any process queues a job.
-async fn listen<D: Destination>(pool: sqlx::PgPool, inner: Arc<Inner<D>>) {
-    loop {
-        let listener = async {
-            let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
-            listener.listen(crate::store::sync::WAKE_CHANNEL).await?;
-            loop {
-                listener.recv().await?;
-                inner.wake.notify_waiters();
-            }
-            #[allow(unreachable_code)]
-            Ok::<(), sqlx::Error>(())
-        };
-        if let Err(error) = listener.await {
-            tracing::warn!(%error, "sync wake-up listener lost its connection; polling until it is back");
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

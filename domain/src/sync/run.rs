@@ -11,13 +11,13 @@ use super::{
 };
 use crate::{
     collection::Collection,
-    integrations::{repository_path, IntegrationStatus},
+    integrations::repository_path,
     profile::CommitIdentity,
     store::{
         accounts::NewAudit,
-        integrations::IntegrationRow,
+        integrations::{Integration, IntegrationStatus},
         now_ms,
-        sync::{BranchTarget, ClaimedJob, Committed, RunRow, SyncState},
+        sync::{BranchTarget, ClaimedJob, Committed, RunOutcome, RunRow, SyncState},
     },
 };
 
@@ -27,7 +27,7 @@ const CONFLICT_RETRIES: usize = 3;
 /// One integration of the run, with what it should write.
 struct Item {
     job: ClaimedJob,
-    integration: IntegrationRow,
+    integration: Integration,
     account_id: String,
     state: SyncState,
     collection: Collection,
@@ -83,7 +83,7 @@ pub(super) async fn run_jobs<D: Destination>(
     }
 }
 
-fn target(integration: &IntegrationRow, account_id: &str) -> (String, String, String, String) {
+fn target(integration: &Integration, account_id: &str) -> (String, String, String, String) {
     (
         account_id.to_owned(),
         integration.workspace.clone(),
@@ -105,8 +105,8 @@ async fn load<D: Destination>(
         store.finish_job(worker, &job, claimed_at).await?;
         return Ok(None);
     };
-    let account_id = match (&integration.account_id, integration.status.as_str()) {
-        (Some(account_id), "active") => account_id.clone(),
+    let account_id = match (&integration.account_id, integration.status) {
+        (Some(account_id), IntegrationStatus::Active) => account_id.clone(),
         // Paused, failing or without an account: nothing runs until a person acts.
         _ => {
             store.drop_job(&job.team_id, &job.integration_id).await?;
@@ -120,8 +120,11 @@ async fn load<D: Destination>(
         store.finish_job(worker, &job, claimed_at).await?;
         return Ok(None);
     };
-    let collection = Collection::import(canonical.as_bytes())
-        .map_err(|error| crate::StoreError::Query(sqlx::Error::Decode(error.to_string().into())))?;
+    let collection =
+        Collection::import(canonical.as_bytes()).map_err(|error| crate::StoreError::Corrupt {
+            what: "collection",
+            reason: error.to_string(),
+        })?;
     let state = store
         .integration_sync_state(&job.team_id, &job.integration_id)
         .await?
@@ -172,7 +175,16 @@ async fn run_group<D: Destination>(
         .into_iter()
         .partition(|item| item.state.committed_sha256.as_deref() == Some(item.sha256.as_str()));
     for item in &unchanged {
-        settle(inner, worker, item, started, claimed_at, "no_changes", None).await?;
+        settle(
+            inner,
+            worker,
+            item,
+            started,
+            claimed_at,
+            RunOutcome::NoChanges,
+            None,
+        )
+        .await?;
     }
     let Some(first) = changed.first() else {
         return Ok(());
@@ -221,7 +233,7 @@ async fn run_group<D: Destination>(
                     item,
                     started,
                     claimed_at,
-                    "committed",
+                    RunOutcome::Committed,
                     Some(hash),
                 )
                 .await?;
@@ -375,11 +387,12 @@ async fn settle<D: Destination>(
     item: &Item,
     started: i64,
     claimed_at: i64,
-    outcome: &'static str,
+    outcome: RunOutcome,
     commit: Option<&str>,
 ) -> Result<(), crate::StoreError> {
     let finished = now_ms();
-    let latency = (outcome == "committed").then(|| finished - item.job.first_change_at_ms);
+    let latency =
+        (outcome == RunOutcome::Committed).then(|| finished - item.job.first_change_at_ms);
     if let Some(latency) = latency {
         inner
             .metrics
@@ -393,10 +406,10 @@ async fn settle<D: Destination>(
             &RunRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 integration_id: item.job.integration_id.clone(),
-                trigger: item.job.trigger.as_str().to_owned(),
+                trigger: item.job.trigger,
                 started_at_ms: started,
                 finished_at_ms: finished,
-                outcome: outcome.to_owned(),
+                outcome,
                 commit_hash: commit.map(str::to_owned),
                 error: None,
                 will_retry: false,
@@ -418,7 +431,7 @@ async fn record_failures<D: Destination>(
 ) -> Result<(), crate::StoreError> {
     for item in items {
         let gave_up = item.job.attempts + 1 >= inner.config.max_attempts;
-        inner.metrics.record_run("failed");
+        inner.metrics.record_run(RunOutcome::Failed);
         inner
             .store
             .insert_run(
@@ -426,10 +439,10 @@ async fn record_failures<D: Destination>(
                 &RunRow {
                     id: uuid::Uuid::now_v7().to_string(),
                     integration_id: item.job.integration_id.clone(),
-                    trigger: item.job.trigger.as_str().to_owned(),
+                    trigger: item.job.trigger,
                     started_at_ms: started,
                     finished_at_ms: now_ms(),
-                    outcome: "failed".to_owned(),
+                    outcome: RunOutcome::Failed,
                     commit_hash: None,
                     error: Some(error.to_owned()),
                     will_retry: will_retry && !gave_up,
@@ -454,12 +467,7 @@ async fn stop<D: Destination>(
     let team_id = &item.job.team_id;
     let changed = inner
         .store
-        .set_integration_status(
-            team_id,
-            &item.job.integration_id,
-            status.as_str(),
-            Some(reason),
-        )
+        .set_integration_status(team_id, &item.job.integration_id, status, Some(reason))
         .await?;
     inner
         .store

@@ -187,7 +187,7 @@ async fn reauthenticate_replaces_the_secret_in_place(store: &Store) {
         .set_integration_status(
             &editor.team_id,
             &integration_id,
-            "needs_reauth",
+            IntegrationStatus::NeedsReauth,
             Some("revoked"),
         )
         .await

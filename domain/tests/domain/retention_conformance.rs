@@ -13,7 +13,7 @@ use ferry_domain::{
     store::{
         collections::{Change, Quotas, Saved},
         retention::DAY_MS,
-        sync::RunRow,
+        sync::{RunOutcome, RunRow, Trigger},
     },
     Store,
 };
@@ -317,10 +317,10 @@ async fn old_runs_go_but_each_integrations_newest_stay(store: &Store) {
     let run = |integration: &str, n: i64, at_ms: i64| RunRow {
         id: format!("{integration}-{n:04}"),
         integration_id: integration.into(),
-        trigger: "change".into(),
+        trigger: Trigger::Change,
         started_at_ms: at_ms,
         finished_at_ms: at_ms + 1_000,
-        outcome: "committed".into(),
+        outcome: RunOutcome::Committed,
         commit_hash: None,
         error: None,
         will_retry: false,

@@ -1,7 +1,14 @@
 //! One conformance suite, run against both backends: whatever a test here asserts holds
 //! on SQLite and on PostgreSQL alike.
 
-use ferry_domain::Store;
+use ferry_domain::{
+    integrations::IntegrationStatus,
+    store::{
+        connected_accounts::SealedCredential,
+        sync::{RunOutcome, Trigger},
+    },
+    Store,
+};
 use ferry_testing as testing;
 
 conformance!(
@@ -9,6 +16,8 @@ conformance!(
     migrating_twice_changes_nothing,
     instance_id_is_created_once,
     instance_id_is_agreed_under_concurrency,
+    stored_names_round_trip,
+    an_unknown_stored_name_is_a_decode_error,
 );
 
 async fn answers_ping(store: &Store) {
@@ -40,6 +49,66 @@ async fn instance_id_is_agreed_under_concurrency(store: &Store) {
     }
     ids.dedup();
     assert_eq!(ids.len(), 1, "every caller sees the same id: {ids:?}");
+}
+
+/// One value of type `$ty` read by `$sql` (with `$bind` as `$1`), on whichever pool the store
+/// holds.
+macro_rules! select_one {
+    ($store:expr, $ty:ty, $sql:expr $(, $bind:expr)?) => {
+        match $store {
+            Store::Sqlite(pool) => sqlx::query_scalar::<_, $ty>($sql)$(.bind($bind))?.fetch_one(pool).await,
+            Store::Postgres(pool) => sqlx::query_scalar::<_, $ty>($sql)$(.bind($bind))?.fetch_one(pool).await,
+        }
+    };
+}
+
+async fn stored_names_round_trip(store: &Store) {
+    for status in IntegrationStatus::ALL {
+        let text = select_one!(store, String, "SELECT $1", status).unwrap();
+        assert_eq!(text, status.as_str());
+        let back = select_one!(store, IntegrationStatus, "SELECT $1", text).unwrap();
+        assert_eq!(back, status);
+    }
+    for trigger in Trigger::ALL {
+        let back = select_one!(store, Trigger, "SELECT $1", trigger).unwrap();
+        assert_eq!(back, trigger);
+    }
+    for outcome in RunOutcome::ALL {
+        let back = select_one!(store, RunOutcome, "SELECT $1", outcome).unwrap();
+        assert_eq!(back, outcome);
+    }
+}
+
+async fn an_unknown_stored_name_is_a_decode_error(store: &Store) {
+    let read = select_one!(store, IntegrationStatus, "SELECT 'broken'");
+    assert!(
+        matches!(&read, Err(sqlx::Error::ColumnDecode { source, .. })
+            if source.to_string() == r#"unknown integration status "broken""#),
+        "{read:?}"
+    );
+    let read = select_one!(store, Trigger, "SELECT 'someday'");
+    assert!(
+        matches!(read, Err(sqlx::Error::ColumnDecode { .. })),
+        "{read:?}"
+    );
+    // The method is read first: the row needs no other column to fail.
+    let sql = "SELECT 'passkey' AS method";
+    let read = match store {
+        Store::Sqlite(pool) => {
+            sqlx::query_as::<_, SealedCredential>(sql)
+                .fetch_one(pool)
+                .await
+        }
+        Store::Postgres(pool) => {
+            sqlx::query_as::<_, SealedCredential>(sql)
+                .fetch_one(pool)
+                .await
+        }
+    };
+    assert!(
+        matches!(&read, Err(sqlx::Error::ColumnDecode { index, .. }) if index == "method"),
+        "{read:?}"
+    );
 }
 
 #[tokio::test]

@@ -471,7 +471,7 @@ async fn expired_oauth_tokens_are_refreshed_and_the_rotated_refresh_token_kept()
         .runs(&world.admin.team_id, &id, 1)
         .await
         .unwrap()[0];
-    assert_eq!(run.outcome, "committed", "{:?}", run.error);
+    assert_eq!(run.outcome.as_str(), "committed", "{:?}", run.error);
     let stored = ConnectedAccounts::new(world.store(), &world.keyring)
         .credential(&world.admin.team_id, &account)
         .await

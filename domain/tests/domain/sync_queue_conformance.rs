@@ -9,7 +9,7 @@ use ferry_domain::{
     auth::Role,
     store::{
         now_ms,
-        sync::{BranchTarget, ClaimedJob, Committed, Timing, Trigger},
+        sync::{BranchTarget, ClaimedJob, Committed, RunOutcome, Timing, Trigger},
     },
     Store,
 };
@@ -409,11 +409,26 @@ async fn the_latest_run_of_each_integration_is_the_teams_own(store: &Store) {
     collection(store, &other, "o", "Other API").await;
     let foreign = integration(store, &other, &other_account, "o", "main", "o.json").await;
     for (team, row) in [
-        (&admin.team_id, run_row(&first, "r1", 100, "committed")),
-        (&admin.team_id, run_row(&first, "r3", 300, "failed")),
-        (&admin.team_id, run_row(&first, "r2", 200, "no_changes")),
-        (&admin.team_id, run_row(&second, "r4", 150, "committed")),
-        (&other.team_id, run_row(&foreign, "r5", 900, "committed")),
+        (
+            &admin.team_id,
+            run_row(&first, "r1", 100, RunOutcome::Committed),
+        ),
+        (
+            &admin.team_id,
+            run_row(&first, "r3", 300, RunOutcome::Failed),
+        ),
+        (
+            &admin.team_id,
+            run_row(&first, "r2", 200, RunOutcome::NoChanges),
+        ),
+        (
+            &admin.team_id,
+            run_row(&second, "r4", 150, RunOutcome::Committed),
+        ),
+        (
+            &other.team_id,
+            run_row(&foreign, "r5", 900, RunOutcome::Committed),
+        ),
     ] {
         store.insert_run(team, &row).await.unwrap();
     }

@@ -133,8 +133,8 @@ fn run(state: &AppState, found: &Integration, row: &RunRow) -> Value {
     });
     json!({
         "id": row.id,
-        "trigger": row.trigger,
-        "outcome": row.outcome,
+        "trigger": row.trigger.as_str(),
+        "outcome": row.outcome.as_str(),
         "startedAt": iso_8601(row.started_at_ms),
         "finishedAt": iso_8601(row.finished_at_ms),
         "durationMs": row.finished_at_ms - row.started_at_ms,

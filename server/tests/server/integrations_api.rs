@@ -8,8 +8,11 @@ use crate::common::{
 use ferry_domain::{
     accounts::{Accounts, Actor, FirstTeam},
     auth::Role,
-    integrations::{IntegrationDraft, Integrations},
-    store::{now_ms, sync::RunRow},
+    integrations::{IntegrationDraft, IntegrationStatus, Integrations},
+    store::{
+        now_ms,
+        sync::{RunOutcome, RunRow, Trigger},
+    },
 };
 use serde_json::Value;
 
@@ -112,10 +115,10 @@ async fn list_get_and_the_run_log(db: Db) {
             &RunRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 integration_id: team.integration_id.clone(),
-                trigger: "initial".into(),
+                trigger: Trigger::Initial,
                 started_at_ms: started,
                 finished_at_ms: started + 250,
-                outcome: "committed".into(),
+                outcome: RunOutcome::Committed,
                 commit_hash: Some(hash.into()),
                 error: None,
                 will_retry: false,
@@ -220,7 +223,7 @@ async fn run_pause_and_resume_queue_what_they_say(db: Db) {
         .set_integration_status(
             &team.admin.team_id,
             &team.integration_id,
-            "failing",
+            IntegrationStatus::Failing,
             Some("repository gone"),
         )
         .await

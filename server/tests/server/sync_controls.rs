@@ -10,7 +10,7 @@ use ferry_domain::{
     accounts::{Accounts, Actor},
     auth::Role,
     integrations::{IntegrationDraft, IntegrationStatus, Integrations},
-    store::sync::{RunRow, Trigger},
+    store::sync::{RunOutcome, RunRow, Trigger},
 };
 use ferry_testing::run_row;
 
@@ -188,7 +188,12 @@ async fn an_admin_runs_pauses_and_resumes_from_the_list(db: Db) {
     );
 
     store
-        .set_integration_status(&alice.team_id, &id, "failing", Some("the branch is gone"))
+        .set_integration_status(
+            &alice.team_id,
+            &id,
+            IntegrationStatus::Failing,
+            Some("the branch is gone"),
+        )
         .await
         .unwrap();
     let ran = server
@@ -235,23 +240,23 @@ async fn the_run_log_lists_every_run_in_words(db: Db) {
     let store = &server.db.store;
     let now = ferry_domain::store::now_ms();
     let first = RunRow {
-        trigger: "initial".into(),
+        trigger: Trigger::Initial,
         commit_hash: Some(HASH.into()),
-        ..run_row(&id, "r1", now - 7_200_000, "committed")
+        ..run_row(&id, "r1", now - 7_200_000, RunOutcome::Committed)
     };
-    let unchanged = run_row(&id, "r2", now - 3_600_000, "no_changes");
+    let unchanged = run_row(&id, "r2", now - 3_600_000, RunOutcome::NoChanges);
     let failed = RunRow {
-        trigger: "retry".into(),
+        trigger: Trigger::Retry,
         error: Some("Bitbucket is unavailable (503)".into()),
         will_retry: true,
         attempts: 3,
         finished_at_ms: now - 120_000 + 2_400,
-        ..run_row(&id, "r3", now - 120_000, "failed")
+        ..run_row(&id, "r3", now - 120_000, RunOutcome::Failed)
     };
     let newest = RunRow {
-        trigger: "manual".into(),
+        trigger: Trigger::Manual,
         commit_hash: Some(HASH.replace('0', "f")),
-        ..run_row(&id, "r4", now - 5_000, "committed")
+        ..run_row(&id, "r4", now - 5_000, RunOutcome::Committed)
     };
     for row in [&first, &unchanged, &failed, &newest] {
         store.insert_run(&alice.team_id, row).await.unwrap();
@@ -382,7 +387,7 @@ async fn a_stopped_backup_is_shown_to_admins_and_its_creator_only(db: Db) {
         .set_integration_status(
             &alice.team_id,
             &carols,
-            "failing",
+            IntegrationStatus::Failing,
             Some("Repository demo/postman-backups is gone"),
         )
         .await
@@ -391,7 +396,7 @@ async fn a_stopped_backup_is_shown_to_admins_and_its_creator_only(db: Db) {
         .set_integration_status(
             &alice.team_id,
             &alices,
-            "needs_reauth",
+            IntegrationStatus::NeedsReauth,
             Some("Bitbucket refused the token"),
         )
         .await

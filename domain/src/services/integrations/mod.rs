@@ -7,20 +7,19 @@
 //! of a team never write the same repository, branch and path.
 
 mod fields;
-mod status;
 
+pub use crate::store::integrations::{Integration, IntegrationStatus};
 pub use fields::{repository_path, BranchName, Directory, FieldError, Filename, Slug};
-pub use status::IntegrationStatus;
 
 use std::collections::HashMap;
 
 use crate::{
     accounts::Actor,
     auth::{Permission, Role},
-    connected_accounts::{check_use, ConnectedAccount, ConnectedAccountError},
+    connected_accounts::{check_use, ConnectedAccountError},
     store::{
         accounts::{is_unique_violation, NewAudit},
-        integrations::{IntegrationFields, IntegrationRow},
+        integrations::IntegrationFields,
         now_ms,
         sync::{RunRow, Trigger},
         Store, StoreError,
@@ -68,68 +67,22 @@ pub struct IntegrationDraft {
     pub filename: String,
 }
 
-/// An integration as the team sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Integration {
-    pub id: String,
-    pub collection_id: String,
-    pub collection_name: String,
-    /// `None` once its connected account was deleted.
-    pub account_id: Option<String>,
-    pub account_label: Option<String>,
-    pub workspace: String,
-    pub repository: String,
-    pub branch: String,
-    pub directory: String,
-    pub filename: String,
-    pub status: IntegrationStatus,
-    /// Why it is failing or needs re-authentication, in words.
-    pub status_reason: Option<String>,
-    pub created_by: String,
-    pub created_by_email: String,
-    pub created_at_ms: i64,
-    pub updated_at_ms: i64,
-}
-
 impl Integration {
     /// The file's path in the repository.
     pub fn path(&self) -> String {
         repository_path(&self.directory, &self.filename)
     }
 
-    fn from_row(row: IntegrationRow) -> Result<Self, IntegrationError> {
-        let stored: IntegrationStatus = row
-            .status
-            .parse()
-            .map_err(|message: String| StoreError::Query(sqlx::Error::Decode(message.into())))?;
-        let (status, status_reason) = match &row.account_id {
-            None if stored != IntegrationStatus::Paused => (
-                IntegrationStatus::NeedsReauth,
-                Some(
-                    "its connected account was deleted; edit it and choose another account"
-                        .to_owned(),
-                ),
-            ),
-            _ => (stored, row.status_reason),
-        };
-        Ok(Integration {
-            id: row.id,
-            collection_id: row.collection_id,
-            collection_name: row.collection_name,
-            account_id: row.account_id,
-            account_label: row.account_label,
-            workspace: row.workspace,
-            repository: row.repository,
-            branch: row.branch,
-            directory: row.directory,
-            filename: row.filename,
-            status,
-            status_reason,
-            created_by: row.created_by,
-            created_by_email: row.created_by_email,
-            created_at_ms: row.created_at_ms,
-            updated_at_ms: row.updated_at_ms,
-        })
+    /// The status as the team sees it: without its connected account nothing runs until a
+    /// person edits it, which needs saying unless a pause already says that nothing runs.
+    fn with_effective_status(mut self) -> Self {
+        if self.account_id.is_none() && self.status != IntegrationStatus::Paused {
+            self.status = IntegrationStatus::NeedsReauth;
+            self.status_reason = Some(
+                "its connected account was deleted; edit it and choose another account".to_owned(),
+            );
+        }
+        self
     }
 
     /// Whether `filter` (any case) appears in its collection, target, path, account or creator.
@@ -202,8 +155,8 @@ impl<'a> Integrations<'a> {
     ) -> Result<Vec<Integration>, IntegrationError> {
         require(actor, Permission::ReadTeamData)?;
         let mut integrations = Vec::new();
-        for row in self.store.integrations(&actor.team_id).await? {
-            let integration = Integration::from_row(row)?;
+        for integration in self.store.integrations(&actor.team_id).await? {
+            let integration = integration.with_effective_status();
             if integration.matches(filter) {
                 integrations.push(integration);
             }
@@ -213,12 +166,12 @@ impl<'a> Integrations<'a> {
 
     pub async fn get(&self, actor: &Actor, id: &str) -> Result<Integration, IntegrationError> {
         require(actor, Permission::ReadTeamData)?;
-        let row = self
+        let integration = self
             .store
             .integration(&actor.team_id, id)
             .await?
             .ok_or(IntegrationError::NotFound)?;
-        Integration::from_row(row)
+        Ok(integration.with_effective_status())
     }
 
     pub async fn create(
@@ -308,11 +261,7 @@ impl<'a> Integrations<'a> {
             ));
         }
         self.store
-            .set_integration_status_by_person(
-                &actor.team_id,
-                id,
-                IntegrationStatus::Active.as_str(),
-            )
+            .set_integration_status_by_person(&actor.team_id, id, IntegrationStatus::Active)
             .await?;
         self.store
             .enqueue_now(&actor.team_id, id, Trigger::Manual, now_ms())
@@ -327,11 +276,7 @@ impl<'a> Integrations<'a> {
         let current = self.get(actor, id).await?;
         require_manage(actor, &current)?;
         self.store
-            .set_integration_status_by_person(
-                &actor.team_id,
-                id,
-                IntegrationStatus::Paused.as_str(),
-            )
+            .set_integration_status_by_person(&actor.team_id, id, IntegrationStatus::Paused)
             .await?;
         self.store.drop_job(&actor.team_id, id).await?;
         self.audit(actor, "integration.paused", &describe(&current))
@@ -344,11 +289,7 @@ impl<'a> Integrations<'a> {
         let current = self.get(actor, id).await?;
         require_manage(actor, &current)?;
         self.store
-            .set_integration_status_by_person(
-                &actor.team_id,
-                id,
-                IntegrationStatus::Active.as_str(),
-            )
+            .set_integration_status_by_person(&actor.team_id, id, IntegrationStatus::Active)
             .await?;
         self.store
             .enqueue_now(&actor.team_id, id, Trigger::Manual, now_ms())
@@ -418,8 +359,6 @@ impl<'a> Integrations<'a> {
                 "choose one of this team's connected Bitbucket accounts, or connect one",
             ));
         };
-        let account = ConnectedAccount::try_from(account)
-            .map_err(|error| StoreError::Query(sqlx::Error::Decode(error.to_string().into())))?;
         match check_use(actor, &account) {
             Ok(()) => {}
             Err(ConnectedAccountError::NotUsable(reason)) => {
