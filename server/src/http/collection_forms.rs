@@ -106,7 +106,7 @@ impl Answer<'_> {
         if !too_large.is_empty() {
             message.push_str(" (the pasted text was too large to keep here; paste it again)");
         }
-        let forbidden = matches!(error, CollectionsError::Forbidden { .. });
+        let forbidden = matches!(error, CollectionsError::Forbidden(_));
         session::set_flash(
             self.session,
             Flash {

@@ -130,9 +130,9 @@ async fn answer(
             return Redirect::to(page).into_response();
         }
         Err(IntegrationError::NotFound) => return not_found(),
-        Err(
-            error @ (IntegrationError::Forbidden { .. } | IntegrationError::AccountNotUsable(_)),
-        ) => return (StatusCode::FORBIDDEN, error.to_string()).into_response(),
+        Err(error @ (IntegrationError::Forbidden(_) | IntegrationError::AccountNotUsable(_))) => {
+            return (StatusCode::FORBIDDEN, error.to_string()).into_response()
+        }
         Err(IntegrationError::Store(inner)) => {
             tracing::error!(error = %inner, "a sync control failed");
             "Something went wrong on our side; try again in a moment.".to_owned()
