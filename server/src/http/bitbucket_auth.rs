@@ -732,7 +732,7 @@ pub async fn share(
 async fn flash_error(session: &Session, message: String) -> Response {
     app::session::set_flash(
         session,
-        app::context::Flash {
+        app::flash::Flash {
             error: Some(message),
             ..Default::default()
         },

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use app::{
     collection_data::{collection_href, item_href, pairs_from_fields, percent_encode, Pair},
-    context::Flash,
+    flash::Flash,
     session,
 };
 use axum::{

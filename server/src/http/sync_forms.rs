@@ -3,7 +3,7 @@
 //! manage the integration 403, with nothing changed. Otherwise back to the page the button was
 //! on, with a message saying what happens next.
 
-use app::{context::Flash, session};
+use app::{flash::Flash, session};
 use axum::{
     extract::{Form, Path, State},
     http::StatusCode,
