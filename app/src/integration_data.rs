@@ -1,10 +1,11 @@
-//! What the Integrations pages show, loaded by server functions. Every one reads the
-//! session's current team only: no function takes a team id, and no secret is ever returned.
+//! What the Integrations pages show, loaded by server functions: the list, one integration,
+//! and its run log. Every one reads the session's current team only: no function takes a team
+//! id, and no secret is ever returned.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::run_data::CommitLink;
+use crate::run_data::{CommitLink, RunView};
 
 /// How this deployment reaches Bitbucket, as far as pages need to know. The server puts it
 /// in the Leptos context from its configuration.
@@ -91,7 +92,7 @@ pub(crate) fn integration_error(
 pub(crate) fn row_view(
     actor: &ferry_domain::accounts::Actor,
     integration: ferry_domain::integrations::Integration,
-    latest: Option<crate::run_data::RunView>,
+    latest: Option<RunView>,
 ) -> IntegrationRowView {
     use ferry_domain::{auth::Permission, integrations::IntegrationStatus};
     let own = integration.created_by == actor.user_id;
@@ -180,6 +181,47 @@ pub async fn load_integration(id: String) -> Result<Option<IntegrationRowView>, 
         .await
         .map_err(integration_error)?;
     Ok(Some(row_view(&actor, integration, None)))
+}
+
+/// An integration and its runs, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunLog {
+    pub integration: IntegrationRowView,
+    pub runs: Vec<RunView>,
+}
+
+/// How many runs the Run log page shows, newest first.
+#[cfg(feature = "ssr")]
+const RUNS_SHOWN: i64 = 500;
+
+/// The integration's run log; `None` when signed out.
+#[server]
+pub async fn load_runs(id: String) -> Result<Option<RunLog>, ServerFnError> {
+    use crate::{run_data::run_view, session::server_fn_actor};
+    use ferry_domain::{integrations::Integrations, store::now_ms};
+
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(None);
+    };
+    let integrations = Integrations::new(&store);
+    let integration = integrations
+        .get(&actor, &id)
+        .await
+        .map_err(integration_error)?;
+    let rows = integrations
+        .runs(&actor, &id, RUNS_SHOWN)
+        .await
+        .map_err(integration_error)?;
+    let now = now_ms();
+    let runs = rows
+        .iter()
+        .map(|run| run_view(run, &integration, now))
+        .collect();
+    let latest = rows.first().map(|run| run_view(run, &integration, now));
+    Ok(Some(RunLog {
+        integration: row_view(&actor, integration, latest),
+        runs,
+    }))
 }
 
 /// What a failed load says to a person: the server's own sentence, without the transport's

@@ -13,6 +13,7 @@ pub mod collection_data;
 mod components;
 pub mod configure_data;
 pub mod context;
+pub mod flash;
 pub mod integration_data;
 mod pages;
 pub mod profile_data;

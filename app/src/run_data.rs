@@ -1,10 +1,7 @@
-//! What the sync engine did, as the Integrations pages show it: each integration's run log and
-//! the newest run on its row of the list. Loaded for the session's current team only.
+//! One run of the sync engine in words, as the run log and the newest run on an integration's
+//! row of the list show it.
 
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-
-use crate::integration_data::IntegrationRowView;
 
 /// A commit on Bitbucket: its short hash and its page there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,17 +29,6 @@ pub struct RunView {
     pub attempts: i64,
 }
 
-/// An integration and its runs, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunLog {
-    pub integration: IntegrationRowView,
-    pub runs: Vec<RunView>,
-}
-
-/// How many runs the Run log page shows, newest first.
-#[cfg(feature = "ssr")]
-const RUNS_SHOWN: i64 = 500;
-
 #[cfg(feature = "ssr")]
 pub fn run_view(
     run: &ferry_domain::store::sync::RunRow,
@@ -51,6 +37,7 @@ pub fn run_view(
 ) -> RunView {
     use crate::session::{ago, when};
     use ferry_domain::bitbucket::{BitbucketClient, CommitHash};
+    use leptos::prelude::use_context;
 
     let commit = run
         .commit_hash
@@ -94,39 +81,6 @@ fn duration(ms: i64) -> String {
     } else {
         format!("{:.1} s", ms as f64 / 1_000.0)
     }
-}
-
-/// The integration's run log; `None` when signed out.
-#[server]
-pub async fn load_runs(id: String) -> Result<Option<RunLog>, ServerFnError> {
-    use crate::{
-        integration_data::{integration_error, row_view},
-        session::server_fn_actor,
-    };
-    use ferry_domain::{integrations::Integrations, store::now_ms};
-
-    let (store, Some(actor)) = server_fn_actor().await? else {
-        return Ok(None);
-    };
-    let integrations = Integrations::new(&store);
-    let integration = integrations
-        .get(&actor, &id)
-        .await
-        .map_err(integration_error)?;
-    let rows = integrations
-        .runs(&actor, &id, RUNS_SHOWN)
-        .await
-        .map_err(integration_error)?;
-    let now = now_ms();
-    let runs = rows
-        .iter()
-        .map(|run| run_view(run, &integration, now))
-        .collect();
-    let latest = rows.first().map(|run| run_view(run, &integration, now));
-    Ok(Some(RunLog {
-        integration: row_view(&actor, integration, latest),
-        runs,
-    }))
 }
 
 #[cfg(all(test, feature = "ssr"))]

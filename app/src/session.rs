@@ -11,7 +11,7 @@ use ferry_domain::{
 use secrecy::{ExposeSecret, SecretSlice};
 use tower_sessions::Session;
 
-use crate::context::Flash;
+use crate::flash::Flash;
 
 const USER_ID: &str = "user_id";
 const TEAM_ID: &str = "team_id";

@@ -2,7 +2,7 @@
 //!
 //! Pages, server functions and REST handlers parse input and call one function here;
 //! this crate owns the rules, the transactions and the SQL. Three kinds of module:
-//! [`services`] (what callers use), building blocks ([`auth`], [`crypto`], and the
+//! [`services`] (what callers use), building blocks ([`auth`], [`crypto`], [`error`], and the
 //! [`collection`] format and [`bitbucket`] client from their own crates), and infrastructure
 //! ([`store`], [`sync`]).
 
@@ -12,6 +12,7 @@ pub use services::{accounts, collections, connected_accounts, integrations, prof
 
 // Building blocks: no database.
 pub mod auth;
+pub mod error;
 /// The Bitbucket client lives in its own crate (no database).
 pub use ferry_bitbucket as bitbucket;
 /// The collection format lives in its own crate (no database, no network), so the fuzzer and

@@ -8,7 +8,8 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::collection_data::{item_href, Pair, TreeRow};
 use crate::components::flash::FlashMessage;
-use crate::context::{use_page_context, Flash};
+use crate::context::use_page_context;
+use crate::flash::Flash;
 
 /// A Collections page: its title, then what `body` makes of the loaded data and the one-time
 /// message (see [`page_frame`]).

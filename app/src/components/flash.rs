@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::context::Flash;
+use crate::flash::Flash;
 
 #[component]
 pub fn FlashMessage(flash: Option<Flash>) -> impl IntoView {

@@ -6,7 +6,8 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::components::flash::FlashMessage;
-use crate::context::{use_page_context, Flash};
+use crate::context::use_page_context;
+use crate::flash::Flash;
 use serde::{Deserialize, Serialize};
 
 #[component]

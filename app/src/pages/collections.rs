@@ -11,7 +11,7 @@ use crate::components::{
     collections::{collections_page, textarea_html},
     flash::FlashMessage,
 };
-use crate::context::Flash;
+use crate::flash::Flash;
 
 #[component]
 pub fn CollectionsPage() -> impl IntoView {

@@ -18,7 +18,7 @@ use crate::components::{
     collections::{collections_page, pairs_editor, pairs_table, textarea_html, tree_view},
     flash::FlashMessage,
 };
-use crate::context::Flash;
+use crate::flash::Flash;
 
 /// Empty rows offered below the existing headers, parameters, form fields and variables.
 const BLANK_ROWS: usize = 3;

@@ -12,7 +12,7 @@ use crate::components::{
     collections::{collections_page, tree_view},
     flash::FlashMessage,
 };
-use crate::context::Flash;
+use crate::flash::Flash;
 
 #[component]
 pub fn HistoryPage() -> impl IntoView {

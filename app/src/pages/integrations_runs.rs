@@ -8,8 +8,8 @@ use crate::components::{
     breadcrumbs::BitbucketCrumbs, flash::FlashMessage, sync_controls::sync_buttons,
 };
 use crate::context::use_page_context;
-use crate::integration_data::problem;
-use crate::run_data::{load_runs, RunLog, RunView};
+use crate::integration_data::{load_runs, problem, RunLog};
+use crate::run_data::RunView;
 
 #[component]
 pub fn RunLogPage() -> impl IntoView {

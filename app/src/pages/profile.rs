@@ -6,7 +6,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::components::flash::FlashMessage;
-use crate::context::{use_page_context, Flash};
+use crate::context::use_page_context;
+use crate::flash::Flash;
 use crate::profile_data::{load_profile, ProfileView};
 
 #[component]

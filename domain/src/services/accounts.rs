@@ -13,6 +13,7 @@ use crate::{
         AuthError, Email, InviteToken, NewPassword, Permission, PlaintextApiKey, RecentFailures,
         Role, TokenHash, ACCOUNT_WINDOW, ADDRESS_WINDOW, SIGN_UP_WINDOW,
     },
+    error::{DomainError, ErrorKind, Forbidden},
     store::{
         accounts::{
             is_unique_violation, personal_team_name, ApiKeyRow, AuditRow, InviteAcceptance,
@@ -53,10 +54,29 @@ pub enum AccountError {
     Invalid(String),
     #[error("not found")]
     NotFound,
-    #[error("your role ({role}) does not allow this: {needed}")]
-    Forbidden { role: Role, needed: &'static str },
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl DomainError for AccountError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            AccountError::Auth(
+                AuthError::TooManyAttempts { .. }
+                | AuthError::TooManySignUps { .. }
+                | AuthError::PasswordHashing(_),
+            ) => ErrorKind::Unavailable,
+            AccountError::Auth(_) | AccountError::WrongCredentials | AccountError::Invalid(_) => {
+                ErrorKind::Invalid
+            }
+            AccountError::EmailTaken => ErrorKind::Conflict,
+            AccountError::NotFound => ErrorKind::NotFound,
+            AccountError::Forbidden(_) => ErrorKind::Forbidden,
+            AccountError::Store(_) => ErrorKind::Internal,
+        }
+    }
 }
 
 /// How a request proved who it is.
@@ -78,11 +98,12 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub fn require(&self, permission: Permission) -> Result<(), AccountError> {
+    /// Every permission check of every service: each service error converts the refusal.
+    pub fn require(&self, permission: Permission) -> Result<(), Forbidden> {
         if self.role.allows(permission) {
             Ok(())
         } else {
-            Err(AccountError::Forbidden {
+            Err(Forbidden {
                 role: self.role,
                 needed: permission.description(),
             })

@@ -14,8 +14,9 @@
 
 use crate::{
     accounts::Actor,
-    auth::{Permission, Role},
+    auth::Permission,
     collection::{diff, Collection, CollectionError},
+    error::{DomainError, ErrorKind, Forbidden},
     store::{
         accounts::is_unique_violation,
         collections::{Change, CollectionRow, RevisionRow, Saved},
@@ -55,8 +56,8 @@ pub enum CollectionsError {
     Invalid(#[from] CollectionError),
     #[error("no such collection (or revision) in this team; check the id")]
     NotFound,
-    #[error("your role ({role}) does not allow this: {needed}")]
-    Forbidden { role: Role, needed: &'static str },
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// A create met an existing id, or a replace met a newer revision.
     #[error("{0}")]
     Conflict(String),
@@ -65,6 +66,18 @@ pub enum CollectionsError {
     OverQuota(OverQuota),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl DomainError for CollectionsError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            CollectionsError::Invalid(_) => ErrorKind::Invalid,
+            CollectionsError::NotFound => ErrorKind::NotFound,
+            CollectionsError::Forbidden(_) => ErrorKind::Forbidden,
+            CollectionsError::Conflict(_) | CollectionsError::OverQuota(_) => ErrorKind::Conflict,
+            CollectionsError::Store(_) => ErrorKind::Internal,
+        }
+    }
 }
 
 /// What the team reached and what to do about it.
@@ -133,7 +146,7 @@ impl<'a> Collections<'a> {
     /// Refuses, as every write does, an actor whose role may not edit collections: for a
     /// form that must say so before it checks its own fields.
     pub fn require_editor(actor: &Actor) -> Result<(), CollectionsError> {
-        require(actor, Permission::EditCollections)
+        Ok(actor.require(Permission::EditCollections)?)
     }
 
     /// The team's collections by name; with a non-empty `search`, only those whose name
@@ -143,7 +156,7 @@ impl<'a> Collections<'a> {
         actor: &Actor,
         search: &str,
     ) -> Result<Vec<CollectionRow>, CollectionsError> {
-        require(actor, Permission::ReadTeamData)?;
+        actor.require(Permission::ReadTeamData)?;
         let needle = search.trim().to_lowercase();
         let mut rows = self.store.collections(&actor.team_id).await?;
         rows.retain(|row| row.name.to_lowercase().contains(&needle));
@@ -151,7 +164,7 @@ impl<'a> Collections<'a> {
     }
 
     pub async fn get(&self, actor: &Actor, id: &str) -> Result<StoredCollection, CollectionsError> {
-        require(actor, Permission::ReadTeamData)?;
+        actor.require(Permission::ReadTeamData)?;
         let (row, json) = self
             .store
             .collection(&actor.team_id, id)
@@ -169,7 +182,7 @@ impl<'a> Collections<'a> {
         actor: &Actor,
         collection: Collection,
     ) -> Result<StoredCollection, CollectionsError> {
-        require(actor, Permission::EditCollections)?;
+        actor.require(Permission::EditCollections)?;
         let summary = diff(None, &collection)
             .commit_message(collection.name())
             .replacen("Update", "Create", 1);
@@ -205,7 +218,7 @@ impl<'a> Collections<'a> {
         id: &str,
         mut collection: Collection,
     ) -> Result<StoredCollection, CollectionsError> {
-        require(actor, Permission::EditCollections)?;
+        actor.require(Permission::EditCollections)?;
         let current = self.get(actor, id).await?;
         collection.set_id(id);
         let canonical = collection.to_canonical_json();
@@ -243,7 +256,7 @@ impl<'a> Collections<'a> {
         id: &str,
         change: impl FnOnce(&mut Collection) -> Result<(), CollectionError>,
     ) -> Result<StoredCollection, CollectionsError> {
-        require(actor, Permission::EditCollections)?;
+        actor.require(Permission::EditCollections)?;
         let mut collection = self.get(actor, id).await?.collection;
         change(&mut collection)?;
         self.replace(actor, id, collection).await
@@ -251,7 +264,7 @@ impl<'a> Collections<'a> {
 
     /// Deletes the collection and its revisions; its events stay in the outbox.
     pub async fn delete(&self, actor: &Actor, id: &str) -> Result<(), CollectionsError> {
-        require(actor, Permission::EditCollections)?;
+        actor.require(Permission::EditCollections)?;
         let current = self
             .store
             .collection(&actor.team_id, id)
@@ -272,7 +285,7 @@ impl<'a> Collections<'a> {
 
     /// What the actor's team holds now, against the quotas.
     pub async fn usage(&self, actor: &Actor) -> Result<Usage, CollectionsError> {
-        require(actor, Permission::ReadTeamData)?;
+        actor.require(Permission::ReadTeamData)?;
         Ok(self.store.team_usage(&actor.team_id).await?)
     }
 
@@ -282,7 +295,7 @@ impl<'a> Collections<'a> {
         actor: &Actor,
         id: &str,
     ) -> Result<Vec<RevisionRow>, CollectionsError> {
-        require(actor, Permission::ReadTeamData)?;
+        actor.require(Permission::ReadTeamData)?;
         let revisions = self.store.collection_revisions(&actor.team_id, id).await?;
         if revisions.is_empty() {
             return Err(CollectionsError::NotFound);
@@ -296,7 +309,7 @@ impl<'a> Collections<'a> {
         id: &str,
         number: i64,
     ) -> Result<Revision, CollectionsError> {
-        require(actor, Permission::ReadTeamData)?;
+        actor.require(Permission::ReadTeamData)?;
         let (row, json) = self
             .store
             .collection_revision(&actor.team_id, id, number)
@@ -305,17 +318,6 @@ impl<'a> Collections<'a> {
         Ok(Revision {
             row,
             collection: stored(&json)?,
-        })
-    }
-}
-
-fn require(actor: &Actor, permission: Permission) -> Result<(), CollectionsError> {
-    if actor.role.allows(permission) {
-        Ok(())
-    } else {
-        Err(CollectionsError::Forbidden {
-            role: actor.role,
-            needed: permission.description(),
         })
     }
 }

@@ -15,10 +15,10 @@ use secrecy::{ExposeSecret, SecretSlice, SecretString};
 
 use crate::{
     accounts::Actor,
-    auth::{Permission, Role},
+    auth::Permission,
     bitbucket::{AuthMethod, Credential},
     crypto::{CryptoError, Keyring, SecretContext},
-    integrations::FieldError,
+    error::{DomainError, ErrorKind, FieldError, Forbidden},
     store::{
         accounts::{is_unique_violation, NewAudit},
         connected_accounts::{AccountSecret, SealedCredential},
@@ -42,8 +42,8 @@ pub enum ConnectedAccountError {
     Field(#[from] FieldError),
     #[error("no such connected account in this team; check the link")]
     NotFound,
-    #[error("your role ({role}) does not allow this: {needed}")]
-    Forbidden { role: Role, needed: &'static str },
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// The actor may not use this account for an integration; says why and what to do.
     #[error("{0}")]
     NotUsable(String),
@@ -54,12 +54,43 @@ pub enum ConnectedAccountError {
     Store(#[from] StoreError),
 }
 
-impl ConnectedAccountError {
-    /// The form field the error is about, if it is about one.
-    pub fn field(&self) -> Option<&'static str> {
+impl DomainError for ConnectedAccountError {
+    fn kind(&self) -> ErrorKind {
         match self {
-            ConnectedAccountError::Field(error) => Some(error.field),
+            ConnectedAccountError::Field(_) => ErrorKind::Invalid,
+            ConnectedAccountError::NotFound => ErrorKind::NotFound,
+            ConnectedAccountError::Forbidden(_) | ConnectedAccountError::NotUsable(_) => {
+                ErrorKind::Forbidden
+            }
+            // Fixed by re-authenticating (or by the operator restoring a key), not by retrying.
+            ConnectedAccountError::Crypto(_) => ErrorKind::Unavailable,
+            ConnectedAccountError::Store(_) => ErrorKind::Internal,
+        }
+    }
+
+    fn field_error(&self) -> Option<&FieldError> {
+        match self {
+            ConnectedAccountError::Field(error) => Some(error),
             _ => None,
+        }
+    }
+}
+
+/// Why an account may not be attached to an integration ([`check_use`]).
+#[derive(Debug, thiserror::Error)]
+pub enum UseRefused {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    /// Not the actor's, and not shared with the team; says why and what to do.
+    #[error("{0}")]
+    NotUsable(String),
+}
+
+impl From<UseRefused> for ConnectedAccountError {
+    fn from(refused: UseRefused) -> Self {
+        match refused {
+            UseRefused::Forbidden(forbidden) => forbidden.into(),
+            UseRefused::NotUsable(reason) => ConnectedAccountError::NotUsable(reason),
         }
     }
 }
@@ -99,7 +130,7 @@ impl<'a> ConnectedAccounts<'a> {
         credential: &Credential,
         identity: &VerifiedIdentity,
     ) -> Result<ConnectedAccount, ConnectedAccountError> {
-        require(actor, Permission::CreateIntegrations)?;
+        actor.require(Permission::CreateIntegrations)?;
         let label = parse_label(label)?;
         let id = uuid::Uuid::now_v7().to_string();
         let sealed = self.seal(&actor.team_id, &id, credential)?;
@@ -131,7 +162,7 @@ impl<'a> ConnectedAccounts<'a> {
         &self,
         actor: &Actor,
     ) -> Result<Vec<ConnectedAccount>, ConnectedAccountError> {
-        require(actor, Permission::ReadTeamData)?;
+        actor.require(Permission::ReadTeamData)?;
         Ok(self.store.connected_accounts(&actor.team_id).await?)
     }
 
@@ -140,7 +171,7 @@ impl<'a> ConnectedAccounts<'a> {
         actor: &Actor,
         id: &str,
     ) -> Result<ConnectedAccount, ConnectedAccountError> {
-        require(actor, Permission::ReadTeamData)?;
+        actor.require(Permission::ReadTeamData)?;
         self.store
             .connected_account(&actor.team_id, id)
             .await?
@@ -568,28 +599,17 @@ fn field(field: &'static str, message: &str) -> ConnectedAccountError {
     })
 }
 
-fn require(actor: &Actor, permission: Permission) -> Result<(), ConnectedAccountError> {
-    if actor.role.allows(permission) {
-        Ok(())
-    } else {
-        Err(ConnectedAccountError::Forbidden {
-            role: actor.role,
-            needed: permission.description(),
-        })
-    }
-}
-
 /// Whether `actor` may attach `account` to an integration (and so commit as it): its creator
 /// and the admins may, anyone who may add integrations may once it is shared with the team;
 /// an account whose creator left the team is usable only if shared. The refusal says why.
-pub fn check_use(actor: &Actor, account: &ConnectedAccount) -> Result<(), ConnectedAccountError> {
-    require(actor, Permission::CreateIntegrations)?;
+pub fn check_use(actor: &Actor, account: &ConnectedAccount) -> Result<(), UseRefused> {
+    actor.require(Permission::CreateIntegrations)?;
     if account.shared {
         return Ok(());
     }
     let label = &account.label;
     if !account.creator_is_member {
-        return Err(ConnectedAccountError::NotUsable(format!(
+        return Err(UseRefused::NotUsable(format!(
             "the connected account “{label}” was connected by someone who is no longer a member of this team \
              and is not shared with the team; choose another account, or an admin can share it on Connected accounts"
         )));
@@ -597,7 +617,7 @@ pub fn check_use(actor: &Actor, account: &ConnectedAccount) -> Result<(), Connec
     if account.created_by == actor.user_id || actor.role.allows(Permission::ManageCredentials) {
         return Ok(());
     }
-    Err(ConnectedAccountError::NotUsable(format!(
+    Err(UseRefused::NotUsable(format!(
         "the connected account “{label}” belongs to {} and is not shared with the team; choose your own account, \
          or ask its creator or an admin to share it on Connected accounts",
         if account.created_by_email.is_empty() { "another member" } else { account.created_by_email.as_str() }
@@ -610,11 +630,11 @@ pub fn may_manage(actor: &Actor, account: &ConnectedAccount) -> bool {
 }
 
 /// Creators re-authenticate and remove their own accounts; admins any.
-fn require_manage(actor: &Actor, account: &ConnectedAccount) -> Result<(), ConnectedAccountError> {
+fn require_manage(actor: &Actor, account: &ConnectedAccount) -> Result<(), Forbidden> {
     if account.created_by == actor.user_id {
-        require(actor, Permission::ManageOwnIntegrations)
+        actor.require(Permission::ManageOwnIntegrations)
     } else {
-        require(actor, Permission::ManageCredentials)
+        actor.require(Permission::ManageCredentials)
     }
 }
 

@@ -7,7 +7,7 @@
 
 use crate::{
     auth::{AuthError, Email},
-    integrations::FieldError,
+    error::{DomainError, ErrorKind, FieldError},
     store::{Store, StoreError},
 };
 
@@ -22,6 +22,23 @@ pub enum ProfileError {
     NotFound,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl DomainError for ProfileError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ProfileError::Field(_) => ErrorKind::Invalid,
+            ProfileError::NotFound => ErrorKind::NotFound,
+            ProfileError::Store(_) => ErrorKind::Internal,
+        }
+    }
+
+    fn field_error(&self) -> Option<&FieldError> {
+        match self {
+            ProfileError::Field(error) => Some(error),
+            _ => None,
+        }
+    }
 }
 
 /// The name and email a person chose for their commits; `None` = not set, the default applies.

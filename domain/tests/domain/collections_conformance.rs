@@ -6,6 +6,7 @@ use ferry_domain::{
     auth::Role,
     collection::Collection,
     collections::{Collections, CollectionsError, OverQuota, Usage},
+    error::Forbidden,
     store::collections::{Change, Quotas, Saved},
     Store,
 };
@@ -300,10 +301,10 @@ async fn viewers_cannot_write(store: &Store) {
     let forbidden = |r: Result<_, CollectionsError>| {
         matches!(
             r,
-            Err(CollectionsError::Forbidden {
+            Err(CollectionsError::Forbidden(Forbidden {
                 role: Role::Viewer,
                 ..
-            })
+            }))
         )
     };
     assert!(forbidden(
@@ -447,7 +448,7 @@ async fn edits_store_a_revision_naming_the_request_and_refusals_store_nothing(st
         .edit(&viewer, "c1", |c| c.rename("list", "Mine"))
         .await;
     assert!(
-        matches!(forbidden, Err(CollectionsError::Forbidden { .. })),
+        matches!(forbidden, Err(CollectionsError::Forbidden(_))),
         "{forbidden:?}"
     );
     let other = actor(store, "eve@example.com", Role::Admin).await;

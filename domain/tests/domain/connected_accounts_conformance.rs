@@ -8,6 +8,7 @@ use ferry_domain::{
     bitbucket::{AuthMethod, Credential},
     connected_accounts::{ConnectedAccountError, ConnectedAccounts, VerifiedIdentity},
     crypto::{CryptoError, EncryptionKey, KeyId, Keyring},
+    error::{DomainError, Forbidden},
     integrations::IntegrationStatus,
     Store,
 };
@@ -416,10 +417,10 @@ async fn viewers_cannot_connect_and_editors_manage_only_their_own(store: &Store)
     assert!(
         matches!(
             refused,
-            ConnectedAccountError::Forbidden {
+            ConnectedAccountError::Forbidden(Forbidden {
                 role: Role::Viewer,
                 ..
-            }
+            })
         ),
         "{refused}"
     );
@@ -436,9 +437,8 @@ async fn viewers_cannot_connect_and_editors_manage_only_their_own(store: &Store)
         .create(&editor, "Editor's", &api_token("e-token"), &identity("e"))
         .await
         .unwrap();
-    let forbidden = |r: Result<_, ConnectedAccountError>| {
-        matches!(r, Err(ConnectedAccountError::Forbidden { .. }))
-    };
+    let forbidden =
+        |r: Result<_, ConnectedAccountError>| matches!(r, Err(ConnectedAccountError::Forbidden(_)));
     assert!(forbidden(
         service
             .reauthenticate(&editor, &admins.id, &api_token("x"), &identity("x"))

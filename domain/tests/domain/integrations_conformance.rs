@@ -5,6 +5,7 @@ use crate::fixtures::{account, collection, exec, member, teammate};
 use ferry_domain::{
     auth::Role,
     collections::Collections,
+    error::{DomainError, Forbidden},
     integrations::{IntegrationDraft, IntegrationError, IntegrationStatus, Integrations},
     Store,
 };
@@ -270,10 +271,10 @@ async fn viewers_cannot_add_and_editors_manage_only_their_own(store: &Store) {
         .await;
     assert!(matches!(
         forbidden,
-        Err(IntegrationError::Forbidden {
+        Err(IntegrationError::Forbidden(Forbidden {
             role: Role::Viewer,
             ..
-        })
+        }))
     ));
     let admins = service
         .create(&admin, &draft("c-users", &account, "admin.json"))
@@ -290,11 +291,11 @@ async fn viewers_cannot_add_and_editors_manage_only_their_own(store: &Store) {
         service
             .update(&viewer, &editors.id, &draft("c-users", &account, "x.json"))
             .await,
-        Err(IntegrationError::Forbidden { .. })
+        Err(IntegrationError::Forbidden(_))
     ));
     assert!(matches!(
         service.delete(&editor, &admins.id).await,
-        Err(IntegrationError::Forbidden { .. })
+        Err(IntegrationError::Forbidden(_))
     ));
     service
         .update(

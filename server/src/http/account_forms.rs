@@ -2,7 +2,7 @@
 //! redirect (post/redirect/get); failures carry their message and the typed email back to
 //! the form as a one-time flash. Passwords are never echoed, logged or kept.
 
-use app::{context::Flash, session};
+use app::{flash::Flash, session};
 use axum::{
     extract::{Form, State},
     http::StatusCode,

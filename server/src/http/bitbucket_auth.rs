@@ -18,6 +18,7 @@ use ferry_domain::{
         check_credential, ConnectedAccount, ConnectedAccountError, ConnectedAccounts,
         VerifiedIdentity,
     },
+    error::Forbidden,
     store::now_ms,
 };
 use rand::{distr::Alphanumeric, Rng};
@@ -170,7 +171,7 @@ impl From<ConnectedAccountError> for Refusal {
         match error {
             ConnectedAccountError::Field(refused) => Refusal::field(refused.field, &refused.message),
             ConnectedAccountError::NotFound => Refusal { status: Some(StatusCode::NOT_FOUND), ..Refusal::message(String::new()) },
-            ConnectedAccountError::Forbidden { .. } | ConnectedAccountError::NotUsable(_) => {
+            ConnectedAccountError::Forbidden(_) | ConnectedAccountError::NotUsable(_) => {
                 Refusal { status: Some(StatusCode::FORBIDDEN), ..Refusal::message(sentence(&error.to_string())) }
             }
             ConnectedAccountError::Crypto(_) => Refusal::message(sentence(&format!(
@@ -462,10 +463,10 @@ async fn oauth_authorize_url(
             let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
             let account = accounts.get(actor, id).await?;
             if !ferry_domain::connected_accounts::may_manage(actor, &account) {
-                return Err(ConnectedAccountError::Forbidden {
+                return Err(ConnectedAccountError::from(Forbidden {
                     role: actor.role,
                     needed: Permission::ManageCredentials.description(),
-                }
+                })
                 .into());
             }
             Some(account.id)
@@ -622,10 +623,10 @@ async fn reauthenticate_with(
     let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
     let current = accounts.get(actor, id).await?;
     if !ferry_domain::connected_accounts::may_manage(actor, &current) {
-        return Err(ConnectedAccountError::Forbidden {
+        return Err(ConnectedAccountError::from(Forbidden {
             role: actor.role,
             needed: Permission::ManageCredentials.description(),
-        }
+        })
         .into());
     }
     let Some(credential) = form.credential()? else {
@@ -731,7 +732,7 @@ pub async fn share(
 async fn flash_error(session: &Session, message: String) -> Response {
     app::session::set_flash(
         session,
-        app::context::Flash {
+        app::flash::Flash {
             error: Some(message),
             ..Default::default()
         },

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use app::{
     collection_data::{collection_href, item_href, pairs_from_fields, percent_encode, Pair},
-    context::Flash,
+    flash::Flash,
     session,
 };
 use axum::{
@@ -106,7 +106,7 @@ impl Answer<'_> {
         if !too_large.is_empty() {
             message.push_str(" (the pasted text was too large to keep here; paste it again)");
         }
-        let forbidden = matches!(error, CollectionsError::Forbidden { .. });
+        let forbidden = matches!(error, CollectionsError::Forbidden(_));
         session::set_flash(
             self.session,
             Flash {

@@ -222,7 +222,7 @@ fn refusal(error: CollectionsError) -> ApiError {
             "instanceNotFoundError",
             "id: no collection with this id in the key's team; list them with GET /api/collections",
         ),
-        e @ CollectionsError::Forbidden { .. } => {
+        e @ CollectionsError::Forbidden(_) => {
             ApiError::new(StatusCode::FORBIDDEN, "forbiddenError", e.to_string())
         }
         CollectionsError::Conflict(message) => {

@@ -123,7 +123,7 @@ async fn refuse(
 ) -> Response {
     let (message, field) = match error {
         IntegrationError::NotFound => return not_found(),
-        IntegrationError::Forbidden { .. } => {
+        IntegrationError::Forbidden(_) => {
             return (StatusCode::FORBIDDEN, error.to_string()).into_response()
         }
         IntegrationError::AccountNotUsable(reason) => {

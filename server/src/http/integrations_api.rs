@@ -154,7 +154,7 @@ fn refusal(error: IntegrationError) -> ApiError {
             "instanceNotFoundError",
             "id: no integration with this id in the key's team; list them with GET /api/integrations",
         ),
-        e @ (IntegrationError::Forbidden { .. } | IntegrationError::AccountNotUsable(_)) => {
+        e @ (IntegrationError::Forbidden(_) | IntegrationError::AccountNotUsable(_)) => {
             ApiError::new(StatusCode::FORBIDDEN, "forbiddenError", e.to_string())
         }
         IntegrationError::State(message) => ApiError::new(StatusCode::CONFLICT, "invalidStateError", message),

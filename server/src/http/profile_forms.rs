@@ -1,7 +1,7 @@
 //! The Profile page's POST target: the name and email of the person's commits. Personal, not a
 //! team's: it needs a signed-in session, not a role.
 
-use app::{context::Flash, session};
+use app::{flash::Flash, session};
 use axum::{
     extract::{Form, State},
     response::{IntoResponse, Redirect, Response},

@@ -3,7 +3,7 @@
 //! manage the integration 403, with nothing changed. Otherwise back to the page the button was
 //! on, with a message saying what happens next.
 
-use app::{context::Flash, session};
+use app::{flash::Flash, session};
 use axum::{
     extract::{Form, Path, State},
     http::StatusCode,
@@ -130,9 +130,9 @@ async fn answer(
             return Redirect::to(page).into_response();
         }
         Err(IntegrationError::NotFound) => return not_found(),
-        Err(
-            error @ (IntegrationError::Forbidden { .. } | IntegrationError::AccountNotUsable(_)),
-        ) => return (StatusCode::FORBIDDEN, error.to_string()).into_response(),
+        Err(error @ (IntegrationError::Forbidden(_) | IntegrationError::AccountNotUsable(_))) => {
+            return (StatusCode::FORBIDDEN, error.to_string()).into_response()
+        }
         Err(IntegrationError::Store(inner)) => {
             tracing::error!(error = %inner, "a sync control failed");
             "Something went wrong on our side; try again in a moment.".to_owned()

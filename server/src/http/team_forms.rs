@@ -2,7 +2,7 @@
 //! acts in the session's current team only and answers with a redirect back to its page
 //! carrying a one-time message; an id that is not in the current team answers 404.
 
-use app::{context::Flash, session};
+use app::{flash::Flash, session};
 use axum::{
     extract::{Form, FromRequestParts, State},
     http::request::Parts,

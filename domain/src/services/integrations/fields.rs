@@ -3,13 +3,7 @@
 
 use std::fmt;
 
-/// A refused field: which one (as named on the form) and what to change.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
+use crate::error::FieldError;
 
 fn refuse<T>(field: &'static str, message: impl Into<String>) -> Result<T, FieldError> {
     Err(FieldError {

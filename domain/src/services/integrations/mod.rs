@@ -8,15 +8,17 @@
 
 mod fields;
 
+pub use crate::error::FieldError;
 pub use crate::store::integrations::{Integration, IntegrationStatus};
-pub use fields::{repository_path, BranchName, Directory, FieldError, Filename, Slug};
+pub use fields::{repository_path, BranchName, Directory, Filename, Slug};
 
 use std::collections::HashMap;
 
 use crate::{
     accounts::Actor,
-    auth::{Permission, Role},
-    connected_accounts::{check_use, ConnectedAccountError},
+    auth::Permission,
+    connected_accounts::{check_use, UseRefused},
+    error::{DomainError, ErrorKind, Forbidden},
     store::{
         accounts::{is_unique_violation, NewAudit},
         integrations::IntegrationFields,
@@ -33,8 +35,8 @@ pub enum IntegrationError {
     Field(#[from] FieldError),
     #[error("no such integration in this team; check the link")]
     NotFound,
-    #[error("your role ({role}) does not allow this: {needed}")]
-    Forbidden { role: Role, needed: &'static str },
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// The action does not fit the integration's state (e.g. running a paused one).
     #[error("{0}")]
     State(String),
@@ -45,12 +47,32 @@ pub enum IntegrationError {
     Store(#[from] StoreError),
 }
 
-impl IntegrationError {
-    /// The form field the error is about, if it is about one.
-    pub fn field(&self) -> Option<&'static str> {
+impl DomainError for IntegrationError {
+    fn kind(&self) -> ErrorKind {
         match self {
-            IntegrationError::Field(error) => Some(error.field),
+            IntegrationError::Field(_) => ErrorKind::Invalid,
+            IntegrationError::NotFound => ErrorKind::NotFound,
+            IntegrationError::Forbidden(_) | IntegrationError::AccountNotUsable(_) => {
+                ErrorKind::Forbidden
+            }
+            IntegrationError::State(_) => ErrorKind::Conflict,
+            IntegrationError::Store(_) => ErrorKind::Internal,
+        }
+    }
+
+    fn field_error(&self) -> Option<&FieldError> {
+        match self {
+            IntegrationError::Field(error) => Some(error),
             _ => None,
+        }
+    }
+}
+
+impl From<UseRefused> for IntegrationError {
+    fn from(refused: UseRefused) -> Self {
+        match refused {
+            UseRefused::Forbidden(forbidden) => forbidden.into(),
+            UseRefused::NotUsable(reason) => IntegrationError::AccountNotUsable(reason),
         }
     }
 }
@@ -153,7 +175,7 @@ impl<'a> Integrations<'a> {
         actor: &Actor,
         filter: &str,
     ) -> Result<Vec<Integration>, IntegrationError> {
-        require(actor, Permission::ReadTeamData)?;
+        actor.require(Permission::ReadTeamData)?;
         let mut integrations = Vec::new();
         for integration in self.store.integrations(&actor.team_id).await? {
             let integration = integration.with_effective_status();
@@ -165,7 +187,7 @@ impl<'a> Integrations<'a> {
     }
 
     pub async fn get(&self, actor: &Actor, id: &str) -> Result<Integration, IntegrationError> {
-        require(actor, Permission::ReadTeamData)?;
+        actor.require(Permission::ReadTeamData)?;
         let integration = self
             .store
             .integration(&actor.team_id, id)
@@ -179,7 +201,7 @@ impl<'a> Integrations<'a> {
         actor: &Actor,
         draft: &IntegrationDraft,
     ) -> Result<Integration, IntegrationError> {
-        require(actor, Permission::CreateIntegrations)?;
+        actor.require(Permission::CreateIntegrations)?;
         let parsed = self.parse(actor, draft, None).await?;
         let id = uuid::Uuid::now_v7().to_string();
         let fields = parsed.fields();
@@ -316,7 +338,7 @@ impl<'a> Integrations<'a> {
         &self,
         actor: &Actor,
     ) -> Result<HashMap<String, RunRow>, IntegrationError> {
-        require(actor, Permission::ReadTeamData)?;
+        actor.require(Permission::ReadTeamData)?;
         let runs = self.store.latest_runs(&actor.team_id).await?;
         Ok(runs
             .into_iter()
@@ -361,15 +383,7 @@ impl<'a> Integrations<'a> {
         };
         match check_use(actor, &account) {
             Ok(()) => {}
-            Err(ConnectedAccountError::NotUsable(reason)) => {
-                return Err(IntegrationError::AccountNotUsable(reason))
-            }
-            Err(ConnectedAccountError::Forbidden { role, needed }) => {
-                return Err(IntegrationError::Forbidden { role, needed })
-            }
-            Err(other) => {
-                return Err(StoreError::Query(sqlx::Error::Decode(other.to_string().into())).into())
-            }
+            Err(refused) => return Err(refused.into()),
         }
         let parsed = Parsed {
             collection_id,
@@ -472,22 +486,11 @@ fn field(field: &'static str, message: &str) -> IntegrationError {
     })
 }
 
-fn require(actor: &Actor, permission: Permission) -> Result<(), IntegrationError> {
-    if actor.role.allows(permission) {
-        Ok(())
-    } else {
-        Err(IntegrationError::Forbidden {
-            role: actor.role,
-            needed: permission.description(),
-        })
-    }
-}
-
 /// Creators manage their own integrations; admins manage every one.
-fn require_manage(actor: &Actor, integration: &Integration) -> Result<(), IntegrationError> {
+fn require_manage(actor: &Actor, integration: &Integration) -> Result<(), Forbidden> {
     if integration.created_by == actor.user_id {
-        require(actor, Permission::ManageOwnIntegrations)
+        actor.require(Permission::ManageOwnIntegrations)
     } else {
-        require(actor, Permission::ManageAllIntegrations)
+        actor.require(Permission::ManageAllIntegrations)
     }
 }

@@ -3,7 +3,7 @@
 
 use secrecy::SecretString;
 
-use super::CredentialStore;
+use super::{CredentialError, CredentialStore};
 use crate::{
     bitbucket::Credential,
     connected_accounts::{ConnectedAccountError, ConnectedAccounts},
@@ -24,11 +24,15 @@ impl AccountCredentials {
 }
 
 impl CredentialStore for AccountCredentials {
-    async fn credential(&self, team_id: String, account_id: String) -> Result<Credential, String> {
+    async fn credential(
+        &self,
+        team_id: String,
+        account_id: String,
+    ) -> Result<Credential, CredentialError> {
         ConnectedAccounts::new(&self.store, &self.keyring)
             .credential(&team_id, &account_id)
             .await
-            .map_err(|error| reason(&error))
+            .map_err(CredentialError::from)
     }
 
     async fn store_refreshed(
@@ -36,14 +40,14 @@ impl CredentialStore for AccountCredentials {
         team_id: String,
         account_id: String,
         credential: Credential,
-    ) -> Result<(), String> {
+    ) -> Result<(), CredentialError> {
         let Credential::OAuth {
             access_token,
             refresh_token,
             expires_at_ms,
         } = credential
         else {
-            return Err("only OAuth connections are refreshed".to_owned());
+            return Err(CredentialError::NotRefreshable);
         };
         let (access_token, refresh_token): (SecretString, SecretString) =
             (access_token, refresh_token);
@@ -56,17 +60,15 @@ impl CredentialStore for AccountCredentials {
                 expires_at_ms,
             )
             .await
-            .map_err(|error| reason(&error))
+            .map_err(CredentialError::from)
     }
 }
 
-fn reason(error: &ConnectedAccountError) -> String {
-    match error {
-        ConnectedAccountError::NotFound => {
-            "its connected account was deleted; edit the integration and choose another account"
-                .to_owned()
+impl From<ConnectedAccountError> for CredentialError {
+    fn from(error: ConnectedAccountError) -> Self {
+        match error {
+            ConnectedAccountError::NotFound => CredentialError::AccountDeleted,
+            other => CredentialError::Unusable(other),
         }
-        // Key problems are an operator's to fix; the message names the key, never its bytes.
-        other => format!("the connected account's credential cannot be used: {other}"),
     }
 }

@@ -18,6 +18,8 @@ pub use credentials::AccountCredentials;
 use super::{Batch, DeliveryError, Destination, Session, Target};
 use crate::{
     bitbucket::{BitbucketClient, BitbucketError, CommitHash, CommitRequest, Credential},
+    connected_accounts::ConnectedAccountError,
+    error::{DomainError, ErrorKind},
     store::now_ms,
     sync::metrics::CallCount,
 };
@@ -26,21 +28,47 @@ use crate::{
 const REFRESH_AHEAD_MS: i64 = 60_000;
 
 /// Where the destination reads an account's credential and keeps a refreshed one (the
-/// connected accounts, decrypting and encrypting with the keyring). Errors are sentences
-/// without secrets.
+/// connected accounts, decrypting and encrypting with the keyring).
 pub trait CredentialStore: Send + Sync + 'static {
     fn credential(
         &self,
         team_id: String,
         account_id: String,
-    ) -> impl Future<Output = Result<Credential, String>> + Send;
+    ) -> impl Future<Output = Result<Credential, CredentialError>> + Send;
     /// Replaces the account's OAuth tokens in one write, so a rotated refresh token is never lost.
     fn store_refreshed(
         &self,
         team_id: String,
         account_id: String,
         credential: Credential,
-    ) -> impl Future<Output = Result<(), String>> + Send;
+    ) -> impl Future<Output = Result<(), CredentialError>> + Send;
+}
+
+/// Why an account has no credential to use. Each reads as the reason a run needs a person
+/// (it becomes the integration's status reason) and holds no secret.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    #[error("its connected account was deleted; edit the integration and choose another account")]
+    AccountDeleted,
+    /// Key problems are an operator's to fix; the message names the key, never its bytes.
+    #[error("the connected account's credential cannot be used: {0}")]
+    Unusable(ConnectedAccountError),
+    #[error("only OAuth connections are refreshed")]
+    NotRefreshable,
+    /// Bitbucket would not trade the refresh token for a new access token.
+    #[error("{0}; connect with Bitbucket again")]
+    RefreshRefused(BitbucketError),
+}
+
+impl DomainError for CredentialError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            CredentialError::AccountDeleted => ErrorKind::NotFound,
+            CredentialError::Unusable(error) => error.kind(),
+            CredentialError::NotRefreshable => ErrorKind::Invalid,
+            CredentialError::RefreshRefused(_) => ErrorKind::Unavailable,
+        }
+    }
 }
 
 /// Bitbucket Cloud through one client; cheap to clone (sessions hold a clone).
@@ -85,7 +113,7 @@ impl<C: CredentialStore> BitbucketDestination<C> {
         &self,
         team_id: &str,
         account_id: &str,
-    ) -> Result<Credential, String> {
+    ) -> Result<Credential, CredentialError> {
         self.credential(team_id, account_id, None).await
     }
 
@@ -96,7 +124,7 @@ impl<C: CredentialStore> BitbucketDestination<C> {
         team_id: &str,
         account_id: &str,
         refused: Option<&Credential>,
-    ) -> Result<Credential, String> {
+    ) -> Result<Credential, CredentialError> {
         let shared = &self.shared;
         let current = shared
             .credentials
@@ -143,7 +171,7 @@ impl<C: CredentialStore> BitbucketDestination<C> {
             .client
             .refresh(refresh_token)
             .await
-            .map_err(|error| format!("{error}; connect with Bitbucket again"))?;
+            .map_err(CredentialError::RefreshRefused)?;
         shared
             .credentials
             .store_refreshed(team_id.to_owned(), account_id.to_owned(), fresh.clone())
@@ -171,7 +199,7 @@ impl<C: CredentialStore> Destination for BitbucketDestination<C> {
         let credential = self
             .credential(&target.team_id, &target.account_id, None)
             .await
-            .map_err(DeliveryError::NeedsReauth)?;
+            .map_err(|error| DeliveryError::NeedsReauth(error.to_string()))?;
         Ok(BitbucketSession {
             destination: self.clone(),
             target: target.clone(),
@@ -294,7 +322,7 @@ impl<C: CredentialStore> Session for BitbucketSession<C> {
                             Some(&self.credential),
                         )
                         .await
-                        .map_err(DeliveryError::NeedsReauth)?;
+                        .map_err(|error| DeliveryError::NeedsReauth(error.to_string()))?;
                 }
                 Err(error) => return Err(classify(&error)),
             }
@@ -326,11 +354,16 @@ mod tests {
     struct NoCredentials;
 
     impl CredentialStore for NoCredentials {
-        async fn credential(&self, _: String, _: String) -> Result<Credential, String> {
-            Err("no credentials in this test".to_owned())
+        async fn credential(&self, _: String, _: String) -> Result<Credential, CredentialError> {
+            Err(CredentialError::AccountDeleted)
         }
-        async fn store_refreshed(&self, _: String, _: String, _: Credential) -> Result<(), String> {
-            Err("no credentials in this test".to_owned())
+        async fn store_refreshed(
+            &self,
+            _: String,
+            _: String,
+            _: Credential,
+        ) -> Result<(), CredentialError> {
+            Err(CredentialError::AccountDeleted)
         }
     }
 
@@ -401,7 +434,7 @@ mod tests {
         let error = destination().open(&target()).await.err().unwrap();
         assert_eq!(
             error,
-            DeliveryError::NeedsReauth("no credentials in this test".into())
+            DeliveryError::NeedsReauth(CredentialError::AccountDeleted.to_string())
         );
     }
 }
