@@ -165,6 +165,12 @@ impl<'a> Collections<'a> {
 
     pub async fn get(&self, actor: &Actor, id: &str) -> Result<StoredCollection, CollectionsError> {
         actor.require(Permission::ReadTeamData)?;
+        self.load(actor, id).await
+    }
+
+    /// Collection `id` of the actor's team, read and parsed once; the caller has checked
+    /// what the actor may do.
+    async fn load(&self, actor: &Actor, id: &str) -> Result<StoredCollection, CollectionsError> {
         let (row, json) = self
             .store
             .collection(&actor.team_id, id)
@@ -197,7 +203,20 @@ impl<'a> Collections<'a> {
             )
             .await
         {
-            Ok(Ok(())) => self.get(actor, collection.id()).await,
+            // What was written, without reading it back (as in `save`).
+            Ok(Ok(())) => Ok(StoredCollection {
+                row: CollectionRow {
+                    id: collection.id().to_owned(),
+                    team_id: actor.team_id.clone(),
+                    name: collection.name().to_owned(),
+                    revision: 1,
+                    created_by: actor.user_id.clone(),
+                    created_at_ms: change.at_ms,
+                    updated_by: actor.user_id.clone(),
+                    updated_at_ms: change.at_ms,
+                },
+                collection,
+            }),
             Ok(Err(over)) => Err(CollectionsError::OverQuota(over)),
             Err(e) if is_unique_violation(&e) => Err(CollectionsError::Conflict(format!(
                 "collection.info._postman_id: this team already has a collection with id {}; \
@@ -209,25 +228,55 @@ impl<'a> Collections<'a> {
         }
     }
 
-    /// Replaces the document of collection `id` (keeping that id). Content equal to the
-    /// current revision stores nothing; otherwise a new revision and event are written, if
-    /// the team's storage quota allows.
+    /// Replaces the document of collection `id` (keeping that id), as [`Collections::save`]
+    /// stores it.
     pub async fn replace(
         &self,
         actor: &Actor,
         id: &str,
-        mut collection: Collection,
+        collection: Collection,
     ) -> Result<StoredCollection, CollectionsError> {
         actor.require(Permission::EditCollections)?;
-        let current = self.get(actor, id).await?;
-        collection.set_id(id);
+        let current = self.load(actor, id).await?;
+        self.save(actor, current, collection).await
+    }
+
+    /// Applies one editor change (see [`Collection`]'s edit methods) to the current document
+    /// of collection `id` and stores the result as [`Collections::save`] does: one permission
+    /// check, one read, one write.
+    pub async fn edit(
+        &self,
+        actor: &Actor,
+        id: &str,
+        change: impl FnOnce(&mut Collection) -> Result<(), CollectionError>,
+    ) -> Result<StoredCollection, CollectionsError> {
+        actor.require(Permission::EditCollections)?;
+        let current = self.load(actor, id).await?;
+        let mut collection = current.collection.clone();
+        change(&mut collection)?;
+        self.save(actor, current, collection).await
+    }
+
+    /// Stores `collection` as the next revision of `current`, and answers what is stored then.
+    /// The one place that decides a save changes nothing: a document whose canonical JSON
+    /// equals the current revision's stores nothing (no revision, no event, no sync job).
+    /// Otherwise a new revision and event are written, if the team's storage quota allows and
+    /// no other change came first.
+    async fn save(
+        &self,
+        actor: &Actor,
+        current: StoredCollection,
+        mut collection: Collection,
+    ) -> Result<StoredCollection, CollectionsError> {
+        let id = current.row.id.clone();
+        collection.set_id(&id);
         let canonical = collection.to_canonical_json();
         if canonical == current.collection.to_canonical_json() {
             return Ok(current);
         }
         let summary =
             diff(Some(&current.collection), &collection).commit_message(collection.name());
-        let change = change(actor, id, &summary);
+        let change = change(actor, &id, &summary);
         match self
             .store
             .update_collection(
@@ -239,27 +288,24 @@ impl<'a> Collections<'a> {
             )
             .await?
         {
-            Saved::Revision(_) => self.get(actor, id).await,
+            // What was written, without reading it back: the row as the UPDATE left it, and
+            // the document whose canonical JSON is the new revision.
+            Saved::Revision(revision) => Ok(StoredCollection {
+                row: CollectionRow {
+                    name: collection.name().to_owned(),
+                    revision,
+                    updated_by: actor.user_id.clone(),
+                    updated_at_ms: change.at_ms,
+                    ..current.row
+                },
+                collection,
+            }),
             Saved::Stale => Err(CollectionsError::Conflict(
                 "the collection changed while this change was being saved; load it again and retry"
                     .into(),
             )),
             Saved::OverQuota(over) => Err(CollectionsError::OverQuota(over)),
         }
-    }
-
-    /// Applies one editor change (see [`Collection`]'s edit methods) to the current document
-    /// of collection `id` and stores the result as [`Collections::replace`] does.
-    pub async fn edit(
-        &self,
-        actor: &Actor,
-        id: &str,
-        change: impl FnOnce(&mut Collection) -> Result<(), CollectionError>,
-    ) -> Result<StoredCollection, CollectionsError> {
-        actor.require(Permission::EditCollections)?;
-        let mut collection = self.get(actor, id).await?.collection;
-        change(&mut collection)?;
-        self.replace(actor, id, collection).await
     }
 
     /// Deletes the collection and its revisions; its events stay in the outbox.

@@ -25,6 +25,7 @@ conformance!(
     the_collections_quota_refuses_with_its_name_and_stores_nothing,
     the_storage_quota_counts_every_revision_and_deletes_give_it_back,
     concurrent_creates_at_the_limit_do_not_pass_it,
+    a_save_answers_what_a_read_then_finds,
 );
 
 async fn actor(store: &Store, email: &str, role: Role) -> Actor {
@@ -657,4 +658,48 @@ async fn concurrent_creates_at_the_limit_do_not_pass_it(store: &Store) {
         .all(|e| matches!(e, CollectionsError::OverQuota(_))));
     assert_eq!(service.list(&editor, "").await.unwrap().len() as i64, limit);
     assert_eq!(service.usage(&editor).await.unwrap().collections, limit);
+}
+
+/// Create, replace and edit answer what they wrote without reading it back: the answer must
+/// be exactly what a read finds afterwards, row and document alike.
+async fn a_save_answers_what_a_read_then_finds(store: &Store) {
+    let editor = actor(store, "ed@example.com", Role::Editor).await;
+    let service = Collections::new(store);
+    let assert_stored =
+        |answered: &ferry_domain::collections::StoredCollection,
+         read: &ferry_domain::collections::StoredCollection| {
+            assert_eq!(answered.row, read.row);
+            assert_eq!(answered.collection, read.collection);
+            assert_eq!(
+                answered.collection.to_canonical_json(),
+                read.collection.to_canonical_json()
+            );
+        };
+
+    let created = service
+        .create(&editor, collection("c-users", "Users API", &["list"]))
+        .await
+        .unwrap();
+    assert_stored(&created, &service.get(&editor, "c-users").await.unwrap());
+
+    let replaced = service
+        .replace(
+            &editor,
+            "c-users",
+            collection("other-id", "Users API v2", &["list", "show"]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(replaced.row.revision, 2);
+    assert_stored(&replaced, &service.get(&editor, "c-users").await.unwrap());
+
+    let edited = service
+        .edit(&editor, "c-users", |c| {
+            c.add_request(None, "Create user", "POST", "https://api.example.com/users")
+                .map(|_| ())
+        })
+        .await
+        .unwrap();
+    assert_eq!(edited.row.revision, 3);
+    assert_stored(&edited, &service.get(&editor, "c-users").await.unwrap());
 }

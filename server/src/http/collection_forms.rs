@@ -451,8 +451,8 @@ impl EditPost {
             back,
             typed,
         };
+        // The service checks the role before it reads anything or runs `change`.
         let result: Result<_, CollectionsError> = async {
-            Collections::require_editor(&actor)?;
             let mut outcome = None;
             state
                 .collections()
