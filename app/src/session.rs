@@ -86,23 +86,6 @@ pub async fn server_fn_actor() -> Result<(Store, Option<Actor>), leptos::prelude
     Ok((store, actor))
 }
 
-/// An account error as a server function reports it: a person's mistake as it is, a
-/// database failure without its details (those go to the log).
-pub fn server_fn_error(
-    error: ferry_domain::accounts::AccountError,
-) -> leptos::prelude::ServerFnError {
-    use ferry_domain::accounts::AccountError;
-    match error {
-        AccountError::Store(inner) => {
-            tracing::error!(error = %inner, "loading a page failed");
-            leptos::prelude::ServerFnError::new(
-                "Something went wrong on our side; try again in a moment.",
-            )
-        }
-        other => leptos::prelude::ServerFnError::new(other.to_string()),
-    }
-}
-
 /// A stored time (Unix milliseconds) as people read it, in UTC: "2026-05-04 13:07 UTC".
 pub fn when(ms: i64) -> String {
     match time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) {
