@@ -3,7 +3,7 @@
 //! server's form handlers so the keys are defined once.
 
 use ferry_domain::{
-    accounts::{Accounts, Actor, SignedIn},
+    accounts::{Accounts, Actor, NewSession},
     crypto::{Keyring, SecretContext},
     store::now_ms,
     Store,
@@ -28,7 +28,7 @@ pub const ABSOLUTE_TIMEOUT_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 /// Marks the session signed in, under a fresh id so a planted id is worthless.
 pub async fn begin(
     session: &Session,
-    signed_in: &SignedIn,
+    signed_in: &NewSession,
 ) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
     session.insert(USER_ID, &signed_in.user_id).await?;
