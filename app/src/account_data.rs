@@ -81,20 +81,6 @@ pub(crate) fn account_view(
     }
 }
 
-#[cfg(feature = "ssr")]
-pub(crate) fn account_error(
-    error: ferry_domain::connected_accounts::ConnectedAccountError,
-) -> ServerFnError {
-    use ferry_domain::connected_accounts::ConnectedAccountError;
-    match error {
-        ConnectedAccountError::Store(inner) => {
-            tracing::error!(error = %inner, "loading connected accounts failed");
-            ServerFnError::new("Something went wrong on our side; try again in a moment.")
-        }
-        other => ServerFnError::new(other.to_string()),
-    }
-}
-
 /// The context every loader here needs: store, keyring and the Bitbucket client.
 #[cfg(feature = "ssr")]
 pub(crate) fn services() -> Result<
@@ -113,9 +99,9 @@ pub(crate) fn services() -> Result<
 
 /// The Authenticate step's choices (only the saved accounts the person may use: their own, or
 /// shared with the team; all for admins); `None` when signed out.
-#[server]
+#[server(endpoint = "load_authenticate_options")]
 pub async fn load_authenticate_options() -> Result<Option<AuthenticateOptions>, ServerFnError> {
-    use crate::session::server_fn_actor;
+    use crate::{server_error::server_fn_error, session::server_fn_actor};
     use ferry_domain::{auth::Permission, connected_accounts::ConnectedAccounts};
 
     let (store, Some(actor)) = server_fn_actor().await? else {
@@ -128,7 +114,7 @@ pub async fn load_authenticate_options() -> Result<Option<AuthenticateOptions>, 
         true => ConnectedAccounts::new(&store, &keyring)
             .usable(&actor)
             .await
-            .map_err(account_error)?,
+            .map_err(server_fn_error)?,
         false => Vec::new(),
     };
     Ok(Some(AuthenticateOptions {
@@ -143,9 +129,9 @@ pub async fn load_authenticate_options() -> Result<Option<AuthenticateOptions>, 
 }
 
 /// The team's connected accounts; `None` when signed out.
-#[server]
+#[server(endpoint = "load_connected_accounts")]
 pub async fn load_connected_accounts() -> Result<Option<Vec<AccountView>>, ServerFnError> {
-    use crate::session::server_fn_actor;
+    use crate::{server_error::server_fn_error, session::server_fn_actor};
     use ferry_domain::connected_accounts::ConnectedAccounts;
 
     let (store, Some(actor)) = server_fn_actor().await? else {
@@ -155,7 +141,7 @@ pub async fn load_connected_accounts() -> Result<Option<Vec<AccountView>>, Serve
     let accounts = ConnectedAccounts::new(&store, &keyring)
         .list(&actor)
         .await
-        .map_err(account_error)?;
+        .map_err(server_fn_error)?;
     Ok(Some(
         accounts
             .into_iter()
@@ -165,9 +151,9 @@ pub async fn load_connected_accounts() -> Result<Option<Vec<AccountView>>, Serve
 }
 
 /// One account of the team with what uses it; `None` when signed out.
-#[server]
+#[server(endpoint = "load_connected_account")]
 pub async fn load_connected_account(id: String) -> Result<Option<AccountDetail>, ServerFnError> {
-    use crate::session::server_fn_actor;
+    use crate::{server_error::server_fn_error, session::server_fn_actor};
     use ferry_domain::connected_accounts::ConnectedAccounts;
 
     let (store, Some(actor)) = server_fn_actor().await? else {
@@ -176,8 +162,8 @@ pub async fn load_connected_account(id: String) -> Result<Option<AccountDetail>,
     let (keyring, bitbucket) = services()?;
     let session: tower_sessions::Session = leptos_axum::extract().await?;
     let service = ConnectedAccounts::new(&store, &keyring);
-    let account = service.get(&actor, &id).await.map_err(account_error)?;
-    let used_by = service.usage(&actor, &id).await.map_err(account_error)?;
+    let account = service.get(&actor, &id).await.map_err(server_fn_error)?;
+    let used_by = service.usage(&actor, &id).await.map_err(server_fn_error)?;
     Ok(Some(AccountDetail {
         account: account_view(&actor, account),
         used_by,

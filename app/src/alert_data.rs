@@ -18,9 +18,9 @@ pub struct SyncAlert {
 }
 
 /// The alerts for the signed-in person in their current team; none when signed out.
-#[server]
+#[server(endpoint = "load_sync_alerts")]
 pub async fn load_sync_alerts() -> Result<Vec<SyncAlert>, ServerFnError> {
-    use crate::{integration_data::integration_error, session::server_fn_actor};
+    use crate::{server_error::server_fn_error, session::server_fn_actor};
     use ferry_domain::{
         auth::Role,
         integrations::{IntegrationStatus, Integrations},
@@ -32,7 +32,7 @@ pub async fn load_sync_alerts() -> Result<Vec<SyncAlert>, ServerFnError> {
     let integrations = Integrations::new(&store)
         .list(&actor, "")
         .await
-        .map_err(integration_error)?;
+        .map_err(server_fn_error)?;
     Ok(integrations
         .into_iter()
         .filter(|i| {

@@ -220,22 +220,18 @@ pub(crate) mod ssr {
     use leptos::prelude::*;
 
     use super::{BodyForm, Pair, RequestForm, RevisionEntry, Selected, TreeRow};
-    use crate::session::{ago, when};
+    use crate::{
+        server_error::{not_found, server_fn_error},
+        session::{ago, when},
+    };
 
     /// A service refusal as a page shows it; "not found" also makes the page answer 404.
     pub fn refusal(error: CollectionsError) -> ServerFnError {
         match error {
-            CollectionsError::Store(inner) => {
-                tracing::error!(error = %inner, "loading a collections page failed");
-                ServerFnError::new("Something went wrong on our side; try again in a moment.")
-            }
             CollectionsError::NotFound => {
-                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                    response.set_status(http::StatusCode::NOT_FOUND);
-                }
-                ServerFnError::new("Not found: this team has no such collection (or revision).")
+                not_found("Not found: this team has no such collection (or revision).")
             }
-            other => ServerFnError::new(other.to_string()),
+            other => server_fn_error(other),
         }
     }
 
@@ -342,7 +338,7 @@ pub(crate) mod ssr {
 }
 
 /// The current team's collections whose name contains `q`; `None` when signed out.
-#[server]
+#[server(endpoint = "load_collections")]
 pub async fn load_collections(q: String) -> Result<Option<CollectionsList>, ServerFnError> {
     use crate::session::{ago, server_fn_actor, when};
     use ferry_domain::{auth::Permission, collections::Collections, store::now_ms};
@@ -372,7 +368,7 @@ pub async fn load_collections(q: String) -> Result<Option<CollectionsList>, Serv
 }
 
 /// Collection `id` of the current team, with folder or request `item` selected if given.
-#[server]
+#[server(endpoint = "load_collection")]
 pub async fn load_collection(
     id: String,
     item: Option<String>,
@@ -403,7 +399,7 @@ pub async fn load_collection(
 }
 
 /// The revisions of collection `id`, newest first.
-#[server]
+#[server(endpoint = "load_history")]
 pub async fn load_history(id: String) -> Result<Option<HistoryData>, ServerFnError> {
     use crate::session::server_fn_actor;
     use ferry_domain::{collections::Collections, store::now_ms};
@@ -426,7 +422,7 @@ pub async fn load_history(id: String) -> Result<Option<HistoryData>, ServerFnErr
 }
 
 /// Revision `number` of collection `id`: who saved it, when, and the document as it was.
-#[server]
+#[server(endpoint = "load_revision")]
 pub async fn load_revision(id: String, number: i64) -> Result<Option<RevisionData>, ServerFnError> {
     use crate::session::server_fn_actor;
     use ferry_domain::{collections::Collections, store::now_ms};

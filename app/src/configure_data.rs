@@ -87,14 +87,15 @@ pub struct ConfigureView {
 }
 
 /// The Configure step (`integration` = `None`) or the Edit page; `None` when signed out.
-#[server]
+#[server(endpoint = "load_configure")]
 pub async fn load_configure(
     integration: Option<String>,
     choice: TargetChoice,
 ) -> Result<Option<ConfigureView>, ServerFnError> {
     use crate::{
-        account_data::{account_error, account_view, services},
-        integration_data::{integration_error, take_refused_form},
+        account_data::{account_view, services},
+        integration_data::take_refused_form,
+        server_error::server_fn_error,
         session::server_fn_actor,
     };
     use ferry_domain::{
@@ -129,7 +130,7 @@ pub async fn load_configure(
         let current = Integrations::new(&store)
             .get(&actor, id)
             .await
-            .map_err(integration_error)?;
+            .map_err(server_fn_error)?;
         view.can_save = crate::integration_data::row_view(&actor, current.clone(), None).can_manage;
         view.editing_collection = Some(current.collection_name.clone());
         let fill = |slot: &mut String, value: String| {
@@ -186,7 +187,7 @@ pub async fn load_configure(
     let accounts = ConnectedAccounts::new(&store, &keyring)
         .usable(&actor)
         .await
-        .map_err(account_error)?;
+        .map_err(server_fn_error)?;
     view.accounts = accounts
         .into_iter()
         .map(|a| account_view(&actor, a))
@@ -260,6 +261,8 @@ async fn take_call(
     sync: &ferry_domain::sync::BitbucketSync,
     account: &AccountView,
 ) -> Result<(), String> {
+    use crate::server_error::SOMETHING_WENT_WRONG;
+
     match sync.take_budget(&account.id, 1).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(wait)) => Err(format!(
@@ -270,7 +273,7 @@ async fn take_call(
         )),
         Err(error) => {
             tracing::error!(%error, "reading an account's request budget failed");
-            Err("Something went wrong on our side; try again in a moment.".to_owned())
+            Err(SOMETHING_WENT_WRONG.to_owned())
         }
     }
 }
@@ -307,10 +310,21 @@ async fn load_from_bitbucket(
     team_id: &str,
     account: &AccountView,
 ) -> Result<(), String> {
+    use crate::server_error::SOMETHING_WENT_WRONG;
+    use ferry_domain::error::{DomainError, ErrorKind};
+
     let label = &account.label;
-    let credential = sync.destination().fresh_credential(team_id, &account.id).await.map_err(|e| {
-        format!("The connected account “{label}” cannot be used: {e}. Re-authenticate it under Connected accounts.")
-    })?;
+    let credential = sync
+        .destination()
+        .fresh_credential(team_id, &account.id)
+        .await
+        .map_err(|error| match error.kind() {
+            ErrorKind::Internal => {
+                tracing::error!(%error, "opening a connected account's credential failed");
+                SOMETHING_WENT_WRONG.to_owned()
+            }
+            _ => format!("The connected account “{label}” cannot be used: {error}. Re-authenticate it under Connected accounts."),
+        })?;
     let refused =
         |e: ferry_domain::bitbucket::BitbucketError| format!("Bitbucket, as “{label}”: {e}.");
     use ferry_domain::bitbucket::pages_read;

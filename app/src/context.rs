@@ -27,8 +27,9 @@ pub struct PageContext {
     pub flash: Option<Flash>,
 }
 
-#[server]
+#[server(endpoint = "load_page_context")]
 pub async fn load_page_context() -> Result<PageContext, ServerFnError> {
+    use crate::server_error::server_fn_error;
     use ferry_domain::{accounts::Accounts, crypto::Keyring, Store};
 
     let store =
@@ -51,7 +52,7 @@ pub async fn load_page_context() -> Result<PageContext, ServerFnError> {
     let teams = Accounts::new(&store)
         .teams(&actor.user_id)
         .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?
+        .map_err(server_fn_error)?
         .into_iter()
         .map(|m| TeamChoice {
             id: m.team_id,

@@ -31,7 +31,7 @@ pub const DEMO: DemoAccount = DemoAccount {
     app_password: "demo-app-password",
 };
 
-#[server]
+#[server(endpoint = "load_bitbucket_setup")]
 pub async fn load_bitbucket_setup() -> Result<BitbucketSetup, ServerFnError> {
     Ok(use_context::<BitbucketSetup>().unwrap_or_default())
 }
@@ -75,20 +75,6 @@ pub struct IntegrationList {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) fn integration_error(
-    error: ferry_domain::integrations::IntegrationError,
-) -> ServerFnError {
-    use ferry_domain::integrations::IntegrationError;
-    match error {
-        IntegrationError::Store(inner) => {
-            tracing::error!(error = %inner, "loading integrations failed");
-            ServerFnError::new("Something went wrong on our side; try again in a moment.")
-        }
-        other => ServerFnError::new(other.to_string()),
-    }
-}
-
-#[cfg(feature = "ssr")]
 pub(crate) fn row_view(
     actor: &ferry_domain::accounts::Actor,
     integration: ferry_domain::integrations::Integration,
@@ -125,11 +111,11 @@ pub(crate) fn row_view(
 }
 
 /// The team's integrations mentioning `filter`; `None` when signed out.
-#[server]
+#[server(endpoint = "load_integration_list")]
 pub async fn load_integration_list(
     filter: String,
 ) -> Result<Option<IntegrationList>, ServerFnError> {
-    use crate::session::server_fn_actor;
+    use crate::{server_error::server_fn_error, session::server_fn_actor};
     use ferry_domain::{auth::Permission, integrations::Integrations};
 
     let (store, Some(actor)) = server_fn_actor().await? else {
@@ -139,16 +125,16 @@ pub async fn load_integration_list(
     let total = integrations
         .list(&actor, "")
         .await
-        .map_err(integration_error)?
+        .map_err(server_fn_error)?
         .len();
     let matching = integrations
         .list(&actor, &filter)
         .await
-        .map_err(integration_error)?;
+        .map_err(server_fn_error)?;
     let mut latest = integrations
         .latest_runs(&actor)
         .await
-        .map_err(integration_error)?;
+        .map_err(server_fn_error)?;
     let now = ferry_domain::store::now_ms();
     let rows = matching
         .into_iter()
@@ -168,9 +154,9 @@ pub async fn load_integration_list(
 }
 
 /// One integration of the team, for its delete confirmation; `None` when signed out.
-#[server]
+#[server(endpoint = "load_integration")]
 pub async fn load_integration(id: String) -> Result<Option<IntegrationRowView>, ServerFnError> {
-    use crate::session::server_fn_actor;
+    use crate::{server_error::server_fn_error, session::server_fn_actor};
     use ferry_domain::integrations::Integrations;
 
     let (store, Some(actor)) = server_fn_actor().await? else {
@@ -179,7 +165,7 @@ pub async fn load_integration(id: String) -> Result<Option<IntegrationRowView>, 
     let integration = Integrations::new(&store)
         .get(&actor, &id)
         .await
-        .map_err(integration_error)?;
+        .map_err(server_fn_error)?;
     Ok(Some(row_view(&actor, integration, None)))
 }
 
@@ -195,9 +181,9 @@ pub struct RunLog {
 const RUNS_SHOWN: i64 = 500;
 
 /// The integration's run log; `None` when signed out.
-#[server]
+#[server(endpoint = "load_runs")]
 pub async fn load_runs(id: String) -> Result<Option<RunLog>, ServerFnError> {
-    use crate::{run_data::run_view, session::server_fn_actor};
+    use crate::{run_data::run_view, server_error::server_fn_error, session::server_fn_actor};
     use ferry_domain::{integrations::Integrations, store::now_ms};
 
     let (store, Some(actor)) = server_fn_actor().await? else {
@@ -207,11 +193,11 @@ pub async fn load_runs(id: String) -> Result<Option<RunLog>, ServerFnError> {
     let integration = integrations
         .get(&actor, &id)
         .await
-        .map_err(integration_error)?;
+        .map_err(server_fn_error)?;
     let rows = integrations
         .runs(&actor, &id, RUNS_SHOWN)
         .await
-        .map_err(integration_error)?;
+        .map_err(server_fn_error)?;
     let now = now_ms();
     let runs = rows
         .iter()
@@ -222,15 +208,6 @@ pub async fn load_runs(id: String) -> Result<Option<RunLog>, ServerFnError> {
         integration: row_view(&actor, integration, latest),
         runs,
     }))
-}
-
-/// What a failed load says to a person: the server's own sentence, without the transport's
-/// "error running server function" prefix.
-pub fn problem(error: &ServerFnError) -> String {
-    match error {
-        ServerFnError::ServerError(message) => message.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// A refused Integrations form, carried to the page that shows it again: the message, the

@@ -18,6 +18,7 @@ pub mod integration_data;
 mod pages;
 pub mod profile_data;
 pub mod run_data;
+pub mod server_error;
 #[cfg(feature = "ssr")]
 pub mod session;
 pub mod team_data;

@@ -17,9 +17,9 @@ pub struct ProfileView {
 }
 
 /// The signed-in person's profile; `None` when signed out.
-#[server]
+#[server(endpoint = "load_profile")]
 pub async fn load_profile() -> Result<Option<ProfileView>, ServerFnError> {
-    use crate::session::server_fn_actor;
+    use crate::{server_error::server_fn_error, session::server_fn_actor};
     use ferry_domain::profile::{ProfileError, Profiles};
 
     let (store, Some(actor)) = server_fn_actor().await? else {
@@ -28,12 +28,7 @@ pub async fn load_profile() -> Result<Option<ProfileView>, ServerFnError> {
     let profile = match Profiles::new(&store).get(&actor.user_id).await {
         Ok(profile) => profile,
         Err(ProfileError::NotFound) => return Ok(None),
-        Err(error) => {
-            tracing::error!(%error, "loading a profile failed");
-            return Err(ServerFnError::new(
-                "Something went wrong on our side; try again in a moment.",
-            ));
-        }
+        Err(error) => return Err(server_fn_error(error)),
     };
     Ok(Some(ProfileView {
         author: profile.commit.author(&profile.email),

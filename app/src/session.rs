@@ -3,7 +3,7 @@
 //! server's form handlers so the keys are defined once.
 
 use ferry_domain::{
-    accounts::{Accounts, Actor, SignedIn},
+    accounts::{Accounts, Actor, NewSession},
     crypto::{Keyring, SecretContext},
     store::now_ms,
     Store,
@@ -28,7 +28,7 @@ pub const ABSOLUTE_TIMEOUT_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 /// Marks the session signed in, under a fresh id so a planted id is worthless.
 pub async fn begin(
     session: &Session,
-    signed_in: &SignedIn,
+    signed_in: &NewSession,
 ) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
     session.insert(USER_ID, &signed_in.user_id).await?;
@@ -84,23 +84,6 @@ pub async fn server_fn_actor() -> Result<(Store, Option<Actor>), leptos::prelude
     let session: Session = leptos_axum::extract().await?;
     let actor = actor(&store, &session).await;
     Ok((store, actor))
-}
-
-/// An account error as a server function reports it: a person's mistake as it is, a
-/// database failure without its details (those go to the log).
-pub fn server_fn_error(
-    error: ferry_domain::accounts::AccountError,
-) -> leptos::prelude::ServerFnError {
-    use ferry_domain::accounts::AccountError;
-    match error {
-        AccountError::Store(inner) => {
-            tracing::error!(error = %inner, "loading a page failed");
-            leptos::prelude::ServerFnError::new(
-                "Something went wrong on our side; try again in a moment.",
-            )
-        }
-        other => leptos::prelude::ServerFnError::new(other.to_string()),
-    }
 }
 
 /// A stored time (Unix milliseconds) as people read it, in UTC: "2026-05-04 13:07 UTC".

@@ -76,9 +76,12 @@ pub struct InviteData {
 }
 
 /// The members of the current team; `None` when signed out.
-#[server]
+#[server(endpoint = "load_members")]
 pub async fn load_members() -> Result<Option<MembersData>, ServerFnError> {
-    use crate::session::{server_fn_actor, server_fn_error, when};
+    use crate::{
+        server_error::server_fn_error,
+        session::{server_fn_actor, when},
+    };
     use ferry_domain::{accounts::Accounts, auth::Permission};
 
     let (store, Some(actor)) = server_fn_actor().await? else {
@@ -120,9 +123,12 @@ pub async fn load_members() -> Result<Option<MembersData>, ServerFnError> {
 }
 
 /// The API keys the member may see in the current team; `None` when signed out.
-#[server]
+#[server(endpoint = "load_api_keys")]
 pub async fn load_api_keys() -> Result<Option<ApiKeysData>, ServerFnError> {
-    use crate::session::{server_fn_actor, server_fn_error, when};
+    use crate::{
+        server_error::server_fn_error,
+        session::{server_fn_actor, when},
+    };
     use ferry_domain::{
         accounts::Accounts,
         auth::{Permission, Role},
@@ -178,9 +184,12 @@ pub async fn load_api_keys() -> Result<Option<ApiKeysData>, ServerFnError> {
 }
 
 /// The current team's audit log, newest first, for admins; `None` when signed out.
-#[server]
+#[server(endpoint = "load_audit_log")]
 pub async fn load_audit_log() -> Result<Option<AuditData>, ServerFnError> {
-    use crate::session::{server_fn_actor, server_fn_error, when};
+    use crate::{
+        server_error::server_fn_error,
+        session::{server_fn_actor, when},
+    };
     use ferry_domain::{accounts::Accounts, auth::Permission};
 
     let (store, Some(actor)) = server_fn_actor().await? else {
@@ -212,9 +221,9 @@ pub async fn load_audit_log() -> Result<Option<AuditData>, ServerFnError> {
 }
 
 /// What an invite link offers, for whoever holds it (signed in or not).
-#[server]
+#[server(endpoint = "load_invite")]
 pub async fn load_invite(token: String) -> Result<InviteData, ServerFnError> {
-    use crate::session::{server_fn_actor, server_fn_error};
+    use crate::{server_error::server_fn_error, session::server_fn_actor};
     use ferry_domain::accounts::{AccountError, Accounts, SignupMode};
 
     let (store, actor) = server_fn_actor().await?;

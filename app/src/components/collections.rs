@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::collection_data::{item_href, Pair, TreeRow};
-use crate::components::flash::FlashMessage;
+use crate::components::{flash::FlashMessage, load_error::LoadError};
 use crate::context::use_page_context;
 use crate::flash::Flash;
 
@@ -56,18 +56,10 @@ where
         .into_any(),
         Some(Err(error)) => view! {
             <FlashMessage flash=flash/>
-            <p class="alert error" role="alert">{server_error_text(&error)}</p>
+            <LoadError error/>
             <p><A href="/collections">"Back to Collections"</A></p>
         }
         .into_any(),
-    }
-}
-
-/// A server function's message without the framework's prefix.
-fn server_error_text(error: &ServerFnError) -> String {
-    match error {
-        ServerFnError::ServerError(message) => message.clone(),
-        other => other.to_string(),
     }
 }
 

@@ -3,6 +3,7 @@ pub mod collections;
 pub mod credential_fields;
 pub mod flash;
 pub mod layout;
+pub mod load_error;
 pub mod sandbox_notice;
 pub mod sync_alerts;
 pub mod sync_controls;

@@ -34,7 +34,7 @@ pub enum SignUpOpenTo {
     Nobody,
 }
 
-#[server]
+#[server(endpoint = "load_sign_up_open_to")]
 pub async fn load_sign_up_open_to() -> Result<SignUpOpenTo, ServerFnError> {
     use ferry_domain::accounts::SignupMode;
 

@@ -10,13 +10,13 @@ use leptos_router::{components::A, hooks::use_params_map};
 use crate::account_data::{
     load_connected_account, load_connected_accounts, AccountDetail, AccountView,
 };
+use crate::components::load_error::LoadError;
 use crate::components::{
     breadcrumbs::BitbucketCrumbs,
     credential_fields::{credential_inputs, method_choices},
     flash::PageFlash,
     sandbox_notice::SandboxNotice,
 };
-use crate::integration_data::problem;
 
 #[component]
 pub fn ConnectedAccountsPage() -> impl IntoView {
@@ -44,7 +44,7 @@ pub fn ConnectedAccountsPage() -> impl IntoView {
                     }.into_any(),
                     Ok(Some(accounts)) => accounts_table(accounts).into_any(),
                     Ok(None) => view! { <p><A href="/signin">"Sign in"</A> " to see connected accounts."</p> }.into_any(),
-                    Err(error) => view! { <p class="alert error" role="alert">{problem(&error)}</p> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>
         </section>
@@ -145,7 +145,7 @@ pub fn ReauthenticatePage() -> impl IntoView {
                     Ok(Some(detail)) if detail.account.can_manage => reauthenticate_forms(detail).into_any(),
                     Ok(Some(_)) => may_not(),
                     Ok(None) => view! { <p><A href="/signin">"Sign in"</A> " to manage connected accounts."</p> }.into_any(),
-                    Err(error) => view! { <p class="alert error" role="alert">{problem(&error)}</p> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>
         </section>
@@ -222,7 +222,7 @@ pub fn DeleteAccountPage() -> impl IntoView {
                     Ok(Some(detail)) if detail.account.can_manage => delete_confirmation(detail).into_any(),
                     Ok(Some(_)) => may_not(),
                     Ok(None) => view! { <p><A href="/signin">"Sign in"</A> " to manage connected accounts."</p> }.into_any(),
-                    Err(error) => view! { <p class="alert error" role="alert">{problem(&error)}</p> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>
         </section>

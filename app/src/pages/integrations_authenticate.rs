@@ -6,13 +6,14 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::account_data::{load_authenticate_options, AccountView, AuthenticateOptions};
+use crate::components::load_error::LoadError;
 use crate::components::{
     breadcrumbs::BitbucketCrumbs,
     credential_fields::{credential_inputs, method_choices},
     flash::PageFlash,
     sandbox_notice::SandboxNotice,
 };
-use crate::integration_data::{problem, RefusedForm};
+use crate::integration_data::RefusedForm;
 
 /// Where the wizard is: "1. Authenticate" then "2. Configure".
 #[component]
@@ -44,7 +45,7 @@ pub fn AuthenticatePage() -> impl IntoView {
                         <p class="alert error" role="alert">"Your role does not allow adding integrations; an editor or admin can."</p>
                     }.into_any(),
                     Ok(None) => view! { <p><A href="/signin?next=/integrations/bitbucket/new">"Sign in"</A> " to add an integration."</p> }.into_any(),
-                    Err(error) => view! { <p class="alert error" role="alert">{problem(&error)}</p> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>
         </section>

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
+use crate::components::load_error::LoadError;
 use crate::components::{
     flash::PageFlash,
     sandbox_notice::SandboxNotice,
@@ -12,9 +13,7 @@ use crate::components::{
     sync_controls::{run_log_link, sync_buttons},
 };
 use crate::context::use_page_context;
-use crate::integration_data::{
-    load_integration_list, problem, IntegrationList, IntegrationRowView,
-};
+use crate::integration_data::{load_integration_list, IntegrationList, IntegrationRowView};
 
 #[component]
 pub fn BitbucketPage() -> impl IntoView {
@@ -77,7 +76,7 @@ fn ConfiguredIntegrations() -> impl IntoView {
             {move || list.get().map(|loaded| match loaded {
                 Ok(Some(list)) => integration_list(list).into_any(),
                 Ok(None) => ().into_any(),
-                Err(error) => view! { <p class="alert error" role="alert">{problem(&error)}</p> }.into_any(),
+                Err(error) => view! { <LoadError error/> }.into_any(),
             })}
         </Suspense>
     }

@@ -11,11 +11,11 @@ use leptos_router::{
 };
 
 use crate::account_data::AccountView;
+use crate::components::load_error::LoadError;
 use crate::components::{
     breadcrumbs::BitbucketCrumbs, flash::PageFlash, sandbox_notice::SandboxNotice,
 };
 use crate::configure_data::{load_configure, Choice, ConfigureView, TargetChoice};
-use crate::integration_data::problem;
 use crate::pages::integrations_authenticate::WizardSteps;
 
 /// The form's fields from the page's query.
@@ -53,7 +53,7 @@ pub fn ConfigurePage() -> impl IntoView {
                 {move || view.get().map(|loaded| match loaded {
                     Ok(Some(view)) => target_form(view).into_any(),
                     Ok(None) => view! { <p><A href="/signin">"Sign in"</A> " to add an integration."</p> }.into_any(),
-                    Err(error) => view! { <p class="alert error" role="alert">{problem(&error)}</p> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>
         </section>
@@ -80,7 +80,7 @@ pub fn EditIntegrationPage() -> impl IntoView {
                         view! { <h1>{heading}</h1> {target_form(view)} }.into_any()
                     }
                     Ok(None) => view! { <p><A href="/signin">"Sign in"</A> " to edit integrations."</p> }.into_any(),
-                    Err(error) => view! { <p class="alert error" role="alert">{problem(&error)}</p> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>
         </section>

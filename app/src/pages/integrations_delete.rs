@@ -5,7 +5,8 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::components::breadcrumbs::BitbucketCrumbs;
-use crate::integration_data::{load_integration, problem};
+use crate::components::load_error::LoadError;
+use crate::integration_data::load_integration;
 
 #[component]
 pub fn DeleteIntegrationPage() -> impl IntoView {
@@ -40,7 +41,7 @@ pub fn DeleteIntegrationPage() -> impl IntoView {
                         <p class="alert error" role="alert">"Your role does not allow deleting this integration; its creator or an admin can."</p>
                     }.into_any(),
                     Ok(None) => view! { <p><A href="/signin">"Sign in"</A> " to manage integrations."</p> }.into_any(),
-                    Err(error) => view! { <p class="alert error" role="alert">{problem(&error)}</p> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>
         </section>

@@ -4,11 +4,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
+use crate::components::load_error::LoadError;
 use crate::components::{
     breadcrumbs::BitbucketCrumbs, flash::FlashMessage, sync_controls::sync_buttons,
 };
 use crate::context::use_page_context;
-use crate::integration_data::{load_runs, problem, RunLog};
+use crate::integration_data::{load_runs, RunLog};
 use crate::run_data::RunView;
 
 #[component]
@@ -30,7 +31,7 @@ pub fn RunLogPage() -> impl IntoView {
                 {move || log.get().map(|loaded| match loaded {
                     Ok(Some(log)) => run_log(log).into_any(),
                     Ok(None) => view! { <p><A href="/signin">"Sign in"</A> " to see this integration's runs."</p> }.into_any(),
-                    Err(error) => view! { <p class="alert error" role="alert">{problem(&error)}</p> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>
         </section>

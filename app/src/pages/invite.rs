@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::components::flash::FlashMessage;
+use crate::components::load_error::LoadError;
 use crate::context::use_page_context;
 use crate::team_data::{load_invite, InviteData};
 
@@ -25,7 +26,7 @@ pub fn InvitePage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="hint">"Loading…"</p> }>
                 {move || invite.get().map(|loaded| match loaded {
                     Ok(data) => offer(data, token()).into_any(),
-                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>
         </section>

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::components::flash::FlashMessage;
+use crate::components::load_error::LoadError;
 use crate::context::use_page_context;
 use crate::flash::Flash;
 use crate::profile_data::{load_profile, ProfileView};
@@ -24,7 +25,7 @@ pub fn ProfilePage() -> impl IntoView {
                     profile.get().map(|loaded| match loaded {
                         Ok(Some(profile)) => profile_form(profile, flash).into_any(),
                         Ok(None) => view! { <p><A href="/signin?next=/profile">"Sign in"</A> " to see your profile."</p> }.into_any(),
-                        Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <LoadError error/> }.into_any(),
                     })
                 }}
             </Suspense>

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::components::flash::FlashMessage;
+use crate::components::load_error::LoadError;
 use crate::context::use_page_context;
 use crate::team_data::{
     load_api_keys, load_audit_log, load_members, ApiKeyView, ApiKeysData, AuditData, MemberView,
@@ -55,7 +56,7 @@ where
                     Ok(None) => view! {
                         <p><A href="/signin">"Sign in"</A> " to see your team's settings."</p>
                     }.into_any(),
-                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>
         </section>

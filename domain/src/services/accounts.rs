@@ -191,7 +191,7 @@ pub struct SignUp<'a> {
 /// A new account, signed in; `joined` is the invite's team when they came through one.
 #[derive(Debug, Clone)]
 pub struct SignedUp {
-    pub signed_in: SignedIn,
+    pub session: NewSession,
     pub joined: Option<InviteOffer>,
 }
 
@@ -215,7 +215,7 @@ pub enum TeamRef<'a> {
 
 /// What a successful sign-up or sign-in puts into the session.
 #[derive(Debug, Clone)]
-pub struct SignedIn {
+pub struct NewSession {
     pub user_id: String,
     pub team_id: String,
     pub session_epoch: i64,
@@ -276,11 +276,11 @@ impl<'a> Accounts<'a> {
         }
         let hash = hash_blocking(password).await?;
         let Some((row, offer)) = invite else {
-            let signed_in = self
+            let session = self
                 .create_account(&email, &hash, FirstTeam::Personal, client_addr)
                 .await?;
             return Ok(SignedUp {
-                signed_in,
+                session,
                 joined: None,
             });
         };
@@ -318,13 +318,13 @@ impl<'a> Accounts<'a> {
             client_addr,
         )
         .await?;
-        let signed_in = SignedIn {
+        let session = NewSession {
             user_id,
             team_id: row.team_id.clone(),
             session_epoch: 0,
         };
         Ok(SignedUp {
-            signed_in,
+            session,
             joined: Some(offer),
         })
     }
@@ -337,7 +337,7 @@ impl<'a> Accounts<'a> {
         password: SecretString,
         team: FirstTeam<'_>,
         client_addr: &str,
-    ) -> Result<SignedIn, AccountError> {
+    ) -> Result<NewSession, AccountError> {
         let email = Email::parse(email)?;
         let password = NewPassword::parse(password)?;
         let named = match team {
@@ -372,7 +372,7 @@ impl<'a> Accounts<'a> {
         hash: &str,
         team: FirstTeam<'_>,
         client_addr: &str,
-    ) -> Result<SignedIn, AccountError> {
+    ) -> Result<NewSession, AccountError> {
         let created = match team {
             FirstTeam::Personal => {
                 self.store
@@ -411,7 +411,7 @@ impl<'a> Accounts<'a> {
             client_addr,
         )
         .await?;
-        Ok(SignedIn {
+        Ok(NewSession {
             user_id,
             team_id,
             session_epoch: 0,
@@ -423,7 +423,7 @@ impl<'a> Accounts<'a> {
         email: &str,
         password: SecretString,
         client_addr: &str,
-    ) -> Result<SignedIn, AccountError> {
+    ) -> Result<NewSession, AccountError> {
         let email = Email::parse(email).map_err(|_| AccountError::WrongCredentials)?;
         let now = now_ms();
         let attempt = self
@@ -468,7 +468,7 @@ impl<'a> Accounts<'a> {
             client_addr,
         )
         .await?;
-        Ok(SignedIn {
+        Ok(NewSession {
             user_id: user.id,
             team_id,
             session_epoch: user.session_epoch,

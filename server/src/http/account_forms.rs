@@ -5,15 +5,18 @@
 use app::{flash::Flash, session};
 use axum::{
     extract::{Form, State},
-    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use ferry_domain::accounts::{AccountError, Accounts, SignUp, SignedIn, SignedUp};
+use ferry_domain::accounts::{AccountError, Accounts, NewSession, SignUp, SignedUp};
 use secrecy::SecretString;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{client_addr::ClientAddr, AppState};
+use super::{
+    client_addr::ClientAddr,
+    refusal::{as_posted, Refusal},
+    AppState,
+};
 
 #[derive(Deserialize)]
 pub struct Credentials {
@@ -66,7 +69,7 @@ pub async fn sign_up(
     match outcome {
         // Joined through the invite: on to the team, not back to the (now used) link.
         Ok(SignedUp {
-            signed_in,
+            session: signed_in,
             joined: Some(team),
         }) => match session::begin(&session, &signed_in).await {
             Ok(()) => {
@@ -88,7 +91,7 @@ pub async fn sign_up(
             }
         },
         other => {
-            let outcome = other.map(|signed_up| signed_up.signed_in);
+            let outcome = other.map(|signed_up| signed_up.session);
             start_session(
                 "/signup",
                 &session,
@@ -126,7 +129,7 @@ async fn start_session(
     session: &Session,
     email: &str,
     next: Option<&str>,
-    outcome: Result<SignedIn, AccountError>,
+    outcome: Result<NewSession, AccountError>,
 ) -> Response {
     let back = with_next(form_path, next);
     match outcome {
@@ -134,7 +137,7 @@ async fn start_session(
             Ok(()) => Redirect::to(safe_next(next)).into_response(),
             Err(error) => retry_later(&back, session, email, error.to_string()).await,
         },
-        Err(error) => back_with_error(&back, session, email, &error).await,
+        Err(error) => back_with_email(&back, session, email, error).await,
     }
 }
 
@@ -178,7 +181,11 @@ pub async fn create_team(
             .await;
             Redirect::to("/").into_response()
         }
-        Err(error) => back_with_error("/teams/new", &session, "", &error).await,
+        Err(error) => {
+            refusal(error)
+                .back(&session, "/teams/new", Flash::default())
+                .await
+        }
     }
 }
 
@@ -198,7 +205,7 @@ pub async fn switch_team(
             let _ = session::set_team(&session, &actor.team_id).await;
             Redirect::to("/").into_response()
         }
-        Err(error) => back_with_error("/", &session, "", &error).await,
+        Err(error) => refusal(error).back(&session, "/", Flash::default()).await,
     }
 }
 
@@ -266,40 +273,33 @@ fn percent_decoded(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Back to the form with the error as a one-time message; an id that is not in the current
-/// team (or gone meanwhile) answers 404 and says nothing more.
-pub(super) async fn back_with_error(
+/// Back to `to` with the refusal, keeping the typed email (if any).
+async fn back_with_email(
     to: &str,
     session: &Session,
     email: &str,
-    error: &AccountError,
+    error: AccountError,
 ) -> Response {
-    match error {
-        AccountError::Store(inner) => tracing::error!(error = %inner, "account action failed"),
-        AccountError::NotFound => return (
-            StatusCode::NOT_FOUND,
-            "Not found: nothing with this id is in your current team. Go back and reload the page.",
-        )
-            .into_response(),
-        _ => {}
-    }
-    let message = match error {
-        AccountError::Store(_) => {
-            "Something went wrong on our side; try again in a moment.".to_owned()
-        }
-        other => other.to_string(),
-    };
     let email = (!email.is_empty()).then(|| email.trim().to_owned());
-    session::set_flash(
-        session,
-        Flash {
-            error: Some(message),
-            email,
-            ..Flash::default()
-        },
-    )
-    .await;
-    Redirect::to(to).into_response()
+    refusal(error)
+        .back(
+            session,
+            to,
+            Flash {
+                email,
+                ..Flash::default()
+            },
+        )
+        .await
+}
+
+/// How the account and team forms refuse: as every form does, except that a role's refusal
+/// goes back to the form's page too, which says so (these pages are open to every role).
+pub(super) fn refusal(error: AccountError) -> Refusal {
+    match error {
+        AccountError::Forbidden(forbidden) => Refusal::message(forbidden.to_string()),
+        other => Refusal::from_domain(other, as_posted),
+    }
 }
 
 async fn retry_later(to: &str, session: &Session, email: &str, error: String) -> Response {

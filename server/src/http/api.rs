@@ -1,55 +1,18 @@
-//! The REST API's front door and its OpenAPI document: who is calling (an `X-Api-Key` header or `?apikey=`), and
-//! errors in the `{"error":{"name","message"}}` shape Postman's API uses.
+//! The REST API's front door and its OpenAPI document: who is calling (an `X-Api-Key` header
+//! or `?apikey=`).
 
 use axum::{
     extract::{FromRequestParts, State},
     http::{request::Parts, HeaderMap, StatusCode, Uri},
-    response::{IntoResponse, Response},
+    response::IntoResponse,
     Json,
 };
 use ferry_domain::accounts::{Accounts, Actor};
 use serde_json::json;
 
-use super::AppState;
+use super::{api_error::ApiError, AppState};
 
 pub struct ApiActor(pub Actor);
-
-pub struct ApiError {
-    status: StatusCode,
-    name: &'static str,
-    message: String,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, name: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            name,
-            message: message.into(),
-        }
-    }
-}
-
-impl ApiError {
-    /// The answer to an API request that presents no key.
-    pub fn no_key() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "AuthenticationError",
-            "X-Api-Key: send an API key (create one under Team settings → API keys)",
-        )
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({ "error": { "name": self.name, "message": self.message } })),
-        )
-            .into_response()
-    }
-}
 
 impl FromRequestParts<AppState> for ApiActor {
     type Rejection = ApiError;
@@ -69,14 +32,8 @@ impl FromRequestParts<AppState> for ApiActor {
                 "AuthenticationError",
                 "X-Api-Key: this key is not valid (unknown, expired or revoked)",
             )),
-            Err(error) => {
-                tracing::error!(%error, "API key check failed");
-                Err(ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "serverError",
-                    "try again in a moment",
-                ))
-            }
+            // Any error: a key whose stored row cannot be read is no caller's mistake.
+            Err(error) => Err(ApiError::internal(&error)),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! authorization-code grant with a `state` kept in the session. Secrets are never written back
 //! into a form, a message or a log.
 
-use app::integration_data::{keep_refused_form, RefusedForm};
+use app::flash::Flash;
 use axum::{
     extract::{Form, Path, Query, State},
     http::StatusCode,
@@ -18,7 +18,7 @@ use ferry_domain::{
         check_credential, ConnectedAccount, ConnectedAccountError, ConnectedAccounts,
         VerifiedIdentity,
     },
-    error::Forbidden,
+    error::{DomainError, ErrorKind, Forbidden},
     store::now_ms,
 };
 use rand::{distr::Alphanumeric, Rng};
@@ -27,9 +27,7 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::{
-    account_forms::flash_notice,
-    integration_forms::{encode, not_found},
-    team_forms::SignedIn,
+    account_forms::flash_notice, integration_forms::encode, refusal::Refusal, signed_in::SignedIn,
     AppState,
 };
 
@@ -108,7 +106,7 @@ impl CredentialForm {
                     username: self.username.trim().to_owned(),
                     password: secret(&self.app_password),
                 },
-                _ => return Err(Refusal::field(
+                _ => return Err(refused_field(
                     "method",
                     "choose Email and API token, Username and App password, or a connected account",
                 )),
@@ -118,69 +116,43 @@ impl CredentialForm {
     }
 }
 
-/// Why a form was refused: a message, maybe about one field.
-#[derive(Debug)]
-pub struct Refusal {
-    message: String,
-    field: Option<String>,
-    status: Option<StatusCode>,
+/// A refused field of these forms, named as the form labels it.
+fn refused_field(field: &str, message: &str) -> Refusal {
+    Refusal::field(field, field_label(field), message)
 }
 
-impl Refusal {
-    fn field(field: &str, message: &str) -> Self {
-        Refusal {
-            message: format!("{}: {message}", field_label(field)),
-            field: Some(field.to_owned()),
-            status: None,
-        }
+/// Bitbucket's answer to a verification, on the field it is about.
+fn bitbucket_refusal(error: BitbucketError, method: AuthMethod) -> Refusal {
+    // The secret is what to fix when Bitbucket refused it or it lacks a scope.
+    let about_the_secret = error.is_auth() || matches!(error, BitbucketError::MissingScope { .. });
+    let field = match method {
+        AuthMethod::ApiToken if about_the_secret => Some("api_token"),
+        AuthMethod::AppPassword if about_the_secret => Some("app_password"),
+        _ => None,
+    };
+    if error.is_retryable() {
+        tracing::warn!(%error, "verifying a credential: Bitbucket did not answer");
+    } else {
+        tracing::info!(%error, "Bitbucket refused a credential");
     }
-
-    fn message(message: String) -> Self {
-        Refusal {
-            message,
-            field: None,
-            status: None,
-        }
-    }
-
-    /// Bitbucket's answer to a verification, on the field it is about.
-    fn bitbucket(error: BitbucketError, method: AuthMethod) -> Self {
-        // The secret is what to fix when Bitbucket refused it or it lacks a scope.
-        let about_the_secret =
-            error.is_auth() || matches!(error, BitbucketError::MissingScope { .. });
-        let field = match method {
-            AuthMethod::ApiToken if about_the_secret => Some("api_token"),
-            AuthMethod::AppPassword if about_the_secret => Some("app_password"),
-            _ => None,
-        };
-        if error.is_retryable() {
-            tracing::warn!(%error, "verifying a credential: Bitbucket did not answer");
-        } else {
-            tracing::info!(%error, "Bitbucket refused a credential");
-        }
-        Refusal {
-            message: sentence(&format!("Authentication failed: {error}")),
-            field: field.map(str::to_owned),
-            status: None,
-        }
+    Refusal {
+        field: field.map(str::to_owned),
+        ..Refusal::message(sentence(&format!("Authentication failed: {error}")))
     }
 }
 
+/// How the connected-account forms refuse: as every form does, a role's refusal as a
+/// sentence; a credential that cannot be opened says what to do about it.
 impl From<ConnectedAccountError> for Refusal {
     fn from(error: ConnectedAccountError) -> Self {
         match error {
-            ConnectedAccountError::Field(refused) => Refusal::field(refused.field, &refused.message),
-            ConnectedAccountError::NotFound => Refusal { status: Some(StatusCode::NOT_FOUND), ..Refusal::message(String::new()) },
             ConnectedAccountError::Forbidden(_) | ConnectedAccountError::NotUsable(_) => {
-                Refusal { status: Some(StatusCode::FORBIDDEN), ..Refusal::message(sentence(&error.to_string())) }
+                Refusal::status(StatusCode::FORBIDDEN, sentence(&error.to_string()))
             }
             ConnectedAccountError::Crypto(_) => Refusal::message(sentence(&format!(
                 "{error}; re-authenticate the account (the operator may have removed the key it was sealed with)"
             ))),
-            ConnectedAccountError::Store(inner) => {
-                tracing::error!(error = %inner, "saving a connected account failed");
-                Refusal::message("Something went wrong on our side; try again in a moment.".to_owned())
-            }
+            other => Refusal::from_domain(other, field_label),
         }
     }
 }
@@ -211,31 +183,6 @@ fn sentence(text: &str) -> String {
     out
 }
 
-/// Back to `page` with the refusal and what was typed (no secrets); 404/403 as they are.
-async fn refuse(
-    session: &Session,
-    page: &str,
-    values: Vec<(String, String)>,
-    refusal: Refusal,
-) -> Response {
-    match refusal.status {
-        Some(StatusCode::NOT_FOUND) => not_found(),
-        Some(status) => (status, refusal.message).into_response(),
-        None => {
-            keep_refused_form(
-                session,
-                RefusedForm {
-                    error: refusal.message,
-                    field: refusal.field,
-                    values,
-                },
-            )
-            .await;
-            Redirect::to(page).into_response()
-        }
-    }
-}
-
 fn identity(verified: &VerifiedAccount) -> VerifiedIdentity {
     VerifiedIdentity {
         display_name: verified.display_name.clone(),
@@ -244,15 +191,19 @@ fn identity(verified: &VerifiedAccount) -> VerifiedIdentity {
     }
 }
 
+/// Refused before anything is sent to Bitbucket, in the words of the step it stops.
 fn require_connect(actor: &Actor) -> Result<(), Refusal> {
-    if actor.role.allows(Permission::CreateIntegrations) {
-        Ok(())
-    } else {
-        Err(Refusal {
-            status: Some(StatusCode::FORBIDDEN),
-            ..Refusal::message(format!("Your role ({}) does not allow connecting Bitbucket accounts; an editor or admin can.", actor.role))
+    actor
+        .require(Permission::CreateIntegrations)
+        .map_err(|forbidden| {
+            Refusal::status(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "Your role ({}) does not allow connecting Bitbucket accounts; an editor or admin can.",
+                    forbidden.role
+                ),
+            )
         })
-    }
 }
 
 /// A label no account of the team has: the one typed, or "<display name> (<method>)" made
@@ -334,7 +285,11 @@ pub async fn authenticate(
             flash_notice(&session, notice).await;
             Redirect::to(&configure_page(&account)).into_response()
         }
-        Err(refusal) => refuse(&session, AUTHENTICATE_PAGE, form.values(), refusal).await,
+        Err(refusal) => {
+            refusal
+                .back_to_form(&session, AUTHENTICATE_PAGE, form.values())
+                .await
+        }
     }
 }
 
@@ -352,7 +307,7 @@ async fn authenticate_with(
         .bitbucket
         .verify(&credential)
         .await
-        .map_err(|e| Refusal::bitbucket(e, credential.method()))?;
+        .map_err(|e| bitbucket_refusal(e, credential.method()))?;
     let account = connect(state, actor, &form.label, &credential, &verified).await?;
     Ok((account.id.clone(), connected_notice(&account)))
 }
@@ -367,7 +322,7 @@ async fn saved_account(
     let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
     let account = match accounts.get_usable(actor, id.trim()).await {
         Err(ConnectedAccountError::NotFound) => {
-            return Err(Refusal::field(
+            return Err(refused_field(
                 "account",
                 "choose one of this team's connected accounts, or connect a new one",
             ))
@@ -379,14 +334,15 @@ async fn saved_account(
         .destination()
         .fresh_credential(&actor.team_id, &account.id)
         .await
-        .map_err(|e| {
-            Refusal::message(sentence(&format!(
-                "“{}” cannot be used: {e}; re-authenticate it under Connected accounts",
+        .map_err(|error| match error.kind() {
+            ErrorKind::Internal => Refusal::internal(&error),
+            _ => Refusal::message(sentence(&format!(
+                "“{}” cannot be used: {error}; re-authenticate it under Connected accounts",
                 account.label
-            )))
+            ))),
         })?;
     if let Err(error) = state.bitbucket.verify(&credential).await {
-        let Refusal { message, .. } = Refusal::bitbucket(error, account.method);
+        let Refusal { message, .. } = bitbucket_refusal(error, account.method);
         return Err(Refusal {
             field: Some("account".to_owned()),
             ..Refusal::message(format!(
@@ -438,13 +394,8 @@ pub async fn oauth_start(
     match oauth_authorize_url(&state, &session, &actor, &form).await {
         Ok(url) => Redirect::to(&url).into_response(),
         Err(refusal) => {
-            refuse(
-                &session,
-                &back,
-                vec![("label".to_owned(), form.label.clone())],
-                refusal,
-            )
-            .await
+            let values = vec![("label".to_owned(), form.label.clone())];
+            refusal.back_to_form(&session, &back, values).await
         }
     }
 }
@@ -489,10 +440,10 @@ async fn oauth_authorize_url(
         label: form.label.trim().to_owned(),
         started_at_ms: now_ms(),
     };
-    session.insert(OAUTH_PENDING, pending).await.map_err(|e| {
-        tracing::error!(error = %e, "keeping the OAuth state failed");
-        Refusal::message("Something went wrong on our side; try again in a moment.".to_owned())
-    })?;
+    session
+        .insert(OAUTH_PENDING, pending)
+        .await
+        .map_err(|error| Refusal::internal(&error))?;
     Ok(url.to_string())
 }
 
@@ -523,7 +474,7 @@ pub async fn oauth_callback(
             flash_notice(&session, notice).await;
             Redirect::to(&page).into_response()
         }
-        Err(refusal) => refuse(&session, &back, Vec::new(), refusal).await,
+        Err(refusal) => refusal.back_to_form(&session, &back, Vec::new()).await,
     }
 }
 
@@ -560,12 +511,12 @@ async fn oauth_finish(
         .bitbucket
         .exchange_code(&callback.code)
         .await
-        .map_err(|e| Refusal::bitbucket(e, AuthMethod::OAuth))?;
+        .map_err(|e| bitbucket_refusal(e, AuthMethod::OAuth))?;
     let verified = state
         .bitbucket
         .verify(&credential)
         .await
-        .map_err(|e| Refusal::bitbucket(e, AuthMethod::OAuth))?;
+        .map_err(|e| bitbucket_refusal(e, AuthMethod::OAuth))?;
     match pending.account {
         None => {
             let account = connect(state, actor, &pending.label, &credential, &verified).await?;
@@ -610,7 +561,10 @@ pub async fn reauthenticate(
             flash_notice(&session, reauthenticated_notice(&account)).await;
             Redirect::to(ACCOUNTS_PAGE).into_response()
         }
-        Err(refusal) => refuse(&session, &reauthenticate_page(&id), form.values(), refusal).await,
+        Err(refusal) => {
+            let page = reauthenticate_page(&id);
+            refusal.back_to_form(&session, &page, form.values()).await
+        }
     }
 }
 
@@ -630,7 +584,7 @@ async fn reauthenticate_with(
         .into());
     }
     let Some(credential) = form.credential()? else {
-        return Err(Refusal::field(
+        return Err(refused_field(
             "method",
             "choose Email and API token or Username and App password",
         ));
@@ -639,7 +593,7 @@ async fn reauthenticate_with(
         .bitbucket
         .verify(&credential)
         .await
-        .map_err(|e| Refusal::bitbucket(e, credential.method()))?;
+        .map_err(|e| bitbucket_refusal(e, credential.method()))?;
     Ok(accounts
         .reauthenticate(actor, id, &credential, &identity(&verified))
         .await?)
@@ -667,7 +621,11 @@ pub async fn delete(
             flash_notice(&session, format!("Connected account “{}” deleted; Ferry no longer holds its credential.{stopped}", account.label)).await;
             Redirect::to(ACCOUNTS_PAGE).into_response()
         }
-        Err(error) => refuse(&session, ACCOUNTS_PAGE, Vec::new(), error.into()).await,
+        Err(error) => {
+            Refusal::from(error)
+                .back_to_form(&session, ACCOUNTS_PAGE, Vec::new())
+                .await
+        }
     }
 }
 
@@ -691,11 +649,9 @@ pub async fn share(
         "true" => true,
         "false" => false,
         _ => {
-            return flash_error(
-                &session,
-                "Shared with the team: choose Share or Stop sharing.".to_owned(),
-            )
-            .await
+            return Refusal::message("Shared with the team: choose Share or Stop sharing.")
+                .back(&session, ACCOUNTS_PAGE, Flash::default())
+                .await
         }
     };
     match ConnectedAccounts::new(&state.store, &state.keyring)
@@ -718,27 +674,11 @@ pub async fn share(
             Redirect::to(ACCOUNTS_PAGE).into_response()
         }
         Err(error) => {
-            let refusal = Refusal::from(error);
-            match refusal.status {
-                Some(StatusCode::NOT_FOUND) => not_found(),
-                Some(status) => (status, refusal.message).into_response(),
-                None => flash_error(&session, refusal.message).await,
-            }
+            Refusal::from(error)
+                .back(&session, ACCOUNTS_PAGE, Flash::default())
+                .await
         }
     }
-}
-
-/// Back to Connected accounts with `message` shown at the top.
-async fn flash_error(session: &Session, message: String) -> Response {
-    app::session::set_flash(
-        session,
-        app::flash::Flash {
-            error: Some(message),
-            ..Default::default()
-        },
-    )
-    .await;
-    Redirect::to(ACCOUNTS_PAGE).into_response()
 }
 
 #[cfg(test)]

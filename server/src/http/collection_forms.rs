@@ -28,7 +28,12 @@ use ferry_domain::{
 };
 use tower_sessions::Session;
 
-use super::{account_forms::flash_notice, team_forms::SignedIn, AppState};
+use super::{
+    account_forms::flash_notice,
+    refusal::{as_posted, Refusal, NOTHING_WAS_SAVED},
+    signed_in::SignedIn,
+    AppState,
+};
 
 const LIST: &str = "/collections";
 
@@ -72,20 +77,20 @@ impl Fields {
 }
 
 /// Where a form goes on success, and where it goes back to (with what was typed) when refused.
-struct Answer<'a> {
+struct Reply<'a> {
     session: &'a Session,
     back: String,
     typed: Vec<(String, String)>,
 }
 
-impl Answer<'_> {
+impl Reply<'_> {
     async fn done(self, to: String, notice: String) -> Response {
         flash_notice(self.session, notice).await;
         Redirect::to(&to).into_response()
     }
 
     async fn refused(self, error: CollectionsError) -> Response {
-        let mut message = match &error {
+        let refusal = match error {
             CollectionsError::NotFound => {
                 return (
                     StatusCode::NOT_FOUND,
@@ -93,38 +98,40 @@ impl Answer<'_> {
                 )
                     .into_response()
             }
-            CollectionsError::Store(inner) => {
-                tracing::error!(error = %inner, "a collection change failed");
-                "Something went wrong on our side; nothing was saved. Try again in a moment.".to_owned()
-            }
-            other => other.to_string(),
+            CollectionsError::Store(inner) => Refusal::hidden(&inner, NOTHING_WAS_SAVED),
+            other => Refusal::from_domain(other, as_posted),
         };
         let (fields, too_large): (Vec<_>, Vec<_>) = self
             .typed
             .into_iter()
             .partition(|(_, value)| value.len() <= MAX_KEPT_BYTES);
+        let mut message = refusal.message;
         if !too_large.is_empty() {
             message.push_str(" (the pasted text was too large to keep here; paste it again)");
         }
-        let forbidden = matches!(error, CollectionsError::Forbidden(_));
+        let kept = Flash {
+            fields,
+            ..Flash::default()
+        };
+        if refusal.status != Some(StatusCode::FORBIDDEN) {
+            let refusal = Refusal { message, ..refusal };
+            return refusal.back(self.session, &self.back, kept).await;
+        }
+        // The form's page shows the message too, with what was typed, when "Back" leads there.
         session::set_flash(
             self.session,
             Flash {
                 error: Some(message.clone()),
-                fields,
-                ..Flash::default()
+                ..kept
             },
         )
         .await;
-        if forbidden {
-            let page = format!(
-                "<!DOCTYPE html><title>Not allowed · Ferry</title><p role=\"alert\">{}</p><p><a href=\"{}\">Back</a></p>",
-                escape_html(&message),
-                escape_html(&self.back)
-            );
-            return (StatusCode::FORBIDDEN, Html(page)).into_response();
-        }
-        Redirect::to(&self.back).into_response()
+        let page = format!(
+            "<!DOCTYPE html><title>Not allowed · Ferry</title><p role=\"alert\">{}</p><p><a href=\"{}\">Back</a></p>",
+            escape_html(&message),
+            escape_html(&self.back)
+        );
+        (StatusCode::FORBIDDEN, Html(page)).into_response()
     }
 
     async fn finish(self, result: Result<(String, String), CollectionsError>) -> Response {
@@ -164,7 +171,7 @@ pub async fn create(
     form: RawForm,
 ) -> Response {
     let fields = Fields::parse(form);
-    let answer = Answer {
+    let reply = Reply {
         session: &session,
         back: LIST.into(),
         typed: vec![("name".into(), fields.get("name").into())],
@@ -179,7 +186,7 @@ pub async fn create(
         ))
     }
     .await;
-    answer.finish(result).await
+    reply.finish(result).await
 }
 
 /// `POST /collections/import` (multipart): a Postman collection from the `file` field or, if
@@ -190,7 +197,7 @@ pub async fn import(
     SignedIn(actor): SignedIn,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let mut answer = Answer {
+    let mut reply = Reply {
         session: &session,
         back: LIST.into(),
         typed: Vec::new(),
@@ -198,12 +205,12 @@ pub async fn import(
     let upload = match read_upload(multipart).await {
         Ok(upload) => upload,
         Err(message) => {
-            return answer
+            return reply
                 .refused(CollectionError::Invalid(vec![message]).into())
                 .await
         }
     };
-    answer.typed.push(("json".into(), upload.pasted.clone()));
+    reply.typed.push(("json".into(), upload.pasted.clone()));
     let result: Result<_, CollectionsError> = async {
         Collections::require_editor(&actor)?;
         let bytes = match (&upload.file, upload.pasted.trim()) {
@@ -223,7 +230,7 @@ pub async fn import(
         ))
     }
     .await;
-    answer.finish(result).await
+    reply.finish(result).await
 }
 
 struct Upload {
@@ -273,7 +280,7 @@ pub async fn export(
 ) -> Response {
     match state.collections().get(&actor, &id).await {
         Ok(stored) => download(&stored.collection),
-        Err(error) => read_refusal(error),
+        Err(error) => not_downloadable(error),
     }
 }
 
@@ -284,11 +291,11 @@ pub async fn export_revision(
     Path((id, number)): Path<(String, String)>,
 ) -> Response {
     let Ok(number) = number.parse::<i64>() else {
-        return read_refusal(CollectionsError::NotFound);
+        return not_downloadable(CollectionsError::NotFound);
     };
     match state.collections().revision(&actor, &id, number).await {
         Ok(revision) => download(&revision.collection),
-        Err(error) => read_refusal(error),
+        Err(error) => not_downloadable(error),
     }
 }
 
@@ -326,16 +333,15 @@ fn attachment(file_name: &str) -> String {
     )
 }
 
-fn read_refusal(error: CollectionsError) -> Response {
+/// A download that cannot be had: a failure on Ferry's side, else (an unknown id, another
+/// team's, a revision number that is none) 404.
+fn not_downloadable(error: CollectionsError) -> Response {
     match error {
-        CollectionsError::Store(inner) => {
-            tracing::error!(error = %inner, "a collection export failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong on our side; try again in a moment.",
-            )
-                .into_response()
-        }
+        CollectionsError::Store(inner) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Refusal::internal(&inner).message,
+        )
+            .into_response(),
         _ => (
             StatusCode::NOT_FOUND,
             "Not found: this team has no such collection (or revision).",
@@ -354,7 +360,7 @@ pub async fn delete(post: EditPost) -> Response {
         fields,
         ..
     } = post;
-    let answer = Answer {
+    let reply = Reply {
         session: &session,
         back: collection_href(&id),
         typed: Vec::new(),
@@ -374,7 +380,7 @@ pub async fn delete(post: EditPost) -> Response {
         Ok((LIST.to_owned(), format!("Collection “{name}” deleted.")))
     }
     .await;
-    answer.finish(result).await
+    reply.finish(result).await
 }
 
 /// An editor post: who sent it, about which collection (and folder or request), with which
@@ -446,7 +452,7 @@ impl EditPost {
         } else {
             Vec::new()
         };
-        let answer = Answer {
+        let reply = Reply {
             session: &session,
             back,
             typed,
@@ -469,7 +475,7 @@ impl EditPost {
             Ok((to, notice))
         }
         .await;
-        answer.finish(result).await
+        reply.finish(result).await
     }
 }
 

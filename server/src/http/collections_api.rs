@@ -19,10 +19,7 @@ use ferry_domain::{
 };
 use serde_json::{json, Value};
 
-use super::{
-    api::{ApiActor, ApiError},
-    AppState,
-};
+use super::{api::ApiActor, api_error::ApiError, AppState};
 
 /// The largest request body the collection endpoints read: 32 MiB, the size of the largest
 /// collection the format module accepts.
@@ -168,10 +165,7 @@ fn collection_from(body: Result<Bytes, BytesRejection>) -> Result<Collection, Ap
             r#"collection: missing; send {"collection": <a Postman collection v2.0 or v2.1>}"#,
         ));
     };
-    let document = serde_json::to_vec(&document).map_err(|error| {
-        tracing::error!(%error, "a parsed JSON value did not serialise");
-        server_error()
-    })?;
+    let document = serde_json::to_vec(&document).map_err(|error| ApiError::internal(&error))?;
     Collection::import(&document).map_err(|error| match error {
         CollectionError::TooLarge { .. } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -203,40 +197,21 @@ fn within_body(path: &str) -> String {
 }
 
 fn malformed(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "malformedRequestError", message)
-}
-
-pub(super) fn server_error() -> ApiError {
-    ApiError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "serverError",
-        "try again in a moment",
-    )
+    ApiError::malformed(message)
 }
 
 fn refusal(error: CollectionsError) -> ApiError {
     match error {
         CollectionsError::Invalid(e) => malformed(format!("collection: {e}")),
-        CollectionsError::NotFound => ApiError::new(
-            StatusCode::NOT_FOUND,
-            "instanceNotFoundError",
+        CollectionsError::NotFound => ApiError::not_found(
             "id: no collection with this id in the key's team; list them with GET /api/collections",
         ),
-        e @ CollectionsError::Forbidden(_) => {
-            ApiError::new(StatusCode::FORBIDDEN, "forbiddenError", e.to_string())
-        }
-        CollectionsError::Conflict(message) => {
-            ApiError::new(StatusCode::CONFLICT, "instanceFoundError", message)
-        }
         // 403, not 507 or 429: the request is understood and refused until someone acts
         // (deletes collections, or raises the limit); retrying later would not help, and a
         // 5xx would page an operator about one team's usage.
         e @ CollectionsError::OverQuota(_) => {
             ApiError::new(StatusCode::FORBIDDEN, "quotaExceededError", e.to_string())
         }
-        CollectionsError::Store(error) => {
-            tracing::error!(%error, "collections API");
-            server_error()
-        }
+        other => ApiError::refused(other),
     }
 }

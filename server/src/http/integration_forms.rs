@@ -3,7 +3,6 @@
 //! message, the field it is about and what was typed; another team's id answers 404 and a
 //! role that may not act answers 403, with nothing changed.
 
-use app::integration_data::{keep_refused_form, RefusedForm};
 use axum::{
     extract::{Form, Path, State},
     http::StatusCode,
@@ -13,7 +12,7 @@ use ferry_domain::integrations::{IntegrationDraft, IntegrationError, Integration
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{account_forms::flash_notice, team_forms::SignedIn, AppState};
+use super::{account_forms::flash_notice, refusal::Refusal, signed_in::SignedIn, AppState};
 
 pub const LIST: &str = "/integrations/bitbucket";
 
@@ -112,58 +111,16 @@ pub fn field_label(field: &str) -> &str {
     }
 }
 
-/// The answer to a refused integration form: back to `page` with the reason and the
-/// typed values; unknown ids 404, a role that may not act or an account that is not the
-/// person's to use 403.
-async fn refuse(
-    session: &Session,
-    page: &str,
-    values: Vec<(String, String)>,
-    error: IntegrationError,
-) -> Response {
-    let (message, field) = match error {
-        IntegrationError::NotFound => return not_found(),
-        IntegrationError::Forbidden(_) => {
-            return (StatusCode::FORBIDDEN, error.to_string()).into_response()
-        }
-        IntegrationError::AccountNotUsable(reason) => {
-            return (
-                StatusCode::FORBIDDEN,
-                format!("Connected account: {reason}."),
-            )
-                .into_response()
-        }
-        IntegrationError::Field(refused) => (
-            format!("{}: {}", field_label(refused.field), refused.message),
-            Some(refused.field.to_owned()),
+/// How the integration forms refuse: as every form does, a field named as the form labels it;
+/// an account that is not the person's to use answers 403 too.
+fn refusal(error: IntegrationError) -> Refusal {
+    match error {
+        IntegrationError::AccountNotUsable(reason) => Refusal::status(
+            StatusCode::FORBIDDEN,
+            format!("Connected account: {reason}."),
         ),
-        IntegrationError::State(message) => (message, None),
-        IntegrationError::Store(inner) => {
-            tracing::error!(error = %inner, "saving an integration failed");
-            (
-                "Something went wrong on our side; try again in a moment.".to_owned(),
-                None,
-            )
-        }
-    };
-    keep_refused_form(
-        session,
-        RefusedForm {
-            error: message,
-            field,
-            values,
-        },
-    )
-    .await;
-    Redirect::to(page).into_response()
-}
-
-pub fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        "Not found: nothing with this id is in your current team. Go back and reload the page.",
-    )
-        .into_response()
+        other => Refusal::from_domain(other, field_label),
+    }
 }
 
 pub async fn create(
@@ -189,13 +146,10 @@ pub async fn create(
             Redirect::to(LIST).into_response()
         }
         Err(error) => {
-            refuse(
-                &session,
-                &form.back_to("/integrations/bitbucket/new/configure"),
-                form.values(),
-                error,
-            )
-            .await
+            let page = form.back_to("/integrations/bitbucket/new/configure");
+            refusal(error)
+                .back_to_form(&session, &page, form.values())
+                .await
         }
     }
 }
@@ -221,7 +175,9 @@ pub async fn update(
         }
         Err(error) => {
             let page = form.back_to(&format!("/integrations/bitbucket/{}/edit", encode(&id)));
-            refuse(&session, &page, form.values(), error).await
+            refusal(error)
+                .back_to_form(&session, &page, form.values())
+                .await
         }
     }
 }
@@ -246,7 +202,11 @@ pub async fn delete(
             flash_notice(&session, notice).await;
             Redirect::to(LIST).into_response()
         }
-        Err(error) => refuse(&session, LIST, Vec::new(), error).await,
+        Err(error) => {
+            refusal(error)
+                .back_to_form(&session, LIST, Vec::new())
+                .await
+        }
     }
 }
 

@@ -13,11 +13,7 @@ use ferry_domain::{
 };
 use serde_json::{json, Value};
 
-use super::{
-    api::{ApiActor, ApiError},
-    collections_api::{iso_8601, server_error},
-    AppState,
-};
+use super::{api::ApiActor, api_error::ApiError, collections_api::iso_8601, AppState};
 
 type Answer = Result<Json<Value>, ApiError>;
 
@@ -149,19 +145,12 @@ fn run(state: &AppState, found: &Integration, row: &RunRow) -> Value {
 
 fn refusal(error: IntegrationError) -> ApiError {
     match error {
-        IntegrationError::NotFound => ApiError::new(
-            StatusCode::NOT_FOUND,
-            "instanceNotFoundError",
+        IntegrationError::NotFound => ApiError::not_found(
             "id: no integration with this id in the key's team; list them with GET /api/integrations",
         ),
-        e @ (IntegrationError::Forbidden(_) | IntegrationError::AccountNotUsable(_)) => {
-            ApiError::new(StatusCode::FORBIDDEN, "forbiddenError", e.to_string())
+        IntegrationError::State(message) => {
+            ApiError::new(StatusCode::CONFLICT, "invalidStateError", message)
         }
-        IntegrationError::State(message) => ApiError::new(StatusCode::CONFLICT, "invalidStateError", message),
-        e @ IntegrationError::Field(_) => ApiError::new(StatusCode::BAD_REQUEST, "malformedRequestError", e.to_string()),
-        IntegrationError::Store(error) => {
-            tracing::error!(%error, "integrations API");
-            server_error()
-        }
+        other => ApiError::refused(other),
     }
 }

@@ -12,7 +12,7 @@ use axum::{
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
-use super::{collections_api::server_error, AppState};
+use super::{api_error::ApiError, AppState};
 
 pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = &state.config.security.metrics_token {
@@ -27,10 +27,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     }
     match state.sync.render_metrics().await {
         Ok(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
-        Err(error) => {
-            tracing::error!(%error, "metrics");
-            server_error().into_response()
-        }
+        Err(error) => ApiError::internal(&error).into_response(),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod account_forms;
 mod api;
+mod api_error;
 mod bitbucket_auth;
 pub mod client_addr;
 mod collection_forms;
@@ -12,9 +13,11 @@ mod integration_forms;
 mod integrations_api;
 mod metrics;
 mod profile_forms;
+mod refusal;
 mod request_id;
 mod security;
 pub mod sessions;
+mod signed_in;
 mod sync_forms;
 mod team_forms;
 

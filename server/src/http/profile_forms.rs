@@ -10,7 +10,7 @@ use ferry_domain::profile::{ProfileError, Profiles};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{account_forms::flash_notice, AppState};
+use super::{account_forms::flash_notice, refusal::Refusal, AppState};
 
 pub const PROFILE_PAGE: &str = "/profile";
 
@@ -39,7 +39,7 @@ pub async fn update(
     let Some(actor) = session::actor(&state.store, &session).await else {
         return Redirect::to("/signin?next=/profile").into_response();
     };
-    let message = match Profiles::new(&state.store)
+    let refusal = match Profiles::new(&state.store)
         .set_commit_identity(&actor.user_id, &form.commit_name, &form.commit_email)
         .await
     {
@@ -52,30 +52,19 @@ pub async fn update(
             .await;
             return Redirect::to(PROFILE_PAGE).into_response();
         }
-        Err(ProfileError::Field(refused)) => {
-            format!("{}: {}", field_label(refused.field), refused.message)
-        }
+        // The person's account is gone: their session is worth nothing any more.
         Err(ProfileError::NotFound) => {
             return Redirect::to("/signin?next=/profile").into_response()
         }
-        Err(ProfileError::Store(error)) => {
-            tracing::error!(%error, "saving a profile failed");
-            "Something went wrong on our side; try again in a moment.".to_owned()
-        }
+        Err(error) => Refusal::from_domain(error, field_label),
     };
-    let fields = vec![
-        ("commit_name".to_owned(), form.commit_name),
-        ("commit_email".to_owned(), form.commit_email),
-    ];
-    session::set_flash(
-        &session,
-        Flash {
-            error: Some(message),
-            fields,
-            page: PROFILE_PAGE.to_owned(),
-            ..Flash::default()
-        },
-    )
-    .await;
-    Redirect::to(PROFILE_PAGE).into_response()
+    let kept = Flash {
+        fields: vec![
+            ("commit_name".to_owned(), form.commit_name),
+            ("commit_email".to_owned(), form.commit_email),
+        ],
+        page: PROFILE_PAGE.to_owned(),
+        ..Flash::default()
+    };
+    refusal.back(&session, PROFILE_PAGE, kept).await
 }

@@ -13,9 +13,7 @@ use axum::{
 use rand::{distr::Alphanumeric, Rng};
 
 use super::{
-    api::{presented_key, ApiError},
-    request_id::loggable_path,
-    route_table, AppState,
+    api::presented_key, api_error::ApiError, request_id::loggable_path, route_table, AppState,
 };
 
 /// Refuses POST/PUT/PATCH/DELETE whose Origin (or, lacking it, Referer) is not Ferry's own

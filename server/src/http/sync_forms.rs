@@ -3,10 +3,9 @@
 //! manage the integration 403, with nothing changed. Otherwise back to the page the button was
 //! on, with a message saying what happens next.
 
-use app::{flash::Flash, session};
+use app::flash::Flash;
 use axum::{
     extract::{Form, Path, State},
-    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use ferry_domain::integrations::{Integration, IntegrationError, Integrations};
@@ -15,8 +14,9 @@ use tower_sessions::Session;
 
 use super::{
     account_forms::flash_notice,
-    integration_forms::{encode, not_found, LIST},
-    team_forms::SignedIn,
+    integration_forms::{encode, LIST},
+    refusal::{as_posted, Refusal},
+    signed_in::SignedIn,
     AppState,
 };
 
@@ -124,30 +124,17 @@ async fn answer(
     done: Result<Integration, IntegrationError>,
     notice: impl FnOnce(&Integration) -> String,
 ) -> Response {
-    let message = match done {
+    match done {
         Ok(integration) => {
             flash_notice(session, notice(&integration)).await;
-            return Redirect::to(page).into_response();
+            Redirect::to(page).into_response()
         }
-        Err(IntegrationError::NotFound) => return not_found(),
-        Err(error @ (IntegrationError::Forbidden(_) | IntegrationError::AccountNotUsable(_))) => {
-            return (StatusCode::FORBIDDEN, error.to_string()).into_response()
+        Err(error) => {
+            Refusal::from_domain(error, as_posted)
+                .back(session, page, Flash::default())
+                .await
         }
-        Err(IntegrationError::Store(inner)) => {
-            tracing::error!(error = %inner, "a sync control failed");
-            "Something went wrong on our side; try again in a moment.".to_owned()
-        }
-        Err(other) => other.to_string(),
-    };
-    session::set_flash(
-        session,
-        Flash {
-            error: Some(message),
-            ..Flash::default()
-        },
-    )
-    .await;
-    Redirect::to(page).into_response()
+    }
 }
 
 #[cfg(test)]

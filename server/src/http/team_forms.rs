@@ -4,8 +4,7 @@
 
 use app::{flash::Flash, session};
 use axum::{
-    extract::{Form, FromRequestParts, State},
-    http::request::Parts,
+    extract::{Form, State},
     response::{IntoResponse, Redirect, Response},
 };
 use ferry_domain::{
@@ -16,8 +15,9 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{
-    account_forms::{back_with_error, flash_notice},
+    account_forms::{flash_notice, refusal},
     client_addr::ClientAddr,
+    signed_in::SignedIn,
     AppState,
 };
 
@@ -63,26 +63,6 @@ pub struct KeyChoice {
     key_id: String,
 }
 
-/// The signed-in actor of a form post; anyone else is sent to sign in.
-pub struct SignedIn(pub Actor);
-
-impl FromRequestParts<AppState> for SignedIn {
-    type Rejection = Response;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let session = Session::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        session::actor(&state.store, &session)
-            .await
-            .map(SignedIn)
-            .ok_or_else(|| Redirect::to("/signin").into_response())
-    }
-}
-
 fn parse_role(raw: &str) -> Result<Role, AccountError> {
     Ok(raw.parse::<Role>()?)
 }
@@ -94,7 +74,7 @@ async fn answer(session: &Session, page: &str, result: Result<String, AccountErr
             flash_notice(session, notice).await;
             Redirect::to(page).into_response()
         }
-        Err(error) => back_with_error(page, session, "", &error).await,
+        Err(error) => refusal(error).back(session, page, Flash::default()).await,
     }
 }
 
@@ -203,7 +183,11 @@ pub async fn create_invite(
             );
             reveal(&state, &session, &actor, MEMBERS, notice, &link).await
         }
-        Err(error) => back_with_error(MEMBERS, &session, "", &error).await,
+        Err(error) => {
+            refusal(error)
+                .back(&session, MEMBERS, Flash::default())
+                .await
+        }
     }
 }
 
@@ -252,7 +236,7 @@ pub async fn accept_invite(
             )
             .await
         }
-        Err(error) => back_with_error(&link, &session, "", &error).await,
+        Err(error) => refusal(error).back(&session, &link, Flash::default()).await,
     }
 }
 
@@ -297,7 +281,11 @@ pub async fn create_api_key(
             )
             .await
         }
-        Err(error) => back_with_error(API_KEYS, &session, "", &error).await,
+        Err(error) => {
+            refusal(error)
+                .back(&session, API_KEYS, Flash::default())
+                .await
+        }
     }
 }
 

@@ -13,6 +13,7 @@ mod integrations;
 mod integrations_api;
 mod integrations_flow;
 mod operability;
+mod server_functions;
 mod sync_controls;
 mod sync_controls_flow;
 mod sync_crash;
