@@ -42,6 +42,49 @@ pub fn postgres_admin_url() -> String {
     std::env::var("FERRY_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_ADMIN_URL.into())
 }
 
+/// The two databases every store, service and server test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+impl Db {
+    /// A fresh, migrated database of this kind.
+    pub async fn fresh(self) -> TestDatabase {
+        match self {
+            Db::Sqlite => sqlite().await,
+            Db::Postgres => postgres().await,
+        }
+    }
+}
+
+/// Runs each named test once per database, as `sqlite::<name>` and `postgres::<name>`: the one
+/// way a test runs on both. `on_both!(a, b)` calls `async fn a(db: Db)` (the test opens what
+/// it needs, e.g. a server); `on_both!(store: a, b)` calls `async fn a(store: &Store)` on a
+/// fresh migrated database.
+#[macro_export]
+macro_rules! on_both {
+    (store: $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() {
+                let db = $crate::Db::Sqlite.fresh().await;
+                super::$name(&db.store).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() {
+                let db = $crate::Db::Postgres.fresh().await;
+                super::$name(&db.store).await
+            })*
+        }
+    };
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(#[tokio::test] async fn $name() { super::$name($crate::Db::Sqlite).await })* }
+        mod postgres { $(#[tokio::test] async fn $name() { super::$name($crate::Db::Postgres).await })* }
+    };
+}
+
 /// A fresh, migrated SQLite database in its own temporary directory.
 pub async fn sqlite() -> TestDatabase {
     let dir = tempfile::tempdir().expect("create a temporary directory");

@@ -10,7 +10,8 @@ use ferry_domain::{
     Store,
 };
 
-conformance!(
+ferry_testing::on_both!(
+    store:
     concurrent_wrong_passwords_reach_the_password_check_only_as_the_throttle_allows,
     a_right_password_ends_the_run_of_failures,
 );

@@ -11,7 +11,8 @@ use ferry_domain::{
     Store,
 };
 
-conformance!(
+ferry_testing::on_both!(
+    store:
     create_get_list_and_search,
     replace_writes_a_revision_and_an_event,
     unchanged_replace_writes_nothing,

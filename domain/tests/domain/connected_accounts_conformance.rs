@@ -13,7 +13,8 @@ use ferry_domain::{
     Store,
 };
 
-conformance!(
+ferry_testing::on_both!(
+    store:
     create_list_and_open,
     labels_are_required_bounded_and_unique,
     reauthenticate_replaces_the_secret_in_place,

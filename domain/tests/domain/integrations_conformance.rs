@@ -10,7 +10,8 @@ use ferry_domain::{
     Store,
 };
 
-conformance!(
+ferry_testing::on_both!(
+    store:
     create_get_list_and_filter,
     an_empty_filename_is_named_after_the_collection,
     refusals_name_the_field_and_store_nothing,

@@ -2,9 +2,6 @@
 //! whole stack instead of one per file. Each module is one subject; run one with
 //! `cargo test -p ferry-domain --test domain <module>::`.
 
-// First: its `conformance!` macro is used by the modules below.
-#[macro_use]
-mod conformance;
 mod accounts_conformance;
 mod collections_conformance;
 mod connected_accounts_conformance;

@@ -18,7 +18,8 @@ use ferry_domain::{
     Store,
 };
 
-conformance!(
+ferry_testing::on_both!(
+    store:
     old_revisions_are_thinned_to_the_newest_of_each_day,
     later_passes_thin_what_became_old_and_keeping_everything_prunes_nothing,
     old_sign_in_attempts_go,

@@ -11,7 +11,8 @@ use ferry_domain::{
 };
 use ferry_testing as testing;
 
-conformance!(
+ferry_testing::on_both!(
+    store:
     answers_ping,
     migrating_twice_changes_nothing,
     instance_id_is_created_once,

@@ -15,7 +15,8 @@ use ferry_domain::{
 };
 use ferry_testing::run_row;
 
-conformance!(
+ferry_testing::on_both!(
+    store:
     the_request_budget_is_shared_by_every_process,
     adding_an_integration_queues_its_first_run_now,
     a_change_queues_work_for_active_integrations_only,

@@ -10,7 +10,7 @@ use ferry_domain::{
 
 const PASSWORD: &str = "correct horse battery staple";
 
-on_both!(
+ferry_testing::on_both!(
     sign_up_signs_in_with_a_personal_team,
     sign_in_cycles_the_session_id,
     sign_in_goes_on_to_next_only_on_this_site,

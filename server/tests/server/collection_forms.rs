@@ -15,7 +15,7 @@ use reqwest::multipart::{Form, Part};
 
 const PASSWORD: &str = "correct horse battery staple";
 
-on_both!(
+ferry_testing::on_both!(
     import_edit_export_and_history,
     pasted_json_imports_and_bad_json_is_refused_naming_the_path,
     folders_and_requests_are_added_renamed_moved_and_deleted,

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 const PASSWORD: &str = "correct horse battery staple";
 
-on_both!(
+ferry_testing::on_both!(
     create_list_get_replace_delete,
     shared_example_comes_back_canonical,
     other_teams_ids_answer_404,

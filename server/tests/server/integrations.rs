@@ -15,7 +15,7 @@ use secrecy::SecretString;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-on_both!(
+ferry_testing::on_both!(
     the_catalog_is_searchable_without_javascript,
     bitbucket_details_offer_adding_to_editors_only,
     an_admin_adds_lists_filters_edits_and_deletes,

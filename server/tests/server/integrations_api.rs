@@ -18,7 +18,7 @@ use serde_json::Value;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-on_both!(
+ferry_testing::on_both!(
     list_get_and_the_run_log,
     run_pause_and_resume_queue_what_they_say,
     viewer_keys_cannot_act,

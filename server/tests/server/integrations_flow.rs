@@ -26,7 +26,7 @@ const APP_PASSWORD: &str = "flow-app-password-77e0";
 const CONSUMER_SECRET: &str = "flow-consumer-secret";
 const SECRETS: [&str; 4] = [TOKEN, REPLACEMENT, APP_PASSWORD, CONSUMER_SECRET];
 
-on_both!(
+ferry_testing::on_both!(
     each_method_authenticates_and_adds_an_integration,
     refusals_say_what_failed_and_save_nothing,
     oauth_state_is_checked,

@@ -2,14 +2,7 @@
 
 use crate::common::{Db, TestServer};
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Db::Sqlite).await })* }
-        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::Db::Postgres).await })* }
-    };
-}
-
-on_both!(
+ferry_testing::on_both!(
     health_and_readiness,
     request_ids,
     home_is_server_rendered,

@@ -8,7 +8,7 @@ use crate::common::{Db, TestServer};
 
 const PASSWORD: &str = "correct horse battery staple";
 
-on_both!(
+ferry_testing::on_both!(
     server_functions_answer_at_stable_urls,
     server_functions_refuse_other_origins,
 );

@@ -17,7 +17,7 @@ use ferry_testing::run_row;
 const PASSWORD: &str = "correct horse battery staple";
 const HASH: &str = "0123456789abcdef0123456789abcdef01234567";
 
-on_both!(
+ferry_testing::on_both!(
     an_admin_runs_pauses_and_resumes_from_the_list,
     the_run_log_lists_every_run_in_words,
     a_viewer_reads_the_run_log_but_controls_nothing,

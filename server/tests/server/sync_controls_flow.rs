@@ -25,7 +25,7 @@ const APP_PASSWORD: &str = "flow-app-password";
 const BRANCH: &str = "ferry-backups";
 const FILE: &str = "Postman Collections/Users API.postman_collection.json";
 
-on_both!(
+ferry_testing::on_both!(
     edits_commit_pause_holds_them_and_resume_commits_once,
     the_profiles_name_and_email_author_the_commits
 );

@@ -13,7 +13,7 @@ use ferry_domain::{
 
 const PASSWORD: &str = "correct horse battery staple";
 
-on_both!(
+ferry_testing::on_both!(
     an_invited_person_joins_with_the_role_and_a_role_change_takes_effect,
     invite_links_work_once_and_not_after_expiry,
     signed_out_people_sign_up_and_come_back_to_the_invite,

@@ -16,7 +16,7 @@ use http::Method;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-on_both!(team_b_reaches_nothing_of_team_a_on_any_route);
+ferry_testing::on_both!(team_b_reaches_nothing_of_team_a_on_any_route);
 
 /// Team A's ids, and text that must never reach B.
 struct TeamA {

@@ -13,15 +13,6 @@ use ferry_domain::{
 };
 use ferry_testing::{self as testing, TestDatabase};
 
-/// Runs each named `async fn name(db: Db)` as two tests, one per database.
-#[allow(unused_macros)]
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Db::Sqlite).await })* }
-        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::Db::Postgres).await })* }
-    };
-}
-
 pub struct TestServer {
     pub url: String,
     pub client: reqwest::Client,
@@ -34,11 +25,7 @@ pub struct TestServer {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
-#[derive(Clone, Copy, Debug)]
-pub enum Db {
-    Sqlite,
-    Postgres,
-}
+pub use ferry_testing::Db;
 
 impl TestServer {
     pub async fn start(db: Db) -> Self {
