@@ -2,13 +2,11 @@
 //! whole stack instead of one per file. Each module is one subject; run one with
 //! `cargo test -p ferry --test server <module>::`.
 
-// First: its macros are used by the modules below.
-#[macro_use]
-mod common;
 mod accounts;
 mod cli;
 mod collection_forms;
 mod collections_api;
+mod common;
 mod integrations;
 mod integrations_api;
 mod integrations_flow;
