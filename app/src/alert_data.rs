@@ -48,12 +48,12 @@ pub async fn load_sync_alerts() -> Result<Vec<SyncAlert>, ServerFnError> {
             let (fix_href, fix_label) =
                 if i.status == IntegrationStatus::NeedsReauth && i.account_id.is_some() {
                     (
-                        "/integrations/accounts".to_owned(),
+                        crate::routes::ACCOUNTS.to_owned(),
                         "Re-authenticate in Connected accounts",
                     )
                 } else {
                     (
-                        format!("/integrations/bitbucket/{}/edit", i.id),
+                        crate::routes::integration_edit(&i.id),
                         "Edit the integration",
                     )
                 };

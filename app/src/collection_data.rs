@@ -19,19 +19,8 @@ pub fn percent_encode(text: &str) -> String {
     out
 }
 
-/// `/collections/<id>` with the id percent-encoded: Postman ids may hold any character.
-pub fn collection_href(id: &str) -> String {
-    format!("/collections/{}", percent_encode(id))
-}
-
-/// `<collection>?item=<item>`: the collection page with a folder or request selected.
-pub fn item_href(collection_id: &str, item_id: &str) -> String {
-    format!(
-        "{}?item={}",
-        collection_href(collection_id),
-        percent_encode(item_id)
-    )
-}
+// Kept under their old names: pages and handlers call them; the paths live in `routes`.
+pub use crate::routes::{collection as collection_href, collection_item as item_href};
 
 /// The rows a pairs editor posted (`<prefix>.<n>.key`, `.value`, `.enabled`), in row order;
 /// rows left with an empty key and value are dropped, and a row without `enabled` is disabled.

@@ -2,6 +2,19 @@
 //!
 //! Rendered on the server (feature `ssr`) and hydrated in the browser (feature `hydrate`).
 //!
+//! Where a feature lives. Reads are server functions; writes are plain HTML forms posted to
+//! axum handlers that answer with a redirect (post/redirect/get), so every change works
+//! without JavaScript. For a feature `<feature>`:
+//! - its page is `app/src/pages/<feature>.rs` (one file per page: `collections_detail.rs`);
+//! - its loader, the `#[server]` functions the page reads through, is
+//!   `app/src/<feature>_data.rs`;
+//! - its form handlers are `server/src/http/<feature>_forms.rs`, its REST API
+//!   `server/src/http/<feature>_api.rs`;
+//! - every path, on both sides, comes from [`routes`] (the router below must match it);
+//! - the names of form fields both sides spell are constants in [`fields`].
+//!
+//! Files named by an older split rather than by the page: see `ROUTES_NOTE.md`.
+//!
 //! Table rows and the arms of large matches return [`AnyView`]: a view's type spells out
 //! every element inside it, and a whole table's type nests deep enough that the release
 //! wasm build overflows rustc's query depth. Erasing it at these natural boundaries also
@@ -13,10 +26,12 @@ pub mod collection_data;
 mod components;
 pub mod configure_data;
 pub mod context;
+pub mod fields;
 pub mod flash;
 pub mod integration_data;
 mod pages;
 pub mod profile_data;
+pub mod routes;
 pub mod run_data;
 pub mod server_error;
 #[cfg(feature = "ssr")]
@@ -103,6 +118,8 @@ pub fn App() -> impl IntoView {
         // without, the wasm bundle.
         <Router>
             <Layout>
+                // `path!` takes literals only, so these repeat the paths in `routes`: keep both
+                // in step.
                 <Routes fallback=NotFound>
                     <Route path=path!("") ssr=SsrMode::Async view=HomePage/>
                     <Route path=path!("signin") ssr=SsrMode::Async view=SignInPage/>

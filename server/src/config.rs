@@ -20,7 +20,7 @@ use crate::{
 
 /// Where Bitbucket sends people back after "Connect with Bitbucket", under the public URL;
 /// the OAuth consumer's callback URL must be exactly this.
-pub const OAUTH_CALLBACK_PATH: &str = "/integrations/bitbucket/oauth/callback";
+pub const OAUTH_CALLBACK_PATH: &str = app::routes::OAUTH_CALLBACK;
 
 #[derive(Debug, Clone)]
 pub struct Config {

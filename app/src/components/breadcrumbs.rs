@@ -1,5 +1,6 @@
 //! Where an Integrations page sits: "Integrations / Bitbucket / …".
 
+use crate::routes;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -8,8 +9,8 @@ use leptos_router::components::A;
 pub fn BitbucketCrumbs(here: &'static str, #[prop(optional)] accounts: bool) -> impl IntoView {
     view! {
         <nav class="breadcrumbs" aria-label="Breadcrumbs">
-            <A href="/integrations">"Integrations"</A> " / " <A href="/integrations/bitbucket">"Bitbucket"</A>
-            {accounts.then(|| view! { " / " <A href="/integrations/accounts">"Connected accounts"</A> })}
+            <A href=routes::INTEGRATIONS>"Integrations"</A> " / " <A href=routes::INTEGRATIONS_BITBUCKET>"Bitbucket"</A>
+            {accounts.then(|| view! { " / " <A href=routes::ACCOUNTS>"Connected accounts"</A> })}
             " / " {here}
         </nav>
     }

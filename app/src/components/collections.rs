@@ -1,6 +1,7 @@
 //! Pieces every Collections page uses: the frame around loaded data, the item tree, and
 //! read-only key/value tables.
 
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -51,13 +52,13 @@ where
         Some(Ok(Some(data))) => body(data, flash).into_any(),
         Some(Ok(None)) => view! {
             <FlashMessage flash=flash/>
-            <p><A href="/signin">"Sign in"</A> " to see your team's collections."</p>
+            <p><A href=routes::SIGN_IN>"Sign in"</A> " to see your team's collections."</p>
         }
         .into_any(),
         Some(Err(error)) => view! {
             <FlashMessage flash=flash/>
             <LoadError error/>
-            <p><A href="/collections">"Back to Collections"</A></p>
+            <p><A href=routes::COLLECTIONS>"Back to Collections"</A></p>
         }
         .into_any(),
     }

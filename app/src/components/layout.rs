@@ -1,5 +1,6 @@
 //! The frame every page sits in: header with navigation and account, main content, footer.
 
+use crate::routes;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -29,7 +30,7 @@ fn Header() -> impl IntoView {
 
     view! {
         <header class="header">
-            <A href="/" attr:class="brand">
+            <A href=routes::HOME attr:class="brand">
                 <svg class="brand-mark" width="24" height="24" viewBox="0 0 24 24" aria-hidden="true">
                     <path d="M11 3v10h-6z" fill="currentColor"/>
                     <path d="M13 6l5 7h-5z" fill="currentColor" opacity="0.6"/>
@@ -49,16 +50,16 @@ fn Header() -> impl IntoView {
                 <span aria-hidden="true">{move || if menu_open.get() { "✕" } else { "☰" }}</span>
             </button>
             <nav id="primary-nav" class="nav" class:open=menu_open aria-label="Primary">
-                <A href="/" exact=true on:click=close>"Home"</A>
-                <A href="/collections" on:click=close>"Collections"</A>
-                <A href="/integrations" on:click=close>"Integrations"</A>
+                <A href=routes::HOME exact=true on:click=close>"Home"</A>
+                <A href=routes::COLLECTIONS on:click=close>"Collections"</A>
+                <A href=routes::INTEGRATIONS on:click=close>"Integrations"</A>
                 <span class="nav-spacer"></span>
                 <Suspense fallback=|| ()>
                     {move || page.get().map(|ctx| match ctx.ok().and_then(|c| c.viewer) {
                         Some(viewer) => view! { <Account viewer/> }.into_any(),
                         None => view! {
-                            <A href="/signin" on:click=close>"Sign in"</A>
-                            <A href="/signup" attr:class="button small" on:click=close>"Sign up"</A>
+                            <A href=routes::SIGN_IN on:click=close>"Sign in"</A>
+                            <A href=routes::SIGN_UP attr:class="button small" on:click=close>"Sign up"</A>
                         }.into_any(),
                     })}
                 </Suspense>
@@ -71,7 +72,7 @@ fn Header() -> impl IntoView {
 fn Account(viewer: Viewer) -> impl IntoView {
     let current = viewer.team_id.clone();
     view! {
-        <form class="team-switcher" method="post" action="/teams/switch">
+        <form class="team-switcher" method="post" action=routes::TEAMS_SWITCH>
             <label for="team-switcher" class="sr-only">"Team"</label>
             <select id="team-switcher" name="team_id" data-testid="team-switcher">
                 {viewer.teams.into_iter().map(|team| {
@@ -81,14 +82,14 @@ fn Account(viewer: Viewer) -> impl IntoView {
             </select>
             <button class="button secondary small" type="submit">"Switch"</button>
         </form>
-        <A href="/team/members">"Team settings"</A>
-        <A href="/teams/new">"New team"</A>
-        <A href="/profile" attr:title="The name and email of your commits">"Profile"</A>
+        <A href=routes::TEAM_MEMBERS>"Team settings"</A>
+        <A href=routes::TEAMS_NEW>"New team"</A>
+        <A href=routes::PROFILE attr:title="The name and email of your commits">"Profile"</A>
         <span class="account-email" data-testid="account-email">{viewer.email}</span>
-        <form method="post" action="/signout">
+        <form method="post" action=routes::SIGN_OUT>
             <button class="button secondary small" type="submit">"Sign out"</button>
         </form>
-        <form method="post" action="/signout/everywhere">
+        <form method="post" action=routes::SIGN_OUT_EVERYWHERE>
             <button class="link-button" type="submit" title="End this account's sessions in every browser">
                 "Sign out everywhere"
             </button>

@@ -1,6 +1,7 @@
 //! Sign-up and sign-in: plain HTML forms posted to the server, so they work before (or
 //! without) the wasm bundle; errors come back as a one-time message with the email kept.
 
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
@@ -16,10 +17,10 @@ pub fn SignInPage() -> impl IntoView {
         <Title text="Sign in"/>
         <CredentialsForm
             heading="Sign in to Ferry"
-            action="/signin"
+            action=routes::SIGN_IN
             submit="Sign in"
             password_autocomplete="current-password"
-            alternative=view! { <p>"New to Ferry? " <A href="/signup">"Create an account"</A></p> }.into_any()
+            alternative=view! { <p>"New to Ferry? " <A href=routes::SIGN_UP>"Create an account"</A></p> }.into_any()
         />
     }
 }
@@ -47,7 +48,7 @@ pub async fn load_sign_up_open_to() -> Result<SignUpOpenTo, ServerFnError> {
 
 /// The token of the invite link someone came from, when that is where they go next.
 fn invite_token(next: &str) -> Option<String> {
-    let token = next.strip_prefix("/invite/")?;
+    let token = next.strip_prefix(routes::INVITE_PREFIX)?;
     (!token.is_empty() && token.bytes().all(|b| b.is_ascii_alphanumeric()))
         .then(|| token.to_owned())
 }
@@ -56,7 +57,8 @@ fn invite_token(next: &str) -> Option<String> {
 pub fn SignUpPage() -> impl IntoView {
     let open_to = Resource::new(|| (), |_| load_sign_up_open_to());
     let query = use_query_map();
-    let sign_in = || view! { <p>"Already have an account? " <A href="/signin">"Sign in"</A></p> };
+    let sign_in =
+        || view! { <p>"Already have an account? " <A href=routes::SIGN_IN>"Sign in"</A></p> };
     let page = move |open_to: SignUpOpenTo| {
         let invite = query
             .read_untracked()
@@ -89,7 +91,7 @@ pub fn SignUpPage() -> impl IntoView {
                 view! {
                     <CredentialsForm
                         heading="Create your Ferry account"
-                        action="/signup"
+                        action=routes::SIGN_UP
                         submit="Sign up"
                         password_autocomplete="new-password"
                         invite=invite

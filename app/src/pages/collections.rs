@@ -1,6 +1,8 @@
 //! The Collections list: search (a GET form), new collection, import (a file or pasted JSON).
 //! Plain HTML forms posted to the server, so all of it works without the wasm bundle.
 
+use crate::fields::collection_fields as field;
+use crate::routes;
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
 
@@ -25,8 +27,8 @@ pub fn CollectionsPage() -> impl IntoView {
 
 fn list_view(data: CollectionsList, search: String, flash: Option<Flash>) -> impl IntoView {
     let flash = flash.unwrap_or_default();
-    let pasted = flash.field("json").unwrap_or_default().to_owned();
-    let new_name = flash.field("name").unwrap_or_default().to_owned();
+    let pasted = flash.field(field::JSON).unwrap_or_default().to_owned();
+    let new_name = flash.field(field::NAME).unwrap_or_default().to_owned();
     let searching = !search.trim().is_empty();
     let empty = if searching {
         "No collection's name contains that."
@@ -37,11 +39,11 @@ fn list_view(data: CollectionsList, search: String, flash: Option<Flash>) -> imp
         <h1>"Collections"</h1>
         <FlashMessage flash=Some(flash.clone())/>
         <p class="team-banner">"Team " <strong>{data.team_name}</strong></p>
-        <form class="search-form" method="get" action="/collections" role="search">
+        <form class="search-form" method="get" action=routes::COLLECTIONS role="search">
             <label for="collection-search">"Search collections"</label>
-            <input id="collection-search" name="q" type="search" value=search.clone() placeholder="Name contains…"/>
+            <input id="collection-search" name=field::SEARCH type="search" value=search.clone() placeholder="Name contains…"/>
             <button class="button secondary small" type="submit">"Search"</button>
-            {searching.then(|| view! { <A href="/collections">"Show all"</A> })}
+            {searching.then(|| view! { <A href=routes::COLLECTIONS>"Show all"</A> })}
         </form>
         {if data.collections.is_empty() {
             view! { <p class="hint" data-testid="no-collections">{empty}</p> }.into_any()
@@ -57,19 +59,19 @@ fn list_view(data: CollectionsList, search: String, flash: Option<Flash>) -> imp
         }}
         {data.can_edit.then(|| view! {
             <div class="collection-forms">
-                <form class="form card" method="post" action="/collections">
+                <form class="form card" method="post" action=routes::COLLECTIONS>
                     <h2>"New collection"</h2>
                     <label for="new-collection-name">"Name"</label>
-                    <input id="new-collection-name" name="name" type="text" required maxlength="1000" value=new_name/>
+                    <input id="new-collection-name" name=field::NAME type="text" required maxlength="1000" value=new_name/>
                     <button class="button" type="submit">"Create collection"</button>
                 </form>
-                <form class="form card" method="post" action="/collections/import" enctype="multipart/form-data">
+                <form class="form card" method="post" action=routes::COLLECTIONS_IMPORT enctype="multipart/form-data">
                     <h2>"Import"</h2>
                     <p class="hint">"A Postman Collection v2.0 or v2.1 file, up to 32 MiB. It keeps its id; a collection with the same id must not exist yet."</p>
                     <label for="import-file">"Collection file"</label>
-                    <input id="import-file" name="file" type="file" accept=".json,application/json"/>
+                    <input id="import-file" name=field::FILE type="file" accept=".json,application/json"/>
                     <label for="import-json">"Or paste the collection JSON"</label>
-                    <textarea id="import-json" name="json" rows="8" spellcheck="false" inner_html=textarea_html(&pasted)></textarea>
+                    <textarea id="import-json" name=field::JSON rows="8" spellcheck="false" inner_html=textarea_html(&pasted)></textarea>
                     <button class="button" type="submit">"Import"</button>
                 </form>
             </div>

@@ -3,6 +3,8 @@
 //! server (post/redirect/get), so saving works before, or without, the wasm bundle. Viewers
 //! see the same page without forms.
 
+use crate::fields::collection_fields as field;
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
@@ -11,8 +13,8 @@ use leptos_router::{
 };
 
 use crate::collection_data::{
-    collection_href, load_collection, pairs_from_fields, percent_encode, BodyForm, CollectionData,
-    Pair, RequestForm, Selected, TreeRow,
+    load_collection, pairs_from_fields, BodyForm, CollectionData, Pair, RequestForm, Selected,
+    TreeRow,
 };
 use crate::components::{
     collections::{collections_page, pairs_editor, pairs_table, textarea_html, tree_view},
@@ -41,7 +43,6 @@ pub fn CollectionPage() -> impl IntoView {
 }
 
 fn collection_view(data: CollectionData, flash: Option<Flash>) -> impl IntoView {
-    let base = collection_href(&data.id);
     let folders: Vec<TreeRow> = data.tree.iter().filter(|row| row.folder).cloned().collect();
     let selected_id = data.selected.as_ref().map(|s| s.id.clone());
     // New items go into the selected folder, or beside the selected request.
@@ -53,25 +54,25 @@ fn collection_view(data: CollectionData, flash: Option<Flash>) -> impl IntoView 
         }
     });
     let detail = match data.selected.clone() {
-        Some(selected) => selected_view(&base, selected, &folders, data.can_edit, flash.as_ref()).into_any(),
+        Some(selected) => selected_view(&data.id, selected, &folders, data.can_edit, flash.as_ref()).into_any(),
         None => view! { <p class="hint">"Pick a request in the tree to see it" {data.can_edit.then_some(" or edit it")} "."</p> }.into_any(),
     };
     let header = view! {
         <Title text=data.name.clone()/>
-        <nav class="breadcrumbs" aria-label="Breadcrumb"><A href="/collections">"Collections"</A> " / "</nav>
+        <nav class="breadcrumbs" aria-label="Breadcrumb"><A href=routes::COLLECTIONS>"Collections"</A> " / "</nav>
         <h1 data-testid="collection-name">{data.name.clone()}</h1>
         {(!data.description.is_empty()).then(|| view! { <p class="collection-description" data-testid="collection-description">{data.description.clone()}</p> })}
         <p class="hint">"Revision " {data.revision} " · updated " {data.updated}</p>
         <div class="collection-actions">
-            <a class="button secondary small" href=format!("{base}/export") download rel="external">"Export"</a>
-            <A href=format!("{base}/history") attr:class="button secondary small">"History"</A>
+            <a class="button secondary small" href=routes::collection_sub(&data.id, "export") download rel="external">"Export"</a>
+            <A href=routes::collection_sub(&data.id, "history") attr:class="button secondary small">"History"</A>
         </div>
         <FlashMessage flash=flash.clone()/>
     }
     .into_any();
     let variables = if data.can_edit {
         view! {
-            <form class="form" method="post" action=format!("{base}/variables")>
+            <form class="form" method="post" action=routes::collection_sub(&data.id, "variables")>
                 {pairs_editor("Variables", "var", data.variables, BLANK_ROWS)}
                 <button class="button" type="submit">"Save variables"</button>
             </form>
@@ -82,15 +83,15 @@ fn collection_view(data: CollectionData, flash: Option<Flash>) -> impl IntoView 
     };
     let details = data
         .can_edit
-        .then(|| details_form(&base, &data.name, &data.description, flash.as_ref()));
+        .then(|| details_form(&data.id, &data.name, &data.description, flash.as_ref()));
     let delete = data.can_edit.then(|| {
         view! {
             <details class="danger-zone">
                 <summary>"Delete collection"</summary>
-                <form class="form" method="post" action=format!("{base}/delete")>
+                <form class="form" method="post" action=routes::collection_sub(&data.id, "delete")>
                     <p>"This deletes the collection and its history in Ferry. Backups already committed stay in their repositories."</p>
                     <label class="checkbox">
-                        <input type="checkbox" name="confirm" value="yes" required/>
+                        <input type="checkbox" name=field::CONFIRM value="yes" required/>
                         {format!("Yes, delete “{}” and its history", data.name)}
                     </label>
                     <button class="button danger" type="submit">"Delete collection"</button>
@@ -103,7 +104,7 @@ fn collection_view(data: CollectionData, flash: Option<Flash>) -> impl IntoView 
         <aside class="collection-tree" aria-label="Folders and requests">
             <h2>"Folders and requests"</h2>
             {tree_view(data.tree, Some(data.id.clone()), selected_id)}
-            {data.can_edit.then(|| add_item_form(&base, &folders, add_parent, flash.as_ref()).into_any())}
+            {data.can_edit.then(|| add_item_form(&data.id, &folders, add_parent, flash.as_ref()).into_any())}
         </aside>
     }
     .into_any();
@@ -125,8 +126,8 @@ fn collection_view(data: CollectionData, flash: Option<Flash>) -> impl IntoView 
 }
 
 /// The collection's name and description; open with what was typed after a refusal.
-fn details_form(base: &str, name: &str, description: &str, flash: Option<&Flash>) -> impl IntoView {
-    let refused = flash.filter(|f| f.field("details") == Some("yes"));
+fn details_form(id: &str, name: &str, description: &str, flash: Option<&Flash>) -> impl IntoView {
+    let refused = flash.filter(|f| f.field(field::DETAILS) == Some("yes"));
     let kept = |field: &str, stored: &str| {
         refused
             .and_then(|f| f.field(field))
@@ -136,12 +137,12 @@ fn details_form(base: &str, name: &str, description: &str, flash: Option<&Flash>
     view! {
         <details class="collection-details" open=refused.is_some()>
             <summary>"Rename or describe the collection"</summary>
-            <form class="form" method="post" action=format!("{base}/details")>
-                <input type="hidden" name="details" value="yes"/>
+            <form class="form" method="post" action=routes::collection_sub(id, "details")>
+                <input type="hidden" name=field::DETAILS value="yes"/>
                 <label for="collection-name-field">"Collection name"</label>
-                <input id="collection-name-field" name="name" type="text" required maxlength="1000" value=kept("name", name)/>
+                <input id="collection-name-field" name=field::NAME type="text" required maxlength="1000" value=kept(field::NAME, name)/>
                 <label for="collection-description-field">"Collection description"</label>
-                <textarea id="collection-description-field" name="description" rows="3" inner_html=textarea_html(&kept("description", description))></textarea>
+                <textarea id="collection-description-field" name=field::DESCRIPTION rows="3" inner_html=textarea_html(&kept(field::DESCRIPTION, description))></textarea>
                 <button class="button" type="submit">"Save name and description"</button>
             </form>
         </details>
@@ -162,7 +163,7 @@ fn folder_options(folders: &[TreeRow], chosen: Option<&str>) -> impl IntoView {
 }
 
 fn add_item_form(
-    base: &str,
+    id: &str,
     folders: &[TreeRow],
     parent: Option<String>,
     flash: Option<&Flash>,
@@ -173,23 +174,23 @@ fn add_item_form(
             .unwrap_or(default)
             .to_owned()
     };
-    let is_folder = kept("kind", "request") == "folder";
+    let is_folder = kept(field::KIND, "request") == "folder";
     view! {
-        <form class="form card" method="post" action=format!("{base}/items")>
+        <form class="form card" method="post" action=routes::collection_sub(id, "items")>
             <h3>"Add"</h3>
             <fieldset class="item-kind">
                 <legend class="sr-only">"What to add"</legend>
-                <label><input type="radio" name="kind" value="request" checked=!is_folder/>" Request"</label>
-                <label><input type="radio" name="kind" value="folder" checked=is_folder/>" Folder"</label>
+                <label><input type="radio" name=field::KIND value="request" checked=!is_folder/>" Request"</label>
+                <label><input type="radio" name=field::KIND value="folder" checked=is_folder/>" Folder"</label>
             </fieldset>
             <label for="add-name">"New item name"</label>
-            <input id="add-name" name="name" type="text" required maxlength="1000" value=kept("name", "")/>
+            <input id="add-name" name=field::NAME type="text" required maxlength="1000" value=kept(field::NAME, "")/>
             <label for="add-method">"New request method"</label>
-            <input id="add-method" name="method" type="text" list="methods" value=kept("method", "GET")/>
+            <input id="add-method" name=field::METHOD type="text" list="methods" value=kept(field::METHOD, "GET")/>
             <label for="add-url">"New request URL"</label>
-            <input id="add-url" name="url" type="text" placeholder="https://{{host}}/path" value=kept("url", "")/>
+            <input id="add-url" name=field::URL type="text" placeholder="https://{{host}}/path" value=kept(field::URL, "")/>
             <label for="add-parent">"In folder"</label>
-            <select id="add-parent" name="parent">{folder_options(folders, parent.as_deref())}</select>
+            <select id="add-parent" name=field::PARENT>{folder_options(folders, parent.as_deref())}</select>
             <button class="button" type="submit">"Add"</button>
             <datalist id="methods">{METHODS.iter().map(|m| view! { <option value=*m></option> }).collect_view()}</datalist>
         </form>
@@ -197,13 +198,13 @@ fn add_item_form(
 }
 
 fn selected_view(
-    base: &str,
+    collection_id: &str,
     selected: Selected,
     folders: &[TreeRow],
     can_edit: bool,
     flash: Option<&Flash>,
 ) -> impl IntoView {
-    let item_base = format!("{base}/items/{}", percent_encode(&selected.id));
+    let item_base = routes::collection_item_forms(collection_id, &selected.id);
     let kind = if selected.request.is_some() {
         "request"
     } else {
@@ -211,8 +212,8 @@ fn selected_view(
     };
     let body = match selected.request.clone() {
         Some(request) if can_edit => {
-            let refused_here = flash.filter(|f| f.field("editing") == Some(selected.id.as_str()));
-            request_editor(&format!("{base}/requests/{}", percent_encode(&selected.id)), &selected.id, request, refused_here).into_any()
+            let refused_here = flash.filter(|f| f.field(field::EDITING) == Some(selected.id.as_str()));
+            request_editor(&routes::collection_request(collection_id, &selected.id), &selected.id, request, refused_here).into_any()
         }
         Some(request) => request_details(request).into_any(),
         None => view! { <h2>"Folder " <span data-testid="selected-name">{selected.name.clone()}</span></h2> }.into_any(),
@@ -224,15 +225,15 @@ fn selected_view(
                 {selected.request.is_none().then(|| view! {
                     <form class="inline-form" method="post" action=format!("{item_base}/rename")>
                         <label for="rename-name">"Rename folder"</label>
-                        <input id="rename-name" name="name" type="text" required maxlength="1000" value=selected.name.clone()/>
+                        <input id="rename-name" name=field::NAME type="text" required maxlength="1000" value=selected.name.clone()/>
                         <button class="button secondary small" type="submit">"Rename"</button>
                     </form>
                 })}
                 <form class="inline-form" method="post" action=format!("{item_base}/move")>
                     <label for="move-parent">{format!("Move {kind} into")}</label>
-                    <select id="move-parent" name="parent">{folder_options(&movable, selected.parent_id.as_deref())}</select>
+                    <select id="move-parent" name=field::PARENT>{folder_options(&movable, selected.parent_id.as_deref())}</select>
                     <label for="move-position">"at position"</label>
-                    <input id="move-position" name="position" type="number" min="1" placeholder="last" class="narrow-number"/>
+                    <input id="move-position" name=field::POSITION type="number" min="1" placeholder="last" class="narrow-number"/>
                     <button class="button secondary small" type="submit">"Move"</button>
                 </form>
                 <form class="inline-form" method="post" action=format!("{item_base}/delete")>
@@ -266,19 +267,19 @@ fn request_editor(
     view! {
         <h2>"Request " <span data-testid="selected-name">{request.name.clone()}</span></h2>
         <form class="form request-editor" method="post" action=action.to_owned()>
-            <input type="hidden" name="editing" value=id.to_owned()/>
-            <input type="hidden" name="url_before" value=request.url.clone()/>
+            <input type="hidden" name=field::EDITING value=id.to_owned()/>
+            <input type="hidden" name=field::URL_BEFORE value=request.url.clone()/>
             <label for="request-name">"Name"</label>
-            <input id="request-name" name="name" type="text" required maxlength="1000" value=kept("name", request.name)/>
+            <input id="request-name" name=field::NAME type="text" required maxlength="1000" value=kept(field::NAME, request.name)/>
             <div class="method-url">
                 <div>
                     <label for="request-method">"Method"</label>
-                    <input id="request-method" name="method" type="text" list="request-methods" required maxlength="32" value=kept("method", request.method)/>
+                    <input id="request-method" name=field::METHOD type="text" list="request-methods" required maxlength="32" value=kept(field::METHOD, request.method)/>
                     <datalist id="request-methods">{METHODS.iter().map(|m| view! { <option value=*m></option> }).collect_view()}</datalist>
                 </div>
                 <div class="grow">
                     <label for="request-url">"URL"</label>
-                    <input id="request-url" name="url" type="text" value=kept("url", request.url)/>
+                    <input id="request-url" name=field::URL type="text" value=kept(field::URL, request.url)/>
                 </div>
             </div>
             {pairs_editor("Headers", "header", kept_pairs("header", request.headers), BLANK_ROWS)}
@@ -286,7 +287,7 @@ fn request_editor(
             <p class="hint">"Query parameters are part of the URL too: when you change the URL, its query string wins."</p>
             {body}
             <label for="request-description">"Description"</label>
-            <textarea id="request-description" name="description" rows="3" inner_html=textarea_html(&kept("description", request.description))></textarea>
+            <textarea id="request-description" name=field::DESCRIPTION rows="3" inner_html=textarea_html(&kept(field::DESCRIPTION, request.description))></textarea>
             <button class="button" type="submit">"Save request"</button>
         </form>
     }
@@ -306,8 +307,8 @@ fn body_editor(stored: BodyForm, refused: Option<&Flash>) -> impl IntoView {
         Some(flash) => pairs_from_fields(&flash.fields, prefix),
         None => stored,
     };
-    let chosen = kept("body_mode", &stored.mode);
-    let language = kept("raw_language", &stored.raw_language);
+    let chosen = kept(field::BODY_MODE, &stored.mode);
+    let language = kept(field::RAW_LANGUAGE, &stored.raw_language);
     let mode = RwSignal::new(chosen.clone());
     let interactive = RwSignal::new(false);
     // Effects run only in the browser, after hydration: the server's page shows every field.
@@ -327,7 +328,7 @@ fn body_editor(stored: BodyForm, refused: Option<&Flash>) -> impl IntoView {
     });
     view! {
         <label for="request-body-mode">"Body"</label>
-        <select id="request-body-mode" name="body_mode" on:change=move |event| mode.set(event_target_value(&event))>
+        <select id="request-body-mode" name=field::BODY_MODE on:change=move |event| mode.set(event_target_value(&event))>
             {keeps_other.then(|| view! {
                 <option value="keep" selected=chosen == "keep" || chosen == stored.mode>{format!("keep the {} body as it is", stored.mode)}</option>
             })}
@@ -337,9 +338,9 @@ fn body_editor(stored: BodyForm, refused: Option<&Flash>) -> impl IntoView {
         <fieldset class="body-fields" hidden=hidden("raw")>
             <legend>"Raw text"</legend>
             <label for="request-body">"Body text (raw)"</label>
-            <textarea id="request-body" name="body" rows="8" spellcheck="false" inner_html=textarea_html(&kept("body", &stored.raw))></textarea>
+            <textarea id="request-body" name=field::BODY rows="8" spellcheck="false" inner_html=textarea_html(&kept(field::BODY, &stored.raw))></textarea>
             <label for="request-raw-language">"Language"</label>
-            <select id="request-raw-language" name="raw_language">
+            <select id="request-raw-language" name=field::RAW_LANGUAGE>
                 {BodyForm::RAW_LANGUAGES.iter().map(|(value, label)| view! {
                     <option value=*value selected=language == *value>{*label}</option>
                 }).collect_view()}
@@ -355,9 +356,9 @@ fn body_editor(stored: BodyForm, refused: Option<&Flash>) -> impl IntoView {
         <fieldset class="body-fields" hidden=hidden("graphql")>
             <legend>"GraphQL"</legend>
             <label for="request-graphql-query">"GraphQL query"</label>
-            <textarea id="request-graphql-query" name="graphql_query" rows="8" spellcheck="false" inner_html=textarea_html(&kept("graphql_query", &stored.graphql_query))></textarea>
+            <textarea id="request-graphql-query" name=field::GRAPHQL_QUERY rows="8" spellcheck="false" inner_html=textarea_html(&kept(field::GRAPHQL_QUERY, &stored.graphql_query))></textarea>
             <label for="request-graphql-variables">"GraphQL variables (JSON)"</label>
-            <textarea id="request-graphql-variables" name="graphql_variables" rows="4" spellcheck="false" inner_html=textarea_html(&kept("graphql_variables", &stored.graphql_variables))></textarea>
+            <textarea id="request-graphql-variables" name=field::GRAPHQL_VARIABLES rows="4" spellcheck="false" inner_html=textarea_html(&kept(field::GRAPHQL_VARIABLES, &stored.graphql_variables))></textarea>
         </fieldset>
     }
 }

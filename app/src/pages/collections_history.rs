@@ -1,6 +1,7 @@
 //! A collection's History (every revision: number, author, time, change summary) and one
 //! revision as it was, each exportable.
 
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
@@ -29,7 +30,7 @@ fn history_view(data: HistoryData, flash: Option<Flash>) -> impl IntoView {
     view! {
         <Title text=format!("History of {}", data.name)/>
         <nav class="breadcrumbs" aria-label="Breadcrumb">
-            <A href="/collections">"Collections"</A> " / " <A href=base.clone()>{data.name.clone()}</A> " / "
+            <A href=routes::COLLECTIONS>"Collections"</A> " / " <A href=base.clone()>{data.name.clone()}</A> " / "
         </nav>
         <h1>"History"</h1>
         <FlashMessage flash=flash/>
@@ -39,14 +40,14 @@ fn history_view(data: HistoryData, flash: Option<Flash>) -> impl IntoView {
                 <th scope="col">"Changes"</th><th scope="col"><span class="sr-only">"Export"</span></th>
             </tr></thead>
             <tbody>
-                {data.revisions.into_iter().map(|revision| revision_row(&base, revision)).collect_view()}
+                {data.revisions.into_iter().map(|revision| revision_row(&data.id, revision)).collect_view()}
             </tbody>
         </table>
     }
 }
 
-fn revision_row(base: &str, revision: RevisionEntry) -> AnyView {
-    let href = format!("{base}/revisions/{}", revision.number);
+fn revision_row(id: &str, revision: RevisionEntry) -> AnyView {
+    let href = routes::collection_revision(id, revision.number);
     view! {
         <tr data-testid="revision">
             <td><A href=href.clone()>{format!("#{}", revision.number)}</A></td>
@@ -83,12 +84,12 @@ pub fn RevisionPage() -> impl IntoView {
 fn revision_view(data: RevisionData, flash: Option<Flash>) -> impl IntoView {
     let base = collection_href(&data.id);
     let revision = data.revision;
-    let href = format!("{base}/revisions/{}", revision.number);
+    let href = routes::collection_revision(&data.id, revision.number);
     view! {
         <Title text=format!("{} · revision {}", data.name, revision.number)/>
         <nav class="breadcrumbs" aria-label="Breadcrumb">
-            <A href="/collections">"Collections"</A> " / " <A href=base.clone()>{data.name.clone()}</A>
-            " / " <A href=format!("{base}/history")>"History"</A> " / "
+            <A href=routes::COLLECTIONS>"Collections"</A> " / " <A href=base.clone()>{data.name.clone()}</A>
+            " / " <A href=routes::collection_sub(&data.id, "history")>"History"</A> " / "
         </nav>
         <h1>{format!("Revision {}", revision.number)}</h1>
         <FlashMessage flash=flash/>

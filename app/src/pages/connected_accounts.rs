@@ -3,6 +3,7 @@
 //! Share with the team (a plain form post) so that editors other than its creator may use it.
 //! Admins see an account whose creator left the team flagged.
 
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
@@ -39,11 +40,11 @@ pub fn ConnectedAccountsPage() -> impl IntoView {
                 {move || accounts.get().map(|loaded| match loaded {
                     Ok(Some(accounts)) if accounts.is_empty() => view! {
                         <p class="hint" data-testid="no-accounts">
-                            "No account yet: " <A href="/integrations/bitbucket/new">"Add Integration"</A> " connects one."
+                            "No account yet: " <A href=routes::INTEGRATIONS_BITBUCKET_NEW>"Add Integration"</A> " connects one."
                         </p>
                     }.into_any(),
                     Ok(Some(accounts)) => accounts_table(accounts).into_any(),
-                    Ok(None) => view! { <p><A href="/signin">"Sign in"</A> " to see connected accounts."</p> }.into_any(),
+                    Ok(None) => view! { <p><A href=routes::SIGN_IN>"Sign in"</A> " to see connected accounts."</p> }.into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>
@@ -72,8 +73,8 @@ fn account_row(account: AccountView) -> AnyView {
         n => format!("{n} integrations"),
     };
     let actions = account.can_manage.then(|| {
-        let reauth = format!("/integrations/accounts/{}/reauthenticate", account.id);
-        let delete = format!("/integrations/accounts/{}/delete", account.id);
+        let reauth = routes::account_reauthenticate(&account.id);
+        let delete = routes::account_delete(&account.id);
         view! {
             <A href=reauth attr:class="button secondary small" attr:aria-label=format!("Re-authenticate {}", account.label)>"Re-authenticate"</A>
             <A href=delete attr:class="button secondary small" attr:aria-label=format!("Delete {}", account.label)>"Delete"</A>
@@ -102,7 +103,7 @@ fn account_row(account: AccountView) -> AnyView {
 fn share_form(account: &AccountView) -> impl IntoView {
     let state = if account.shared { "Yes" } else { "No" };
     let toggle = account.can_manage.then(|| {
-        let action = format!("/integrations/accounts/{}/share", account.id);
+        let action = routes::account_share(&account.id);
         let (value, label) = if account.shared { ("false", "Stop sharing") } else { ("true", "Share") };
         let aria = format!("{label} {} with the team", account.label);
         view! {
@@ -144,7 +145,7 @@ pub fn ReauthenticatePage() -> impl IntoView {
                 {move || detail.get().map(|loaded| match loaded {
                     Ok(Some(detail)) if detail.account.can_manage => reauthenticate_forms(detail).into_any(),
                     Ok(Some(_)) => may_not(),
-                    Ok(None) => view! { <p><A href="/signin">"Sign in"</A> " to manage connected accounts."</p> }.into_any(),
+                    Ok(None) => view! { <p><A href=routes::SIGN_IN>"Sign in"</A> " to manage connected accounts."</p> }.into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>
@@ -171,7 +172,7 @@ fn reauthenticate_forms(detail: AccountDetail) -> impl IntoView {
     let username = Some(typed("username"))
         .filter(|t| !t.is_empty())
         .unwrap_or(username);
-    let action = format!("/integrations/accounts/{}/reauthenticate", account.id);
+    let action = routes::account_reauthenticate(&account.id);
     let uses = match detail.used_by.len() {
         0 => "No integration uses it yet.".to_owned(),
         _ => format!(
@@ -197,11 +198,11 @@ fn reauthenticate_forms(detail: AccountDetail) -> impl IntoView {
             {credential_inputs(email, username, refused.field.clone())}
             <div class="inline-form">
                 <button class="button" type="submit">"Re-authenticate"</button>
-                <A href="/integrations/accounts" attr:class="button secondary">"Cancel"</A>
+                <A href=routes::ACCOUNTS attr:class="button secondary">"Cancel"</A>
             </div>
         </form>
         {detail.oauth.then(|| view! {
-            <form class="form" method="post" action="/integrations/bitbucket/oauth/start">
+            <form class="form" method="post" action=routes::OAUTH_START>
                 <input type="hidden" name="account" value=account.id.clone()/>
                 <p class="hint">"Or grant access again through Bitbucket (OAuth 2.0):"</p>
                 <button class="button secondary" type="submit">"Connect with Bitbucket"</button>
@@ -221,7 +222,7 @@ pub fn DeleteAccountPage() -> impl IntoView {
                 {move || detail.get().map(|loaded| match loaded {
                     Ok(Some(detail)) if detail.account.can_manage => delete_confirmation(detail).into_any(),
                     Ok(Some(_)) => may_not(),
-                    Ok(None) => view! { <p><A href="/signin">"Sign in"</A> " to manage connected accounts."</p> }.into_any(),
+                    Ok(None) => view! { <p><A href=routes::SIGN_IN>"Sign in"</A> " to manage connected accounts."</p> }.into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>
@@ -231,7 +232,7 @@ pub fn DeleteAccountPage() -> impl IntoView {
 
 fn delete_confirmation(detail: AccountDetail) -> impl IntoView {
     let account = detail.account;
-    let action = format!("/integrations/accounts/{}/delete", account.id);
+    let action = routes::account_delete(&account.id);
     let warning = (!detail.used_by.is_empty()).then(|| {
         let count = detail.used_by.len();
         let names = detail.used_by.into_iter().map(|name| view! { <li>{name}</li> }).collect_view();
@@ -256,7 +257,7 @@ fn delete_confirmation(detail: AccountDetail) -> impl IntoView {
         {warning}
         <form class="inline-form" method="post" action=action>
             <button class="button danger" type="submit">"Delete account"</button>
-            <A href="/integrations/accounts" attr:class="button secondary">"Cancel"</A>
+            <A href=routes::ACCOUNTS attr:class="button secondary">"Cancel"</A>
         </form>
     }
 }

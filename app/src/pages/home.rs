@@ -1,3 +1,4 @@
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -24,7 +25,7 @@ pub fn HomePage() -> impl IntoView {
                         }.into_any(),
                         None => view! {
                             <p class="team-banner">
-                                <A href="/signin">"Sign in"</A> " or " <A href="/signup">"create an account"</A>
+                                <A href=routes::SIGN_IN>"Sign in"</A> " or " <A href=routes::SIGN_UP>"create an account"</A>
                                 " to start backing up your collections."
                             </p>
                         }.into_any(),
@@ -39,7 +40,7 @@ pub fn HomePage() -> impl IntoView {
                 "Ferry keeps your team's Postman collections and commits every change to the \
                  repository you choose, as reviewable JSON, attributed to whoever made it."
             </p>
-            <p><A href="/integrations" attr:class="button">"Integrations"</A></p>
+            <p><A href=routes::INTEGRATIONS attr:class="button">"Integrations"</A></p>
         </section>
         <section class="cards" aria-label="How Ferry works">
             <article class="card">

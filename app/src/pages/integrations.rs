@@ -1,6 +1,7 @@
 //! The Integrations page: the integrations Ferry offers, as cards, with a search box that
 //! works as a plain GET form and, once hydrated, filters as you type.
 
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
@@ -19,7 +20,7 @@ pub struct Available {
 
 pub const AVAILABLE: [Available; 1] = [Available {
     name: "Bitbucket",
-    href: "/integrations/bitbucket",
+    href: routes::INTEGRATIONS_BITBUCKET,
     summary: "Back up your team's collections to a Bitbucket Cloud repository: every change is committed as the collection's JSON.",
     keywords: "atlassian git repository backup sync",
 }];
@@ -51,7 +52,7 @@ pub fn IntegrationsPage() -> impl IntoView {
             <h1>"Integrations"</h1>
             <p class="lead">"Connect Ferry to the tools your team already uses."</p>
             <SandboxNotice/>
-            <form class="search-form" method="get" action="/integrations" role="search">
+            <form class="search-form" method="get" action=routes::INTEGRATIONS role="search">
                 <label for="integration-search">"Search integrations"</label>
                 <input
                     id="integration-search"

@@ -1,6 +1,7 @@
 //! Add Integration, step 1 of 2: Authenticate. A saved connected account, or a new one by
 //! Email + API token (the default), Username + App password (legacy) or Connect with Bitbucket.
 
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -44,7 +45,7 @@ pub fn AuthenticatePage() -> impl IntoView {
                     Ok(Some(_)) => view! {
                         <p class="alert error" role="alert">"Your role does not allow adding integrations; an editor or admin can."</p>
                     }.into_any(),
-                    Ok(None) => view! { <p><A href="/signin?next=/integrations/bitbucket/new">"Sign in"</A> " to add an integration."</p> }.into_any(),
+                    Ok(None) => view! { <p><A href=routes::SIGN_IN_THEN_INTEGRATIONS_BITBUCKET_NEW>"Sign in"</A> " to add an integration."</p> }.into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>
@@ -67,7 +68,7 @@ fn authenticate_forms(options: AuthenticateOptions) -> impl IntoView {
     let invalid = |field: &str| refused.field.as_deref() == Some(field);
     view! {
         {error.map(|error| view! { <p class="alert error" role="alert" data-testid="form-error">{error}</p> })}
-        <form class="form auth-form" method="post" action="/integrations/bitbucket/authenticate">
+        <form class="form auth-form" method="post" action=routes::INTEGRATIONS_BITBUCKET_AUTHENTICATE>
             <fieldset>
                 <legend>"Authenticate with"</legend>
                 {has_saved.then(|| view! {
@@ -90,7 +91,7 @@ fn authenticate_forms(options: AuthenticateOptions) -> impl IntoView {
         {options.oauth.then(|| oauth_form(&refused))}
         <p class="hint">
             "Credentials are verified with Bitbucket, then stored encrypted; Ferry never shows them again. "
-            <A href="/integrations/accounts">"Connected accounts"</A> " lists this team's accounts."
+            <A href=routes::ACCOUNTS>"Connected accounts"</A> " lists this team's accounts."
         </p>
     }
 }
@@ -117,7 +118,7 @@ fn saved_fields(accounts: &[AccountView], chosen: &str, invalid: bool) -> impl I
 fn oauth_form(refused: &RefusedForm) -> impl IntoView {
     let label = refused.value("label").unwrap_or_default().to_owned();
     view! {
-        <form class="form oauth-form" method="post" action="/integrations/bitbucket/oauth/start">
+        <form class="form oauth-form" method="post" action=routes::OAUTH_START>
             <p class="hint">"Or let Bitbucket ask you to grant Ferry access (OAuth 2.0); nothing to copy and paste."</p>
             <input type="hidden" name="label" value=label/>
             <button class="button secondary" type="submit">"Connect with Bitbucket"</button>

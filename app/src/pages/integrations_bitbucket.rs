@@ -1,6 +1,7 @@
 //! Bitbucket's details page: what the integration does, this team's configured Bitbucket
 //! integrations, and the way to add one.
 
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
@@ -22,7 +23,7 @@ pub fn BitbucketPage() -> impl IntoView {
         <Title text="Bitbucket"/>
         <section class="integrations">
             <nav class="breadcrumbs" aria-label="Breadcrumbs">
-                <A href="/integrations">"Integrations"</A> " / Bitbucket"
+                <A href=routes::INTEGRATIONS>"Integrations"</A> " / Bitbucket"
             </nav>
             <header class="integration-header">
                 <div>
@@ -38,13 +39,13 @@ pub fn BitbucketPage() -> impl IntoView {
                         let ctx = ctx.unwrap_or_default();
                         match ctx.viewer {
                             Some(viewer) if viewer.role != "viewer" => view! {
-                                <A href="/integrations/bitbucket/new" attr:class="button">"Add Integration"</A>
+                                <A href=routes::INTEGRATIONS_BITBUCKET_NEW attr:class="button">"Add Integration"</A>
                             }.into_any(),
                             Some(_) => view! {
                                 <p class="hint">"Viewers see this team's integrations; editors and admins add them."</p>
                             }.into_any(),
                             None => view! {
-                                <p class="hint"><A href="/signin">"Sign in"</A> " to add an integration."</p>
+                                <p class="hint"><A href=routes::SIGN_IN>"Sign in"</A> " to add an integration."</p>
                             }.into_any(),
                         }
                     })}
@@ -58,7 +59,7 @@ pub fn BitbucketPage() -> impl IntoView {
                 <li>"Choose the collection, the repository, the directory, the file name and the branch; a new branch is created by the first commit."</li>
                 <li>"Replace an expired token in place: every integration using the account keeps working."</li>
             </ul>
-            <p><A href="/integrations/accounts">"Connected accounts"</A></p>
+            <p><A href=routes::ACCOUNTS>"Connected accounts"</A></p>
             <ConfiguredIntegrations/>
         </section>
     }
@@ -93,7 +94,7 @@ fn integration_list(list: IntegrationList) -> impl IntoView {
     }
     let filter = list.filter.clone();
     view! {
-        <form class="search-form" method="get" action="/integrations/bitbucket" role="search">
+        <form class="search-form" method="get" action=routes::INTEGRATIONS_BITBUCKET role="search">
             <label for="integration-filter">"Filter integrations"</label>
             <input id="integration-filter" name="filter" type="search" value=list.filter.clone()
                 placeholder="collection, repository, branch, path, person"/>
@@ -121,8 +122,8 @@ fn integration_list(list: IntegrationList) -> impl IntoView {
 fn integration_row(row: IntegrationRowView) -> AnyView {
     let controls = (sync_buttons(&row, "list"), run_log_link(&row));
     let actions = row.can_manage.then(|| {
-        let edit = format!("/integrations/bitbucket/{}/edit", row.id);
-        let delete = format!("/integrations/bitbucket/{}/delete", row.id);
+        let edit = routes::integration_edit(&row.id);
+        let delete = routes::integration_delete(&row.id);
         view! {
             <A href=edit attr:class="button secondary small" attr:aria-label=format!("Edit {}", row.collection)>"Edit"</A>
             <A href=delete attr:class="button secondary small" attr:aria-label=format!("Delete {}", row.collection)>"Delete"</A>

@@ -3,6 +3,7 @@
 //! page (the lists reload from Bitbucket and nothing typed is lost, with or without
 //! JavaScript); "Add Integration" / "Save changes" posts it.
 
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
@@ -52,7 +53,7 @@ pub fn ConfigurePage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="hint">"Loading from Bitbucket…"</p> }>
                 {move || view.get().map(|loaded| match loaded {
                     Ok(Some(view)) => target_form(view).into_any(),
-                    Ok(None) => view! { <p><A href="/signin">"Sign in"</A> " to add an integration."</p> }.into_any(),
+                    Ok(None) => view! { <p><A href=routes::SIGN_IN>"Sign in"</A> " to add an integration."</p> }.into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>
@@ -79,7 +80,7 @@ pub fn EditIntegrationPage() -> impl IntoView {
                         let heading = format!("Edit the integration of “{}”", view.editing_collection.clone().unwrap_or_default());
                         view! { <h1>{heading}</h1> {target_form(view)} }.into_any()
                     }
-                    Ok(None) => view! { <p><A href="/signin">"Sign in"</A> " to edit integrations."</p> }.into_any(),
+                    Ok(None) => view! { <p><A href=routes::SIGN_IN>"Sign in"</A> " to edit integrations."</p> }.into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>
@@ -101,20 +102,20 @@ fn target_form(view: ConfigureView) -> impl IntoView {
     if !editing && view.account.is_none() {
         return view! {
             <p class="alert error" role="alert">
-                "Choose the Bitbucket account first: " <A href="/integrations/bitbucket/new">"Authenticate"</A> "."
+                "Choose the Bitbucket account first: " <A href=routes::INTEGRATIONS_BITBUCKET_NEW>"Authenticate"</A> "."
             </p>
         }
         .into_any();
     }
     let (post_to, reload_to, submit) = match &view.integration {
         Some(id) => (
-            format!("/integrations/bitbucket/{id}"),
-            format!("/integrations/bitbucket/{id}/edit"),
+            routes::integration(id),
+            routes::integration_edit(id),
             "Save changes",
         ),
         None => (
-            "/integrations/bitbucket".to_owned(),
-            "/integrations/bitbucket/new/configure".to_owned(),
+            routes::INTEGRATIONS_BITBUCKET.to_owned(),
+            routes::INTEGRATIONS_BITBUCKET_CONFIGURE.to_owned(),
             "Add Integration",
         ),
     };
@@ -135,7 +136,7 @@ fn target_form(view: ConfigureView) -> impl IntoView {
                 {options(&view.collections, &values.collection)}
             </select>
             {view.collections.is_empty().then(|| view! {
-                <p class="hint">"This team has no collection yet: " <A href="/collections">"import or create one"</A> " first."</p>
+                <p class="hint">"This team has no collection yet: " <A href=routes::COLLECTIONS>"import or create one"</A> " first."</p>
             })}
             {view.bitbucket_error.clone().map(|error| view! {
                 <p class="alert error" role="alert" data-testid="bitbucket-error">{error}</p>
@@ -181,7 +182,7 @@ fn target_form(view: ConfigureView) -> impl IntoView {
             </p>
             <div class="inline-form">
                 <button class="button" type="submit">{submit}</button>
-                <A href="/integrations/bitbucket" attr:class="button secondary">"Cancel"</A>
+                <A href=routes::INTEGRATIONS_BITBUCKET attr:class="button secondary">"Cancel"</A>
             </div>
         </form>
     }
@@ -201,7 +202,7 @@ fn chosen_account(account: Option<&AccountView>) -> Option<impl IntoView> {
         <input type="hidden" name="account" value=account.id.clone()/>
         <p class="account-choice" data-testid="chosen-account">
             <span>"Connected account: " <strong>{account.label}</strong> " — " {account.display_name} " (" {account.login} ")"</span>
-            <A href="/integrations/bitbucket/new">"Use another account"</A>
+            <A href=routes::INTEGRATIONS_BITBUCKET_NEW>"Use another account"</A>
         </p>
     })
 }
@@ -227,7 +228,7 @@ fn account_select(
         </select>
         <p class="hint" id="account-hint">
             "After choosing another account, load the lists again. "
-            <A href="/integrations/bitbucket/new">"Connect another account"</A>
+            <A href=routes::INTEGRATIONS_BITBUCKET_NEW>"Connect another account"</A>
         </p>
     }
 }

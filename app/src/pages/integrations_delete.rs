@@ -1,5 +1,6 @@
 //! The confirmation step before an integration is deleted: what goes, and what stays.
 
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
@@ -22,7 +23,7 @@ pub fn DeleteIntegrationPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="hint">"Loading…"</p> }>
                 {move || integration.get().map(|loaded| match loaded {
                     Ok(Some(row)) if row.can_manage => {
-                        let action = format!("/integrations/bitbucket/{}/delete", row.id);
+                        let action = routes::integration_delete(&row.id);
                         view! {
                             <h1>"Delete this integration?"</h1>
                             <p>
@@ -33,14 +34,14 @@ pub fn DeleteIntegrationPage() -> impl IntoView {
                             <p class="hint">"The file and its history stay in the repository, and the collection stays in Ferry."</p>
                             <form class="inline-form" method="post" action=action>
                                 <button class="button danger" type="submit">"Delete integration"</button>
-                                <A href="/integrations/bitbucket" attr:class="button secondary">"Cancel"</A>
+                                <A href=routes::INTEGRATIONS_BITBUCKET attr:class="button secondary">"Cancel"</A>
                             </form>
                         }.into_any()
                     }
                     Ok(Some(_)) => view! {
                         <p class="alert error" role="alert">"Your role does not allow deleting this integration; its creator or an admin can."</p>
                     }.into_any(),
-                    Ok(None) => view! { <p><A href="/signin">"Sign in"</A> " to manage integrations."</p> }.into_any(),
+                    Ok(None) => view! { <p><A href=routes::SIGN_IN>"Sign in"</A> " to manage integrations."</p> }.into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>

@@ -1,5 +1,6 @@
 //! An integration's Run log: every run of the sync engine, newest first, with the controls.
 
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
@@ -30,7 +31,7 @@ pub fn RunLogPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="hint">"Loading…"</p> }>
                 {move || log.get().map(|loaded| match loaded {
                     Ok(Some(log)) => run_log(log).into_any(),
-                    Ok(None) => view! { <p><A href="/signin">"Sign in"</A> " to see this integration's runs."</p> }.into_any(),
+                    Ok(None) => view! { <p><A href=routes::SIGN_IN>"Sign in"</A> " to see this integration's runs."</p> }.into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Suspense>

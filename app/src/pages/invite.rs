@@ -1,6 +1,7 @@
 //! `/invite/{token}`: what an invite link offers, and accepting it — at once when signed in,
 //! else after signing up or in (the link comes back as `next`).
 
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
@@ -37,18 +38,18 @@ fn offer(data: InviteData, token: String) -> impl IntoView {
     if let Some(problem) = data.problem {
         return view! {
             <p class="alert error" role="alert">{problem}</p>
-            <A href="/" attr:class="button">"Go to Home"</A>
+            <A href=routes::HOME attr:class="button">"Go to Home"</A>
         }
         .into_any();
     }
-    let next = format!("/invite/{token}");
+    let next = routes::invite(&token);
     let offer = view! {
         <p>"You are invited to join " <strong>{data.team_name}</strong> " as " <strong>{data.role}</strong> "."</p>
     };
     match data.signed_in_as {
         Some(email) => view! {
             {offer}
-            <form class="form" method="post" action="/invite/accept">
+            <form class="form" method="post" action=routes::INVITE_ACCEPT>
                 <input type="hidden" name="token" value=token/>
                 <p class="hint">"You are signed in as " {email} "."</p>
                 <button class="button" type="submit">"Accept invite"</button>
@@ -59,9 +60,9 @@ fn offer(data: InviteData, token: String) -> impl IntoView {
             {offer}
             <p>"Sign in, or create an account, to accept."</p>
             <p>
-                <a class="button" href=format!("/signup?next={next}")>"Sign up to accept"</a>
+                <a class="button" href=routes::with_next(routes::SIGN_UP, &next)>"Sign up to accept"</a>
                 " "
-                <a class="button secondary" href=format!("/signin?next={next}")>"Sign in to accept"</a>
+                <a class="button secondary" href=routes::with_next(routes::SIGN_IN, &next)>"Sign in to accept"</a>
             </p>
         }
         .into_any(),
@@ -69,7 +70,7 @@ fn offer(data: InviteData, token: String) -> impl IntoView {
         None => view! {
             {offer}
             <p>"Sign in to accept. If you have no account yet, ask this Ferry's operator for one."</p>
-            <p><a class="button" href=format!("/signin?next={next}")>"Sign in to accept"</a></p>
+            <p><a class="button" href=routes::with_next(routes::SIGN_IN, &next)>"Sign in to accept"</a></p>
         }
         .into_any(),
     }

@@ -1,3 +1,4 @@
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -13,7 +14,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="empty-state">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address. It may have moved, or the link is mistyped."</p>
-            <A href="/" attr:class="button">"Go to Home"</A>
+            <A href=routes::HOME attr:class="button">"Go to Home"</A>
         </section>
     }
 }

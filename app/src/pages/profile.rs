@@ -1,6 +1,7 @@
 //! Profile: the name and email Ferry signs the backup commits of the person's changes with.
 //! A plain form post; a refused field comes back with what was typed.
 
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -24,7 +25,7 @@ pub fn ProfilePage() -> impl IntoView {
                     let flash = page.get().and_then(|ctx| ctx.ok()).and_then(|ctx| ctx.flash);
                     profile.get().map(|loaded| match loaded {
                         Ok(Some(profile)) => profile_form(profile, flash).into_any(),
-                        Ok(None) => view! { <p><A href="/signin?next=/profile">"Sign in"</A> " to see your profile."</p> }.into_any(),
+                        Ok(None) => view! { <p><A href=routes::SIGN_IN_THEN_PROFILE>"Sign in"</A> " to see your profile."</p> }.into_any(),
                         Err(error) => view! { <LoadError error/> }.into_any(),
                     })
                 }}
@@ -59,7 +60,7 @@ fn profile_form(profile: ProfileView, flash: Option<Flash>) -> impl IntoView {
             ". Choose the name and email your repositories should show; left empty, your sign-in email is used. \
              The email is not verified: it records who made a change, it proves nothing."
         </p>
-        <form class="form" method="post" action="/profile">
+        <form class="form" method="post" action=routes::PROFILE>
             <label for="commit-name">"Name for commits"</label>
             <input id="commit-name" name="commit_name" type="text" maxlength="100" value=name placeholder=local_part
                 autocomplete="name"/>

@@ -1,6 +1,7 @@
 //! Team settings: members and invites, API keys, the audit log. Plain HTML forms posted to
 //! the server (post/redirect/get), so every change works without the wasm bundle.
 
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -43,9 +44,9 @@ where
         <section class="settings">
             <h1>"Team settings"</h1>
             <nav class="tabs" aria-label="Team settings">
-                {link("/team/members", "Members", Tab::Members)}
-                {link("/team/api-keys", "API keys", Tab::ApiKeys)}
-                {link("/team/audit", "Audit log", Tab::Audit)}
+                {link(routes::TEAM_MEMBERS, "Members", Tab::Members)}
+                {link(routes::TEAM_API_KEYS, "API keys", Tab::ApiKeys)}
+                {link(routes::TEAM_AUDIT, "Audit log", Tab::Audit)}
             </nav>
             <Suspense fallback=|| ()>
                 {move || page.get().map(|ctx| view! { <FlashMessage flash=ctx.ok().and_then(|c| c.flash)/> })}
@@ -54,7 +55,7 @@ where
                 {move || load.get().map(move |loaded| match loaded {
                     Ok(Some(data)) => body(data).into_any(),
                     Ok(None) => view! {
-                        <p><A href="/signin">"Sign in"</A> " to see your team's settings."</p>
+                        <p><A href=routes::SIGN_IN>"Sign in"</A> " to see your team's settings."</p>
                     }.into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
@@ -82,7 +83,7 @@ fn members_view(data: MembersData) -> impl IntoView {
         {can_manage.then(|| view! {
             <h2>"Invite someone"</h2>
             <p class="hint">"The link lets one person join with the role you choose. It works once, for 7 days, and is shown only once."</p>
-            <form class="inline-form" method="post" action="/team/invites">
+            <form class="inline-form" method="post" action=routes::TEAM_INVITES>
                 <label for="invite-role">"Role"</label>
                 <select id="invite-role" name="role">{role_options("viewer")}</select>
                 <button class="button" type="submit">"Create invite link"</button>
@@ -98,7 +99,7 @@ fn members_view(data: MembersData) -> impl IntoView {
                                 <td>{invite.created_by}</td>
                                 <td>{invite.expires}</td>
                                 <td>
-                                    <form method="post" action="/team/invites/revoke">
+                                    <form method="post" action=routes::TEAM_INVITES_REVOKE>
                                         <input type="hidden" name="invite_id" value=invite.id/>
                                         <button class="button secondary small" type="submit">"Revoke"</button>
                                     </form>
@@ -116,7 +117,7 @@ fn member_row(member: MemberView, can_manage: bool) -> AnyView {
     let role_form = can_manage.then(|| {
         let select_id = format!("role-{}", member.user_id);
         view! {
-            <form class="inline-form" method="post" action="/team/members/role">
+            <form class="inline-form" method="post" action=routes::TEAM_MEMBERS_ROLE>
                 <input type="hidden" name="user_id" value=member.user_id.clone()/>
                 <label class="sr-only" for=select_id.clone()>{format!("Role of {}", member.email)}</label>
                 <select id=select_id name="role">{role_options(&member.role)}</select>
@@ -135,7 +136,7 @@ fn member_row(member: MemberView, can_manage: bool) -> AnyView {
         ("Remove", "Remove")
     };
     let remove = (member.is_you || can_manage).then(|| view! {
-        <form method="post" action="/team/members/remove">
+        <form method="post" action=routes::TEAM_MEMBERS_REMOVE>
             <input type="hidden" name="user_id" value=member.user_id.clone()/>
             <button class="button secondary small" type="submit" aria-label=format!("{action}: {}", member.email)>{label}</button>
         </form>
@@ -168,7 +169,7 @@ fn api_keys_view(data: ApiKeysData) -> impl IntoView {
     view! {
         <h2>"API keys of " {data.team_name}</h2>
         <p class="hint">"Scripts send a key in the X-Api-Key header. A key acts in this team with its role, never above yours. It is shown once, when created."</p>
-        <form class="form narrow" method="post" action="/team/api-keys">
+        <form class="form narrow" method="post" action=routes::TEAM_API_KEYS>
             <label for="key-name">"Name"</label>
             <input id="key-name" name="name" type="text" required maxlength="80" placeholder="CI backup check"/>
             <label for="key-role">"Role"</label>
@@ -201,7 +202,7 @@ fn api_keys_view(data: ApiKeysData) -> impl IntoView {
 
 fn api_key_row(key: ApiKeyView) -> AnyView {
     let revoke = key.can_revoke.then(|| view! {
-        <form method="post" action="/team/api-keys/revoke">
+        <form method="post" action=routes::TEAM_API_KEYS_REVOKE>
             <input type="hidden" name="key_id" value=key.id/>
             <button class="button secondary small" type="submit" aria-label=format!("Revoke {}", key.name)>"Revoke"</button>
         </form>

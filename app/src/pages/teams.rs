@@ -1,3 +1,4 @@
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -15,7 +16,7 @@ pub fn NewTeamPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || page.get().map(|ctx| view! { <FlashMessage flash=ctx.ok().and_then(|c| c.flash)/> })}
             </Suspense>
-            <form class="form" method="post" action="/teams">
+            <form class="form" method="post" action=routes::TEAMS>
                 <label for="team-name">"Team name"</label>
                 <input id="team-name" name="name" type="text" required maxlength="80"/>
                 <button class="button" type="submit">"Create team"</button>

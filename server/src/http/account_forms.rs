@@ -2,7 +2,7 @@
 //! redirect (post/redirect/get); failures carry their message and the typed email back to
 //! the form as a one-time flash. Passwords are never echoed, logged or kept.
 
-use app::{flash::Flash, session};
+use app::{flash::Flash, routes, session};
 use axum::{
     extract::{Form, State},
     response::{IntoResponse, Redirect, Response},
@@ -78,11 +78,11 @@ pub async fn sign_up(
                     format!("Welcome! You joined “{}” as {}.", team.team_name, team.role),
                 )
                 .await;
-                Redirect::to("/").into_response()
+                Redirect::to(routes::HOME).into_response()
             }
             Err(error) => {
                 retry_later(
-                    &with_next("/signup", form.next.as_deref()),
+                    &with_next(routes::SIGN_UP, form.next.as_deref()),
                     &session,
                     &form.email,
                     error.to_string(),
@@ -93,7 +93,7 @@ pub async fn sign_up(
         other => {
             let outcome = other.map(|signed_up| signed_up.session);
             start_session(
-                "/signup",
+                routes::SIGN_UP,
                 &session,
                 &form.email,
                 form.next.as_deref(),
@@ -114,7 +114,7 @@ pub async fn sign_in(
         .sign_in(&form.email, form.password, &client)
         .await;
     start_session(
-        "/signin",
+        routes::SIGN_IN,
         &session,
         &form.email,
         form.next.as_deref(),
@@ -143,7 +143,7 @@ async fn start_session(
 
 pub async fn sign_out(session: Session) -> Response {
     let _ = session::end(&session).await;
-    Redirect::to("/signin").into_response()
+    Redirect::to(routes::SIGN_IN).into_response()
 }
 
 pub async fn sign_out_everywhere(State(state): State<AppState>, session: Session) -> Response {
@@ -156,7 +156,7 @@ pub async fn sign_out_everywhere(State(state): State<AppState>, session: Session
         }
     }
     let _ = session::end(&session).await;
-    Redirect::to("/signin").into_response()
+    Redirect::to(routes::SIGN_IN).into_response()
 }
 
 pub async fn create_team(
@@ -166,7 +166,7 @@ pub async fn create_team(
     Form(form): Form<TeamName>,
 ) -> Response {
     let Some(actor) = session::actor(&state.store, &session).await else {
-        return Redirect::to("/signin").into_response();
+        return Redirect::to(routes::SIGN_IN).into_response();
     };
     match Accounts::new(&state.store)
         .create_team(&actor, &form.name, &client)
@@ -179,11 +179,11 @@ pub async fn create_team(
                 format!("Team “{}” created. You are its admin.", form.name.trim()),
             )
             .await;
-            Redirect::to("/").into_response()
+            Redirect::to(routes::HOME).into_response()
         }
         Err(error) => {
             refusal(error)
-                .back(&session, "/teams/new", Flash::default())
+                .back(&session, routes::TEAMS_NEW, Flash::default())
                 .await
         }
     }
@@ -195,7 +195,7 @@ pub async fn switch_team(
     Form(form): Form<TeamChoice>,
 ) -> Response {
     let Some(actor) = session::actor(&state.store, &session).await else {
-        return Redirect::to("/signin").into_response();
+        return Redirect::to(routes::SIGN_IN).into_response();
     };
     match Accounts::new(&state.store)
         .switch_team(&actor, &form.team_id)
@@ -203,7 +203,7 @@ pub async fn switch_team(
     {
         Ok(actor) => {
             let _ = session::set_team(&session, &actor.team_id).await;
-            Redirect::to("/").into_response()
+            Redirect::to(routes::HOME).into_response()
         }
         Err(error) => refusal(error).back(&session, "/", Flash::default()).await,
     }
@@ -219,7 +219,7 @@ fn with_next(form: &str, next: Option<&str>) -> String {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"/-_".contains(&b)) =>
         {
-            format!("{form}?next={next}")
+            routes::with_next(form, next)
         }
         _ => form.to_owned(),
     }

@@ -26,26 +26,20 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use super::{
-    account_forms::flash_notice, integration_forms::encode, refusal::Refusal, signed_in::SignedIn,
-    AppState,
-};
+use super::{account_forms::flash_notice, refusal::Refusal, signed_in::SignedIn, AppState};
 
-pub const AUTHENTICATE_PAGE: &str = "/integrations/bitbucket/new";
-pub const ACCOUNTS_PAGE: &str = "/integrations/accounts";
+pub const AUTHENTICATE_PAGE: &str = app::routes::INTEGRATIONS_BITBUCKET_NEW;
+pub const ACCOUNTS_PAGE: &str = app::routes::ACCOUNTS;
 const OAUTH_PENDING: &str = "bitbucket_oauth";
 /// How long a person may take on Bitbucket's consent page.
 const OAUTH_STATE_TTL_MS: i64 = 15 * 60 * 1000;
 
 fn configure_page(account_id: &str) -> String {
-    format!(
-        "/integrations/bitbucket/new/configure?account={}",
-        encode(account_id)
-    )
+    app::routes::integration_configure(account_id)
 }
 
 fn reauthenticate_page(account_id: &str) -> String {
-    format!("{ACCOUNTS_PAGE}/{}/reauthenticate", encode(account_id))
+    app::routes::account_reauthenticate(account_id)
 }
 
 /// The Authenticate form (and Re-authenticate's, which has no `account` or `label`).

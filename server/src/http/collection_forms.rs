@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use app::{
     collection_data::{collection_href, item_href, pairs_from_fields, percent_encode, Pair},
+    fields::collection_fields as form_field,
     flash::Flash,
     session,
 };
@@ -35,7 +36,7 @@ use super::{
     AppState,
 };
 
-const LIST: &str = "/collections";
+const LIST: &str = app::routes::COLLECTIONS;
 
 /// Posted text longer than this is not carried back to a refused form: the session would
 /// hold it, and a file that large is better chosen again than pasted.
@@ -153,7 +154,7 @@ fn escape_html(text: &str) -> String {
 fn required_name(name: &str) -> Result<&str, CollectionError> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(invalid("name", "enter a name"));
+        return Err(invalid(form_field::NAME, "enter a name"));
     }
     Ok(name)
 }
@@ -174,11 +175,11 @@ pub async fn create(
     let reply = Reply {
         session: &session,
         back: LIST.into(),
-        typed: vec![("name".into(), fields.get("name").into())],
+        typed: vec![(form_field::NAME.into(), fields.get(form_field::NAME).into())],
     };
     let result: Result<_, CollectionsError> = async {
         Collections::require_editor(&actor)?;
-        let collection = Collection::new(required_name(fields.get("name"))?)?;
+        let collection = Collection::new(required_name(fields.get(form_field::NAME))?)?;
         let stored = state.collections().create(&actor, collection).await?;
         Ok((
             collection_href(&stored.row.id),
@@ -210,13 +211,19 @@ pub async fn import(
                 .await
         }
     };
-    reply.typed.push(("json".into(), upload.pasted.clone()));
+    reply
+        .typed
+        .push((form_field::JSON.into(), upload.pasted.clone()));
     let result: Result<_, CollectionsError> = async {
         Collections::require_editor(&actor)?;
         let bytes = match (&upload.file, upload.pasted.trim()) {
             (Some(file), _) => file.as_slice(),
             (None, "") => {
-                return Err(invalid("file", "choose a collection file or paste its JSON").into())
+                return Err(invalid(
+                    form_field::FILE,
+                    "choose a collection file or paste its JSON",
+                )
+                .into())
             }
             (None, pasted) => pasted.as_bytes(),
         };
@@ -249,7 +256,7 @@ fn problem(path: &str, message: impl Into<String>) -> Problem {
 async fn read_upload(multipart: Result<Multipart, MultipartRejection>) -> Result<Upload, Problem> {
     let unreadable = |e: &dyn std::fmt::Display| {
         problem(
-            "file",
+            form_field::FILE,
             format!("the upload could not be read ({e}); at most 32 MiB are accepted"),
         )
     };
@@ -261,11 +268,13 @@ async fn read_upload(multipart: Result<Multipart, MultipartRejection>) -> Result
     while let Some(field) = multipart.next_field().await.map_err(|e| unreadable(&e))? {
         let name = field.name().map(str::to_owned);
         match name.as_deref() {
-            Some("file") => {
+            Some(form_field::FILE) => {
                 let bytes = field.bytes().await.map_err(|e| unreadable(&e))?;
                 upload.file = (!bytes.is_empty()).then(|| bytes.to_vec());
             }
-            Some("json") => upload.pasted = field.text().await.map_err(|e| unreadable(&e))?,
+            Some(form_field::JSON) => {
+                upload.pasted = field.text().await.map_err(|e| unreadable(&e))?
+            }
             _ => {}
         }
     }
@@ -369,9 +378,9 @@ pub async fn delete(post: EditPost) -> Response {
         Collections::require_editor(&actor)?;
         let service = state.collections();
         let name = service.get(&actor, &id).await?.row.name;
-        if fields.get("confirm") != "yes" {
+        if fields.get(form_field::CONFIRM) != "yes" {
             return Err(invalid(
-                "confirm",
+                form_field::CONFIRM,
                 "tick the box to confirm that the collection and its history go",
             )
             .into());
@@ -482,16 +491,16 @@ impl EditPost {
 /// `POST /collections/{id}/items`: a new request or folder (`kind`), in folder `parent`.
 pub async fn add_item(post: EditPost) -> Response {
     post.apply(true, |collection, fields, _| {
-        let parent = Some(fields.get("parent")).filter(|p| !p.is_empty());
-        let name = required_name(fields.get("name"))?;
-        let added = if fields.get("kind") == "folder" {
+        let parent = Some(fields.get(form_field::PARENT)).filter(|p| !p.is_empty());
+        let name = required_name(fields.get(form_field::NAME))?;
+        let added = if fields.get(form_field::KIND) == "folder" {
             collection.add_folder(parent, name)?
         } else {
             collection.add_request(
                 parent,
                 name,
-                fields.get("method").trim(),
-                fields.get("url").trim(),
+                fields.get(form_field::METHOD).trim(),
+                fields.get(form_field::URL).trim(),
             )?
         };
         Ok((Some(added), format!("Added “{name}”.")))
@@ -512,14 +521,14 @@ pub async fn update_request(post: EditPost) -> Response {
 
 /// The change the editor's fields ask for, against the request as the page showed it.
 fn request_update(fields: &Fields, shown: &RequestView) -> Result<RequestUpdate, CollectionError> {
-    let name = required_name(fields.get("name"))?;
+    let name = required_name(fields.get(form_field::NAME))?;
     // A changed URL carries its own query string; otherwise the parameter rows are the edit.
-    let url = fields.get("url").trim();
-    let url_changed = url != fields.get("url_before").trim();
-    let description = fields.get("description");
+    let url = fields.get(form_field::URL).trim();
+    let url_changed = url != fields.get(form_field::URL_BEFORE).trim();
+    let description = fields.get(form_field::DESCRIPTION);
     Ok(RequestUpdate {
         name: Some(name.to_owned()),
-        method: Some(fields.get("method").trim().to_owned()),
+        method: Some(fields.get(form_field::METHOD).trim().to_owned()),
         url: url_changed.then(|| url.to_owned()),
         headers: Some(fields.pairs("header")),
         query: (!url_changed).then(|| fields.pairs("query")),
@@ -541,10 +550,12 @@ fn unix_lines(text: &str) -> String {
 /// The raw body's language when it is chosen and differs from the one shown (a form without
 /// the choice keeps the language).
 fn raw_language_update(fields: &Fields, shown: &BodyView) -> Option<String> {
-    let language = fields.get("raw_language");
+    let language = fields.get(form_field::RAW_LANGUAGE);
     let shown_language = shown_raw_body(shown).map(|(_, language)| language);
-    (fields.get("body_mode") == "raw" && !language.is_empty() && shown_language != Some(language))
-        .then(|| language.to_owned())
+    (fields.get(form_field::BODY_MODE) == "raw"
+        && !language.is_empty()
+        && shown_language != Some(language))
+    .then(|| language.to_owned())
 }
 
 fn shown_raw_body(body: &BodyView) -> Option<(&str, &str)> {
@@ -557,18 +568,23 @@ fn shown_raw_body(body: &BodyView) -> Option<(&str, &str)> {
 /// The body the editor's fields ask for (`body_mode` picks which fields count); `None` when
 /// it is the body the page showed, so that saving an untouched form changes nothing.
 fn body_update(fields: &Fields, shown: &BodyView) -> Result<Option<Body>, CollectionError> {
-    let body = match fields.get("body_mode") {
+    let body = match fields.get(form_field::BODY_MODE) {
         "keep" => return Ok(None),
         "none" if matches!(shown, BodyView::None) => return Ok(None),
         "none" => Body::Empty,
         "raw" => match shown_raw_body(shown) {
-            Some((stored, _)) if same_text(fields.get("body"), stored) => return Ok(None),
-            _ => Body::Raw(unix_lines(fields.get("body"))),
+            Some((stored, _)) if same_text(fields.get(form_field::BODY), stored) => {
+                return Ok(None)
+            }
+            _ => Body::Raw(unix_lines(fields.get(form_field::BODY))),
         },
         "urlencoded" => Body::UrlEncoded(fields.pairs("urlencoded")),
         "formdata" => Body::FormData(fields.pairs("formdata")),
         "graphql" => {
-            let (query, variables) = (fields.get("graphql_query"), fields.get("graphql_variables"));
+            let (query, variables) = (
+                fields.get(form_field::GRAPHQL_QUERY),
+                fields.get(form_field::GRAPHQL_VARIABLES),
+            );
             if let BodyView::GraphQl {
                 query: stored_query,
                 variables: stored_variables,
@@ -585,7 +601,7 @@ fn body_update(fields: &Fields, shown: &BodyView) -> Result<Option<Body>, Collec
         }
         _ => {
             return Err(invalid(
-                "body_mode",
+                form_field::BODY_MODE,
                 "choose none, raw text, URL-encoded form, form data or GraphQL",
             ))
         }
@@ -596,9 +612,9 @@ fn body_update(fields: &Fields, shown: &BodyView) -> Result<Option<Body>, Collec
 /// `POST /collections/{id}/details`: the collection's name and description.
 pub async fn update_details(post: EditPost) -> Response {
     post.apply(true, |collection, fields, _| {
-        let name = required_name(fields.get("name"))?;
+        let name = required_name(fields.get(form_field::NAME))?;
         collection.set_name(name)?;
-        let description = fields.get("description");
+        let description = fields.get(form_field::DESCRIPTION);
         if !same_text(description, &collection.description()) {
             collection.set_description(&unix_lines(description));
         }
@@ -610,7 +626,7 @@ pub async fn update_details(post: EditPost) -> Response {
 /// `POST /collections/{id}/items/{item}/rename`
 pub async fn rename_item(post: EditPost) -> Response {
     post.apply(false, |collection, fields, item| {
-        let name = required_name(fields.get("name"))?;
+        let name = required_name(fields.get(form_field::NAME))?;
         collection.rename(item, name)?;
         Ok((Some(item.to_owned()), format!("Renamed to “{name}”.")))
     })
@@ -621,14 +637,14 @@ pub async fn rename_item(post: EditPost) -> Response {
 /// at `position` (1 is first; empty: last).
 pub async fn move_item(post: EditPost) -> Response {
     post.apply(false, |collection, fields, item| {
-        let parent = Some(fields.get("parent")).filter(|p| !p.is_empty());
+        let parent = Some(fields.get(form_field::PARENT)).filter(|p| !p.is_empty());
         let index =
-            match fields.get("position").trim() {
+            match fields.get(form_field::POSITION).trim() {
                 "" => usize::MAX,
                 text => match text.parse::<usize>() {
                     Ok(position) if position >= 1 => position - 1,
                     _ => return Err(invalid(
-                        "position",
+                        form_field::POSITION,
                         "enter a whole number from 1 (first), or leave it empty to move to the end",
                     )),
                 },

@@ -14,7 +14,7 @@ use tower_sessions::Session;
 
 use super::{account_forms::flash_notice, refusal::Refusal, signed_in::SignedIn, AppState};
 
-pub const LIST: &str = "/integrations/bitbucket";
+pub const LIST: &str = app::routes::INTEGRATIONS_BITBUCKET;
 
 /// The Configure form as posted (Add Integration and Edit post the same fields).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -84,18 +84,8 @@ impl TargetForm {
     }
 }
 
-/// Percent-encodes a query value (everything but unreserved characters).
-pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+// The same encoding the page links use, so a value round-trips through either.
+pub use app::collection_data::percent_encode as encode;
 
 /// How a form field is named on the page.
 pub fn field_label(field: &str) -> &str {
@@ -146,7 +136,7 @@ pub async fn create(
             Redirect::to(LIST).into_response()
         }
         Err(error) => {
-            let page = form.back_to("/integrations/bitbucket/new/configure");
+            let page = form.back_to(app::routes::INTEGRATIONS_BITBUCKET_CONFIGURE);
             refusal(error)
                 .back_to_form(&session, &page, form.values())
                 .await
@@ -174,7 +164,7 @@ pub async fn update(
             Redirect::to(LIST).into_response()
         }
         Err(error) => {
-            let page = form.back_to(&format!("/integrations/bitbucket/{}/edit", encode(&id)));
+            let page = form.back_to(&app::routes::integration_edit(&id));
             refusal(error)
                 .back_to_form(&session, &page, form.values())
                 .await

@@ -12,7 +12,7 @@ use tower_sessions::Session;
 
 use super::{account_forms::flash_notice, refusal::Refusal, AppState};
 
-pub const PROFILE_PAGE: &str = "/profile";
+pub const PROFILE_PAGE: &str = app::routes::PROFILE;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ProfileForm {
@@ -37,7 +37,7 @@ pub async fn update(
     Form(form): Form<ProfileForm>,
 ) -> Response {
     let Some(actor) = session::actor(&state.store, &session).await else {
-        return Redirect::to("/signin?next=/profile").into_response();
+        return Redirect::to(app::routes::SIGN_IN_THEN_PROFILE).into_response();
     };
     let refusal = match Profiles::new(&state.store)
         .set_commit_identity(&actor.user_id, &form.commit_name, &form.commit_email)
@@ -54,7 +54,7 @@ pub async fn update(
         }
         // The person's account is gone: their session is worth nothing any more.
         Err(ProfileError::NotFound) => {
-            return Redirect::to("/signin?next=/profile").into_response()
+            return Redirect::to(app::routes::SIGN_IN_THEN_PROFILE).into_response()
         }
         Err(error) => Refusal::from_domain(error, field_label),
     };

@@ -48,7 +48,7 @@ fn span(request: &Request<axum::body::Body>) -> tracing::Span {
 /// The path as logs may show it: an invite link's token is the invite itself (whoever reads
 /// it can join the team), so it is replaced by `[redacted]`.
 pub fn loggable_path(path: &str) -> &str {
-    match path.strip_prefix("/invite/") {
+    match path.strip_prefix(app::routes::INVITE_PREFIX) {
         Some(token) if !token.is_empty() && token != "accept" => "/invite/[redacted]",
         _ => path,
     }

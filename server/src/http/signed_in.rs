@@ -27,6 +27,6 @@ impl FromRequestParts<AppState> for SignedIn {
         session::actor(&state.store, &session)
             .await
             .map(SignedIn)
-            .ok_or_else(|| Redirect::to("/signin").into_response())
+            .ok_or_else(|| Redirect::to(app::routes::SIGN_IN).into_response())
     }
 }

@@ -14,7 +14,7 @@ use tower_sessions::Session;
 
 use super::{
     account_forms::flash_notice,
-    integration_forms::{encode, LIST},
+    integration_forms::LIST,
     refusal::{as_posted, Refusal},
     signed_in::SignedIn,
     AppState,
@@ -30,7 +30,7 @@ pub struct Back {
 impl Back {
     fn page(&self, id: &str) -> String {
         match self.back.as_str() {
-            "runs" => format!("/integrations/bitbucket/{}/runs", encode(id)),
+            "runs" => app::routes::integration_runs(id),
             _ => LIST.to_owned(),
         }
     }

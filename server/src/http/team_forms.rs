@@ -2,7 +2,7 @@
 //! acts in the session's current team only and answers with a redirect back to its page
 //! carrying a one-time message; an id that is not in the current team answers 404.
 
-use app::{flash::Flash, session};
+use app::{flash::Flash, routes, session};
 use axum::{
     extract::{Form, State},
     response::{IntoResponse, Redirect, Response},
@@ -21,8 +21,8 @@ use super::{
     AppState,
 };
 
-const MEMBERS: &str = "/team/members";
-const API_KEYS: &str = "/team/api-keys";
+const MEMBERS: &str = routes::TEAM_MEMBERS;
+const API_KEYS: &str = routes::TEAM_API_KEYS;
 
 #[derive(Deserialize)]
 pub struct RoleChange {
@@ -218,7 +218,7 @@ pub async fn accept_invite(
 ) -> Response {
     let link = invite_path(&form.token);
     let Some(actor) = session::actor(&state.store, &session).await else {
-        return Redirect::to(&format!("/signin?next={link}")).into_response();
+        return Redirect::to(&routes::with_next(routes::SIGN_IN, &link)).into_response();
     };
     match Accounts::new(&state.store)
         .accept_invite(&actor, &form.token, &client)
@@ -243,9 +243,9 @@ pub async fn accept_invite(
 /// The invite page of a token; a token that could not be in a link leads to one that says so.
 fn invite_path(token: &str) -> String {
     if !token.is_empty() && token.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        format!("/invite/{token}")
+        routes::invite(token)
     } else {
-        "/invite/invalid".to_owned()
+        routes::INVITE_INVALID.to_owned()
     }
 }
 

@@ -1,0 +1,36 @@
+//! The names of form fields that a page renders (`name=…`) and a form handler in
+//! `server/src/http/<feature>_forms.rs` reads back: one constant per name, so a renamed
+//! field cannot leave the handler reading an empty value with both sides compiling.
+//!
+//! A handler that takes a `Form<…>` struct names its fields by the struct's field names
+//! instead; those are tied to the page by the server's tests in `server/tests`, which post
+//! the same names a browser would.
+
+/// The Collections pages (`pages/collections*.rs`) and `collection_forms.rs`.
+pub mod collection_fields {
+    /// The search box of the collections list (a `GET` form).
+    pub const SEARCH: &str = "q";
+    pub const NAME: &str = "name";
+    pub const DESCRIPTION: &str = "description";
+    /// Import: a chosen file, or pasted JSON.
+    pub const FILE: &str = "file";
+    pub const JSON: &str = "json";
+    /// Delete: a checkbox that must be `yes`.
+    pub const CONFIRM: &str = "confirm";
+    /// Marks the details form, so a refusal shows on it and not on the add form.
+    pub const DETAILS: &str = "details";
+    /// Add an item: `request` or `folder`.
+    pub const KIND: &str = "kind";
+    pub const METHOD: &str = "method";
+    pub const URL: &str = "url";
+    pub const PARENT: &str = "parent";
+    pub const POSITION: &str = "position";
+    /// The request editor: which request, and its URL as shown (to tell an edit).
+    pub const EDITING: &str = "editing";
+    pub const URL_BEFORE: &str = "url_before";
+    pub const BODY_MODE: &str = "body_mode";
+    pub const BODY: &str = "body";
+    pub const RAW_LANGUAGE: &str = "raw_language";
+    pub const GRAPHQL_QUERY: &str = "graphql_query";
+    pub const GRAPHQL_VARIABLES: &str = "graphql_variables";
+}

@@ -1,0 +1,263 @@
+//! Every path of Ferry's pages and form targets, written once, for the pages (links and
+//! form `action`s) and the server (its route table and the pages its handlers redirect to).
+//! A path typed twice drifts: a renamed page would leave a form posting to nothing, or a
+//! handler redirecting to a 404, with both sides still compiling.
+//!
+//! Naming:
+//! - a `const` in capitals is a fixed path (`COLLECTIONS`, `TEAM_API_KEYS`);
+//! - a function in lower case builds a path with ids (`collection(id)`,
+//!   `integration_edit(id)`), each id percent-encoded: Postman ids may hold any character,
+//!   and an id that is a UUID comes out unchanged;
+//! - a `const` ending in `_ROUTE` is an axum route pattern with `{…}` captures, for the
+//!   server's route table only, next to the function that fills it in.
+//!
+//! The Leptos router's paths in `app/src/lib.rs` (`path!("collections/:id")`) must be
+//! literals for the macro, so they are not built from here: they must match these.
+//! Server-function URLs (`/api/<name><hash>`) are Leptos's and are not listed.
+
+use crate::collection_data::percent_encode;
+
+// Account and team (pages and forms: `account_forms.rs`, `team_forms.rs`, `profile_forms.rs`).
+pub const HOME: &str = "/";
+pub const SIGN_IN: &str = "/signin";
+pub const SIGN_UP: &str = "/signup";
+pub const SIGN_OUT: &str = "/signout";
+pub const SIGN_OUT_EVERYWHERE: &str = "/signout/everywhere";
+pub const PROFILE: &str = "/profile";
+/// Sign-in that returns to the profile page.
+pub const SIGN_IN_THEN_PROFILE: &str = "/signin?next=/profile";
+pub const TEAMS: &str = "/teams";
+pub const TEAMS_NEW: &str = "/teams/new";
+pub const TEAMS_SWITCH: &str = "/teams/switch";
+pub const TEAM_MEMBERS: &str = "/team/members";
+pub const TEAM_MEMBERS_ROLE: &str = "/team/members/role";
+pub const TEAM_MEMBERS_REMOVE: &str = "/team/members/remove";
+pub const TEAM_INVITES: &str = "/team/invites";
+pub const TEAM_INVITES_REVOKE: &str = "/team/invites/revoke";
+pub const TEAM_API_KEYS: &str = "/team/api-keys";
+pub const TEAM_API_KEYS_REVOKE: &str = "/team/api-keys/revoke";
+pub const TEAM_AUDIT: &str = "/team/audit";
+pub const INVITE_ACCEPT: &str = "/invite/accept";
+/// The invite page every link that could not be one leads to.
+pub const INVITE_INVALID: &str = "/invite/invalid";
+/// What every invite page's path starts with; the token follows.
+pub const INVITE_PREFIX: &str = "/invite/";
+
+/// The invite page of `token`; callers check the token is fit for a path first.
+pub fn invite(token: &str) -> String {
+    format!("{INVITE_PREFIX}{token}")
+}
+
+/// `page` with `?next=<next>`: sign in or up, then go on to `next`. `next` is a path of
+/// Ferry's own, checked by the caller, and goes in as it is.
+pub fn with_next(page: &str, next: &str) -> String {
+    format!("{page}?next={next}")
+}
+
+// Integrations (pages `integrations*.rs`, `connected_accounts.rs`; forms
+// `integration_forms.rs`, `sync_forms.rs`, `bitbucket_auth.rs`).
+pub const INTEGRATIONS: &str = "/integrations";
+pub const INTEGRATIONS_BITBUCKET: &str = "/integrations/bitbucket";
+pub const INTEGRATIONS_BITBUCKET_NEW: &str = "/integrations/bitbucket/new";
+pub const INTEGRATIONS_BITBUCKET_CONFIGURE: &str = "/integrations/bitbucket/new/configure";
+/// Sign-in that returns to adding an integration.
+pub const SIGN_IN_THEN_INTEGRATIONS_BITBUCKET_NEW: &str =
+    "/signin?next=/integrations/bitbucket/new";
+pub const INTEGRATIONS_BITBUCKET_AUTHENTICATE: &str = "/integrations/bitbucket/authenticate";
+pub const OAUTH_START: &str = "/integrations/bitbucket/oauth/start";
+/// Also the redirect URI registered with Bitbucket, so changing it breaks sign-in there.
+pub const OAUTH_CALLBACK: &str = "/integrations/bitbucket/oauth/callback";
+pub const ACCOUNTS: &str = "/integrations/accounts";
+
+/// The configure page with `account` chosen.
+pub fn integration_configure(account: &str) -> String {
+    format!(
+        "{INTEGRATIONS_BITBUCKET_CONFIGURE}?account={}",
+        percent_encode(account)
+    )
+}
+
+pub const INTEGRATION_ROUTE: &str = "/integrations/bitbucket/{id}";
+pub fn integration(id: &str) -> String {
+    format!("{INTEGRATIONS_BITBUCKET}/{}", percent_encode(id))
+}
+
+pub fn integration_edit(id: &str) -> String {
+    format!("{}/edit", integration(id))
+}
+
+pub const INTEGRATION_DELETE_ROUTE: &str = "/integrations/bitbucket/{id}/delete";
+pub fn integration_delete(id: &str) -> String {
+    format!("{}/delete", integration(id))
+}
+
+pub fn integration_runs(id: &str) -> String {
+    format!("{}/runs", integration(id))
+}
+
+pub const INTEGRATION_RUN_ROUTE: &str = "/integrations/bitbucket/{id}/run";
+pub const INTEGRATION_PAUSE_ROUTE: &str = "/integrations/bitbucket/{id}/pause";
+pub const INTEGRATION_RESUME_ROUTE: &str = "/integrations/bitbucket/{id}/resume";
+/// `run`, `pause` or `resume` of an integration: the sync buttons post here.
+pub fn integration_action(id: &str, action: &str) -> String {
+    format!("{}/{action}", integration(id))
+}
+
+pub const ACCOUNT_REAUTHENTICATE_ROUTE: &str = "/integrations/accounts/{id}/reauthenticate";
+pub fn account_reauthenticate(id: &str) -> String {
+    format!("{ACCOUNTS}/{}/reauthenticate", percent_encode(id))
+}
+
+pub const ACCOUNT_DELETE_ROUTE: &str = "/integrations/accounts/{id}/delete";
+pub fn account_delete(id: &str) -> String {
+    format!("{ACCOUNTS}/{}/delete", percent_encode(id))
+}
+
+pub const ACCOUNT_SHARE_ROUTE: &str = "/integrations/accounts/{id}/share";
+pub fn account_share(id: &str) -> String {
+    format!("{ACCOUNTS}/{}/share", percent_encode(id))
+}
+
+// Collections (pages `collections*.rs`; forms `collection_forms.rs`).
+pub const COLLECTIONS: &str = "/collections";
+pub const COLLECTIONS_IMPORT: &str = "/collections/import";
+
+/// `/collections/<id>` with the id percent-encoded: Postman ids may hold any character.
+pub fn collection(id: &str) -> String {
+    format!("{COLLECTIONS}/{}", percent_encode(id))
+}
+
+/// `<collection>?item=<item>`: the collection page with a folder or request selected.
+pub fn collection_item(collection_id: &str, item_id: &str) -> String {
+    format!(
+        "{}?item={}",
+        collection(collection_id),
+        percent_encode(item_id)
+    )
+}
+
+pub const COLLECTION_EXPORT_ROUTE: &str = "/collections/{id}/export";
+pub const COLLECTION_DELETE_ROUTE: &str = "/collections/{id}/delete";
+pub const COLLECTION_ITEMS_ROUTE: &str = "/collections/{id}/items";
+pub const COLLECTION_VARIABLES_ROUTE: &str = "/collections/{id}/variables";
+pub const COLLECTION_DETAILS_ROUTE: &str = "/collections/{id}/details";
+/// A page or form under one collection: `export`, `history`, `delete`, `items`,
+/// `variables` or `details`.
+pub fn collection_sub(id: &str, sub: &str) -> String {
+    format!("{}/{sub}", collection(id))
+}
+
+pub const COLLECTION_REQUEST_ROUTE: &str = "/collections/{id}/requests/{item}";
+pub fn collection_request(id: &str, item: &str) -> String {
+    format!("{}/requests/{}", collection(id), percent_encode(item))
+}
+
+pub const COLLECTION_ITEM_RENAME_ROUTE: &str = "/collections/{id}/items/{item}/rename";
+pub const COLLECTION_ITEM_MOVE_ROUTE: &str = "/collections/{id}/items/{item}/move";
+pub const COLLECTION_ITEM_DELETE_ROUTE: &str = "/collections/{id}/items/{item}/delete";
+/// The base of an item's forms; `rename`, `move` and `delete` follow.
+pub fn collection_item_forms(id: &str, item: &str) -> String {
+    format!("{}/items/{}", collection(id), percent_encode(item))
+}
+
+pub const COLLECTION_REVISION_EXPORT_ROUTE: &str = "/collections/{id}/revisions/{number}/export";
+pub fn collection_revision(id: &str, number: i64) -> String {
+    format!("{}/revisions/{number}", collection(id))
+}
+
+// Operations and the REST API (`health.rs`, `metrics.rs`, `api.rs`, `*_api.rs`).
+pub const HEALTHZ: &str = "/healthz";
+pub const READYZ: &str = "/readyz";
+pub const METRICS: &str = "/metrics";
+pub const API_ME: &str = "/api/me";
+pub const API_OPENAPI: &str = "/api/openapi.json";
+pub const API_COLLECTIONS: &str = "/api/collections";
+pub const API_COLLECTION_ROUTE: &str = "/api/collections/{id}";
+pub const API_INTEGRATIONS: &str = "/api/integrations";
+pub const API_INTEGRATION_ROUTE: &str = "/api/integrations/{id}";
+pub const API_INTEGRATION_RUNS_ROUTE: &str = "/api/integrations/{id}/runs";
+pub const API_INTEGRATION_RUN_ROUTE: &str = "/api/integrations/{id}/run";
+pub const API_INTEGRATION_PAUSE_ROUTE: &str = "/api/integrations/{id}/pause";
+pub const API_INTEGRATION_RESUME_ROUTE: &str = "/api/integrations/{id}/resume";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each `_ROUTE` pattern filled with an id gives what its function builds: the server
+    /// routes to the path the pages link to.
+    #[test]
+    fn route_patterns_match_the_paths_built() {
+        let fill = |route: &str| route.replace("{id}", "i%2F1").replace("{item}", "r%3F");
+        assert_eq!(fill(INTEGRATION_ROUTE), integration("i/1"));
+        assert_eq!(fill(INTEGRATION_DELETE_ROUTE), integration_delete("i/1"));
+        assert_eq!(
+            fill(INTEGRATION_RUN_ROUTE),
+            integration_action("i/1", "run")
+        );
+        assert_eq!(
+            fill(INTEGRATION_PAUSE_ROUTE),
+            integration_action("i/1", "pause")
+        );
+        assert_eq!(
+            fill(INTEGRATION_RESUME_ROUTE),
+            integration_action("i/1", "resume")
+        );
+        assert_eq!(
+            fill(ACCOUNT_REAUTHENTICATE_ROUTE),
+            account_reauthenticate("i/1")
+        );
+        assert_eq!(fill(ACCOUNT_DELETE_ROUTE), account_delete("i/1"));
+        assert_eq!(fill(ACCOUNT_SHARE_ROUTE), account_share("i/1"));
+        assert_eq!(
+            fill(COLLECTION_EXPORT_ROUTE),
+            collection_sub("i/1", "export")
+        );
+        assert_eq!(
+            fill(COLLECTION_DELETE_ROUTE),
+            collection_sub("i/1", "delete")
+        );
+        assert_eq!(fill(COLLECTION_ITEMS_ROUTE), collection_sub("i/1", "items"));
+        assert_eq!(
+            fill(COLLECTION_VARIABLES_ROUTE),
+            collection_sub("i/1", "variables")
+        );
+        assert_eq!(
+            fill(COLLECTION_DETAILS_ROUTE),
+            collection_sub("i/1", "details")
+        );
+        assert_eq!(
+            fill(COLLECTION_REQUEST_ROUTE),
+            collection_request("i/1", "r?")
+        );
+        let item = collection_item_forms("i/1", "r?");
+        assert_eq!(fill(COLLECTION_ITEM_RENAME_ROUTE), format!("{item}/rename"));
+        assert_eq!(fill(COLLECTION_ITEM_MOVE_ROUTE), format!("{item}/move"));
+        assert_eq!(fill(COLLECTION_ITEM_DELETE_ROUTE), format!("{item}/delete"));
+        assert_eq!(
+            fill(COLLECTION_REVISION_EXPORT_ROUTE).replace("{number}", "3"),
+            format!("{}/export", collection_revision("i/1", 3))
+        );
+    }
+
+    #[test]
+    fn ids_are_percent_encoded() {
+        assert_eq!(
+            integration_runs("a b"),
+            "/integrations/bitbucket/a%20b/runs"
+        );
+        assert_eq!(
+            integration_configure("a&b"),
+            "/integrations/bitbucket/new/configure?account=a%26b"
+        );
+        assert_eq!(
+            account_reauthenticate("x/y"),
+            "/integrations/accounts/x%2Fy/reauthenticate"
+        );
+        assert_eq!(invite("abc"), "/invite/abc");
+        assert_eq!(
+            with_next(SIGN_IN, "/invite/abc"),
+            "/signin?next=/invite/abc"
+        );
+    }
+}
