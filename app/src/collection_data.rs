@@ -202,8 +202,8 @@ pub struct RevisionData {
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     use ferry_domain::{
-        collection::{BodyView, Collection, KeyValue},
         collections::CollectionsError,
+        postman::{BodyView, Collection, KeyValue},
         store::collections::RevisionRow,
     };
     use leptos::prelude::*;
@@ -235,7 +235,7 @@ pub(crate) mod ssr {
     }
 
     pub fn tree(collection: &Collection) -> Vec<TreeRow> {
-        use ferry_domain::collection::NodeKind;
+        use ferry_domain::postman::NodeKind;
         collection
             .tree()
             .into_iter()

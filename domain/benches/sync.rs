@@ -302,7 +302,7 @@ async fn populate(store: &Store, keyring: &Keyring, options: &Options) -> Vec<Te
 }
 
 /// The collection's document after edit number `edit`: one request renamed.
-fn document(id: &str, edit: usize) -> ferry_domain::collection::Collection {
+fn document(id: &str, edit: usize) -> ferry_domain::postman::Collection {
     let names: Vec<String> = (0..REQUESTS)
         .map(|r| {
             if r == edit % REQUESTS && edit > 0 {

@@ -3,7 +3,7 @@
 //! Pages, server functions and REST handlers parse input and call one function here;
 //! this crate owns the rules, the transactions and the SQL. Three kinds of module:
 //! [`services`] (what callers use), building blocks ([`auth`], [`crypto`], [`error`], and the
-//! [`collection`] format and [`bitbucket`] client from their own crates), and infrastructure
+//! [`postman`] collection format and [`bitbucket`] client from their own crates), and infrastructure
 //! ([`store`], [`sync`]).
 
 // Services: what the web layer and the CLI call. The root re-exports each under its short name.
@@ -17,7 +17,7 @@ pub mod error;
 pub use ferry_bitbucket as bitbucket;
 /// The collection format lives in its own crate (no database, no network), so the fuzzer and
 /// anything else that only reads collections builds just that.
-pub use ferry_postman as collection;
+pub use ferry_postman as postman;
 pub mod crypto;
 
 // Infrastructure: the SQL on both databases, and the sync engine's workers.
@@ -27,4 +27,4 @@ pub mod sync;
 pub use store::{Backend, DatabaseUrl, Store, StoreError};
 
 // The client refuses to read a repository file larger than any document Ferry writes.
-const _: () = assert!(bitbucket::MAX_FILE_BYTES == collection::limits::MAX_DOCUMENT_BYTES);
+const _: () = assert!(bitbucket::MAX_FILE_BYTES == postman::limits::MAX_DOCUMENT_BYTES);

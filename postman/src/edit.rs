@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::{
-    error::CollectionError,
+    error::FormatError,
     ids,
     items::{self, Item},
     key_value::{is_file_field, KeyValue},
@@ -54,7 +54,7 @@ pub struct RequestUpdate {
 
 impl Collection {
     /// Renames the collection.
-    pub fn set_name(&mut self, name: &str) -> Result<(), CollectionError> {
+    pub fn set_name(&mut self, name: &str) -> Result<(), FormatError> {
         limits::check_name("name", name)?;
         if let Some(info) = self.document.get_mut("info").and_then(Value::as_object_mut) {
             info.insert("name".to_owned(), json!(name));
@@ -80,11 +80,7 @@ impl Collection {
 
     /// Adds an empty folder at the end of `parent` (a folder id, or `None` for the top level)
     /// and returns its id.
-    pub fn add_folder(
-        &mut self,
-        parent: Option<&str>,
-        name: &str,
-    ) -> Result<String, CollectionError> {
+    pub fn add_folder(&mut self, parent: Option<&str>, name: &str) -> Result<String, FormatError> {
         limits::check_name("name", name)?;
         let id = ids::new_id();
         self.insert(
@@ -102,7 +98,7 @@ impl Collection {
         name: &str,
         method: &str,
         url: &str,
-    ) -> Result<String, CollectionError> {
+    ) -> Result<String, FormatError> {
         limits::check_name("name", name)?;
         check_method(method)?;
         let id = ids::new_id();
@@ -116,14 +112,14 @@ impl Collection {
     }
 
     /// Renames a folder or request.
-    pub fn rename(&mut self, id: &str, name: &str) -> Result<(), CollectionError> {
+    pub fn rename(&mut self, id: &str, name: &str) -> Result<(), FormatError> {
         limits::check_name("name", name)?;
         self.item_mut(id)?.insert("name".to_owned(), json!(name));
         Ok(())
     }
 
     /// Deletes a folder (with everything in it) or a request.
-    pub fn delete(&mut self, id: &str) -> Result<(), CollectionError> {
+    pub fn delete(&mut self, id: &str) -> Result<(), FormatError> {
         self.take(id).map(drop)
     }
 
@@ -134,7 +130,7 @@ impl Collection {
         id: &str,
         parent: Option<&str>,
         index: usize,
-    ) -> Result<(), CollectionError> {
+    ) -> Result<(), FormatError> {
         if let Some(parent) = parent {
             let moved = self.find(id)?;
             let inside = moved.get("item").is_some_and(|list| {
@@ -143,7 +139,7 @@ impl Collection {
                 found
             });
             if parent == id || inside {
-                return Err(CollectionError::MoveIntoItself(id.to_owned()));
+                return Err(FormatError::MoveIntoItself(id.to_owned()));
             }
         }
         let height = nesting_below(self.find(id)?);
@@ -153,11 +149,7 @@ impl Collection {
     }
 
     /// Changes the given fields of a request.
-    pub fn update_request(
-        &mut self,
-        id: &str,
-        update: RequestUpdate,
-    ) -> Result<(), CollectionError> {
+    pub fn update_request(&mut self, id: &str, update: RequestUpdate) -> Result<(), FormatError> {
         if let Some(name) = &update.name {
             limits::check_name("name", name)?;
         }
@@ -172,7 +164,7 @@ impl Collection {
         }
         let item = self.item_mut(id)?;
         if items::is_folder(item) {
-            return Err(CollectionError::NotARequest(id.to_owned()));
+            return Err(FormatError::NotARequest(id.to_owned()));
         }
         // An update that leaves everything the editor shows as it was changes nothing, not
         // even the document's shape (a bare URL string expanded, an empty header list added),
@@ -211,7 +203,7 @@ impl Collection {
     /// Replaces the collection variables by `variables`, in that order. A variable that keeps
     /// its key keeps its other fields (type, description…), and keeps a non-string value (a number…)
     /// while the editor's text reads as that same JSON value.
-    pub fn set_variables(&mut self, variables: &[KeyValue]) -> Result<(), CollectionError> {
+    pub fn set_variables(&mut self, variables: &[KeyValue]) -> Result<(), FormatError> {
         for (at, variable) in variables.iter().enumerate() {
             limits::check_name(&format!("variable[{at}].key"), &variable.key)?;
         }
@@ -248,7 +240,7 @@ impl Collection {
         Ok(())
     }
 
-    fn find(&self, id: &str) -> Result<&Item, CollectionError> {
+    fn find(&self, id: &str) -> Result<&Item, FormatError> {
         let mut found = None;
         if let Some(list) = self.document.get("item") {
             items::walk(list, &mut |visit| {
@@ -257,26 +249,26 @@ impl Collection {
                 }
             });
         }
-        found.ok_or_else(|| CollectionError::ItemNotFound(id.to_owned()))
+        found.ok_or_else(|| FormatError::ItemNotFound(id.to_owned()))
     }
 
-    fn item_mut(&mut self, id: &str) -> Result<&mut Item, CollectionError> {
+    fn item_mut(&mut self, id: &str) -> Result<&mut Item, FormatError> {
         self.document
             .get_mut("item")
             .and_then(|list| find_mut(list, id))
-            .ok_or_else(|| CollectionError::ItemNotFound(id.to_owned()))
+            .ok_or_else(|| FormatError::ItemNotFound(id.to_owned()))
     }
 
-    fn take(&mut self, id: &str) -> Result<Value, CollectionError> {
+    fn take(&mut self, id: &str) -> Result<Value, FormatError> {
         self.document
             .get_mut("item")
             .and_then(|list| take(list, id))
-            .ok_or_else(|| CollectionError::ItemNotFound(id.to_owned()))
+            .ok_or_else(|| FormatError::ItemNotFound(id.to_owned()))
     }
 
     /// Folders nest at most [`MAX_FOLDER_DEPTH`] deep, counting `height` levels below the
     /// item placed into `parent`.
-    fn check_room(&self, parent: Option<&str>, height: usize) -> Result<(), CollectionError> {
+    fn check_room(&self, parent: Option<&str>, height: usize) -> Result<(), FormatError> {
         let Some(parent) = parent else { return Ok(()) };
         let mut depth = None;
         if let Some(list) = self.document.get("item") {
@@ -286,9 +278,9 @@ impl Collection {
                 }
             });
         }
-        let depth = depth.ok_or_else(|| CollectionError::ItemNotFound(parent.to_owned()))?;
+        let depth = depth.ok_or_else(|| FormatError::ItemNotFound(parent.to_owned()))?;
         if depth + 1 + height > MAX_FOLDER_DEPTH {
-            return Err(CollectionError::invalid(
+            return Err(FormatError::invalid(
                 "item",
                 format!("folders would be nested more than {MAX_FOLDER_DEPTH} levels deep"),
             ));
@@ -301,7 +293,7 @@ impl Collection {
         parent: Option<&str>,
         index: usize,
         item: Value,
-    ) -> Result<(), CollectionError> {
+    ) -> Result<(), FormatError> {
         self.check_room(
             parent,
             item.as_object().map(nesting_below).unwrap_or_default(),
@@ -311,7 +303,7 @@ impl Collection {
             Some(parent) => {
                 let folder = self.item_mut(parent)?;
                 if !items::is_folder(folder) {
-                    return Err(CollectionError::NotAFolder(parent.to_owned()));
+                    return Err(FormatError::NotAFolder(parent.to_owned()));
                 }
                 folder.entry("item").or_insert_with(|| json!([]))
             }
@@ -374,10 +366,10 @@ fn take(list: &mut Value, id: &str) -> Option<Value> {
 }
 
 /// HTTP methods are tokens (RFC 9110); Postman also allows custom ones.
-fn check_method(method: &str) -> Result<(), CollectionError> {
+fn check_method(method: &str) -> Result<(), FormatError> {
     let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
     if method.is_empty() || method.len() > 32 || !method.chars().all(token) {
-        return Err(CollectionError::invalid(
+        return Err(FormatError::invalid(
             "method",
             "expected an HTTP method such as GET or POST (up to 32 letters)",
         ));
@@ -419,9 +411,9 @@ fn apply_update(item: &mut Item, update: RequestUpdate) {
     }
 }
 
-fn check_raw_language(language: &str) -> Result<(), CollectionError> {
+fn check_raw_language(language: &str) -> Result<(), FormatError> {
     if !RAW_LANGUAGES.contains(&language) {
-        return Err(CollectionError::invalid(
+        return Err(FormatError::invalid(
             "body.options.raw.language",
             format!("choose one of {}", RAW_LANGUAGES.join(", ")),
         ));
@@ -431,17 +423,17 @@ fn check_raw_language(language: &str) -> Result<(), CollectionError> {
 
 /// GraphQL variables are sent as a JSON object: refusing anything else here spares the
 /// person a failing request later.
-fn check_graphql_variables(variables: &str) -> Result<(), CollectionError> {
+fn check_graphql_variables(variables: &str) -> Result<(), FormatError> {
     if variables.trim().is_empty() {
         return Ok(());
     }
     match serde_json::from_str::<Value>(variables) {
         Ok(Value::Object(_)) => Ok(()),
-        Ok(_) => Err(CollectionError::invalid(
+        Ok(_) => Err(FormatError::invalid(
             "body.graphql.variables",
             "write the variables as a JSON object, such as {\"id\": 1}, or leave them empty",
         )),
-        Err(error) => Err(CollectionError::invalid(
+        Err(error) => Err(FormatError::invalid(
             "body.graphql.variables",
             format!("not valid JSON ({error}); write a JSON object such as {{\"id\": 1}}, or leave them empty"),
         )),
@@ -739,11 +731,11 @@ mod tests {
         );
         assert_eq!(
             collection.add_folder(Some("ping"), "x"),
-            Err(CollectionError::NotAFolder("ping".into()))
+            Err(FormatError::NotAFolder("ping".into()))
         );
         assert_eq!(
             collection.add_folder(Some("nope"), "x"),
-            Err(CollectionError::ItemNotFound("nope".into()))
+            Err(FormatError::ItemNotFound("nope".into()))
         );
         assert!(collection.add_request(None, "Bad", "GE T", "u").is_err());
         still_valid(&collection);
@@ -758,11 +750,11 @@ mod tests {
         collection.delete("f").unwrap();
         assert_eq!(
             collection.find("list"),
-            Err(CollectionError::ItemNotFound("list".into()))
+            Err(FormatError::ItemNotFound("list".into()))
         );
         assert_eq!(
             collection.delete("f"),
-            Err(CollectionError::ItemNotFound("f".into()))
+            Err(FormatError::ItemNotFound("f".into()))
         );
         assert_eq!(collection.as_json()["x-tool"], json!({"keep": true}));
         assert!(collection
@@ -796,11 +788,11 @@ mod tests {
         let inner = collection.add_folder(Some("f"), "Inner").unwrap();
         assert_eq!(
             collection.move_item("f", Some(&inner), 0),
-            Err(CollectionError::MoveIntoItself("f".into()))
+            Err(FormatError::MoveIntoItself("f".into()))
         );
         assert_eq!(
             collection.move_item("f", Some("f"), 0),
-            Err(CollectionError::MoveIntoItself("f".into()))
+            Err(FormatError::MoveIntoItself("f".into()))
         );
         still_valid(&collection);
     }
@@ -924,7 +916,7 @@ mod tests {
         assert!(item(&collection, "ping")["request"].get("body").is_none());
         assert_eq!(
             collection.update_request("f", RequestUpdate::default()),
-            Err(CollectionError::NotARequest("f".into()))
+            Err(FormatError::NotARequest("f".into()))
         );
         still_valid(&collection);
     }
@@ -998,7 +990,7 @@ mod tests {
         }
     }
 
-    fn set(collection: &mut Collection, id: &str, body: Body) -> Result<(), CollectionError> {
+    fn set(collection: &mut Collection, id: &str, body: Body) -> Result<(), FormatError> {
         collection.update_request(
             id,
             RequestUpdate {
@@ -1116,7 +1108,7 @@ mod tests {
                     variables: bad.into(),
                 },
             );
-            let Err(CollectionError::Invalid(problems)) = refused else {
+            let Err(FormatError::Invalid(problems)) = refused else {
                 panic!("{bad} was taken: {refused:?}")
             };
             assert_eq!(problems[0].path, "body.graphql.variables");
@@ -1152,7 +1144,7 @@ mod tests {
             }
         );
         let refused = collection.update_request("list", update("yaml"));
-        let Err(CollectionError::Invalid(problems)) = refused else {
+        let Err(FormatError::Invalid(problems)) = refused else {
             panic!("yaml was taken")
         };
         assert_eq!(problems[0].path, "body.options.raw.language");

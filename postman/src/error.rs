@@ -25,7 +25,7 @@ impl fmt::Display for Problem {
 
 /// Why a collection could not be imported or edited.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CollectionError {
+pub enum FormatError {
     /// The document is larger than [`MAX_DOCUMENT_BYTES`].
     #[error("the collection is {size} bytes; at most {max} bytes are accepted", max = MAX_DOCUMENT_BYTES)]
     TooLarge { size: usize },
@@ -54,10 +54,10 @@ pub enum CollectionError {
     MoveIntoItself(String),
 }
 
-impl CollectionError {
+impl FormatError {
     /// A single problem at `path`.
     pub(crate) fn invalid(path: impl Into<String>, message: impl Into<String>) -> Self {
-        CollectionError::Invalid(vec![Problem {
+        FormatError::Invalid(vec![Problem {
             path: path.into(),
             message: message.into(),
         }])

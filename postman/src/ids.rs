@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::{
-    error::{CollectionError, Problem},
+    error::{FormatError, Problem},
     items::{self, str_field},
     limits::MAX_REPORTED_PROBLEMS,
     path,
@@ -50,7 +50,7 @@ pub(crate) fn has_id(object: &Map<String, Value>, key: &str) -> bool {
 }
 
 /// Item ids must be unique: edits, the tree view and change summaries find items by id.
-pub(crate) fn check_unique(document: &Map<String, Value>) -> Result<(), CollectionError> {
+pub(crate) fn check_unique(document: &Map<String, Value>) -> Result<(), FormatError> {
     let Some(list) = document.get("item") else {
         return Ok(());
     };
@@ -75,7 +75,7 @@ pub(crate) fn check_unique(document: &Map<String, Value>) -> Result<(), Collecti
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(CollectionError::Invalid(problems))
+        Err(FormatError::Invalid(problems))
     }
 }
 

@@ -25,7 +25,7 @@
 //! assert_eq!(changes.describe(), r#"added "Create user", changed "List users""#);
 //! assert_eq!(changes.commit_message(after.name()), r#"Update "Users API": added "Create user", changed "List users""#);
 //! assert!(after.to_canonical_json().ends_with("}\n"));
-//! # Ok::<(), ferry_postman::CollectionError>(())
+//! # Ok::<(), ferry_postman::FormatError>(())
 //! ```
 
 mod canonical;
@@ -53,7 +53,7 @@ use serde_json::{Map, Value};
 
 pub use diff::{diff, ChangeSummary, RequestRef};
 pub use edit::{Body, RequestUpdate, RAW_LANGUAGES};
-pub use error::{CollectionError, Problem};
+pub use error::{FormatError, Problem};
 pub use key_value::KeyValue;
 pub use request_view::{BodyView, RequestView};
 pub use tree::{NodeKind, TreeNode};
@@ -67,7 +67,7 @@ pub struct Collection {
 
 impl Collection {
     /// An empty collection named `name`, with a fresh id.
-    pub fn new(name: &str) -> Result<Collection, CollectionError> {
+    pub fn new(name: &str) -> Result<Collection, FormatError> {
         limits::check_name("info.name", name)?;
         let mut document = Map::new();
         document.insert(

@@ -15,7 +15,7 @@
 use serde_json::{Map, Value};
 
 use super::{
-    error::{CollectionError, Problem},
+    error::{FormatError, Problem},
     ids,
     items::{self, str_field},
     path::{self, Step},
@@ -43,7 +43,7 @@ pub(crate) const MAX_REPORTED_PROBLEMS: usize = 20;
 
 /// Checks the bounds of a parsed but not yet schema-validated document. Runs before the
 /// schema validation, so that the validator never walks folders nested beyond the bound.
-pub(crate) fn check_document(document: &Map<String, Value>) -> Result<(), CollectionError> {
+pub(crate) fn check_document(document: &Map<String, Value>) -> Result<(), FormatError> {
     let mut problems = Vec::new();
     if let Some(info) = document.get("info").and_then(Value::as_object) {
         check_text(
@@ -96,7 +96,7 @@ pub(crate) fn check_document(document: &Map<String, Value>) -> Result<(), Collec
         Ok(())
     } else {
         problems.truncate(MAX_REPORTED_PROBLEMS);
-        Err(CollectionError::Invalid(problems))
+        Err(FormatError::Invalid(problems))
     }
 }
 
@@ -118,8 +118,8 @@ fn check_text(
 }
 
 /// Checks a name given to an edit; `field` names it in the error.
-pub(crate) fn check_name(field: &str, name: &str) -> Result<(), CollectionError> {
-    within(name, MAX_NAME_CHARS).map_err(|message| CollectionError::invalid(field, message))
+pub(crate) fn check_name(field: &str, name: &str) -> Result<(), FormatError> {
+    within(name, MAX_NAME_CHARS).map_err(|message| FormatError::invalid(field, message))
 }
 
 fn within(text: &str, max: usize) -> Result<(), String> {

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::{
-    error::CollectionError,
+    error::FormatError,
     ids, limits,
     limits::MAX_DOCUMENT_BYTES,
     schema,
@@ -18,7 +18,7 @@ impl Collection {
     /// format version, the v2.0 → v2.1 upgrade, the bounds on nesting, names and ids, Postman's
     /// schema, then ids for the collection and items that lack one (and a check that item ids
     /// are unique). `info.schema` is set to [`SCHEMA_V2_1`]; nothing else is changed.
-    pub fn import(json: &[u8]) -> Result<Collection, CollectionError> {
+    pub fn import(json: &[u8]) -> Result<Collection, FormatError> {
         Self::import_with_ids(json, &mut ids::new_id)
     }
 
@@ -26,16 +26,15 @@ impl Collection {
     pub(crate) fn import_with_ids(
         json: &[u8],
         new_id: &mut impl FnMut() -> String,
-    ) -> Result<Collection, CollectionError> {
+    ) -> Result<Collection, FormatError> {
         if json.len() > MAX_DOCUMENT_BYTES {
-            return Err(CollectionError::TooLarge { size: json.len() });
+            return Err(FormatError::TooLarge { size: json.len() });
         }
-        let mut value: Value =
-            serde_json::from_slice(json).map_err(|error| CollectionError::Json {
-                line: error.line(),
-                column: error.column(),
-                message: without_position(&error),
-            })?;
+        let mut value: Value = serde_json::from_slice(json).map_err(|error| FormatError::Json {
+            line: error.line(),
+            column: error.column(),
+            message: without_position(&error),
+        })?;
         let document = value.as_object_mut().ok_or_else(not_an_object)?;
         if version::detect(document)? == Version::V2_0 {
             version::upgrade_v2_0(document);
@@ -54,8 +53,8 @@ impl Collection {
     }
 }
 
-fn not_an_object() -> CollectionError {
-    CollectionError::invalid(
+fn not_an_object() -> FormatError {
+    FormatError::invalid(
         "",
         "a collection is a JSON object with \"info\" and \"item\"",
     )
@@ -93,7 +92,7 @@ mod tests {
     fn refuses_invalid_json_with_its_position() {
         let error = Collection::import(b"{\n  \"info\": ").unwrap_err();
         assert!(
-            matches!(error, CollectionError::Json { line: 2, .. }),
+            matches!(error, FormatError::Json { line: 2, .. }),
             "{error:?}"
         );
         assert_eq!(
@@ -107,7 +106,7 @@ mod tests {
         let big = vec![b' '; MAX_DOCUMENT_BYTES + 1];
         assert_eq!(
             Collection::import(&big),
-            Err(CollectionError::TooLarge {
+            Err(FormatError::TooLarge {
                 size: MAX_DOCUMENT_BYTES + 1
             })
         );

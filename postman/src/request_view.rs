@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{
-    error::CollectionError,
+    error::FormatError,
     items::{self, Item},
     key_value::{is_file_field, KeyValue},
     url, Collection,
@@ -53,7 +53,7 @@ pub struct RequestView {
 
 impl Collection {
     /// The request `id` as the editor shows it.
-    pub fn request_view(&self, id: &str) -> Result<RequestView, CollectionError> {
+    pub fn request_view(&self, id: &str) -> Result<RequestView, FormatError> {
         let mut found = None;
         if let Some(list) = self.document.get("item") {
             items::walk(list, &mut |visit| {
@@ -62,9 +62,9 @@ impl Collection {
                 }
             });
         }
-        let item = found.ok_or_else(|| CollectionError::ItemNotFound(id.to_owned()))?;
+        let item = found.ok_or_else(|| FormatError::ItemNotFound(id.to_owned()))?;
         if items::is_folder(item) {
-            return Err(CollectionError::NotARequest(id.to_owned()));
+            return Err(FormatError::NotARequest(id.to_owned()));
         }
         Ok(view_of(id, item))
     }
@@ -255,11 +255,11 @@ mod tests {
         assert_eq!(upload.description, "Sends a file");
         assert_eq!(
             collection.request_view("f"),
-            Err(CollectionError::NotARequest("f".into()))
+            Err(FormatError::NotARequest("f".into()))
         );
         assert_eq!(
             collection.request_view("nope"),
-            Err(CollectionError::ItemNotFound("nope".into()))
+            Err(FormatError::ItemNotFound("nope".into()))
         );
     }
 

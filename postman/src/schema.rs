@@ -15,7 +15,7 @@ use jsonschema::{
 use serde_json::{Map, Value};
 
 use super::{
-    error::{CollectionError, Problem},
+    error::{FormatError, Problem},
     limits::MAX_REPORTED_PROBLEMS,
     path::{self, Step},
 };
@@ -89,7 +89,7 @@ fn parse_schema_source(source: &str) -> Value {
 }
 
 /// Validates a (version-upgraded) document; the error lists problems by JSON path.
-pub(crate) fn validate(document: &Value) -> Result<(), CollectionError> {
+pub(crate) fn validate(document: &Value) -> Result<(), FormatError> {
     let mut problems: Vec<Problem> = Vec::new();
     for error in VALIDATOR.iter_errors(document) {
         let problem = explain(&error);
@@ -103,7 +103,7 @@ pub(crate) fn validate(document: &Value) -> Result<(), CollectionError> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(CollectionError::Invalid(problems))
+        Err(FormatError::Invalid(problems))
     }
 }
 
@@ -277,7 +277,7 @@ mod tests {
     fn problems(document: Value) -> Vec<String> {
         match validate(&document) {
             Ok(()) => Vec::new(),
-            Err(CollectionError::Invalid(problems)) => {
+            Err(FormatError::Invalid(problems)) => {
                 problems.iter().map(Problem::to_string).collect()
             }
             Err(other) => panic!("unexpected error {other}"),

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{error::CollectionError, items};
+use super::{error::FormatError, items};
 
 /// The schema URL written into every exported collection (`info.schema`).
 pub const SCHEMA_V2_1: &str =
@@ -17,10 +17,10 @@ pub(crate) enum Version {
 /// Reads the version from `info.schema`. Postman has published the same versions under several
 /// URLs (`http`/`https`, with and without `draft-07/`), so only the version segment counts.
 /// A missing `info` or `info.schema` is left to the schema validation to report.
-pub(crate) fn detect(document: &Map<String, Value>) -> Result<Version, CollectionError> {
+pub(crate) fn detect(document: &Map<String, Value>) -> Result<Version, FormatError> {
     let Some(info) = document.get("info") else {
         if document.contains_key("requests") || document.contains_key("order") {
-            return Err(CollectionError::invalid(
+            return Err(FormatError::invalid(
                 "",
                 "this is a Postman Collection v1 document; export it from Postman as v2.1 and import that",
             ));
@@ -35,7 +35,7 @@ pub(crate) fn detect(document: &Map<String, Value>) -> Result<Version, Collectio
     } else if schema.contains("/v2.0.") {
         Ok(Version::V2_0)
     } else {
-        Err(CollectionError::invalid(
+        Err(FormatError::invalid(
             "info.schema",
             format!("unsupported collection format {schema:?}; Ferry reads Postman Collection v2.0 and v2.1"),
         ))

@@ -5,7 +5,7 @@
 //! collection id answers [`CollectionsError::NotFound`], exactly like an unknown one. Every
 //! write needs [`Permission::EditCollections`] and stores the change, its new revision and its
 //! event in one transaction. A collection's id is its Postman id (`info._postman_id`), unique
-//! within the team; names and ids are bounded by [`crate::collection::limits`].
+//! within the team; names and ids are bounded by [`crate::postman::limits`].
 //!
 //! A team holds at most [`Quotas`]: a number of collections, and a number of bytes of stored
 //! documents (the canonical JSON of every revision it keeps, the current documents included).
@@ -15,8 +15,8 @@
 use crate::{
     accounts::Actor,
     auth::Permission,
-    collection::{diff, Collection, CollectionError},
     error::{DomainError, ErrorKind, Forbidden},
+    postman::{diff, Collection, FormatError},
     store::{
         accounts::is_unique_violation,
         collections::{Change, CollectionRow, RevisionRow, Saved},
@@ -53,7 +53,7 @@ const MB: i64 = 1024 * 1024;
 pub enum CollectionsError {
     /// The document is not a collection Ferry accepts; the message names the JSON path.
     #[error(transparent)]
-    Invalid(#[from] CollectionError),
+    Invalid(#[from] FormatError),
     #[error("no such collection (or revision) in this team; check the id")]
     NotFound,
     #[error(transparent)]
@@ -248,7 +248,7 @@ impl<'a> Collections<'a> {
         &self,
         actor: &Actor,
         id: &str,
-        change: impl FnOnce(&mut Collection) -> Result<(), CollectionError>,
+        change: impl FnOnce(&mut Collection) -> Result<(), FormatError>,
     ) -> Result<StoredCollection, CollectionsError> {
         actor.require(Permission::EditCollections)?;
         let current = self.load(actor, id).await?;

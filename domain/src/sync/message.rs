@@ -1,6 +1,6 @@
 //! What a backup commit says: what changed (who made it: [`crate::profile::CommitIdentity::author`]).
 
-use crate::collection::{diff, Collection};
+use crate::postman::{diff, Collection};
 
 /// `Update "Users API": added "Create user", changed "List users"`; `Add "Users API"…` when
 /// the file is new to the repository.

@@ -10,8 +10,8 @@ use super::{
     message, Inner,
 };
 use crate::{
-    collection::Collection,
     integrations::repository_path,
+    postman::Collection,
     profile::CommitIdentity,
     store::{
         accounts::NewAudit,

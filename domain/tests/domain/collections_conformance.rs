@@ -4,9 +4,9 @@
 use ferry_domain::{
     accounts::{Actor, Via},
     auth::Role,
-    collection::Collection,
     collections::{Collections, CollectionsError, OverQuota, Usage},
     error::Forbidden,
+    postman::Collection,
     store::collections::{Change, Quotas, Saved},
     Store,
 };

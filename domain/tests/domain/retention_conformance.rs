@@ -7,8 +7,8 @@
 use ferry_domain::{
     accounts::{Actor, Via},
     auth::Role,
-    collection::Collection,
     collections::Collections,
+    postman::Collection,
     retention::{days, Pruner, Retention, KEPT_RUNS},
     store::{
         collections::{Change, Quotas, Saved},

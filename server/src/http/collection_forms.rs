@@ -22,10 +22,10 @@ use axum::{
 };
 use ferry_domain::{
     accounts::Actor,
-    collection::{
-        Body, BodyView, Collection, CollectionError, KeyValue, Problem, RequestUpdate, RequestView,
-    },
     collections::{Collections, CollectionsError},
+    postman::{
+        Body, BodyView, Collection, FormatError, KeyValue, Problem, RequestUpdate, RequestView,
+    },
 };
 use tower_sessions::Session;
 
@@ -151,7 +151,7 @@ fn escape_html(text: &str) -> String {
 }
 
 /// A name a person must fill in: refused when blank, naming the field.
-fn required_name(name: &str) -> Result<&str, CollectionError> {
+fn required_name(name: &str) -> Result<&str, FormatError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(invalid(form_field::NAME, "enter a name"));
@@ -160,8 +160,8 @@ fn required_name(name: &str) -> Result<&str, CollectionError> {
 }
 
 /// A refusal of field `path` with what to do about it.
-fn invalid(path: &str, message: impl Into<String>) -> CollectionError {
-    CollectionError::Invalid(vec![problem(path, message)])
+fn invalid(path: &str, message: impl Into<String>) -> FormatError {
+    FormatError::Invalid(vec![problem(path, message)])
 }
 
 /// `POST /collections`: a new, empty collection.
@@ -207,7 +207,7 @@ pub async fn import(
         Ok(upload) => upload,
         Err(message) => {
             return reply
-                .refused(CollectionError::Invalid(vec![message]).into())
+                .refused(FormatError::Invalid(vec![message]).into())
                 .await
         }
     };
@@ -441,7 +441,7 @@ impl EditPost {
             &mut Collection,
             &Fields,
             &str,
-        ) -> Result<(Option<String>, String), CollectionError>,
+        ) -> Result<(Option<String>, String), FormatError>,
     ) -> Response {
         let EditPost {
             state,
@@ -520,7 +520,7 @@ pub async fn update_request(post: EditPost) -> Response {
 }
 
 /// The change the editor's fields ask for, against the request as the page showed it.
-fn request_update(fields: &Fields, shown: &RequestView) -> Result<RequestUpdate, CollectionError> {
+fn request_update(fields: &Fields, shown: &RequestView) -> Result<RequestUpdate, FormatError> {
     let name = required_name(fields.get(form_field::NAME))?;
     // A changed URL carries its own query string; otherwise the parameter rows are the edit.
     let url = fields.get(form_field::URL).trim();
@@ -567,7 +567,7 @@ fn shown_raw_body(body: &BodyView) -> Option<(&str, &str)> {
 
 /// The body the editor's fields ask for (`body_mode` picks which fields count); `None` when
 /// it is the body the page showed, so that saving an untouched form changes nothing.
-fn body_update(fields: &Fields, shown: &BodyView) -> Result<Option<Body>, CollectionError> {
+fn body_update(fields: &Fields, shown: &BodyView) -> Result<Option<Body>, FormatError> {
     let body = match fields.get(form_field::BODY_MODE) {
         "keep" => return Ok(None),
         "none" if matches!(shown, BodyView::None) => return Ok(None),
@@ -689,7 +689,7 @@ mod tests {
             .iter()
             .map(|(value, _)| *value)
             .collect();
-        assert_eq!(offered, ferry_domain::collection::RAW_LANGUAGES);
+        assert_eq!(offered, ferry_domain::postman::RAW_LANGUAGES);
     }
 
     #[test]

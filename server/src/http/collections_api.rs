@@ -13,8 +13,8 @@ use axum::{
     Json,
 };
 use ferry_domain::{
-    collection::{Collection, CollectionError, Problem},
     collections::CollectionsError,
+    postman::{Collection, FormatError, Problem},
     store::collections::CollectionRow,
 };
 use serde_json::{json, Value};
@@ -23,7 +23,7 @@ use super::{api::ApiActor, api_error::ApiError, AppState};
 
 /// The largest request body the collection endpoints read: 32 MiB, the size of the largest
 /// collection the format module accepts.
-pub const MAX_BODY_BYTES: usize = ferry_domain::collection::limits::MAX_DOCUMENT_BYTES;
+pub const MAX_BODY_BYTES: usize = ferry_domain::postman::limits::MAX_DOCUMENT_BYTES;
 
 type Answer = Result<Json<Value>, ApiError>;
 
@@ -167,13 +167,13 @@ fn collection_from(body: Result<Bytes, BytesRejection>) -> Result<Collection, Ap
     };
     let document = serde_json::to_vec(&document).map_err(|error| ApiError::internal(&error))?;
     Collection::import(&document).map_err(|error| match error {
-        CollectionError::TooLarge { .. } => ApiError::new(
+        FormatError::TooLarge { .. } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payloadTooLargeError",
             format!("collection: {error}"),
         ),
-        CollectionError::Invalid(problems) => malformed(
-            CollectionError::Invalid(
+        FormatError::Invalid(problems) => malformed(
+            FormatError::Invalid(
                 problems
                     .into_iter()
                     .map(|problem| Problem {

@@ -8,8 +8,8 @@ use crate::common::{example, location, Browser, Db, TestServer};
 use ferry_domain::{
     accounts::{Accounts, Actor},
     auth::Role,
-    collection::{BodyView, Collection, KeyValue},
     collections::{Collections, Quotas},
+    postman::{BodyView, Collection, KeyValue},
 };
 use reqwest::multipart::{Form, Part};
 
@@ -516,7 +516,7 @@ async fn deleting_needs_the_confirmation(db: Db) {
 /// The editor's form for a request as the page shows it, with `changes` laid over it.
 fn editor_form(
     request_id: &str,
-    shown: &ferry_domain::collection::RequestView,
+    shown: &ferry_domain::postman::RequestView,
     changes: &[(&str, &str)],
 ) -> Vec<(String, String)> {
     let mut form: Vec<(String, String)> = vec![
@@ -573,12 +573,7 @@ async fn every_kind_of_body_is_edited_and_an_untouched_save_changes_nothing(db: 
     let request_id = original
         .tree()
         .into_iter()
-        .find(|node| {
-            matches!(
-                node.kind,
-                ferry_domain::collection::NodeKind::Request { .. }
-            )
-        })
+        .find(|node| matches!(node.kind, ferry_domain::postman::NodeKind::Request { .. }))
         .unwrap()
         .id;
     let shown = original.request_view(&request_id).unwrap();

@@ -5,8 +5,8 @@ use crate::common::{example, Db, TestServer};
 use ferry_domain::{
     accounts::{Accounts, Actor, FirstTeam},
     auth::Role,
-    collection::Collection,
     collections::{Collections, Quotas},
+    postman::Collection,
 };
 use serde_json::{json, Value};
 

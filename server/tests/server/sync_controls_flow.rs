@@ -12,9 +12,9 @@ use bitbucket_sandbox::{Config as SandboxConfig, Repository, Running, Seed, User
 use ferry_domain::{
     accounts::{Accounts, Actor},
     bitbucket::{parse_base_url, BitbucketConfig, Credential},
-    collection::Collection,
     collections::Collections,
     connected_accounts::{ConnectedAccounts, VerifiedIdentity},
+    postman::Collection,
     sync::SyncConfig,
 };
 use secrecy::SecretString;

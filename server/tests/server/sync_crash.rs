@@ -14,11 +14,11 @@ use bitbucket_sandbox::{Config as SandboxConfig, Repository, Running, Seed, User
 use ferry_domain::{
     accounts::{Accounts, Actor, FirstTeam},
     bitbucket::Credential,
-    collection::Collection,
     collections::Collections,
     connected_accounts::{ConnectedAccounts, VerifiedIdentity},
     crypto::KeySource,
     integrations::{IntegrationDraft, Integrations},
+    postman::Collection,
 };
 use ferry_testing::{self as testing, TestDatabase};
 use secrecy::SecretString;

@@ -7,9 +7,9 @@ use crate::common::{integrations::account_row, location, Browser, Db, TestServer
 use ferry_domain::{
     accounts::{Accounts, FirstTeam},
     auth::Role,
-    collection::Collection,
     collections::Collections,
     integrations::{IntegrationDraft, IntegrationStatus, Integrations},
+    postman::Collection,
     store::sync::Trigger,
 };
 use http::Method;

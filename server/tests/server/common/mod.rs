@@ -218,7 +218,7 @@ impl Browser<'_> {
 
 /// Test data for Integrations: a collection and a connected account row in a team.
 pub mod integrations {
-    use ferry_domain::{accounts::Actor, collection::Collection, collections::Collections, Store};
+    use ferry_domain::{accounts::Actor, collections::Collections, postman::Collection, Store};
 
     pub async fn collection(store: &Store, actor: &Actor, name: &str) -> String {
         Collections::new(store)
