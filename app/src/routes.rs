@@ -13,7 +13,8 @@
 //!
 //! The Leptos router's paths in `app/src/lib.rs` (`path!("collections/:id")`) must be
 //! literals for the macro, so they are not built from here: they must match these.
-//! Server-function URLs (`/api/<name><hash>`) are Leptos's and are not listed.
+//! Server-function URLs (`/api/load_…`) are named by each `#[server(endpoint = …)]` and are
+//! not listed here.
 
 use crate::collection_data::percent_encode;
 
