@@ -5,22 +5,10 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// `text` with every byte but the unreserved ones (`A-Z a-z 0-9 - . _ ~`, RFC 3986)
-/// percent-encoded: fit for a path segment, a query value or an RFC 8187 file name.
-pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 // Kept under their old names: pages and handlers call them; the paths live in `routes`.
-pub use crate::routes::{collection as collection_href, collection_item as item_href};
+pub use crate::routes::{
+    collection as collection_href, collection_item as item_href, percent_encode,
+};
 
 /// The rows a pairs editor posted (`<prefix>.<n>.key`, `.value`, `.enabled`), in row order;
 /// rows left with an empty key and value are dropped, and a row without `enabled` is disabled.

@@ -16,7 +16,19 @@
 //! Server-function URLs (`/api/load_…`) are named by each `#[server(endpoint = …)]` and are
 //! not listed here.
 
-use crate::collection_data::percent_encode;
+/// `text` with every byte but the unreserved ones (`A-Z a-z 0-9 - . _ ~`, RFC 3986)
+/// percent-encoded: fit for a path segment, a query value or an RFC 8187 file name.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
 
 // Account and team (pages and forms: `account_forms.rs`, `team_forms.rs`, `profile_forms.rs`).
 pub const HOME: &str = "/";
