@@ -1,0 +1,1 @@
+//! Postman collections generated from a definition.

@@ -1,0 +1,1 @@
+//! Bounds on what a definition may be; each refusal names the limit.
