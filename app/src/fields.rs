@@ -34,3 +34,25 @@ pub mod collection_fields {
     pub const GRAPHQL_QUERY: &str = "graphql_query";
     pub const GRAPHQL_VARIABLES: &str = "graphql_variables";
 }
+
+/// The APIs pages (`pages/apis*.rs`) and `api_forms.rs`.
+pub mod api_fields {
+    /// The search box of the APIs list (a `GET` form).
+    pub const SEARCH: &str = "q";
+    pub const NAME: &str = "name";
+    pub const SUMMARY: &str = "summary";
+    /// Import: a chosen file, or pasted text (JSON or YAML).
+    pub const FILE: &str = "file";
+    pub const TEXT: &str = "text";
+    /// The definition editor's text, and the revision it was loaded at (a save over a newer
+    /// change is refused rather than overwriting it).
+    pub const DEFINITION: &str = "definition";
+    pub const REVISION: &str = "revision";
+    /// Link: the collection chosen.
+    pub const COLLECTION: &str = "collection";
+    /// Publish: the version's name (like `1.4.0`) and its release notes.
+    pub const VERSION: &str = "version";
+    pub const RELEASE_NOTES: &str = "release_notes";
+    /// Delete: a checkbox that must be `yes`.
+    pub const CONFIRM: &str = "confirm";
+}

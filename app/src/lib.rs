@@ -22,6 +22,7 @@
 
 pub mod account_data;
 pub mod alert_data;
+pub mod api_data;
 pub mod collection_data;
 mod components;
 pub mod configure_data;
@@ -48,6 +49,13 @@ use leptos_router::{
 use components::layout::Layout;
 use context::{load_page_context, PageContextResource};
 use pages::{
+    api_collections::ApiCollectionsPage,
+    api_definition::ApiDefinitionPage,
+    api_history::ApiHistoryPage,
+    api_operations::ApiOperationsPage,
+    api_overview::ApiPage,
+    api_versions::{ApiVersionPage, ApiVersionsPage},
+    apis::ApisPage,
     auth::{SignInPage, SignUpPage},
     collections::CollectionsPage,
     collections_detail::CollectionPage,
@@ -144,6 +152,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("collections/:id") ssr=SsrMode::Async view=CollectionPage/>
                     <Route path=path!("collections/:id/history") ssr=SsrMode::Async view=HistoryPage/>
                     <Route path=path!("collections/:id/revisions/:n") ssr=SsrMode::Async view=RevisionPage/>
+                    <Route path=path!("apis") ssr=SsrMode::Async view=ApisPage/>
+                    <Route path=path!("apis/:id") ssr=SsrMode::Async view=ApiPage/>
+                    <Route path=path!("apis/:id/definition") ssr=SsrMode::Async view=ApiDefinitionPage/>
+                    <Route path=path!("apis/:id/operations") ssr=SsrMode::Async view=ApiOperationsPage/>
+                    <Route path=path!("apis/:id/collections") ssr=SsrMode::Async view=ApiCollectionsPage/>
+                    <Route path=path!("apis/:id/versions") ssr=SsrMode::Async view=ApiVersionsPage/>
+                    <Route path=path!("apis/:id/versions/:version") ssr=SsrMode::Async view=ApiVersionPage/>
+                    <Route path=path!("apis/:id/history") ssr=SsrMode::Async view=ApiHistoryPage/>
                 </Routes>
             </Layout>
         </Router>

@@ -178,6 +178,61 @@ pub fn collection_revision(id: &str, number: i64) -> String {
     format!("{}/revisions/{number}", collection(id))
 }
 
+// APIs (pages `apis*.rs`; forms and downloads `api_forms.rs`).
+pub const APIS: &str = "/apis";
+pub const APIS_IMPORT: &str = "/apis/import";
+
+/// `/apis/<id>`: the API's overview.
+pub fn api(id: &str) -> String {
+    format!("{APIS}/{}", percent_encode(id))
+}
+
+pub const API_DETAILS_ROUTE: &str = "/apis/{id}/details";
+pub const API_DEFINITION_ROUTE: &str = "/apis/{id}/definition";
+pub const API_DEFINITION_EXPORT_ROUTE: &str = "/apis/{id}/definition/export";
+pub const API_DELETE_ROUTE: &str = "/apis/{id}/delete";
+pub const API_COLLECTIONS_LINK_ROUTE: &str = "/apis/{id}/collections/link";
+pub const API_COLLECTIONS_GENERATE_ROUTE: &str = "/apis/{id}/collections/generate";
+pub const API_VERSIONS_ROUTE: &str = "/apis/{id}/versions";
+/// A page or form under one API: `definition` (the editor; its form saves), `operations`,
+/// `collections`, `versions` (its form publishes), `history`, `details` (rename), `delete`,
+/// `definition/export`, `collections/link`, `collections/generate`.
+pub fn api_sub(id: &str, sub: &str) -> String {
+    format!("{}/{sub}", api(id))
+}
+
+pub const API_COLLECTION_UNLINK_ROUTE: &str = "/apis/{id}/collections/{collection}/unlink";
+pub fn api_collection_unlink(id: &str, collection: &str) -> String {
+    format!(
+        "{}/collections/{}/unlink",
+        api(id),
+        percent_encode(collection)
+    )
+}
+
+/// A version's page.
+pub fn api_version(id: &str, version: &str) -> String {
+    format!("{}/versions/{}", api(id), percent_encode(version))
+}
+
+pub const API_VERSION_DEFINITION_ROUTE: &str = "/apis/{id}/versions/{version}/definition";
+pub const API_VERSION_EXPORT_ROUTE: &str = "/apis/{id}/versions/{version}/export.zip";
+/// A version's downloads: `definition` or `export.zip`.
+pub fn api_version_sub(id: &str, version: &str, sub: &str) -> String {
+    format!("{}/{sub}", api_version(id, version))
+}
+
+pub const API_VERSION_COLLECTION_ROUTE: &str =
+    "/apis/{id}/versions/{version}/collections/{collection}";
+/// A version's copy of one collection, as a download.
+pub fn api_version_collection(id: &str, version: &str, collection: &str) -> String {
+    format!(
+        "{}/collections/{}",
+        api_version(id, version),
+        percent_encode(collection)
+    )
+}
+
 // Operations and the REST API (`health.rs`, `metrics.rs`, `api.rs`, `*_api.rs`).
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
@@ -186,6 +241,13 @@ pub const API_ME: &str = "/api/me";
 pub const API_OPENAPI: &str = "/api/openapi.json";
 pub const API_COLLECTIONS: &str = "/api/collections";
 pub const API_COLLECTION_ROUTE: &str = "/api/collections/{id}";
+pub const API_APIS: &str = "/api/apis";
+pub const API_API_ROUTE: &str = "/api/apis/{id}";
+pub const API_API_DEFINITION_ROUTE: &str = "/api/apis/{id}/definition";
+pub const API_API_COLLECTIONS_ROUTE: &str = "/api/apis/{id}/collections";
+pub const API_API_COLLECTION_ROUTE: &str = "/api/apis/{id}/collections/{collection}";
+pub const API_API_VERSIONS_ROUTE: &str = "/api/apis/{id}/versions";
+pub const API_API_VERSION_ROUTE: &str = "/api/apis/{id}/versions/{version}";
 pub const API_INTEGRATIONS: &str = "/api/integrations";
 pub const API_INTEGRATION_ROUTE: &str = "/api/integrations/{id}";
 pub const API_INTEGRATION_RUNS_ROUTE: &str = "/api/integrations/{id}/runs";

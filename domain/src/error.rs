@@ -20,6 +20,8 @@ pub enum ErrorKind {
     Conflict,
     /// What was sent is refused; the message says what to change, [`DomainError::field`] where.
     Invalid,
+    /// What was sent is larger than Ferry accepts; the message names the limit.
+    TooLarge,
     /// Cannot be done now though nothing sent was wrong (throttled, a credential that cannot be
     /// opened); the message says what to do or when to retry.
     Unavailable,

@@ -8,13 +8,17 @@
 
 // Services: what the web layer and the CLI call. The root re-exports each under its short name.
 pub mod services;
-pub use services::{accounts, collections, connected_accounts, integrations, profile, retention};
+pub use services::{
+    accounts, apis, collections, connected_accounts, integrations, profile, retention,
+};
 
 // Building blocks: no database.
 pub mod auth;
 pub mod error;
 /// The Bitbucket client lives in its own crate (no database).
 pub use ferry_bitbucket as bitbucket;
+/// OpenAPI definitions live in their own crate (no database, no network).
+pub use ferry_openapi as openapi;
 /// The collection format lives in its own crate (no database, no network), so the fuzzer and
 /// anything else that only reads collections builds just that.
 pub use ferry_postman as postman;

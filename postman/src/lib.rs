@@ -34,6 +34,7 @@ mod edit;
 mod error;
 mod ids;
 mod items;
+pub mod json_words;
 mod key_value;
 pub mod limits;
 mod parse;

@@ -8,14 +8,12 @@
 
 use std::sync::LazyLock;
 
-use jsonschema::{
-    error::{TypeKind, ValidationErrorKind},
-    JsonType, ValidationError, Validator,
-};
+use jsonschema::{error::ValidationErrorKind, ValidationError, Validator};
 use serde_json::{Map, Value};
 
 use super::{
     error::{FormatError, Problem},
+    json_words::{expected, kind_types, type_name},
     limits::MAX_REPORTED_PROBLEMS,
     path::{self, Step},
 };
@@ -214,47 +212,6 @@ fn location(error: &ValidationError) -> String {
         jsonschema::paths::LocationSegment::Property(key) => Step::Key(key),
         jsonschema::paths::LocationSegment::Index(index) => Step::Index(*index),
     }))
-}
-
-fn kind_types(kind: &TypeKind) -> Vec<JsonType> {
-    match kind {
-        TypeKind::Single(single) => vec![*single],
-        TypeKind::Multiple(set) => set.iter().collect(),
-    }
-}
-
-fn expected(mut types: Vec<JsonType>) -> String {
-    types.sort_by_key(|kind| *kind as u8);
-    types.dedup();
-    let names: Vec<&str> = types.iter().map(|kind| article(*kind)).collect();
-    match names.split_last() {
-        Some((last, [])) => (*last).to_owned(),
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-        None => "another type".to_owned(),
-    }
-}
-
-fn article(kind: JsonType) -> &'static str {
-    match kind {
-        JsonType::Null => "null",
-        JsonType::Boolean => "a boolean",
-        JsonType::Integer => "an integer",
-        JsonType::Number => "a number",
-        JsonType::String => "a string",
-        JsonType::Array => "an array",
-        JsonType::Object => "an object",
-    }
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn list_values(options: &Value) -> String {

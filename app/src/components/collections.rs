@@ -1,5 +1,5 @@
-//! Pieces every Collections page uses: the frame around loaded data, the item tree, and
-//! read-only key/value tables.
+//! Pieces every Collections page uses: the frame around loaded data (the APIs pages sit in
+//! it too), the item tree, and read-only key/value tables.
 
 use crate::routes;
 use leptos::prelude::*;
@@ -23,14 +23,55 @@ where
     T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
     V: IntoView + 'static,
 {
+    section_page(Section::COLLECTIONS, title, load, body)
+}
+
+/// A part of Ferry whose pages load one team's data: how its pages are marked, and where a
+/// page that could not load leads back to.
+#[derive(Clone, Copy)]
+pub struct Section {
+    pub class: &'static str,
+    /// What signing in shows: "to see your team's …".
+    pub what: &'static str,
+    pub home: &'static str,
+    pub home_label: &'static str,
+}
+
+impl Section {
+    pub const COLLECTIONS: Section = Section {
+        class: "collections",
+        what: "collections",
+        home: routes::COLLECTIONS,
+        home_label: "Back to Collections",
+    };
+    pub const APIS: Section = Section {
+        class: "collections apis",
+        what: "APIs",
+        home: routes::APIS,
+        home_label: "Back to APIs",
+    };
+}
+
+/// A page of `section`: its title, then what `body` makes of the loaded data and the one-time
+/// message (see [`page_frame`]).
+pub fn section_page<T, V>(
+    section: Section,
+    title: &'static str,
+    load: Resource<Result<Option<T>, ServerFnError>>,
+    body: impl Fn(T, Option<Flash>) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    V: IntoView + 'static,
+{
     let page = use_page_context();
     view! {
         <Title text=title/>
-        <section class="collections">
+        <section class=section.class>
             <Suspense fallback=|| view! { <p class="hint">"Loading…"</p> }>
                 {move || {
                     let body = body.clone();
-                    page.get().map(|ctx| page_frame(load.get(), ctx.ok().and_then(|c| c.flash), body))
+                    page.get().map(|ctx| page_frame(section, load.get(), ctx.ok().and_then(|c| c.flash), body))
                 }}
             </Suspense>
         </section>
@@ -40,6 +81,7 @@ where
 /// The one-time message, then the page's content once loaded, a sign-in prompt when signed
 /// out, or the reason it could not load.
 fn page_frame<T, V>(
+    section: Section,
     loaded: Option<Result<Option<T>, ServerFnError>>,
     flash: Option<Flash>,
     body: impl FnOnce(T, Option<Flash>) -> V,
@@ -52,13 +94,13 @@ where
         Some(Ok(Some(data))) => body(data, flash).into_any(),
         Some(Ok(None)) => view! {
             <FlashMessage flash=flash/>
-            <p><A href=routes::SIGN_IN>"Sign in"</A> " to see your team's collections."</p>
+            <p><A href=routes::SIGN_IN>"Sign in"</A> {format!(" to see your team's {}.", section.what)}</p>
         }
         .into_any(),
         Some(Err(error)) => view! {
             <FlashMessage flash=flash/>
             <LoadError error/>
-            <p><A href=routes::COLLECTIONS>"Back to Collections"</A></p>
+            <p><A href=section.home>{section.home_label}</A></p>
         }
         .into_any(),
     }

@@ -52,6 +52,7 @@ fn Header() -> impl IntoView {
             <nav id="primary-nav" class="nav" class:open=menu_open aria-label="Primary">
                 <A href=routes::HOME exact=true on:click=close>"Home"</A>
                 <A href=routes::COLLECTIONS on:click=close>"Collections"</A>
+                <A href=routes::APIS on:click=close>"APIs"</A>
                 <A href=routes::INTEGRATIONS on:click=close>"Integrations"</A>
                 <span class="nav-spacer"></span>
                 <Suspense fallback=|| ()>

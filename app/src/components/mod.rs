@@ -1,3 +1,4 @@
+pub mod api_tabs;
 pub mod breadcrumbs;
 pub mod collections;
 pub mod credential_fields;

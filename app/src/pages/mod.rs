@@ -1,3 +1,10 @@
+pub mod api_collections;
+pub mod api_definition;
+pub mod api_history;
+pub mod api_operations;
+pub mod api_overview;
+pub mod api_versions;
+pub mod apis;
 pub mod auth;
 pub mod collections;
 pub mod collections_detail;

@@ -60,6 +60,8 @@ pub enum Permission {
     ReadTeamData,
     ManageOwnApiKeys,
     EditCollections,
+    EditApis,
+    DeleteApis,
     CreateIntegrations,
     ManageOwnIntegrations,
     ManageAllIntegrations,
@@ -72,13 +74,15 @@ pub enum Permission {
 
 impl Permission {
     /// In the order the matrix lists them: what viewers may do first.
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ReadTeamData,
         Permission::ManageOwnApiKeys,
         Permission::EditCollections,
+        Permission::EditApis,
         Permission::CreateIntegrations,
         Permission::ManageOwnIntegrations,
         Permission::ManageAllIntegrations,
+        Permission::DeleteApis,
         Permission::ManageCredentials,
         Permission::ManageMembers,
         Permission::ManageAllApiKeys,
@@ -93,9 +97,11 @@ impl Permission {
             // nobody's help.
             Permission::ReadTeamData | Permission::ManageOwnApiKeys => Role::Viewer,
             Permission::EditCollections
+            | Permission::EditApis
             | Permission::CreateIntegrations
             | Permission::ManageOwnIntegrations => Role::Editor,
             Permission::ManageAllIntegrations
+            | Permission::DeleteApis
             | Permission::ManageCredentials
             | Permission::ManageMembers
             | Permission::ManageAllApiKeys
@@ -107,11 +113,15 @@ impl Permission {
     /// What the permission covers, in the words of the README's matrix.
     pub fn description(self) -> &'static str {
         match self {
-            Permission::ReadTeamData => "See the team's collections, integrations and backups",
+            Permission::ReadTeamData => "See the team's collections, APIs, integrations and backups",
             Permission::ManageOwnApiKeys => {
                 "Create and revoke own API keys (with a role no higher than one's own)"
             }
             Permission::EditCollections => "Import, edit and delete collections",
+            Permission::EditApis => {
+                "Create, import and edit APIs; link and generate their collections; publish versions"
+            }
+            Permission::DeleteApis => "Delete APIs",
             Permission::CreateIntegrations => "Create integrations, connecting Bitbucket accounts for them",
             Permission::ManageOwnIntegrations => {
                 "Change, run and delete own integrations; re-authenticate and remove own connected accounts"
@@ -188,10 +198,11 @@ mod tests {
     }
 
     #[test]
-    fn editors_edit_collections_and_their_own_integrations_only() {
+    fn editors_edit_collections_apis_and_their_own_integrations_only() {
         for permission in [
             ReadTeamData,
             EditCollections,
+            EditApis,
             CreateIntegrations,
             ManageOwnIntegrations,
         ] {
@@ -199,6 +210,7 @@ mod tests {
         }
         for permission in [
             ManageAllIntegrations,
+            DeleteApis,
             ManageCredentials,
             ManageMembers,
             ViewAuditLog,
@@ -235,8 +247,9 @@ mod tests {
         assert_eq!(lines.len(), 2 + Permission::ALL.len());
         assert!(lines.contains(&"| Invite members, change their roles, remove them | — | — | ✓ |"));
         assert!(lines.contains(&"| Import, edit and delete collections | — | ✓ | ✓ |"));
-        assert!(
-            lines.contains(&"| See the team's collections, integrations and backups | ✓ | ✓ | ✓ |")
-        );
+        assert!(lines.contains(
+            &"| See the team's collections, APIs, integrations and backups | ✓ | ✓ | ✓ |"
+        ));
+        assert!(lines.contains(&"| Delete APIs | — | — | ✓ |"));
     }
 }

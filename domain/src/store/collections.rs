@@ -200,8 +200,11 @@ macro_rules! take_quota {
     }};
 }
 
+// APIs count their definitions and versions in the same storage quota.
+pub(super) use {ensure_usage_row, take_quota};
+
 /// Which limit refused a write of `collections` collections and `bytes` bytes.
-fn over_quota(used: Usage, collections: i64, bytes: i64, quotas: Quotas) -> OverQuota {
+pub(super) fn over_quota(used: Usage, collections: i64, bytes: i64, quotas: Quotas) -> OverQuota {
     match quotas.collections {
         Some(limit) if collections > 0 && used.collections + collections > limit => {
             OverQuota::Collections { limit }
@@ -215,7 +218,7 @@ fn over_quota(used: Usage, collections: i64, bytes: i64, quotas: Quotas) -> Over
 }
 
 /// The bytes a revision's document takes in the storage quota.
-fn size_bytes(canonical_json: &str) -> i64 {
+pub(super) fn size_bytes(canonical_json: &str) -> i64 {
     i64::try_from(canonical_json.len()).unwrap_or(i64::MAX)
 }
 

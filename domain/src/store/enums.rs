@@ -210,3 +210,23 @@ mod tests {
         assert!("broken".parse::<Trigger>().is_err());
     }
 }
+
+/// How a definition is written; its text is stored as written, in this format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DefinitionFormat {
+    Json,
+    Yaml,
+}
+
+impl DefinitionFormat {
+    pub const ALL: [DefinitionFormat; 2] = [DefinitionFormat::Json, DefinitionFormat::Yaml];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefinitionFormat::Json => "json",
+            DefinitionFormat::Yaml => "yaml",
+        }
+    }
+}
+
+stored_as_text!(DefinitionFormat, "definition format");

@@ -59,6 +59,7 @@ impl ApiError {
             ErrorKind::Forbidden => (StatusCode::FORBIDDEN, "forbiddenError"),
             ErrorKind::Conflict => (StatusCode::CONFLICT, "instanceFoundError"),
             ErrorKind::Invalid => (StatusCode::BAD_REQUEST, "malformedRequestError"),
+            ErrorKind::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payloadTooLargeError"),
             ErrorKind::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "serviceUnavailableError"),
             ErrorKind::Internal => return Self::internal(&error),
         };

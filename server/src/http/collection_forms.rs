@@ -40,18 +40,18 @@ const LIST: &str = app::routes::COLLECTIONS;
 
 /// Posted text longer than this is not carried back to a refused form: the session would
 /// hold it, and a file that large is better chosen again than pasted.
-const MAX_KEPT_BYTES: usize = 1024 * 1024;
+pub(super) const MAX_KEPT_BYTES: usize = 1024 * 1024;
 
 /// A posted form's fields, in the order posted.
-struct Fields(Vec<(String, String)>);
+pub(super) struct Fields(pub(super) Vec<(String, String)>);
 
 impl Fields {
-    fn parse(RawForm(body): RawForm) -> Self {
+    pub(super) fn parse(RawForm(body): RawForm) -> Self {
         Fields(form_urlencoded::parse(&body).into_owned().collect())
     }
 
     /// The first value of `name`; empty when absent.
-    fn get(&self, name: &str) -> &str {
+    pub(super) fn get(&self, name: &str) -> &str {
         self.0
             .iter()
             .find(|(key, _)| key == name)
@@ -143,7 +143,7 @@ impl Reply<'_> {
     }
 }
 
-fn escape_html(text: &str) -> String {
+pub(super) fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -325,7 +325,7 @@ fn download(collection: &Collection) -> Response {
 
 /// `attachment` with the file name twice: plain ASCII for old clients, and exact (RFC 6266
 /// `filename*`, UTF-8 percent-encoded) for the rest.
-fn attachment(file_name: &str) -> String {
+pub(super) fn attachment(file_name: &str) -> String {
     let ascii: String = file_name
         .chars()
         .map(|c| {

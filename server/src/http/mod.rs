@@ -4,6 +4,8 @@
 mod account_forms;
 mod api;
 mod api_error;
+mod api_forms;
+mod apis_api;
 mod bitbucket_auth;
 pub mod client_addr;
 mod collection_forms;
@@ -58,6 +60,11 @@ impl AppState {
     pub fn collections(&self) -> ferry_domain::collections::Collections<'_> {
         ferry_domain::collections::Collections::with_quotas(&self.store, self.config.limits.quotas)
     }
+
+    /// The APIs service under this deployment's quotas: every write goes through it.
+    pub fn apis(&self) -> ferry_domain::apis::Apis<'_> {
+        ferry_domain::apis::Apis::with_quotas(&self.store, self.config.limits.quotas)
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -89,12 +96,13 @@ where
 }
 
 /// Lets a route read bodies up to [`collections_api::MAX_BODY_BYTES`] (axum's default is 2 MB).
-fn with_body_limit((method, path, router): RouteDef) -> RouteDef {
-    (
-        method,
-        path,
-        router.layer(DefaultBodyLimit::max(collections_api::MAX_BODY_BYTES)),
-    )
+fn with_body_limit(route: RouteDef) -> RouteDef {
+    with_limit(route, collections_api::MAX_BODY_BYTES)
+}
+
+/// Lets a route read bodies up to `bytes`; a larger one is refused (413) before it is read.
+fn with_limit((method, path, router): RouteDef, bytes: usize) -> RouteDef {
+    (method, path, router.layer(DefaultBodyLimit::max(bytes)))
 }
 
 /// Every route served by Ferry's own handlers: the router is built from this list, and the
@@ -176,6 +184,57 @@ fn handlers() -> Vec<RouteDef> {
             Method::DELETE,
             routes::API_COLLECTION_ROUTE,
             collections_api::delete,
+        ),
+        at(Method::GET, routes::API_APIS, apis_api::list),
+        with_limit(
+            at(Method::POST, routes::API_APIS, apis_api::create),
+            apis_api::MAX_BODY_BYTES,
+        ),
+        at(Method::GET, routes::API_API_ROUTE, apis_api::get),
+        at(Method::PUT, routes::API_API_ROUTE, apis_api::update),
+        at(Method::DELETE, routes::API_API_ROUTE, apis_api::delete),
+        at(
+            Method::GET,
+            routes::API_API_DEFINITION_ROUTE,
+            apis_api::get_definition,
+        ),
+        with_limit(
+            at(
+                Method::PUT,
+                routes::API_API_DEFINITION_ROUTE,
+                apis_api::replace_definition,
+            ),
+            apis_api::MAX_BODY_BYTES,
+        ),
+        at(
+            Method::GET,
+            routes::API_API_COLLECTIONS_ROUTE,
+            apis_api::list_collections,
+        ),
+        at(
+            Method::POST,
+            routes::API_API_COLLECTIONS_ROUTE,
+            apis_api::add_collection,
+        ),
+        at(
+            Method::DELETE,
+            routes::API_API_COLLECTION_ROUTE,
+            apis_api::unlink_collection,
+        ),
+        at(
+            Method::GET,
+            routes::API_API_VERSIONS_ROUTE,
+            apis_api::list_versions,
+        ),
+        at(
+            Method::POST,
+            routes::API_API_VERSIONS_ROUTE,
+            apis_api::publish,
+        ),
+        at(
+            Method::GET,
+            routes::API_API_VERSION_ROUTE,
+            apis_api::get_version,
         ),
         at(
             Method::GET,
@@ -322,6 +381,61 @@ fn handlers() -> Vec<RouteDef> {
             Method::POST,
             routes::COLLECTION_DETAILS_ROUTE,
             collection_forms::update_details,
+        ),
+        at(Method::POST, routes::APIS, api_forms::create),
+        with_limit(
+            at(Method::POST, routes::APIS_IMPORT, api_forms::import),
+            api_forms::MAX_UPLOAD_BYTES,
+        ),
+        at(
+            Method::POST,
+            routes::API_DETAILS_ROUTE,
+            api_forms::update_details,
+        ),
+        with_limit(
+            at(
+                Method::POST,
+                routes::API_DEFINITION_ROUTE,
+                api_forms::save_definition,
+            ),
+            api_forms::MAX_EDITOR_BYTES,
+        ),
+        at(
+            Method::GET,
+            routes::API_DEFINITION_EXPORT_ROUTE,
+            api_forms::export_definition,
+        ),
+        at(Method::POST, routes::API_DELETE_ROUTE, api_forms::delete),
+        at(
+            Method::POST,
+            routes::API_COLLECTIONS_LINK_ROUTE,
+            api_forms::link_collection,
+        ),
+        at(
+            Method::POST,
+            routes::API_COLLECTION_UNLINK_ROUTE,
+            api_forms::unlink_collection,
+        ),
+        at(
+            Method::POST,
+            routes::API_COLLECTIONS_GENERATE_ROUTE,
+            api_forms::generate_collection,
+        ),
+        at(Method::POST, routes::API_VERSIONS_ROUTE, api_forms::publish),
+        at(
+            Method::GET,
+            routes::API_VERSION_DEFINITION_ROUTE,
+            api_forms::export_version_definition,
+        ),
+        at(
+            Method::GET,
+            routes::API_VERSION_COLLECTION_ROUTE,
+            api_forms::export_version_collection,
+        ),
+        at(
+            Method::GET,
+            routes::API_VERSION_EXPORT_ROUTE,
+            api_forms::export_version_zip,
         ),
     ]
 }

@@ -85,14 +85,15 @@ impl Refusal {
             ErrorKind::NotFound => Refusal::not_found(),
             ErrorKind::Forbidden => Refusal::status(StatusCode::FORBIDDEN, error.to_string()),
             ErrorKind::Internal => Refusal::internal(&error),
-            ErrorKind::Conflict | ErrorKind::Invalid | ErrorKind::Unavailable => {
-                match error.field_error() {
-                    Some(refused) => {
-                        Refusal::field(refused.field, label(refused.field), &refused.message)
-                    }
-                    None => Refusal::message(error.to_string()),
+            ErrorKind::Conflict
+            | ErrorKind::Invalid
+            | ErrorKind::TooLarge
+            | ErrorKind::Unavailable => match error.field_error() {
+                Some(refused) => {
+                    Refusal::field(refused.field, label(refused.field), &refused.message)
                 }
-            }
+                None => Refusal::message(error.to_string()),
+            },
         }
     }
 

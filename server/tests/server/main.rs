@@ -3,6 +3,7 @@
 //! `cargo test -p ferry --test server <module>::`.
 
 mod accounts;
+mod apis;
 mod cli;
 mod collection_forms;
 mod collections_api;

@@ -1,11 +1,12 @@
 //! Tenant isolation: team B's admin, signed in, asks every route of the server about team
-//! A's people, invites, keys, collections and the team itself; the REST API with B's key. Ids of another team answer 404, and no
+//! A's people, invites, keys, collections, APIs (and their versions) and the team itself; the REST API with B's key. Ids of another team answer 404, and no
 //! answer carries anything of A. The routes come from the router's own table
 //! (`ferry::http::every_route`), so a new route fails this suite until it has a case here.
 
 use crate::common::{integrations::account_row, location, Browser, Db, TestServer};
 use ferry_domain::{
     accounts::{Accounts, FirstTeam},
+    apis::{Apis, NewApi},
     auth::Role,
     collections::Collections,
     integrations::{IntegrationDraft, IntegrationStatus, Integrations},
@@ -30,7 +31,21 @@ struct TeamA {
     account_id: String,
     integration_id: String,
     request_id: String,
+    api_id: String,
+    version_id: String,
 }
+
+/// Team A's API definition: its title, summary, path and version name must never reach B.
+const ALPHA_DEFINITION: &str = "openapi: 3.1.0
+info:
+  title: Alpha API
+  version: 1.0.0
+paths:
+  /alpha-secret-path:
+    get:
+      responses:
+        '200': {description: ok}
+";
 
 impl TeamA {
     fn secrets(&self) -> Vec<&str> {
@@ -54,6 +69,12 @@ impl TeamA {
             &self.integration_id,
             "Alpha request",
             &self.request_id,
+            "Alpha API",
+            "Alpha summary",
+            "alpha-secret-path",
+            "alpha-v1",
+            &self.api_id,
+            &self.version_id,
         ]
     }
 
@@ -69,6 +90,8 @@ impl TeamA {
             &self.account_id,
             &self.integration_id,
             &self.request_id,
+            &self.api_id,
+            &self.version_id,
         ]
     }
 }
@@ -145,7 +168,30 @@ async fn team_a(server: &TestServer) -> TeamA {
         .await
         .unwrap()
         .id;
+    let apis = Apis::new(&server.db.store);
+    let api_id = apis
+        .create(
+            &admin,
+            NewApi::Import {
+                text: ALPHA_DEFINITION,
+                summary: "Alpha summary",
+            },
+        )
+        .await
+        .unwrap()
+        .row
+        .id;
+    apis.link(&admin, &api_id, &collection.row.id)
+        .await
+        .unwrap();
+    let version_id = apis
+        .publish(&admin, &api_id, "alpha-v1", "Alpha notes")
+        .await
+        .unwrap()
+        .id;
     TeamA {
+        api_id,
+        version_id,
         account_id,
         integration_id,
         team_id: alice.team_id,
@@ -172,6 +218,8 @@ enum Case {
     SavedAccount,
     /// A collection file uploaded for import: it lands in B's own team.
     Upload,
+    /// An OpenAPI definition uploaded for import: it lands in B's own team.
+    UploadDefinition,
     /// A form with no ids: it can only act on the session's own team (or none).
     NoIds(&'static [(&'static str, &'static str)]),
     /// Invites are found by their secret token, never by id: A's ids are no token.
@@ -214,6 +262,12 @@ fn case(method: &Method, path: &str) -> Option<Case> {
         ("POST", "/signout") | ("POST", "/signout/everywhere") => SignsOut,
         ("GET" | "POST", "/api/collections")
         | ("GET" | "PUT" | "DELETE", "/api/collections/{id}") => ApiKey,
+        ("GET" | "POST", "/api/apis")
+        | ("GET" | "PUT" | "DELETE", "/api/apis/{id}")
+        | ("GET" | "PUT", "/api/apis/{id}/definition")
+        | ("GET" | "POST", "/api/apis/{id}/collections" | "/api/apis/{id}/versions")
+        | ("DELETE", "/api/apis/{id}/collections/{collection}")
+        | ("GET", "/api/apis/{id}/versions/{version}") => ApiKey,
         ("GET", "/api/integrations" | "/api/integrations/{id}" | "/api/integrations/{id}/runs") => {
             ApiKey
         }
@@ -265,6 +319,23 @@ fn case(method: &Method, path: &str) -> Option<Case> {
         }
         ("POST", "/collections/{id}/details") => {
             ForeignPath(&[("name", "Bravo renamed"), ("description", "b")])
+        }
+        ("POST", "/apis") => NoIds(&[("name", "Bravo API")]),
+        ("POST", "/apis/import") => UploadDefinition,
+        ("POST", "/apis/{id}/details") => {
+            ForeignPath(&[("name", "Bravo renamed"), ("summary", "b")])
+        }
+        ("POST", "/apis/{id}/definition") => {
+            ForeignPath(&[("definition", "openapi: 3.1.0\n"), ("revision", "1")])
+        }
+        ("POST", "/apis/{id}/delete") => ForeignPath(&[("confirm", "yes")]),
+        ("POST", "/apis/{id}/collections/link") => ForeignPath(&[("collection", "bravo")]),
+        (
+            "POST",
+            "/apis/{id}/collections/{collection}/unlink" | "/apis/{id}/collections/generate",
+        ) => ForeignPath(&[]),
+        ("POST", "/apis/{id}/versions") => {
+            ForeignPath(&[("version", "bravo-1"), ("release_notes", "b")])
         }
         ("GET", _) => Read,
         ("POST", path) if path.starts_with("/api/") => Read,
@@ -384,6 +455,27 @@ async fn team_b_reaches_nothing_of_team_a_on_any_route(db: Db) {
                     .await
                     .unwrap();
                 assert_eq!(response.status(), 303, "{path}");
+                follow(&mallory, &a, path, response).await;
+            }
+            Case::UploadDefinition => {
+                let file = reqwest::multipart::Part::bytes(
+                    b"openapi: 3.1.0\ninfo: {title: Bravo import, version: '1'}\npaths: {}\n"
+                        .to_vec(),
+                )
+                .file_name("bravo.yaml");
+                let response = mallory
+                    .client
+                    .post(server.at(path))
+                    .header("origin", &server.url)
+                    .multipart(reqwest::multipart::Form::new().part("file", file))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 303, "{path}");
+                assert!(
+                    location(&response).starts_with("/apis/"),
+                    "{path}: imported"
+                );
                 follow(&mallory, &a, path, response).await;
             }
             Case::NoIds(form) => {
@@ -511,6 +603,30 @@ async fn team_b_reaches_nothing_of_team_a_on_any_route(db: Db) {
         (Trigger::Initial, 1),
         "B queued no run of A's integration"
     );
+    let apis = Apis::new(store);
+    let api = apis.get(&alice, &a.api_id).await.unwrap();
+    assert_eq!(
+        (api.row.name.as_str(), api.row.revision, api.text.as_str()),
+        ("Alpha API", 3, ALPHA_DEFINITION),
+        "A's API is untouched"
+    );
+    assert_eq!(apis.history(&alice, &a.api_id).await.unwrap().len(), 3);
+    assert_eq!(
+        apis.list(&alice, "").await.unwrap().len(),
+        1,
+        "no API joined A"
+    );
+    assert_eq!(
+        apis.linked_collections(&alice, &a.api_id)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "A's link stays"
+    );
+    let versions = apis.versions(&alice, &a.api_id).await.unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].id, a.version_id);
     let audit = store.audit_log(&a.team_id, 100).await.unwrap();
     assert!(
         audit.iter().all(|e| e.actor != "mallory@example.com"),
@@ -548,8 +664,16 @@ async fn bravo_admin_key(server: &TestServer) -> String {
 /// A REST route with B's key: with each of A's ids where it takes one (404), else acting on
 /// B's own team.
 async fn api(server: &TestServer, key: &str, a: &TeamA, method: &Method, path: &str) {
-    let body =
-        serde_json::json!({ "collection": Collection::new("Bravo collection").unwrap().as_json() });
+    // One body that every REST route can take: a collection, an API's fields, a link naming
+    // A's collection, a version; unknown fields are ignored.
+    let body = serde_json::json!({
+        "collection": Collection::new("Bravo collection").unwrap().as_json(),
+        "name": "bravo-1",
+        "summary": "b",
+        "operationType": "LINK_COLLECTION",
+        "data": { "collectionId": a.collection_id },
+        "releaseNotes": "b",
+    });
     let send = |path: String| {
         server
             .client
