@@ -141,6 +141,8 @@ pub struct VersionData {
     pub version: VersionSummary,
     pub definition_file: String,
     pub definition_lines: usize,
+    /// The definition as the version keeps it, to read on the page.
+    pub definition: String,
     pub collections: Vec<CollectionChoice>,
 }
 
@@ -395,6 +397,7 @@ pub async fn load_api_version(
         header: ssr::header(&actor, &api.row),
         definition_file: format!("{}-{}.{extension}", api.row.name, kept.row.name),
         definition_lines: kept.definition.lines().count(),
+        definition: kept.definition,
         collections: kept
             .collections
             .into_iter()

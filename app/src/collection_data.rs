@@ -78,6 +78,9 @@ pub struct TreeRow {
     pub folder: bool,
     pub method: String,
     pub url: String,
+    /// The operation of an API's definition it was generated from ("GET /users/{id}"), if
+    /// it was: generating again updates it; what people made by hand it leaves alone.
+    pub generated_from: Option<String>,
 }
 
 /// A request's editable fields. `body_mode` is `none`, `raw`, or the mode of a body the editor
@@ -233,6 +236,9 @@ pub(crate) mod ssr {
                     NodeKind::Request { method, url } => (false, method, url),
                 };
                 TreeRow {
+                    generated_from: ferry_domain::openapi::generate::generated_operation(
+                        collection, &node.id,
+                    ),
                     id: node.id,
                     name: node.name,
                     depth: node.depth,

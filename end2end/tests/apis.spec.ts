@@ -90,6 +90,8 @@ async function walk(page: Page, javaScript: boolean) {
   await page.getByRole('button', { name: 'Publish version' }).click();
   await expect(page.getByTestId('version-name')).toHaveText('Version 1.0.0');
   await expect(page.getByTestId('version-collections')).toContainText('Pets.postman_collection.json');
+  await page.getByText('Show the definition').click();
+  expect(await page.getByTestId('version-definition').textContent()).toBe(FIXED);
   await page.screenshot({ path: `test-results/apis-version-${javaScript ? 'js' : 'nojs'}.png`, fullPage: true });
 
   let downloading = page.waitForEvent('download');

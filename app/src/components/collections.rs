@@ -177,12 +177,16 @@ fn branch(
                 None => view! { <span>{label}" "{row.name.clone()}</span> }.into_any(),
             };
             let kind = if row.folder { "folder" } else { "request" };
+            let generated = row.generated_from.clone().map(|operation| view! {
+                " " <span class="badge" data-testid="generated" title=format!("Generated from {operation}; generating again updates it")>"generated"</span>
+            });
             let children = (!node.children.is_empty()).then(|| {
                 view! { <ul>{branch(node.children, collection_id, selected)}</ul> }
             });
             view! {
                 <li class=kind data-testid=format!("tree-{kind}") title=row.url.clone()>
                     {name}
+                    {generated}
                     {children}
                 </li>
             }

@@ -109,6 +109,10 @@ fn version_view(data: VersionData, flash: Option<Flash>) -> impl IntoView {
             <a href=routes::api_version_sub(&id, &version, "definition") download rel="external" data-testid="export-definition">{data.definition_file}</a>
             <span class="hint">{format!(" ({} lines)", data.definition_lines)}</span>
         </p>
+        <details class="version-definition">
+            <summary>"Show the definition"</summary>
+            <pre data-testid="version-definition">{data.definition}</pre>
+        </details>
         <h3>"Collections"</h3>
         {if collections.is_empty() {
             view! { <p class="hint">"No collections were linked when this version was published."</p> }.into_any()
