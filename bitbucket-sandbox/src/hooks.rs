@@ -252,7 +252,9 @@ async fn deliver(state: Arc<AppState>, hook: Hook, event: &'static str, body: Ar
         if succeeded {
             return;
         }
-        tokio::time::sleep(RETRY_DELAY * attempt).await;
+        if attempt < ATTEMPTS {
+            tokio::time::sleep(RETRY_DELAY * attempt).await;
+        }
     }
 }
 
