@@ -38,6 +38,9 @@ pub struct Faults {
     /// `None` is unlimited. Over it: 429 with a text body and no `Retry-After`.
     pub rate_limit: Option<u32>,
     pub rate_limit_window_secs: u64,
+    /// Webhook deliveries are not sent (as when Bitbucket cannot reach the subscriber);
+    /// each one is logged as failed in the delivery log.
+    pub webhooks_unreachable: bool,
 }
 
 impl Default for Faults {
@@ -52,6 +55,7 @@ impl Default for Faults {
             slow_ms: 30_000,
             rate_limit: None,
             rate_limit_window_secs: 3600,
+            webhooks_unreachable: false,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! A bare git repository driven through the `git` CLI, so what the sandbox stores is exactly
 //! what `git clone` and `git log` show.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
@@ -11,6 +12,8 @@ use crate::error::{Error, Result};
 
 const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
 const FIELD: char = '\u{1f}';
+/// The hash of the empty tree, the "before" of a root commit.
+const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 #[derive(Debug, Clone)]
 pub struct GitRepo {
@@ -58,8 +61,51 @@ pub struct Signature {
     pub email: String,
 }
 
+/// A tag and the commit it names; lightweight tags have no annotation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagInfo {
+    pub name: String,
+    pub target: CommitInfo,
+    pub annotation: Option<TagAnnotation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagAnnotation {
+    pub tagger_name: String,
+    pub tagger_email: String,
+    pub date: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileStatus {
+    Added,
+    Removed,
+    Modified,
+    Renamed,
+}
+
+/// One file of a diffstat; binary files count no lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStat {
+    pub status: FileStatus,
+    pub old_path: Option<String>,
+    pub new_path: Option<String>,
+    pub lines_added: u64,
+    pub lines_removed: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DiffOptions {
+    pub renames: bool,
+    pub ignore_whitespace: bool,
+    /// Limit to these paths (none: every path).
+    pub paths: Vec<String>,
+}
+
 /// Fields `git log` and `for-each-ref` print for a commit, in [`CommitInfo`] order.
 const LOG_FORMAT: &str = "%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%B";
+const TAG_FORMAT: &str = "--format=%(refname:lstrip=2)%1f%(objecttype)%1f%(objectname)%1f%(*objectname)%1f%(taggername)%1f%(taggeremail:trim)%1f%(taggerdate:iso-strict)%1f%(contents)%00";
 const REF_FORMAT: &str = "%(refname:lstrip=2)%1f%(objectname)%1f%(parent)%1f%(authorname)%1f%(authoremail:trim)%1f%(authordate:iso-strict)%1f%(contents)%00";
 
 impl GitRepo {
@@ -351,6 +397,215 @@ impl GitRepo {
         run(&mut command, Some(body)).await
     }
 
+    /// Every branch and tag: full ref name (`refs/heads/main`) → the object it points at.
+    pub async fn refs(&self) -> Result<BTreeMap<String, String>> {
+        let out = self
+            .output(
+                &[
+                    "for-each-ref",
+                    "--format=%(refname)%1f%(objectname)",
+                    "refs/heads",
+                    "refs/tags",
+                ],
+                None,
+            )
+            .await?;
+        Ok(String::from_utf8_lossy(&out)
+            .lines()
+            .filter_map(|line| line.split_once(FIELD))
+            .map(|(name, object)| (name.to_owned(), object.to_owned()))
+            .collect())
+    }
+
+    /// The tags, in `git tag --list` order, with the commit each one names.
+    pub async fn tags(&self) -> Result<Vec<TagInfo>> {
+        self.tags_matching("refs/tags").await
+    }
+
+    pub async fn tag(&self, name: &str) -> Result<Option<TagInfo>> {
+        if name.starts_with('-') || name.contains(['\0', '*', '?', '[']) {
+            return Ok(None);
+        }
+        let wanted = format!("refs/tags/{name}");
+        Ok(self
+            .tags_matching(&wanted)
+            .await?
+            .into_iter()
+            .find(|tag| tag.name == name))
+    }
+
+    async fn tags_matching(&self, pattern: &str) -> Result<Vec<TagInfo>> {
+        let out = self
+            .output(&["for-each-ref", TAG_FORMAT, pattern], None)
+            .await?;
+        let text = String::from_utf8_lossy(&out);
+        let mut tags = Vec::new();
+        for record in text.split("\0\n").filter(|r| !r.is_empty()) {
+            let fields: Vec<&str> = record.splitn(8, FIELD).collect();
+            let [name, kind, object, peeled, tagger, email, date, message] = fields[..] else {
+                continue;
+            };
+            let commit = if kind == "tag" { peeled } else { object };
+            let annotation = (kind == "tag").then(|| TagAnnotation {
+                tagger_name: tagger.to_owned(),
+                tagger_email: email.to_owned(),
+                date: date.to_owned(),
+                message: message.to_owned(),
+            });
+            tags.push((name.to_owned(), commit.to_owned(), annotation));
+        }
+        let hashes: Vec<&str> = tags.iter().map(|(_, commit, _)| commit.as_str()).collect();
+        let commits = self.commits(&hashes).await?;
+        Ok(tags
+            .into_iter()
+            .filter_map(|(name, hash, annotation)| {
+                let target = commits.iter().find(|c| c.hash == hash)?.clone();
+                Some(TagInfo {
+                    name,
+                    target,
+                    annotation,
+                })
+            })
+            .collect())
+    }
+
+    /// The commits with these hashes, in one `git log --no-walk`.
+    pub async fn commits(&self, hashes: &[&str]) -> Result<Vec<CommitInfo>> {
+        if hashes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let format = format!("--format={LOG_FORMAT}");
+        let mut args = vec!["log", "-z", "--no-walk=unsorted", &format];
+        args.extend_from_slice(hashes);
+        args.push("--");
+        let out = self.output(&args, None).await?;
+        Ok(String::from_utf8_lossy(&out)
+            .split('\0')
+            .filter(|r| !r.is_empty())
+            .filter_map(parse_commit)
+            .collect())
+    }
+
+    /// Commits reachable from `tip` but from none of `excluded`, newest first, at most `limit`.
+    pub async fn commits_between(
+        &self,
+        tip: &str,
+        excluded: &[&str],
+        limit: usize,
+    ) -> Result<Vec<CommitInfo>> {
+        let format = format!("--format={LOG_FORMAT}");
+        let limit = format!("--max-count={limit}");
+        let mut args = vec!["log", "-z", &format, &limit, tip];
+        if !excluded.is_empty() {
+            args.push("--not");
+            args.extend_from_slice(excluded);
+        }
+        args.push("--");
+        let out = self.output(&args, None).await?;
+        Ok(String::from_utf8_lossy(&out)
+            .split('\0')
+            .filter(|r| !r.is_empty())
+            .filter_map(parse_commit)
+            .collect())
+    }
+
+    /// Whether `ancestor` is reachable from `descendant`.
+    pub async fn is_ancestor(&self, ancestor: &str, descendant: &str) -> Result<bool> {
+        match self
+            .output(&["merge-base", "--is-ancestor", ancestor, descendant], None)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(Error::Git { .. }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    pub async fn merge_base(&self, a: &str, b: &str) -> Result<Option<String>> {
+        match self.output(&["merge-base", a, b], None).await {
+            Ok(out) => Ok(Some(trimmed(out))),
+            Err(Error::Git { .. }) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Creates the annotated tag `name` at `commit`. False when the tag already exists.
+    pub async fn create_tag(
+        &self,
+        name: &str,
+        commit: &str,
+        tagger: &Signature,
+        message: &str,
+    ) -> Result<bool> {
+        let object = {
+            let mut command = self.git();
+            command.arg("mktag");
+            let newline = if message.ends_with('\n') { "" } else { "\n" };
+            let body = format!(
+                "object {commit}\ntype commit\ntag {name}\ntagger {} <{}> {}\n\n{message}{newline}",
+                tagger.name,
+                tagger.email,
+                git_now()
+            );
+            trimmed(run(&mut command, Some(body.as_bytes())).await?)
+        };
+        let reference = format!("refs/tags/{name}");
+        match self
+            .output(&["update-ref", &reference, &object, ZERO_SHA], None)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(Error::Git { .. }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Deletes `reference` if it still points at `old`.
+    pub async fn delete_ref(&self, reference: &str, old: &str) -> Result<bool> {
+        match self
+            .output(&["update-ref", "-d", reference, old], None)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(Error::Git { .. }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    pub async fn is_valid_tag_name(&self, name: &str) -> bool {
+        let mut command = Command::new("git");
+        command.args(["check-ref-format", &format!("refs/tags/{name}")]);
+        !name.starts_with('-') && run(&mut command, None).await.is_ok()
+    }
+
+    /// What changed between two trees: `old` `None` is the empty tree (a root commit).
+    pub async fn diffstat(
+        &self,
+        old: Option<&str>,
+        new: &str,
+        options: &DiffOptions,
+    ) -> Result<Vec<FileStat>> {
+        let old = old.unwrap_or(EMPTY_TREE);
+        let mut common = vec!["diff", "-z", "--no-ext-diff", "--no-textconv"];
+        common.push(if options.renames {
+            "--find-renames"
+        } else {
+            "--no-renames"
+        });
+        if options.ignore_whitespace {
+            common.push("--ignore-all-space");
+        }
+        let with = |flag: &'static str| {
+            let mut args = common.clone();
+            args.extend([flag, old, new, "--"]);
+            args.extend(options.paths.iter().map(String::as_str));
+            args
+        };
+        let statuses = self.output(&with("--name-status"), None).await?;
+        let counts = self.output(&with("--numstat"), None).await?;
+        Ok(zip_diff(&statuses, &counts))
+    }
+
     pub async fn is_valid_branch_name(&self, branch: &str) -> bool {
         let mut command = Command::new("git");
         command.args(["check-ref-format", "--branch", branch]);
@@ -372,6 +627,51 @@ pub fn normalize_path(raw: &str) -> Option<String> {
 
 fn trimmed(bytes: Vec<u8>) -> String {
     String::from_utf8_lossy(&bytes).trim().to_owned()
+}
+
+/// Now as git writes it in a tag header: seconds since the epoch and a UTC offset.
+fn git_now() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!("{seconds} +0000")
+}
+
+/// Pairs `--name-status -z` and `--numstat -z` output of the same diff, entry by entry.
+fn zip_diff(statuses: &[u8], counts: &[u8]) -> Vec<FileStat> {
+    let statuses = String::from_utf8_lossy(statuses);
+    let mut status_fields = statuses.split('\0').filter(|f| !f.is_empty());
+    let counts = String::from_utf8_lossy(counts);
+    let mut count_fields = counts.split('\0');
+    let mut stats = Vec::new();
+    while let Some(code) = status_fields.next() {
+        let renamed = code.starts_with('R') || code.starts_with('C');
+        let first = status_fields.next().unwrap_or_default().to_owned();
+        let second = renamed.then(|| status_fields.next().unwrap_or_default().to_owned());
+        // numstat: `added\tremoved\tpath` or, for a rename, `added\tremoved\t` then both paths.
+        let numbers = count_fields.next().unwrap_or_default();
+        let mut parts = numbers.splitn(3, '\t');
+        let lines_added = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        let lines_removed = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        if renamed {
+            count_fields.next();
+            count_fields.next();
+        }
+        let (status, old_path, new_path) = match (code.chars().next(), second) {
+            (Some('A'), _) => (FileStatus::Added, None, Some(first)),
+            (Some('D'), _) => (FileStatus::Removed, Some(first), None),
+            (Some('R' | 'C'), Some(second)) => (FileStatus::Renamed, Some(first), Some(second)),
+            _ => (FileStatus::Modified, Some(first.clone()), Some(first)),
+        };
+        stats.push(FileStat {
+            status,
+            old_path,
+            new_path,
+            lines_added,
+            lines_removed,
+        });
+    }
+    stats
 }
 
 fn parse_commit(record: &str) -> Option<CommitInfo> {

@@ -24,6 +24,7 @@ mod directory;
 mod error;
 mod faults;
 mod git;
+mod hooks;
 mod pagination;
 mod query;
 mod representations;
@@ -46,6 +47,7 @@ use tokio::task::JoinHandle;
 
 pub use error::Error;
 pub use faults::Faults;
+pub use hooks::DeliveryRecord;
 pub use request_log::RequestRecord;
 pub use seed::{
     AccessToken, ApiToken, AppPassword, Member, OAuthConsumer, Repository, Seed, User, Workspace,
@@ -124,6 +126,11 @@ impl Running {
         self.state.requests.snapshot()
     }
 
+    /// Every webhook delivery attempt so far, oldest first.
+    pub fn deliveries(&self) -> Vec<DeliveryRecord> {
+        self.state.hooks.deliveries()
+    }
+
     /// Stops accepting, closes open connections and waits for the server to end.
     pub async fn shutdown(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
@@ -160,6 +167,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         credentials,
         faults: FaultState::new(config.faults.clone()),
         requests: RequestLog::default(),
+        hooks: hooks::Hooks::default(),
         urls: Urls::new(&url),
         started,
     });

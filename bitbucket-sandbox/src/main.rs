@@ -55,6 +55,10 @@ struct Cli {
     rate_limit: Option<u32>,
     #[arg(long, default_value_t = 3600)]
     rate_limit_window_secs: u64,
+    /// Send no webhook deliveries (each is logged as failed), as when Bitbucket cannot
+    /// reach the subscriber.
+    #[arg(long)]
+    webhooks_unreachable: bool,
 }
 
 impl Cli {
@@ -77,6 +81,7 @@ impl Cli {
             slow_ms: self.slow_ms,
             rate_limit: self.rate_limit,
             rate_limit_window_secs: self.rate_limit_window_secs,
+            webhooks_unreachable: self.webhooks_unreachable,
         };
         Ok(Config {
             listen: self.listen,

@@ -26,6 +26,30 @@ impl FromRequestParts<Arc<AppState>> for Pager {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self> {
+        Pager::from_parts(parts, state, DEFAULT_PAGELEN, MAX_PAGELEN)
+    }
+}
+
+/// The pages of a diffstat, which are longer: 500 by default, up to 5,000 (the spec's
+/// `paginated_diffstats`).
+#[derive(Debug, Clone)]
+pub struct LongPager(pub Pager);
+
+impl FromRequestParts<Arc<AppState>> for LongPager {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self> {
+        Pager::from_parts(parts, state, 500, 5000).map(LongPager)
+    }
+}
+
+impl Pager {
+    fn from_parts(
+        parts: &Parts,
+        state: &AppState,
+        default_pagelen: usize,
+        max_pagelen: usize,
+    ) -> Result<Self> {
         let params: Vec<(String, String)> =
             form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -39,14 +63,14 @@ impl FromRequestParts<Arc<AppState>> for Pager {
             }
         };
         let page = number("page", 1)?;
-        let pagelen = number("pagelen", DEFAULT_PAGELEN)?;
+        let pagelen = number("pagelen", default_pagelen)?;
         if page == 0 {
             return Err(Error::bad_field("page", "page must be 1 or more"));
         }
-        if !(1..=MAX_PAGELEN).contains(&pagelen) {
+        if !(1..=max_pagelen).contains(&pagelen) {
             return Err(Error::bad_field(
                 "pagelen",
-                format!("pagelen must be between 1 and {MAX_PAGELEN}"),
+                format!("pagelen must be between 1 and {max_pagelen}"),
             ));
         }
         Ok(Pager {
@@ -56,13 +80,19 @@ impl FromRequestParts<Arc<AppState>> for Pager {
             pagelen,
         })
     }
-}
 
-impl Pager {
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
             .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a repeatable parameter, in order.
+    pub fn params<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.params
+            .iter()
+            .filter(move |(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 

@@ -5,7 +5,8 @@
 use serde_json::{json, Value};
 
 use crate::directory::{Directory, RepoRecord, UserRecord, WorkspaceRecord};
-use crate::git::{CommitInfo, EntryKind, TreeEntry};
+use crate::git::{CommitInfo, EntryKind, FileStat, FileStatus, TagInfo, TreeEntry};
+use crate::hooks::Hook;
 use crate::urls::{encode_path, Urls};
 
 fn link(href: String) -> Value {
@@ -73,7 +74,7 @@ pub fn workspace_access(urls: &Urls, workspace: &WorkspaceRecord, administrator:
     })
 }
 
-fn repository_summary(urls: &Urls, repo: &RepoRecord) -> Value {
+pub fn repository_summary(urls: &Urls, repo: &RepoRecord) -> Value {
     let full_name = repo.full_name();
     json!({
         "type": "repository",
@@ -189,6 +190,92 @@ pub fn branch(
             "html": link(urls.web(&format!("/{full_name}/branch/{encoded}"))),
         },
     })
+}
+
+/// A tag: annotated tags carry `message`, `date` and `tagger`; lightweight ones do not.
+pub fn tag(urls: &Urls, directory: &Directory, repo: &RepoRecord, tag: &TagInfo) -> Value {
+    let full_name = repo.full_name();
+    let encoded = encode_path(&tag.name);
+    let mut value = json!({
+        "type": "tag",
+        "name": tag.name,
+        "target": commit(urls, directory, repo, &tag.target),
+        "links": {
+            "self": link(urls.api(&format!("/repositories/{full_name}/refs/tags/{encoded}"))),
+            "commits": link(urls.api(&format!("/repositories/{full_name}/commits/{encoded}"))),
+            "html": link(urls.web(&format!("/{full_name}/commits/tag/{encoded}"))),
+        },
+    });
+    if let Some(annotation) = &tag.annotation {
+        let tagger = CommitInfo {
+            author_name: annotation.tagger_name.clone(),
+            author_email: annotation.tagger_email.clone(),
+            ..tag.target.clone()
+        };
+        value["message"] = json!(annotation.message);
+        value["date"] = json!(annotation.date);
+        value["tagger"] = author(urls, directory, &tagger);
+    }
+    value
+}
+
+/// A `webhook_subscription`; the secret itself is never shown, only whether there is one.
+pub fn webhook(urls: &Urls, repo: &RepoRecord, hook: &Hook) -> Value {
+    let full_name = repo.full_name();
+    json!({
+        "type": "webhook_subscription",
+        "uuid": hook.uuid,
+        "url": hook.url,
+        "description": hook.description,
+        "subject_type": "repository",
+        "subject": repository_summary(urls, repo),
+        "active": hook.active,
+        "created_at": hook.created_at,
+        "events": hook.events,
+        "secret_set": hook.secret.is_some(),
+        "links": {
+            "self": link(urls.api(&format!("/repositories/{full_name}/hooks/{}", encode_path(&hook.uuid)))),
+        },
+    })
+}
+
+/// One file of a diffstat. The spec types `old`/`new` as `commit_file`, so a side that
+/// does not exist is left out rather than `null`.
+pub fn diffstat(urls: &Urls, repo: &RepoRecord, old: &str, new: &str, stat: &FileStat) -> Value {
+    let side = |commit_hash: &str, path: &Option<String>| {
+        path.as_ref().map(|path| {
+            let src = urls.api(&format!(
+                "/repositories/{}/src/{commit_hash}/{}",
+                repo.full_name(),
+                encode_path(path)
+            ));
+            json!({
+                "type": "commit_file",
+                "path": path,
+                "escaped_path": path,
+                "links": { "self": link(src) },
+            })
+        })
+    };
+    let status = match stat.status {
+        FileStatus::Added => "added",
+        FileStatus::Removed => "removed",
+        FileStatus::Modified => "modified",
+        FileStatus::Renamed => "renamed",
+    };
+    let mut value = json!({
+        "type": "diffstat",
+        "status": status,
+        "lines_added": stat.lines_added,
+        "lines_removed": stat.lines_removed,
+    });
+    if let Some(file) = side(old, &stat.old_path) {
+        value["old"] = file;
+    }
+    if let Some(file) = side(new, &stat.new_path) {
+        value["new"] = file;
+    }
+    value
 }
 
 /// A `commit_file` or `commit_directory` object, as in directory listings and `format=meta`.

@@ -1,6 +1,7 @@
 //! Scope names and what they allow. API tokens use Atlassian's granular scopes, which do
 //! not imply each other; app passwords, access tokens and OAuth use the legacy names, where
-//! `repository:write` implies `repository`.
+//! `repository:write` implies `repository`. Webhooks need `webhook` (legacy) or
+//! `read:`/`write:`/`delete:webhook:bitbucket` (granular).
 
 use crate::error::{Error, Result};
 
@@ -10,6 +11,9 @@ pub enum Permission {
     ReadWorkspace,
     ReadRepository,
     WriteRepository,
+    ReadWebhook,
+    WriteWebhook,
+    DeleteWebhook,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +45,14 @@ impl Scopes {
                 (ScopeStyle::Granular, "write:repository:bitbucket") => {
                     &[Permission::WriteRepository]
                 }
+                (ScopeStyle::Granular, "read:webhook:bitbucket") => &[Permission::ReadWebhook],
+                (ScopeStyle::Granular, "write:webhook:bitbucket") => &[Permission::WriteWebhook],
+                (ScopeStyle::Granular, "delete:webhook:bitbucket") => &[Permission::DeleteWebhook],
+                (ScopeStyle::Legacy, "webhook") => &[
+                    Permission::ReadWebhook,
+                    Permission::WriteWebhook,
+                    Permission::DeleteWebhook,
+                ],
                 (ScopeStyle::Legacy, "account") => {
                     &[Permission::ReadAccount, Permission::ReadWorkspace]
                 }
@@ -88,5 +100,12 @@ fn scope_name(style: ScopeStyle, permission: Permission) -> &'static str {
         (ScopeStyle::Legacy, Permission::ReadAccount | Permission::ReadWorkspace) => "account",
         (ScopeStyle::Legacy, Permission::ReadRepository) => "repository",
         (ScopeStyle::Legacy, Permission::WriteRepository) => "repository:write",
+        (ScopeStyle::Granular, Permission::ReadWebhook) => "read:webhook:bitbucket",
+        (ScopeStyle::Granular, Permission::WriteWebhook) => "write:webhook:bitbucket",
+        (ScopeStyle::Granular, Permission::DeleteWebhook) => "delete:webhook:bitbucket",
+        (
+            ScopeStyle::Legacy,
+            Permission::ReadWebhook | Permission::WriteWebhook | Permission::DeleteWebhook,
+        ) => "webhook",
     }
 }

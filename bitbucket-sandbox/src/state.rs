@@ -7,6 +7,7 @@ use crate::credentials::Credentials;
 use crate::directory::{Directory, RepoRecord, WorkspaceRecord};
 use crate::error::{Error, Result};
 use crate::faults::FaultState;
+use crate::hooks::Hooks;
 use crate::request_log::RequestLog;
 use crate::scopes::Permission;
 use crate::urls::Urls;
@@ -17,6 +18,7 @@ pub struct AppState {
     pub credentials: Credentials,
     pub faults: FaultState,
     pub requests: RequestLog,
+    pub hooks: Hooks,
     pub urls: Urls,
     /// When the sandbox started, used as `created_on` of seeded objects.
     pub started: String,
@@ -78,6 +80,25 @@ impl AppState {
         if found.0.role_of(caller) == Role::Outsider {
             return Err(Error::forbidden(
                 "You must have write or admin access to this repository.",
+            ));
+        }
+        Ok(found)
+    }
+
+    /// A repository whose webhooks the caller may manage: the webhook permission asked
+    /// for, and administrator of the workspace (Bitbucket wants repository admin).
+    pub fn administered_repository(
+        &self,
+        caller: &Caller,
+        workspace: &str,
+        slug: &str,
+        permission: Permission,
+    ) -> Result<Found<'_>> {
+        caller.require(permission)?;
+        let found = self.find_repository(workspace, slug)?;
+        if found.0.role_of(caller) != Role::Admin {
+            return Err(Error::forbidden(
+                "You must be an administrator of this repository to manage its webhooks.",
             ));
         }
         Ok(found)

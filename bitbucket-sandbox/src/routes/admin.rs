@@ -4,6 +4,8 @@
 //! - `GET /admin/requests` → `[{method, path, query?, user, status, time, duration_ms}]`
 //! - `DELETE /admin/requests` → 204, clears the log
 //! - `GET /admin/faults`, `PUT /admin/faults` (the whole settings object) → the settings
+//! - `GET /admin/deliveries` → `[{hook_uuid, url, event, request_uuid, attempt, status,
+//!   error?, time, duration_ms}]` (webhook delivery attempts); `DELETE` → 204, clears them
 //! - `POST /admin/revoke` `{"token": "..."}` or `{"consumer": "key"}` → 204, or 404
 
 use std::net::SocketAddr;
@@ -19,6 +21,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::faults::Faults;
+use crate::hooks::DeliveryRecord;
 use crate::request_log::RequestRecord;
 use crate::state::AppState;
 
@@ -27,6 +30,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin/requests", get(requests).delete(clear_requests))
         .route("/admin/faults", get(faults).put(replace_faults))
         .route("/admin/revoke", post(revoke))
+        .route(
+            "/admin/deliveries",
+            get(deliveries).delete(clear_deliveries),
+        )
         .route_layer(from_fn(loopback_only))
 }
 
@@ -48,6 +55,15 @@ async fn requests(State(state): State<Arc<AppState>>) -> Json<Vec<RequestRecord>
 
 async fn clear_requests(State(state): State<Arc<AppState>>) -> StatusCode {
     state.requests.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn deliveries(State(state): State<Arc<AppState>>) -> Json<Vec<DeliveryRecord>> {
+    Json(state.hooks.deliveries())
+}
+
+async fn clear_deliveries(State(state): State<Arc<AppState>>) -> StatusCode {
+    state.hooks.clear_deliveries();
     StatusCode::NO_CONTENT
 }
 

@@ -12,6 +12,7 @@ use crate::auth::Caller;
 use crate::directory::{Directory, RepoRecord};
 use crate::error::{Error, Result};
 use crate::git::{normalize_path, Change, Signature};
+use crate::hooks::{self, RefSnapshot};
 use crate::state::AppState;
 
 const CANNED_MESSAGE: &str = "Edited online with Bitbucket";
@@ -189,7 +190,7 @@ fn parse_author(raw: &str) -> Result<Signature> {
     })
 }
 
-fn default_author(directory: &Directory, username: &str) -> Signature {
+pub fn default_author(directory: &Directory, username: &str) -> Signature {
     match directory.user(username) {
         Some(user) => Signature {
             name: user.display_name.clone(),
@@ -252,7 +253,11 @@ pub async fn create(
         author: &author,
         message: &message,
     };
-    let hash = commit(&repo, request).await?;
+    let watched = hooks::wants_pushes(&state, &repo);
+    let (hash, refs) = commit(&repo, request, watched).await?;
+    if let Some((before, after)) = refs {
+        hooks::push(&state, &repo, &principal.username, before, after);
+    }
     let location = state.urls.commit(&repo.full_name(), &hash);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
 }
@@ -265,10 +270,20 @@ struct CommitRequest<'a> {
     message: &'a str,
 }
 
-/// Applies the branch rules and moves the branch; returns the hash `Location` names.
-async fn commit(repo: &RepoRecord, request: CommitRequest<'_>) -> Result<String> {
+/// Applies the branch rules and moves the branch; returns the hash `Location` names and,
+/// when `watched`, the refs before and after (for the `repo:push` webhook).
+async fn commit(
+    repo: &RepoRecord,
+    request: CommitRequest<'_>,
+    watched: bool,
+) -> Result<(String, Option<(RefSnapshot, RefSnapshot)>)> {
     let _writer = repo.write_lock.lock().await;
     let git = &repo.git;
+    let before = if watched {
+        Some(git.refs().await?)
+    } else {
+        None
+    };
     let main = repo.main_branch();
     let target = request.branch.unwrap_or(&main).to_owned();
     let tip = git.branch_tip(&target).await?;
@@ -301,7 +316,7 @@ async fn commit(repo: &RepoRecord, request: CommitRequest<'_>) -> Result<String>
         (Some(created), _) => created,
         // Nothing changed: no empty commit. A new branch still comes into being at the parent.
         (None, Some(parent)) if tip.is_none() => parent.clone(),
-        (None, Some(parent)) => return Ok(parent.clone()),
+        (None, Some(parent)) => return Ok((parent.clone(), None)),
         (None, None) => return Err(Error::bad_field("files", "files: Nothing to commit")),
     };
     if !git
@@ -317,5 +332,9 @@ async fn commit(repo: &RepoRecord, request: CommitRequest<'_>) -> Result<String>
         git.set_head(&target).await?;
         repo.set_main_branch(&target);
     }
-    Ok(new_tip)
+    let refs = match before {
+        Some(before) => Some((before, git.refs().await?)),
+        None => None,
+    };
+    Ok((new_tip, refs))
 }

@@ -1,10 +1,11 @@
-//! git smart HTTP at `/{workspace}/{slug}.git`, served by `git http-backend`, read-only:
-//! clone and fetch work, push is refused (commits go through the REST API).
+//! git smart HTTP at `/{workspace}/{slug}.git`, served by `git http-backend`: clone and
+//! fetch (`git-upload-pack`, read access) and push (`git-receive-pack`, write scope and
+//! workspace membership). A push that moves refs is announced to the `repo:push` webhooks.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -12,9 +13,13 @@ use axum::Router;
 
 use crate::auth::Caller;
 use crate::error::{Error, Result};
+use crate::hooks;
 use crate::state::AppState;
 
 const UPLOAD_PACK: &str = "git-upload-pack";
+const RECEIVE_PACK: &str = "git-receive-pack";
+/// Pushes carry whole packs; Bitbucket's own limit (several GB) is far beyond a test's needs.
+const PUSH_LIMIT: usize = 512 * 1024 * 1024;
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -25,7 +30,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
         .route(
             "/{workspace}/{repository}/git-receive-pack",
-            post(receive_pack),
+            post(receive_pack).layer(DefaultBodyLimit::max(PUSH_LIMIT)),
         )
 }
 
@@ -37,14 +42,19 @@ async fn info_refs(
     headers: HeaderMap,
 ) -> Result<Response> {
     let query = query.unwrap_or_default();
-    if query != format!("service={UPLOAD_PACK}") {
+    let access = if query == format!("service={UPLOAD_PACK}") {
+        Access::Read
+    } else if query == format!("service={RECEIVE_PACK}") {
+        Access::Write
+    } else {
         return Err(Error::forbidden(
-            "Only clone and fetch are supported; commit through the REST API",
+            "Only the smart HTTP protocol (git-upload-pack, git-receive-pack) is supported",
         ));
-    }
+    };
     backend(
         &state,
         &caller,
+        access,
         [&workspace, &repository, "/info/refs"],
         Method::GET,
         &query,
@@ -64,6 +74,7 @@ async fn upload_pack(
     backend(
         &state,
         &caller,
+        Access::Read,
         [&workspace, &repository, "/git-upload-pack"],
         Method::POST,
         "",
@@ -73,13 +84,54 @@ async fn upload_pack(
     .await
 }
 
-async fn receive_pack() -> Error {
-    Error::forbidden("Pushing is not supported by the sandbox; commit through the REST API")
+/// A push: refs are compared before and after, under the repository's write lock so the
+/// comparison sees this push alone, and the difference goes to the webhooks.
+async fn receive_pack(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path((workspace, repository)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
+    let slug = repository
+        .strip_suffix(".git")
+        .ok_or_else(|| Error::NotFound("Resource not found".to_owned()))?;
+    let (_, repo) = state.writable_repository(&caller, &workspace, slug)?;
+    let pusher = caller.principal()?.username.clone();
+    let _writer = repo.write_lock.lock().await;
+    let before = if hooks::wants_pushes(&state, &repo) {
+        Some(repo.git.refs().await?)
+    } else {
+        None
+    };
+    let response = backend(
+        &state,
+        &caller,
+        Access::Write,
+        [&workspace, &repository, "/git-receive-pack"],
+        Method::POST,
+        "",
+        &headers,
+        body,
+    )
+    .await?;
+    if let Some(before) = before {
+        hooks::push(&state, &repo, &pusher, before, repo.git.refs().await?);
+    }
+    Ok(response)
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
+}
+
+#[allow(clippy::too_many_arguments)] // the CGI request, spelled out
 async fn backend(
     state: &AppState,
     caller: &Caller,
+    access: Access,
     [workspace, repository, path_info]: [&str; 3],
     method: Method,
     query: &str,
@@ -89,7 +141,12 @@ async fn backend(
     let slug = repository
         .strip_suffix(".git")
         .ok_or_else(|| Error::NotFound("Resource not found".to_owned()))?;
-    let (_, repo) = state.readable_repository(caller, workspace, slug)?;
+    let (_, repo) = match access {
+        Access::Read => state.readable_repository(caller, workspace, slug)?,
+        Access::Write => state.writable_repository(caller, workspace, slug)?,
+    };
+    // http-backend serves receive-pack only to an authenticated REMOTE_USER.
+    let remote_user = caller.username().unwrap_or("").to_owned();
     let header = |name: HeaderName| {
         headers
             .get(name)
@@ -110,6 +167,7 @@ async fn backend(
         ("CONTENT_TYPE", content_type.as_str()),
         ("HTTP_CONTENT_ENCODING", encoding.as_str()),
         ("GIT_PROTOCOL", protocol.as_str()),
+        ("REMOTE_USER", remote_user.as_str()),
     ];
     let output = repo.git.http_backend(path_info, &cgi, &body).await?;
     Ok(cgi_response(&output))

@@ -4,6 +4,7 @@
 mod admin;
 mod commit_upload;
 mod commits;
+mod diffstat;
 mod git_http;
 mod oauth;
 mod readable;
@@ -11,6 +12,7 @@ mod refs;
 mod repositories;
 mod source;
 mod user;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -33,6 +35,25 @@ pub fn router(state: Arc<AppState>, admin: bool) -> Router {
         .route(REPO, get(repositories::get))
         .route(&format!("{REPO}/refs/branches"), get(refs::list))
         .route(&format!("{REPO}/refs/branches/{{*name}}"), get(refs::get))
+        .route(
+            &format!("{REPO}/refs/tags"),
+            get(refs::list_tags).post(refs::create_tag),
+        )
+        .route(
+            &format!("{REPO}/refs/tags/{{*name}}"),
+            get(refs::get_tag).delete(refs::delete_tag),
+        )
+        .route(
+            &format!("{REPO}/hooks"),
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            &format!("{REPO}/hooks/{{uid}}"),
+            get(webhooks::get)
+                .put(webhooks::update)
+                .delete(webhooks::delete),
+        )
+        .route(&format!("{REPO}/diffstat/{{spec}}"), get(diffstat::get))
         .route(&format!("{REPO}/commits"), get(commits::list_main))
         .route(&format!("{REPO}/commits/{{revision}}"), get(commits::list))
         .route(&format!("{REPO}/commit/{{revision}}"), get(commits::get))

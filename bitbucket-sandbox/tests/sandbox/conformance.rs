@@ -363,3 +363,329 @@ async fn uuids_stand_for_slugs() {
     assert_eq!(status, 200);
     assert_eq!(by_uuid["full_name"], "acme/docs");
 }
+
+#[tokio::test]
+async fn tags_conform() {
+    let sandbox = Sandbox::start().await;
+    let tags = "/2.0/repositories/acme/docs/refs/tags";
+    let tip = sandbox.tip("acme", "docs", "main").await;
+    let post = |body: Value| {
+        ALICE
+            .apply(sandbox.http.post(sandbox.url(tags)))
+            .json(&body)
+            .send()
+    };
+    for name in ["v10", "v9", "release/1.0"] {
+        let response = post(json!({ "name": name, "target": { "hash": &tip[..12] } }))
+            .await
+            .expect("POST");
+        assert_eq!(response.status(), 201);
+        assert!(response.headers().get("location").is_some());
+        let tag: Value = response.json().await.expect("JSON");
+        assert_conforms(&template("/refs/tags"), "post", 201, &tag);
+        assert_eq!(tag["type"], "tag");
+        assert_eq!(tag["name"], name);
+        assert_eq!(tag["target"]["hash"], tip.as_str());
+        assert_eq!(
+            tag["message"],
+            format!("Added tag {name} for changeset {}\n", &tip[..12])
+        );
+        assert_eq!(tag["tagger"]["raw"], "Alice Example <alice@example.com>");
+    }
+    // The annotated tag is a real one: git sees it with its message.
+    let bare = sandbox.bare_repo("acme", "docs");
+    assert_eq!(git_text(&bare, &["cat-file", "-t", "v9"]), "tag");
+    assert_eq!(git_text(&bare, &["rev-parse", "v9^{commit}"]), tip);
+
+    let (status, page) = sandbox.get_json(tags, &ALICE).await;
+    assert_eq!(status, 200);
+    assert_conforms(&template("/refs/tags"), "get", 200, &page);
+    let names: Vec<&str> = page["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .map(|t| t["name"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(names, ["release/1.0", "v10", "v9"], "git tag --list order");
+    let (_, filtered) = sandbox
+        .get_json(&format!("{tags}?q=name%20~%20%22v%22&pagelen=1"), &ALICE)
+        .await;
+    assert_eq!(filtered["size"], 2);
+    assert_conforms(&template("/refs/tags"), "get", 200, &filtered);
+    assert!(filtered["next"].is_string());
+
+    let (status, tag) = sandbox
+        .get_json(&format!("{tags}/release/1.0"), &ALICE)
+        .await;
+    assert_eq!(status, 200);
+    assert_conforms(&template("/refs/tags/{name}"), "get", 200, &tag);
+    let (status, error) = sandbox.get_json(&format!("{tags}/v404"), &ALICE).await;
+    assert_eq!(status, 404);
+    assert_conforms(&template("/refs/tags/{name}"), "get", 404, &error);
+    assert_eq!(error["error"]["message"], "Tag \"v404\" does not exist.");
+
+    let response = post(json!({ "name": "v9", "target": { "hash": tip } }))
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 400, "an existing tag");
+    let error: Value = response.json().await.expect("JSON");
+    assert_conforms(&template("/refs/tags"), "post", 400, &error);
+    assert_eq!(error["error"]["message"], "name: Tag v9 already exists");
+    let response = post(json!({ "name": "v11", "target": { "hash": "0123456789abcdef" } }))
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 400, "an unknown commit");
+    let error: Value = response.json().await.expect("JSON");
+    assert_conforms(&template("/refs/tags"), "post", 400, &error);
+    let response = post(json!({ "name": "bad..name", "target": { "hash": tip } }))
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 400, "an invalid name");
+
+    let read_only = Auth::Basic(ALICE_EMAIL, API_TOKEN_READ);
+    let response = read_only
+        .apply(sandbox.http.delete(sandbox.url(&format!("{tags}/v9"))))
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(response.status(), 403);
+    assert_conforms(
+        &template("/refs/tags/{name}"),
+        "delete",
+        403,
+        &response.json().await.expect("JSON"),
+    );
+    let response = ALICE
+        .apply(sandbox.http.delete(sandbox.url(&format!("{tags}/v9"))))
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(response.status(), 204);
+    let response = ALICE
+        .apply(sandbox.http.delete(sandbox.url(&format!("{tags}/v9"))))
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(response.status(), 404);
+    assert_conforms(
+        &template("/refs/tags/{name}"),
+        "delete",
+        404,
+        &response.json().await.expect("JSON"),
+    );
+}
+
+#[tokio::test]
+async fn webhooks_conform() {
+    let sandbox = Sandbox::start().await;
+    let hooks = "/2.0/repositories/acme/backups/hooks";
+    let response = ALICE
+        .apply(sandbox.http.post(sandbox.url(hooks)))
+        .json(&json!({ "url": "http://127.0.0.1:9/hook", "description": "Ferry", "events": ["repo:push"], "secret": "s" }))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 201);
+    let hook: Value = response.json().await.expect("JSON");
+    assert_conforms(&template("/hooks"), "post", 201, &hook);
+    let uuid = hook["uuid"].as_str().expect("uuid");
+    assert!(uuid.starts_with('{') && uuid.ends_with('}'), "{uuid}");
+    assert_eq!(hook["subject_type"], "repository");
+    assert_eq!(hook["active"], true);
+    assert_eq!(hook["secret_set"], true);
+    assert!(hook.get("secret").is_none());
+
+    let (status, page) = sandbox.get_json(hooks, &ALICE).await;
+    assert_eq!(status, 200);
+    assert_conforms(&template("/hooks"), "get", 200, &page);
+    assert_eq!(page["values"][0]["uuid"], uuid);
+
+    let one = format!("{hooks}/{}", uuid.replace('{', "%7B").replace('}', "%7D"));
+    let (status, got) = sandbox.get_json(&one, &ALICE).await;
+    assert_eq!(status, 200);
+    assert_conforms(&template("/hooks/{uid}"), "get", 200, &got);
+    let bare = format!("{hooks}/{}", uuid.trim_matches(['{', '}']));
+    assert_eq!(
+        sandbox.get_json(&bare, &ALICE).await.0,
+        200,
+        "braces optional"
+    );
+
+    let response = ALICE
+        .apply(sandbox.http.put(sandbox.url(&one)))
+        .json(&json!({ "description": "Ferry sync", "secret": null, "events": ["repo:push", "repo:updated"] }))
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(response.status(), 200);
+    let updated: Value = response.json().await.expect("JSON");
+    assert_conforms(&template("/hooks/{uid}"), "put", 200, &updated);
+    assert_eq!(updated["description"], "Ferry sync");
+    assert_eq!(updated["secret_set"], false);
+    assert_eq!(updated["url"], "http://127.0.0.1:9/hook", "unchanged");
+    assert_eq!(updated["events"], json!(["repo:push", "repo:updated"]));
+
+    let bob = Auth::Basic("bob", BOB_APP_PASSWORD);
+    let (status, error) = sandbox.get_json(hooks, &bob).await;
+    assert_eq!(status, 403);
+    assert_conforms(&template("/hooks"), "get", 403, &error);
+    let (status, error) = sandbox
+        .get_json("/2.0/repositories/acme/nope/hooks", &ALICE)
+        .await;
+    assert_eq!(status, 404);
+    assert_conforms(&template("/hooks"), "get", 404, &error);
+
+    let response = ALICE
+        .apply(sandbox.http.delete(sandbox.url(&one)))
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(response.status(), 204);
+    let (status, error) = sandbox.get_json(&one, &ALICE).await;
+    assert_eq!(status, 404);
+    assert_conforms(&template("/hooks/{uid}"), "get", 404, &error);
+    let response = ALICE
+        .apply(sandbox.http.delete(sandbox.url(&one)))
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(response.status(), 404);
+    assert_conforms(
+        &template("/hooks/{uid}"),
+        "delete",
+        404,
+        &response.json().await.expect("JSON"),
+    );
+}
+
+#[tokio::test]
+async fn diffstat_conforms() {
+    let sandbox = Sandbox::start().await;
+    let base = sandbox.tip("acme", "docs", "main").await;
+    let response = sandbox
+        .commit(
+            "acme",
+            "docs",
+            &ALICE,
+            form(
+                &[("files", "README.md")],
+                vec![
+                    file("guide/intro.md", "Hello\nWorld\n"),
+                    file("specs/api.yaml", "a: 1\nb: 2\n"),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let head = location_hash(&response);
+    let diffstat = template("/diffstat/{spec}");
+
+    let (status, page) = sandbox
+        .get_json(
+            &format!("/2.0/repositories/acme/docs/diffstat/{head}"),
+            &ALICE,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_conforms(&diffstat, "get", 200, &page);
+    assert_eq!(page["pagelen"], 500);
+    let summary: Vec<(String, String, u64, u64)> = page["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .map(|v| {
+            let path = v["new"]["path"].as_str().or(v["old"]["path"].as_str());
+            (
+                v["status"].as_str().unwrap_or("").to_owned(),
+                path.unwrap_or("").to_owned(),
+                v["lines_added"].as_u64().unwrap_or(99),
+                v["lines_removed"].as_u64().unwrap_or(99),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("removed".to_owned(), "README.md".to_owned(), 0, 1),
+            ("modified".to_owned(), "guide/intro.md".to_owned(), 1, 0),
+            ("added".to_owned(), "specs/api.yaml".to_owned(), 2, 0),
+        ]
+    );
+    let removed = &page["values"][0];
+    assert!(removed.get("new").is_none() && removed["old"]["type"] == "commit_file");
+
+    // `source..destination`: what the branch tip brings over the base, the same here.
+    let (status, range) = sandbox
+        .get_json(
+            &format!("/2.0/repositories/acme/docs/diffstat/main..{base}?pagelen=1"),
+            &ALICE,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_conforms(&diffstat, "get", 200, &range);
+    assert_eq!(range["size"], 3);
+    assert_eq!(range["values"][0]["status"], "removed");
+    assert!(range["next"].is_string());
+    let (_, reversed) = sandbox
+        .get_json(
+            &format!("/2.0/repositories/acme/docs/diffstat/{base}..main?topic=false"),
+            &ALICE,
+        )
+        .await;
+    assert_eq!(
+        reversed["values"][0]["status"], "added",
+        "README.md comes back"
+    );
+
+    // A rename is one entry.
+    let bare = sandbox.bare_repo("acme", "docs");
+    let response = sandbox
+        .commit(
+            "acme",
+            "docs",
+            &ALICE,
+            form(
+                &[("files", "specs/api.yaml")],
+                vec![file("specs/openapi.yaml", "a: 1\nb: 2\n")],
+            ),
+        )
+        .await;
+    let renamed = location_hash(&response);
+    let (_, page) = sandbox
+        .get_json(
+            &format!("/2.0/repositories/acme/docs/diffstat/{renamed}"),
+            &ALICE,
+        )
+        .await;
+    assert_conforms(&diffstat, "get", 200, &page);
+    assert_eq!(page["values"].as_array().map(Vec::len), Some(1), "{page}");
+    assert_eq!(page["values"][0]["status"], "renamed");
+    assert_eq!(page["values"][0]["old"]["path"], "specs/api.yaml");
+    assert_eq!(page["values"][0]["new"]["path"], "specs/openapi.yaml");
+    let (_, page) = sandbox
+        .get_json(
+            &format!("/2.0/repositories/acme/docs/diffstat/{renamed}?renames=false&path=specs/openapi.yaml"),
+            &ALICE,
+        )
+        .await;
+    assert_eq!(page["values"].as_array().map(Vec::len), Some(1), "{page}");
+    assert_eq!(page["values"][0]["status"], "added");
+
+    // The root commit is compared with the empty tree.
+    let root = git_text(&bare, &["rev-list", "--max-parents=0", "main"]);
+    let (_, page) = sandbox
+        .get_json(
+            &format!("/2.0/repositories/acme/docs/diffstat/{root}"),
+            &ALICE,
+        )
+        .await;
+    assert_conforms(&diffstat, "get", 200, &page);
+    assert_eq!(page["size"], 2);
+
+    let (status, error) = sandbox
+        .get_json("/2.0/repositories/acme/docs/diffstat/deadbeef", &ALICE)
+        .await;
+    assert_eq!(status, 404);
+    let errors = schema_errors(&component_schema("error"), &error);
+    assert!(errors.is_empty(), "{errors:?}");
+}

@@ -2,26 +2,7 @@
 //! The tests run git as a blocking child process, so the in-process sandbox needs worker
 //! threads of its own to answer it.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use crate::common::*;
-
-fn git_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new("git")
-        .current_dir(dir)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .args(args)
-        .output()
-        .expect("git runs")
-}
-
-fn clone(url: &str, into: &Path) -> Output {
-    git_in(
-        into.parent().expect("parent"),
-        &["clone", "--quiet", url, &into.to_string_lossy()],
-    )
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_commits_show_up_in_a_clone() {
@@ -122,34 +103,70 @@ async fn access_tokens_clone_as_x_token_auth() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pushing_is_refused() {
+async fn git_push_lands_and_the_api_serves_it() {
     let sandbox = Sandbox::start().await;
     let work = tempfile::tempdir().expect("tempdir");
-    let checkout = work.path().join("docs");
-    let authority = sandbox.running.url().trim_start_matches("http://");
-    assert!(clone(
-        &format!("http://alice:{APP_PASSWORD_RW}@{authority}/acme/docs.git"),
-        &checkout
-    )
-    .status
-    .success());
-    std::fs::write(checkout.join("pushed.txt"), "x").expect("write");
-    let identity = ["-c", "user.name=T", "-c", "user.email=t@example.com"];
-    assert!(git_in(
-        &checkout,
-        &[
-            &identity[..],
-            &["commit", "--quiet", "--allow-empty", "-m", "push"]
-        ]
-        .concat()
-    )
-    .status
-    .success());
-    let push = git_in(&checkout, &["push", "--quiet", "origin", "HEAD:main"]);
-    assert!(!push.status.success());
-    let subjects = git_text(
-        &sandbox.bare_repo("acme", "docs"),
-        &["log", "--format=%s", "refs/heads/main"],
+    let checkout = clone_as(&sandbox, "docs", "alice", APP_PASSWORD_RW, work.path());
+    let pushed = commit_and_push(&checkout, "specs/api.yaml", "openapi: 3.1.0\n", "HEAD:main");
+    assert!(pushed.status.success(), "{}", stderr(&pushed));
+    let head = git_text(&checkout.join(".git"), &["rev-parse", "HEAD"]);
+    assert_eq!(sandbox.tip("acme", "docs", "main").await, head);
+    let raw = sandbox
+        .get(
+            "/2.0/repositories/acme/docs/src/main/specs/api.yaml",
+            &ALICE,
+        )
+        .await;
+    assert_eq!(raw.status(), 200);
+    assert_eq!(raw.text().await.expect("text"), "openapi: 3.1.0\n");
+
+    let pushed = commit_and_push(&checkout, "b.txt", "b", "HEAD:feature/sync");
+    assert!(pushed.status.success(), "{}", stderr(&pushed));
+    assert_eq!(
+        sandbox.tip("acme", "docs", "feature/sync").await,
+        git_text(&checkout.join(".git"), &["rev-parse", "HEAD"])
     );
-    assert_eq!(subjects, "Initial commit", "the push did not land");
+
+    // Same credentials as clone: an API token with the email, and x-token-auth.
+    let authority = sandbox.running.url().trim_start_matches("http://");
+    let by_token = format!("http://alice%40example.com:{API_TOKEN_RW}@{authority}/acme/docs.git");
+    let pushed = commit_and_push_to(&checkout, "c.txt", "c", &by_token, "HEAD:main");
+    assert!(pushed.status.success(), "{}", stderr(&pushed));
+    let by_access_token = format!("http://x-token-auth:{ACCESS_TOKEN}@{authority}/acme/docs.git");
+    let pushed = commit_and_push_to(&checkout, "d.txt", "d", &by_access_token, "HEAD:main");
+    assert!(pushed.status.success(), "{}", stderr(&pushed));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushing_needs_write_scope_and_membership() {
+    let sandbox = Sandbox::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    let checkout = clone_as(&sandbox, "docs", "alice", APP_PASSWORD_READ, work.path());
+    let before = sandbox.tip("acme", "docs", "main").await;
+    let pushed = commit_and_push(&checkout, "pushed.txt", "x", "HEAD:main");
+    assert!(
+        !pushed.status.success(),
+        "a read-only credential cannot push"
+    );
+    let refused = sandbox.running.requests().into_iter().any(|r| {
+        r.path == "/acme/docs.git/info/refs"
+            && r.query.as_deref() == Some("service=git-receive-pack")
+            && r.status == Some(403)
+    });
+    assert!(refused, "{:?}", sandbox.running.requests());
+
+    // bob is in no workspace: he can clone the public repository but not push to it.
+    let authority = sandbox.running.url().trim_start_matches("http://");
+    let as_bob = format!("http://bob:{BOB_APP_PASSWORD}@{authority}/acme/docs.git");
+    let pushed = commit_and_push_to(&checkout, "bob.txt", "x", &as_bob, "HEAD:main");
+    assert!(!pushed.status.success(), "an outsider cannot push");
+    // Anonymous: asked for credentials, and git has none to give.
+    let anonymous = format!("{}/acme/docs.git", sandbox.running.url());
+    let pushed = commit_and_push_to(&checkout, "anon.txt", "x", &anonymous, "HEAD:main");
+    assert!(!pushed.status.success(), "anonymous cannot push");
+    assert_eq!(
+        sandbox.tip("acme", "docs", "main").await,
+        before,
+        "nothing landed"
+    );
 }

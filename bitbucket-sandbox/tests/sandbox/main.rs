@@ -9,3 +9,4 @@ mod conformance;
 mod faults;
 mod git_http;
 mod oauth;
+mod webhooks;

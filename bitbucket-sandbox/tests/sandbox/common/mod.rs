@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test file uses its own subset of these helpers
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use bitbucket_sandbox::{
@@ -36,6 +36,9 @@ pub fn standard_seed() -> Seed {
                 "read:workspace:bitbucket",
                 "read:repository:bitbucket",
                 "write:repository:bitbucket",
+                "read:webhook:bitbucket",
+                "write:webhook:bitbucket",
+                "delete:webhook:bitbucket",
             ],
         )
         .api_token(
@@ -47,7 +50,7 @@ pub fn standard_seed() -> Seed {
             ],
         )
         .api_token(API_TOKEN_WRITE_ONLY, &["write:repository:bitbucket"])
-        .app_password(APP_PASSWORD_RW, &["account", "repository:write"])
+        .app_password(APP_PASSWORD_RW, &["account", "repository:write", "webhook"])
         .app_password(APP_PASSWORD_READ, &["repository"])
         .access_token(ACCESS_TOKEN, &["repository:write"]);
     alice.display_name = "Alice Example".to_owned();
@@ -331,4 +334,70 @@ pub fn assert_conforms(path: &str, method: &str, status: u16, body: &Value) {
         "{method} {path} {status} does not conform:\n{}\n{body:#}",
         errors.join("\n")
     );
+}
+
+/// Runs git in a working directory, never prompting.
+pub fn git_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new("git")
+        .current_dir(dir)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .args(args)
+        .output()
+        .expect("git runs")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn clone(url: &str, into: &Path) -> Output {
+    git_in(
+        into.parent().expect("parent"),
+        &["clone", "--quiet", url, &into.to_string_lossy()],
+    )
+}
+
+/// Clones `acme/<slug>` with Basic `user:secret` into `<work>/<slug>`.
+pub fn clone_as(sandbox: &Sandbox, slug: &str, user: &str, secret: &str, work: &Path) -> PathBuf {
+    let authority = sandbox.running.url().trim_start_matches("http://");
+    let checkout = work.join(slug);
+    let output = clone(
+        &format!("http://{user}:{secret}@{authority}/acme/{slug}.git"),
+        &checkout,
+    );
+    assert!(output.status.success(), "clone: {}", stderr(&output));
+    checkout
+}
+
+/// Writes a file, commits it and pushes to `origin` with `refspec`.
+pub fn commit_and_push(checkout: &Path, path: &str, content: &str, refspec: &str) -> Output {
+    commit_and_push_to(checkout, path, content, "origin", refspec)
+}
+
+pub fn commit_and_push_to(
+    checkout: &Path,
+    path: &str,
+    content: &str,
+    remote: &str,
+    refspec: &str,
+) -> Output {
+    let file = checkout.join(path);
+    std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&file, content).expect("write");
+    let identity = [
+        "-c",
+        "user.name=Git User",
+        "-c",
+        "user.email=git@example.com",
+    ];
+    let added = git_in(checkout, &["add", "--", path]);
+    assert!(added.status.success(), "add: {}", stderr(&added));
+    let message = format!("Change {path}");
+    let committed = git_in(
+        checkout,
+        &[&identity[..], &["commit", "--quiet", "-m", &message]].concat(),
+    );
+    assert!(committed.status.success(), "commit: {}", stderr(&committed));
+    git_in(checkout, &["push", "--quiet", remote, refspec])
 }
