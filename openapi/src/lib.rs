@@ -41,6 +41,7 @@
 
 pub mod generate;
 pub mod limits;
+pub mod merge;
 
 mod changes;
 mod error;
