@@ -231,6 +231,7 @@ impl BitbucketClient {
     /// (at most [`MAX_PAGES`] of 100). Empty when the commit has no such directory: git keeps
     /// no empty directories, so "missing" and "empty" are the same. A branch is resolved with
     /// [`Self::branch_tip`] first, as `src` paths cannot tell a branch's `/` from a path's.
+    /// A file at `path` is not a listing: [`BitbucketError::BadResponse`].
     pub async fn directory(
         &self,
         credential: &Credential,

@@ -215,6 +215,13 @@ async fn directory_lists_files_and_directories_across_pages_and_a_missing_one_is
         .await
         .unwrap()
         .is_empty());
+    assert!(matches!(
+        client
+            .directory(&credential, "acme", "backups", &tip, "README.md")
+            .await
+            .unwrap_err(),
+        BitbucketError::BadResponse { .. }
+    ));
     let unknown = hash(&"0".repeat(40));
     assert!(matches!(
         client
