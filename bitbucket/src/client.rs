@@ -13,7 +13,9 @@ use super::calls::ProviderCalls;
 use super::config::BitbucketConfig;
 use super::credential::Credential;
 use super::errors::BitbucketError;
-use super::models::{wire, Branch, CommitHash, Repository, VerifiedAccount, Workspace};
+use super::models::{
+    wire, Branch, CommitHash, FileChange, Repository, TreeEntry, VerifiedAccount, Workspace,
+};
 use super::pagination::{Page, MAX_PAGES, PAGE_LEN};
 
 const USER_AGENT: &str = concat!(
@@ -225,6 +227,74 @@ impl BitbucketClient {
         }
     }
 
+    /// The entries of the directory `path` (`""` for the root) at `commit`, from every page
+    /// (at most [`MAX_PAGES`] of 100). Empty when the commit has no such directory: git keeps
+    /// no empty directories, so "missing" and "empty" are the same. A branch is resolved with
+    /// [`Self::branch_tip`] first, as `src` paths cannot tell a branch's `/` from a path's.
+    /// A file at `path` is not a listing: [`BitbucketError::BadResponse`].
+    pub async fn directory(
+        &self,
+        credential: &Credential,
+        workspace: &str,
+        repository: &str,
+        commit: &CommitHash,
+        path: &str,
+    ) -> Result<Vec<TreeEntry>, BitbucketError> {
+        let path = path.trim_matches('/');
+        let mut parts = vec![
+            "repositories",
+            workspace,
+            repository,
+            "src",
+            commit.as_str(),
+        ];
+        if !path.is_empty() {
+            parts.push(path);
+        }
+        // The trailing `/` asks for a listing, so a file at `path` is never read as one.
+        parts.push("");
+        let mut url = self.api(&parts);
+        url.query_pairs_mut().append_pair("pagelen", PAGE_LEN);
+        let what = format!("directory {path}/ at commit {commit} of {workspace}/{repository}");
+        let response = self.send(authorize(self.http.get(url), credential)).await?;
+        let status = response.status().as_u16();
+        let body = self.body(response, MAX_ANSWER_BYTES, &what).await?;
+        match status {
+            200 => {
+                let first: Page<wire::TreeEntry> = parse_json(&body, &what)?;
+                self.rest_of(credential, first, &what).await
+            }
+            404 if String::from_utf8_lossy(&body).contains(NO_SUCH_FILE) => Ok(Vec::new()),
+            _ => Err(BitbucketError::from_status(
+                status, &body, credential, &what,
+            )),
+        }
+    }
+
+    /// The files that differ between commit `from` and commit `to`: what a checkout of `from`
+    /// must change to become `to` (a plain two-commit diff, not from their merge base), with
+    /// renames detected. At most [`MAX_PAGES`] pages of Bitbucket's 500 files are read.
+    pub async fn diffstat(
+        &self,
+        credential: &Credential,
+        workspace: &str,
+        repository: &str,
+        from: &CommitHash,
+        to: &CommitHash,
+    ) -> Result<Vec<FileChange>, BitbucketError> {
+        // Bitbucket reads `a..b` the other way round from `git diff`: the changes `a` brings
+        // to `b`. `topic=false` compares the two commits themselves, as `git diff b a` does.
+        let spec = format!("{to}..{from}");
+        let mut url = self.api(&["repositories", workspace, repository, "diffstat", &spec]);
+        url.query_pairs_mut().append_pair("topic", "false");
+        self.collect::<wire::DiffStat, FileChange>(
+            credential,
+            url,
+            &format!("the changes from {from} to {to} in {workspace}/{repository}"),
+        )
+        .await
+    }
+
     /// Where a person sees a commit on Bitbucket's website.
     pub fn commit_web_url(&self, workspace: &str, repository: &str, commit: &CommitHash) -> Url {
         join(
@@ -314,30 +384,49 @@ impl BitbucketClient {
         Ok(body)
     }
 
-    async fn get_json<T: DeserializeOwned>(
+    pub(crate) async fn get_json<T: DeserializeOwned>(
         &self,
         credential: &Credential,
         url: Url,
         what: &str,
     ) -> Result<T, BitbucketError> {
-        let response = self.send(authorize(self.http.get(url), credential)).await?;
+        self.read_json(credential, self.http.get(url), what).await
+    }
+
+    /// Sends `request` with the credential and reads the successful answer's JSON.
+    pub(crate) async fn read_json<T: DeserializeOwned>(
+        &self,
+        credential: &Credential,
+        request: RequestBuilder,
+        what: &str,
+    ) -> Result<T, BitbucketError> {
+        let response = self.send(authorize(request, credential)).await?;
         let response = self.expect_success(response, credential, what).await?;
         let body = self.body(response, MAX_ANSWER_BYTES, what).await?;
-        serde_json::from_slice(&body).map_err(|error| BitbucketError::BadResponse {
-            detail: format!("{what}: {error}"),
-        })
+        parse_json(&body, what)
     }
 
     /// Follows `next` from `first` for at most [`MAX_PAGES`] pages.
-    async fn collect<W: DeserializeOwned, T: From<W>>(
+    pub(crate) async fn collect<W: DeserializeOwned, T: From<W>>(
         &self,
         credential: &Credential,
         first: Url,
         what: &str,
     ) -> Result<Vec<T>, BitbucketError> {
-        let mut items = Vec::new();
-        let mut next = Some(first);
-        for _ in 0..MAX_PAGES {
+        let first: Page<W> = self.get_json(credential, first, what).await?;
+        self.rest_of(credential, first, what).await
+    }
+
+    /// The items of `first` and of the pages after it, [`MAX_PAGES`] pages in all at most.
+    async fn rest_of<W: DeserializeOwned, T: From<W>>(
+        &self,
+        credential: &Credential,
+        first: Page<W>,
+        what: &str,
+    ) -> Result<Vec<T>, BitbucketError> {
+        let mut next = first.next_url(&self.config.api_url)?;
+        let mut items: Vec<T> = first.values.into_iter().map(T::from).collect();
+        for _ in 1..MAX_PAGES {
             let Some(url) = next.take() else { break };
             let page: Page<W> = self.get_json(credential, url, what).await?;
             next = page.next_url(&self.config.api_url)?;
@@ -345,6 +434,12 @@ impl BitbucketClient {
         }
         Ok(items)
     }
+}
+
+fn parse_json<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, BitbucketError> {
+    serde_json::from_slice(body).map_err(|error| BitbucketError::BadResponse {
+        detail: format!("{what}: {error}"),
+    })
 }
 
 /// Sets `Authorization` for the credential (reqwest marks it sensitive, so it is never

@@ -38,6 +38,10 @@ pub enum BitbucketError {
     /// 409: the branch moved since its tip was read; re-read the tip and commit on top of it.
     #[error("the branch moved on Bitbucket since Ferry last read it (someone else committed)")]
     Conflict,
+    /// A tag or branch of that name already exists (Bitbucket answers 400 saying so; the
+    /// spec lists no 409 for these).
+    #[error("{what} already exists on Bitbucket")]
+    AlreadyExists { what: String },
     /// 400: Bitbucket refused the request as given.
     #[error("Bitbucket refused the request: {reason}")]
     Rejected { reason: String },
@@ -132,6 +136,17 @@ impl BitbucketError {
             _ => Self::BadResponse {
                 detail: format!("unexpected HTTP {status} for {what}"),
             },
+        }
+    }
+
+    /// A `Rejected` whose message says the name is taken becomes [`Self::AlreadyExists`]
+    /// naming `what` ("tag v1.0.0 of acme/api"); every other error is kept.
+    pub(crate) fn name_taken(self, what: impl FnOnce() -> String) -> Self {
+        match &self {
+            Self::Rejected { reason } if reason.to_ascii_lowercase().contains("already exists") => {
+                Self::AlreadyExists { what: what() }
+            }
+            _ => self,
         }
     }
 
@@ -293,6 +308,20 @@ mod tests {
         assert!(
             BitbucketError::RateLimited.is_retryable() && !BitbucketError::Conflict.is_retryable()
         );
+        let taken = br#"{"type":"error","error":{"message":"name: Tag v1 already exists"}}"#;
+        assert_eq!(
+            BitbucketError::from_status(400, taken, &credential, "x")
+                .name_taken(|| "tag v1 of acme/api".to_owned()),
+            BitbucketError::AlreadyExists {
+                what: "tag v1 of acme/api".to_owned()
+            }
+        );
+        let invalid = br#"{"type":"error","error":{"message":"name: Invalid tag name: a..b"}}"#;
+        assert!(matches!(
+            BitbucketError::from_status(400, invalid, &credential, "x")
+                .name_taken(|| "tag".to_owned()),
+            BitbucketError::Rejected { .. }
+        ));
         assert!(BitbucketError::Expired {
             method: AuthMethod::OAuth
         }

@@ -7,10 +7,13 @@ mod client;
 mod commit;
 mod config;
 mod credential;
+mod delivery;
 mod errors;
+mod hooks;
 mod models;
 mod oauth;
 mod pagination;
+mod refs;
 
 pub use calls::{ProviderCallCount, ProviderCalls};
 pub use client::{BitbucketClient, ClientSetupError, MAX_ANSWER_BYTES, MAX_FILE_BYTES};
@@ -20,8 +23,16 @@ pub use config::{
     DEFAULT_WEB_URL,
 };
 pub use credential::{AuthMethod, Credential, UnknownAuthMethod};
+pub use delivery::{
+    parse_push_event, verify_push_signature, InvalidPushEvent, SignatureError, EVENT_HEADER,
+    SIGNATURE_HEADER,
+};
 pub use errors::{needed_scopes, BitbucketError};
-pub use models::{Branch, CommitHash, InvalidCommitHash, Repository, VerifiedAccount, Workspace};
+pub use hooks::{HookSpec, REPO_PUSH};
+pub use models::{
+    Branch, ChangeStatus, CommitHash, EntryKind, FileChange, Hook, InvalidCommitHash, PushEvent,
+    RefChange, RefKind, RefTarget, Repository, Tag, TreeEntry, VerifiedAccount, Workspace,
+};
 pub use pagination::pages_read;
 pub use reqwest::Url;
 

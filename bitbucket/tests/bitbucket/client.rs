@@ -15,15 +15,15 @@ use ferry_bitbucket::{
 };
 use secrecy::SecretString;
 
-const EMAIL: &str = "alice@example.com";
-const TOKEN: &str = "ATATT-alice-rw";
-const TOKEN_USER_ONLY: &str = "ATATT-alice-user-only";
+pub(crate) const EMAIL: &str = "alice@example.com";
+pub(crate) const TOKEN: &str = "ATATT-alice-rw";
+pub(crate) const TOKEN_USER_ONLY: &str = "ATATT-alice-user-only";
 const TOKEN_EXPIRED: &str = "ATATT-alice-expired";
-const APP_PASSWORD: &str = "alice-app-password";
+pub(crate) const APP_PASSWORD: &str = "alice-app-password";
 const CONSUMER_KEY: &str = "ferry-consumer";
 const CONSUMER_SECRET: &str = "ferry-consumer-secret";
 const CALLBACK: &str = "http://127.0.0.1:3000/integrations/bitbucket/oauth/callback";
-const ALL_API_SCOPES: [&str; 4] = [
+pub(crate) const ALL_API_SCOPES: [&str; 4] = [
     "read:user:bitbucket",
     "read:workspace:bitbucket",
     "read:repository:bitbucket",
@@ -31,7 +31,7 @@ const ALL_API_SCOPES: [&str; 4] = [
 ];
 
 /// alice administers `acme`; bob owns `oss` (one private, one public repository).
-fn seed() -> Seed {
+pub(crate) fn seed() -> Seed {
     let mut alice = User::new("alice", EMAIL)
         .api_token(TOKEN, &ALL_API_SCOPES)
         .api_token(TOKEN_USER_ONLY, &["read:user:bitbucket"])
@@ -61,13 +61,13 @@ fn seed() -> Seed {
         .oauth_consumer(SeedConsumer::new(CONSUMER_KEY, CONSUMER_SECRET, CALLBACK))
 }
 
-struct Sandbox {
-    running: Running,
+pub(crate) struct Sandbox {
+    pub(crate) running: Running,
     data: tempfile::TempDir,
 }
 
 impl Sandbox {
-    async fn start(seed: Seed) -> Self {
+    pub(crate) async fn start(seed: Seed) -> Self {
         Self::start_with(seed, |_| {}).await
     }
 
@@ -91,11 +91,11 @@ impl Sandbox {
         })
     }
 
-    fn client(&self) -> BitbucketClient {
+    pub(crate) fn client(&self) -> BitbucketClient {
         BitbucketClient::new(self.config()).unwrap()
     }
 
-    fn bare_repo(&self, workspace: &str, slug: &str) -> PathBuf {
+    pub(crate) fn bare_repo(&self, workspace: &str, slug: &str) -> PathBuf {
         self.data
             .path()
             .join("repositories")
@@ -162,14 +162,14 @@ impl Sandbox {
     }
 }
 
-fn api_token(token: &str) -> Credential {
+pub(crate) fn api_token(token: &str) -> Credential {
     Credential::ApiToken {
         email: EMAIL.to_owned(),
         token: SecretString::from(token.to_owned()),
     }
 }
 
-fn app_password(password: &str) -> Credential {
+pub(crate) fn app_password(password: &str) -> Credential {
     Credential::AppPassword {
         username: "alice".to_owned(),
         password: SecretString::from(password.to_owned()),
@@ -204,7 +204,7 @@ fn assert_no_secret(error: &BitbucketError, credential: &Credential) {
     }
 }
 
-fn git(git_dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(git_dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
         .arg("--git-dir")
         .arg(git_dir)
@@ -222,7 +222,11 @@ fn git(git_dir: &Path, args: &[&str]) -> String {
         .to_owned()
 }
 
-fn commit(branch: &str, parent: Option<CommitHash>, files: &[(&str, &str)]) -> CommitRequest {
+pub(crate) fn commit(
+    branch: &str,
+    parent: Option<CommitHash>,
+    files: &[(&str, &str)],
+) -> CommitRequest {
     CommitRequest {
         workspace: "acme".to_owned(),
         repository: "backups".to_owned(),

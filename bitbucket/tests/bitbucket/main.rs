@@ -2,3 +2,4 @@
 //! subject; run one with `cargo test -p ferry-bitbucket --test bitbucket <module>::`.
 
 mod client;
+mod sync;
