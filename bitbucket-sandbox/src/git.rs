@@ -573,9 +573,13 @@ impl GitRepo {
     }
 
     pub async fn is_valid_tag_name(&self, name: &str) -> bool {
-        let mut command = Command::new("git");
-        command.args(["check-ref-format", &format!("refs/tags/{name}")]);
-        !name.starts_with('-') && run(&mut command, None).await.is_ok()
+        is_valid_ref_name("refs/tags/", name).await
+    }
+
+    /// A name a new branch may take: a valid ref under `refs/heads/` (so no `@{`, `..`,
+    /// `~`, `^`, `:`, spaces, …), not starting with `-` and not `HEAD`, as `git branch` asks.
+    pub async fn is_valid_new_branch_name(&self, name: &str) -> bool {
+        name != "HEAD" && is_valid_ref_name("refs/heads/", name).await
     }
 
     /// What changed between two trees: `old` `None` is the empty tree (a root commit).
@@ -623,6 +627,13 @@ pub fn normalize_path(raw: &str) -> Option<String> {
             .split('/')
             .all(|segment| !matches!(segment, "" | "." | ".." | ".git"));
     acceptable.then(|| path.to_owned())
+}
+
+/// Whether `namespace` + `name` is a valid full ref name (`git check-ref-format`).
+async fn is_valid_ref_name(namespace: &str, name: &str) -> bool {
+    let mut command = Command::new("git");
+    command.args(["check-ref-format", &format!("{namespace}{name}")]);
+    !name.starts_with('-') && run(&mut command, None).await.is_ok()
 }
 
 fn trimmed(bytes: Vec<u8>) -> String {

@@ -33,7 +33,10 @@ pub fn router(state: Arc<AppState>, admin: bool) -> Router {
     let repositories = Router::new()
         .route("/2.0/repositories/{workspace}", get(repositories::list))
         .route(REPO, get(repositories::get))
-        .route(&format!("{REPO}/refs/branches"), get(refs::list))
+        .route(
+            &format!("{REPO}/refs/branches"),
+            get(refs::list).post(refs::create),
+        )
         .route(&format!("{REPO}/refs/branches/{{*name}}"), get(refs::get))
         .route(
             &format!("{REPO}/refs/tags"),

@@ -1,5 +1,6 @@
-//! `GET …/refs/branches` (with `q`, `sort`), `GET …/refs/branches/{name}`, and the tags:
-//! `GET/POST …/refs/tags`, `GET/DELETE …/refs/tags/{name}`.
+//! The branches: `GET/POST …/refs/branches` (with `q`, `sort`), `GET …/refs/branches/{name}`;
+//! and the tags: `GET/POST …/refs/tags`, `GET/DELETE …/refs/tags/{name}`. Creating or
+//! deleting a ref delivers `repo:push` like a `git push` would.
 
 use std::sync::Arc;
 
@@ -13,8 +14,9 @@ use serde_json::Value;
 use super::commit_upload::default_author;
 use super::readable::Readable;
 use crate::auth::Caller;
+use crate::directory::RepoRecord;
 use crate::error::{Error, Result};
-use crate::hooks;
+use crate::hooks::{self, RefSnapshot};
 use crate::pagination::Pager;
 use crate::query::filter_and_sort;
 use crate::representations;
@@ -92,29 +94,29 @@ pub async fn get_tag(
     )))
 }
 
+/// The body of `POST …/refs/branches` and `POST …/refs/tags`:
+/// `{"name", "target": {"hash"}, "message"?}` (branches ignore `message`).
 #[derive(Debug, Deserialize)]
-pub struct NewTag {
+pub struct NewRef {
     name: Option<String>,
-    target: Option<TagTarget>,
+    target: Option<RefTarget>,
     message: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct TagTarget {
+pub struct RefTarget {
     hash: Option<String>,
 }
 
-/// `POST …/refs/tags` `{"name", "target": {"hash"}, "message"?}`: an annotated tag by the
-/// caller; a taken name or an unknown commit is a 400 (the spec lists no 409 here).
-pub async fn create_tag(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    Path((workspace, slug)): Path<(String, String)>,
-    body: Bytes,
-) -> Result<(StatusCode, [(header::HeaderName, String); 1], Json<Value>)> {
-    let (_, repo) = state.writable_repository(&caller, &workspace, &slug)?;
-    let principal = caller.principal()?;
-    let request: NewTag = serde_json::from_slice(&body)
+/// A parsed [`NewRef`]: the name and the target as given (not yet resolved).
+struct RefRequest {
+    name: String,
+    hash: String,
+    message: Option<String>,
+}
+
+fn parse_new_ref(body: &[u8]) -> Result<RefRequest> {
+    let request: NewRef = serde_json::from_slice(body)
         .map_err(|e| Error::bad_request(format!("Invalid JSON body: {e}")))?;
     let name = request
         .name
@@ -125,6 +127,140 @@ pub async fn create_tag(
         .and_then(|t| t.hash)
         .filter(|h| !h.is_empty())
         .ok_or_else(|| Error::bad_field("target", "target.hash: This field is required."))?;
+    Ok(RefRequest {
+        name,
+        hash,
+        message: request.message.filter(|m| !m.is_empty()),
+    })
+}
+
+/// The commit `target.hash` names (short hashes resolve), or a 400.
+async fn resolve_target(repo: &RepoRecord, hash: &str) -> Result<String> {
+    repo.git
+        .resolve_commit(hash)
+        .await?
+        .ok_or_else(|| Error::bad_field("target", format!("target.hash: Commit not found: {hash}")))
+}
+
+/// The refs before a change, when some hook will want to hear about it.
+async fn refs_before_change(state: &AppState, repo: &RepoRecord) -> Result<Option<RefSnapshot>> {
+    if hooks::wants_pushes(state, repo) {
+        Ok(Some(repo.git.refs().await?))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Delivers the change since `before` as `repo:push` (nothing when no hook wanted it).
+async fn announce_change(
+    state: &Arc<AppState>,
+    repo: &Arc<RepoRecord>,
+    actor: &str,
+    before: Option<RefSnapshot>,
+) -> Result<()> {
+    if let Some(before) = before {
+        hooks::push(state, repo, actor, before, repo.git.refs().await?);
+    }
+    Ok(())
+}
+
+/// Why `git update-ref` would not create `refs/{namespace}/{name}`: the name is taken, or
+/// (git stores refs as paths) a ref `a` and a ref `a/b` cannot both exist. A 400 either way,
+/// as the spec lists no 409 for these endpoints.
+async fn refused_name(repo: &RepoRecord, kind: &str, namespace: &str, name: &str) -> Result<Error> {
+    let reference = format!("refs/{namespace}/{name}");
+    let refs = repo.git.refs().await?;
+    let message = if refs.contains_key(&reference) {
+        format!("name: {kind} {name} already exists")
+    } else {
+        let prefix = format!("refs/{namespace}/");
+        let clash = refs.keys().find(|other| {
+            other.starts_with(&prefix)
+                && (reference.starts_with(&format!("{other}/"))
+                    || other.starts_with(&format!("{reference}/")))
+        });
+        match clash {
+            Some(other) => format!(
+                "name: {kind} {name} conflicts with the existing {} {}",
+                kind.to_lowercase(),
+                &other[prefix.len()..]
+            ),
+            None => format!("name: {kind} {name} could not be created"),
+        }
+    };
+    Ok(Error::bad_field("name", message))
+}
+
+/// `201 Created` with `Location` and the new ref.
+type Created = (StatusCode, [(header::HeaderName, String); 1], Json<Value>);
+
+fn created(location: String, body: Value) -> Created {
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(body),
+    )
+}
+
+/// `POST …/refs/branches` `{"name", "target": {"hash"}}`: a new branch at the commit; a taken
+/// name, an unknown commit or an invalid name is a 400 (as for tags).
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path((workspace, slug)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Created> {
+    let (_, repo) = state.writable_repository(&caller, &workspace, &slug)?;
+    let principal = caller.principal()?;
+    let RefRequest { name, hash, .. } = parse_new_ref(&body)?;
+    if !repo.git.is_valid_new_branch_name(&name).await {
+        return Err(Error::bad_field(
+            "name",
+            format!("name: Invalid branch name: {name}"),
+        ));
+    }
+    let _writer = repo.write_lock.lock().await;
+    let commit = resolve_target(&repo, &hash).await?;
+    let before = refs_before_change(&state, &repo).await?;
+    if !repo
+        .git
+        .compare_and_swap_branch(&name, &commit, None)
+        .await?
+    {
+        return Err(refused_name(&repo, "Branch", "heads", &name).await?);
+    }
+    announce_change(&state, &repo, &principal.username, before).await?;
+    let tip = repo
+        .git
+        .commit_info(&commit)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("Branch \"{name}\" does not exist.")))?;
+    let location = state.urls.api(&format!(
+        "/repositories/{}/refs/branches/{}",
+        repo.full_name(),
+        encode_path(&name)
+    ));
+    Ok(created(
+        location,
+        representations::branch(&state.urls, &state.directory, &repo, &name, &tip),
+    ))
+}
+
+/// `POST …/refs/tags` `{"name", "target": {"hash"}, "message"?}`: an annotated tag by the
+/// caller; a taken name or an unknown commit is a 400 (the spec lists no 409 here).
+pub async fn create_tag(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path((workspace, slug)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Created> {
+    let (_, repo) = state.writable_repository(&caller, &workspace, &slug)?;
+    let principal = caller.principal()?;
+    let RefRequest {
+        name,
+        hash,
+        message,
+    } = parse_new_ref(&body)?;
     if !repo.git.is_valid_tag_name(&name).await {
         return Err(Error::bad_field(
             "name",
@@ -132,38 +268,19 @@ pub async fn create_tag(
         ));
     }
     let _writer = repo.write_lock.lock().await;
-    let commit = repo.git.resolve_commit(&hash).await?.ok_or_else(|| {
-        Error::bad_field("target", format!("target.hash: Commit not found: {hash}"))
-    })?;
-    let before = if hooks::wants_pushes(&state, &repo) {
-        Some(repo.git.refs().await?)
-    } else {
-        None
-    };
-    let message = match request.message.filter(|m| !m.is_empty()) {
-        Some(message) => message,
-        None => format!("Added tag {name} for changeset {}", &commit[..12]),
-    };
+    let commit = resolve_target(&repo, &hash).await?;
+    let before = refs_before_change(&state, &repo).await?;
+    let message =
+        message.unwrap_or_else(|| format!("Added tag {name} for changeset {}", &commit[..12]));
     let tagger = default_author(&state.directory, &principal.username);
     if !repo
         .git
         .create_tag(&name, &commit, &tagger, &message)
         .await?
     {
-        return Err(Error::bad_field(
-            "name",
-            format!("name: Tag {name} already exists"),
-        ));
+        return Err(refused_name(&repo, "Tag", "tags", &name).await?);
     }
-    if let Some(before) = before {
-        hooks::push(
-            &state,
-            &repo,
-            &principal.username,
-            before,
-            repo.git.refs().await?,
-        );
-    }
+    announce_change(&state, &repo, &principal.username, before).await?;
     let tag = repo
         .git
         .tag(&name)
@@ -174,15 +291,9 @@ pub async fn create_tag(
         repo.full_name(),
         encode_path(&name)
     ));
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(representations::tag(
-            &state.urls,
-            &state.directory,
-            &repo,
-            &tag,
-        )),
+    Ok(created(
+        location,
+        representations::tag(&state.urls, &state.directory, &repo, &tag),
     ))
 }
 
@@ -205,14 +316,7 @@ pub async fn delete_tag(
             "Tag {name} was changed concurrently"
         )));
     }
-    if hooks::wants_pushes(&state, &repo) {
-        hooks::push(
-            &state,
-            &repo,
-            &principal.username,
-            before,
-            repo.git.refs().await?,
-        );
-    }
+    let before = hooks::wants_pushes(&state, &repo).then_some(before);
+    announce_change(&state, &repo, &principal.username, before).await?;
     Ok(StatusCode::NO_CONTENT)
 }

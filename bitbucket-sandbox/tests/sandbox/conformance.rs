@@ -178,6 +178,217 @@ async fn branches_conform() {
 }
 
 #[tokio::test]
+async fn branch_creation_conforms() {
+    let sandbox = Sandbox::start().await;
+    let branches = "/2.0/repositories/acme/docs/refs/branches";
+    let tip = sandbox.tip("acme", "docs", "main").await;
+    let post = |auth: &Auth, body: Value| {
+        auth.apply(sandbox.http.post(sandbox.url(branches)))
+            .json(&body)
+            .send()
+    };
+    // The spec lists no 400 for this endpoint; the body is still Bitbucket's error object.
+    let refused = |response: reqwest::Response| async move {
+        assert_eq!(response.status(), 400);
+        let error: Value = response.json().await.expect("JSON");
+        let errors = schema_errors(&component_schema("error"), &error);
+        assert!(errors.is_empty(), "{errors:?}\n{error:#}");
+        error["error"]["message"]
+            .as_str()
+            .expect("message")
+            .to_owned()
+    };
+
+    let app_password = Auth::Basic("alice", APP_PASSWORD_RW);
+    for (name, auth) in [("feature/sync", &ALICE), ("release-1", &app_password)] {
+        let response = post(
+            auth,
+            json!({ "name": name, "target": { "hash": &tip[..12] } }),
+        )
+        .await
+        .expect("POST");
+        assert_eq!(response.status(), 201);
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .expect("Location")
+            .to_owned();
+        let branch: Value = response.json().await.expect("JSON");
+        assert_conforms(&template("/refs/branches"), "post", 201, &branch);
+        assert_eq!(branch["type"], "branch");
+        assert_eq!(branch["name"], name);
+        assert_eq!(branch["target"]["hash"], tip.as_str());
+        assert_eq!(
+            location,
+            branch["links"]["self"]["href"].as_str().expect("self")
+        );
+        // Location is where GET answers with the same branch.
+        let read = ALICE
+            .apply(sandbox.http.get(&location))
+            .send()
+            .await
+            .expect("GET Location");
+        assert_eq!(read.status(), 200);
+        assert_eq!(read.json::<Value>().await.expect("JSON"), branch);
+    }
+    let bare = sandbox.bare_repo("acme", "docs");
+    assert_eq!(
+        git_text(&bare, &["rev-parse", "refs/heads/feature/sync"]),
+        tip
+    );
+
+    let (status, page) = sandbox
+        .get_json(&format!("{branches}?sort=name"), &ALICE)
+        .await;
+    assert_eq!(status, 200);
+    assert_conforms(&template("/refs/branches"), "get", 200, &page);
+    let names: Vec<&str> = page["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .map(|b| b["name"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(names, ["feature/sync", "main", "release-1"]);
+
+    // A branch name may also be given as target, as in the spec's example.
+    let response = post(
+        &ALICE,
+        json!({ "name": "from-main", "target": { "hash": "main" } }),
+    )
+    .await
+    .expect("POST");
+    assert_eq!(response.status(), 201);
+
+    let message = refused(
+        post(&ALICE, json!({ "name": "main", "target": { "hash": tip } }))
+            .await
+            .expect("POST"),
+    )
+    .await;
+    assert_eq!(message, "name: Branch main already exists");
+    assert_eq!(
+        git_text(&bare, &["rev-parse", "refs/heads/main"]),
+        tip,
+        "the existing branch is untouched"
+    );
+    let message = refused(
+        post(
+            &ALICE,
+            json!({ "name": "feature", "target": { "hash": tip } }),
+        )
+        .await
+        .expect("POST"),
+    )
+    .await;
+    assert_eq!(
+        message,
+        "name: Branch feature conflicts with the existing branch feature/sync"
+    );
+    let message = refused(
+        post(
+            &ALICE,
+            json!({ "name": "new", "target": { "hash": "0123456789abcdef" } }),
+        )
+        .await
+        .expect("POST"),
+    )
+    .await;
+    assert_eq!(message, "target.hash: Commit not found: 0123456789abcdef");
+    for bad in [
+        "bad..name",
+        "HEAD",
+        "-x",
+        "a b",
+        "x@{1}",
+        "refs/heads/",
+        "ends.lock",
+    ] {
+        let message = refused(
+            post(&ALICE, json!({ "name": bad, "target": { "hash": tip } }))
+                .await
+                .expect("POST"),
+        )
+        .await;
+        assert_eq!(message, format!("name: Invalid branch name: {bad}"));
+    }
+    let message = refused(
+        post(&ALICE, json!({ "target": { "hash": tip } }))
+            .await
+            .expect("POST"),
+    )
+    .await;
+    assert_eq!(message, "name: This field is required.");
+    let message = refused(
+        post(&ALICE, json!({ "name": "no-target" }))
+            .await
+            .expect("POST"),
+    )
+    .await;
+    assert_eq!(message, "target.hash: This field is required.");
+
+    for (auth, why) in [
+        (
+            Auth::Basic(ALICE_EMAIL, API_TOKEN_READ),
+            "read-only API token",
+        ),
+        (
+            Auth::Basic("alice", APP_PASSWORD_READ),
+            "read-only app password",
+        ),
+        (Auth::Basic("bob", BOB_APP_PASSWORD), "not in the workspace"),
+    ] {
+        let response = post(
+            &auth,
+            json!({ "name": "refused", "target": { "hash": tip } }),
+        )
+        .await
+        .expect("POST");
+        assert_eq!(response.status(), 403, "{why}");
+        assert_conforms(
+            &template("/refs/branches"),
+            "post",
+            403,
+            &response.json().await.expect("JSON"),
+        );
+    }
+    let response = sandbox
+        .http
+        .post(sandbox.url(branches))
+        .json(&json!({ "name": "anonymous", "target": { "hash": tip } }))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 401, "anonymous");
+    let response = ALICE
+        .apply(
+            sandbox
+                .http
+                .post(sandbox.url("/2.0/repositories/acme/missing/refs/branches")),
+        )
+        .json(&json!({ "name": "x", "target": { "hash": tip } }))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 404);
+    assert_conforms(
+        &template("/refs/branches"),
+        "post",
+        404,
+        &response.json().await.expect("JSON"),
+    );
+    assert!(
+        git_text(
+            &bare,
+            &["for-each-ref", "--format=%(refname)", "refs/heads"]
+        )
+        .lines()
+        .all(|r| !r.contains("refused") && !r.contains("anonymous")),
+        "refused requests created nothing"
+    );
+}
+
+#[tokio::test]
 async fn commits_conform() {
     let sandbox = Sandbox::start().await;
     for n in 0..3 {
@@ -431,6 +642,16 @@ async fn tags_conform() {
     let error: Value = response.json().await.expect("JSON");
     assert_conforms(&template("/refs/tags"), "post", 400, &error);
     assert_eq!(error["error"]["message"], "name: Tag v9 already exists");
+    let response = post(json!({ "name": "release", "target": { "hash": tip } }))
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 400, "a tag clashing with release/1.0");
+    let error: Value = response.json().await.expect("JSON");
+    assert_conforms(&template("/refs/tags"), "post", 400, &error);
+    assert_eq!(
+        error["error"]["message"],
+        "name: Tag release conflicts with the existing tag release/1.0"
+    );
     let response = post(json!({ "name": "v11", "target": { "hash": "0123456789abcdef" } }))
         .await
         .expect("POST");

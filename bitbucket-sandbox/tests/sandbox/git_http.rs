@@ -170,3 +170,63 @@ async fn pushing_needs_write_scope_and_membership() {
         "nothing landed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn branches_created_through_the_api_are_seen_by_git() {
+    let sandbox = Sandbox::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    let checkout = clone_as(&sandbox, "docs", "alice", APP_PASSWORD_RW, work.path());
+    let pushed = commit_and_push(&checkout, "next.txt", "next", "HEAD:main");
+    assert!(pushed.status.success(), "{}", stderr(&pushed));
+    let first = git_text(&checkout.join(".git"), &["rev-parse", "HEAD~1"]);
+    let response = ALICE
+        .apply(
+            sandbox
+                .http
+                .post(sandbox.url("/2.0/repositories/acme/docs/refs/branches")),
+        )
+        .json(&serde_json::json!({ "name": "release/1.x", "target": { "hash": first } }))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 201);
+
+    let listed = git_in(&checkout, &["ls-remote", "--heads", "origin"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(
+        listed
+            .lines()
+            .any(|line| line == format!("{first}\trefs/heads/release/1.x")),
+        "{listed}"
+    );
+    let fetched = git_in(&checkout, &["fetch", "--quiet", "origin"]);
+    assert!(fetched.status.success(), "{}", stderr(&fetched));
+    assert_eq!(
+        git_text(
+            &checkout.join(".git"),
+            &["rev-parse", "refs/remotes/origin/release/1.x"]
+        ),
+        first
+    );
+    // And a push on top of it lands on the new branch.
+    let switched = git_in(
+        &checkout,
+        &["checkout", "--quiet", "-b", "r1", "origin/release/1.x"],
+    );
+    assert!(switched.status.success(), "{}", stderr(&switched));
+    let pushed = commit_and_push(&checkout, "fix.txt", "fix", "HEAD:release/1.x");
+    assert!(pushed.status.success(), "{}", stderr(&pushed));
+    let (status, branch) = sandbox
+        .get_json(
+            "/2.0/repositories/acme/docs/refs/branches/release/1.x",
+            &ALICE,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        branch["target"]["hash"],
+        git_text(&checkout.join(".git"), &["rev-parse", "HEAD"])
+    );
+    assert_eq!(branch["target"]["parents"][0]["hash"], first.as_str());
+}

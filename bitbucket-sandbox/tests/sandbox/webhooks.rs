@@ -301,6 +301,74 @@ async fn tags_pushed_or_created_deliver_tag_changes() {
     assert_eq!(change["old"]["name"], "v2");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn branches_created_through_the_api_deliver_repo_push() {
+    let sandbox = Sandbox::start().await;
+    let (url, mut deliveries) = receiver().await;
+    create_hook(
+        &sandbox,
+        "docs",
+        json!({ "url": url, "events": ["repo:push"], "secret": SECRET }),
+    )
+    .await;
+    let tip = sandbox.tip("acme", "docs", "main").await;
+    let response = ALICE
+        .apply(
+            sandbox
+                .http
+                .post(sandbox.url("/2.0/repositories/acme/docs/refs/branches")),
+        )
+        .json(&json!({ "name": "feature/hooked", "target": { "hash": tip } }))
+        .send()
+        .await
+        .expect("POST branch");
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.expect("JSON");
+
+    let delivery = next(&mut deliveries, Duration::from_secs(1)).await;
+    assert_eq!(delivery.header("x-event-key"), "repo:push");
+    assert!(verify(
+        SECRET,
+        &delivery.body,
+        delivery.header("x-hub-signature")
+    ));
+    let payload = delivery.json();
+    assert_eq!(payload["actor"]["nickname"], "alice");
+    assert_eq!(payload["repository"]["full_name"], "acme/docs");
+    let changes = payload["push"]["changes"].as_array().expect("changes");
+    assert_eq!(changes.len(), 1, "only the new branch: {changes:?}");
+    let change = &changes[0];
+    assert_eq!(change["new"]["type"], "branch");
+    assert_eq!(change["new"]["name"], "feature/hooked");
+    assert_eq!(change["new"]["target"]["hash"], tip.as_str());
+    assert_eq!(change["new"], created, "the branch the POST answered with");
+    assert_eq!(change["old"], Value::Null);
+    assert_eq!(change["created"], true);
+    assert_eq!(change["closed"], false);
+    assert_eq!(change["forced"], false);
+    assert_eq!(
+        change["commits"],
+        json!([]),
+        "its commit was already on main"
+    );
+    let errors = schema_errors(&component_schema("branch"), &change["new"]);
+    assert!(errors.is_empty(), "{errors:?}");
+
+    // A refused creation changes nothing and announces nothing.
+    let response = ALICE
+        .apply(
+            sandbox
+                .http
+                .post(sandbox.url("/2.0/repositories/acme/docs/refs/branches")),
+        )
+        .json(&json!({ "name": "feature/hooked", "target": { "hash": tip } }))
+        .send()
+        .await
+        .expect("POST branch");
+    assert_eq!(response.status(), 400);
+    nothing_more(&mut deliveries).await;
+}
+
 #[tokio::test]
 async fn inactive_deleted_and_unsubscribed_hooks_get_nothing() {
     let sandbox = Sandbox::start().await;
