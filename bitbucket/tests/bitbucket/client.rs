@@ -1028,8 +1028,10 @@ async fn an_oversized_answer_is_refused_not_buffered() {
     use ferry_bitbucket::MAX_ANSWER_BYTES;
     use std::sync::atomic::Ordering;
 
-    // Chunked, four times the cap: the client stops reading past the cap.
-    let (url, written) = oversized_server(4 * MAX_ANSWER_BYTES, true).await;
+    // Chunked, eight times the cap: the client stops reading past the cap. What the server
+    // manages to write counts the loopback socket's buffers too (several MiB under load), so
+    // the bound is half the answer, not the cap itself.
+    let (url, written) = oversized_server(8 * MAX_ANSWER_BYTES, true).await;
     let error = client_at(&url).verify(&api_token(TOKEN)).await.unwrap_err();
     assert!(
         matches!(
@@ -1049,7 +1051,7 @@ async fn an_oversized_answer_is_refused_not_buffered() {
     );
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(
-        written.load(Ordering::SeqCst) < 2 * MAX_ANSWER_BYTES,
+        written.load(Ordering::SeqCst) < 4 * MAX_ANSWER_BYTES,
         "the client hung up early: {}",
         written.load(Ordering::SeqCst)
     );
