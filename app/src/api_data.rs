@@ -153,6 +153,8 @@ pub struct HistoryEntry {
     pub when: String,
     pub ago: String,
     pub summary: String,
+    /// Whether this change saved a definition (which can be downloaded as it was).
+    pub has_definition: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -433,6 +435,7 @@ pub async fn load_api_history(id: String) -> Result<Option<ApiHistoryData>, Serv
                 when: when(row.created_at_ms),
                 ago: ago(row.created_at_ms, now),
                 summary: row.summary,
+                has_definition: row.has_definition,
             })
             .collect(),
     }))

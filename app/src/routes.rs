@@ -210,6 +210,12 @@ pub fn api_collection_unlink(id: &str, collection: &str) -> String {
     )
 }
 
+pub const API_REVISION_DEFINITION_ROUTE: &str = "/apis/{id}/revisions/{number}/definition";
+/// The definition as a revision of the History saved it, as a download.
+pub fn api_revision_definition(id: &str, number: i64) -> String {
+    format!("{}/revisions/{number}/definition", api(id))
+}
+
 /// A version's page.
 pub fn api_version(id: &str, version: &str) -> String {
     format!("{}/versions/{}", api(id), percent_encode(version))
@@ -309,6 +315,10 @@ mod tests {
         assert_eq!(fill(COLLECTION_ITEM_RENAME_ROUTE), format!("{item}/rename"));
         assert_eq!(fill(COLLECTION_ITEM_MOVE_ROUTE), format!("{item}/move"));
         assert_eq!(fill(COLLECTION_ITEM_DELETE_ROUTE), format!("{item}/delete"));
+        assert_eq!(
+            fill(API_REVISION_DEFINITION_ROUTE).replace("{number}", "3"),
+            api_revision_definition("i/1", 3)
+        );
         assert_eq!(
             fill(COLLECTION_REVISION_EXPORT_ROUTE).replace("{number}", "3"),
             format!("{}/export", collection_revision("i/1", 3))

@@ -21,7 +21,7 @@ use ferry_domain::{
     accounts::Actor,
     apis::{Apis, ApisError, NewApi},
     error::{DomainError, ErrorKind, FieldError},
-    openapi::{limits, Format},
+    openapi::{limits, Definition, Format},
     store::apis::DefinitionFormat,
 };
 use tower_sessions::Session;
@@ -660,6 +660,32 @@ pub async fn export_definition(
     match state.apis().get(&actor, &id).await {
         Ok(stored) => {
             definition_download(stored.definition.format(), &stored.row.name, stored.text)
+        }
+        Err(error) => not_downloadable(error),
+    }
+}
+
+/// `GET /apis/{id}/revisions/{number}/definition`: the definition as a change of the History
+/// saved it.
+pub async fn export_revision_definition(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Path((id, number)): Path<(String, String)>,
+) -> Response {
+    let Ok(number) = number.parse::<i64>() else {
+        return not_downloadable(ApisError::NotFound);
+    };
+    let apis = state.apis();
+    let found = async {
+        let name = apis.get(&actor, &id).await?.row.name;
+        Ok::<_, ApisError>((name, apis.revision_definition(&actor, &id, number).await?))
+    }
+    .await;
+    match found {
+        Ok((name, text)) => {
+            // The format is the text's own: a revision may predate a switch from JSON to YAML.
+            let format = Definition::parse(&text).map_or(Format::Yaml, |read| read.format());
+            definition_download(format, &format!("{name}-{number}"), text)
         }
         Err(error) => not_downloadable(error),
     }

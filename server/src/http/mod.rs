@@ -424,6 +424,11 @@ fn handlers() -> Vec<RouteDef> {
         at(Method::POST, routes::API_VERSIONS_ROUTE, api_forms::publish),
         at(
             Method::GET,
+            routes::API_REVISION_DEFINITION_ROUTE,
+            api_forms::export_revision_definition,
+        ),
+        at(
+            Method::GET,
             routes::API_VERSION_DEFINITION_ROUTE,
             api_forms::export_version_definition,
         ),

@@ -344,6 +344,28 @@ async fn a_commented_yaml_definition_round_trips_and_the_editor_saves_it(db: Db)
     assert_eq!(saved.text, edited);
     assert_eq!(saved.row.revision, revision + 1);
 
+    // History offers each saved definition as it was, byte for byte.
+    let history = server.page(&format!("/apis/{id}/history")).await;
+    assert!(
+        history.contains(&format!("/apis/{id}/revisions/{revision}/definition")),
+        "{history}"
+    );
+    let earlier = server
+        .client
+        .get(server.at(&format!("/apis/{id}/revisions/{revision}/definition")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(earlier.status(), 200);
+    assert_eq!(earlier.text().await.unwrap(), with_tag);
+    let missing = server
+        .client
+        .get(server.at(&format!("/apis/{id}/revisions/999/definition")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+
     // A save over a newer change, and text that is not YAML: refused, nothing stored.
     let history = apis.history(&alice, &id).await.unwrap().len();
     for (text, at) in [
