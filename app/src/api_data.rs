@@ -315,7 +315,7 @@ pub async fn load_api_collections(id: String) -> Result<Option<ApiCollectionsDat
         return Ok(None);
     };
     let apis = Apis::new(&store);
-    let api = apis.get(&actor, &id).await.map_err(ssr::refusal)?;
+    let api = apis.row(&actor, &id).await.map_err(ssr::refusal)?;
     let linked = apis
         .linked_collections(&actor, &id)
         .await
@@ -333,7 +333,7 @@ pub async fn load_api_collections(id: String) -> Result<Option<ApiCollectionsDat
         })
         .collect();
     Ok(Some(ApiCollectionsData {
-        header: ssr::header(&actor, &api.row),
+        header: ssr::header(&actor, &api),
         linked: linked
             .into_iter()
             .map(|row| LinkedCollection {
@@ -356,18 +356,17 @@ pub async fn load_api_versions(id: String) -> Result<Option<VersionsData>, Serve
         return Ok(None);
     };
     let apis = Apis::new(&store);
-    let api = apis.get(&actor, &id).await.map_err(ssr::refusal)?;
+    let api = apis.row(&actor, &id).await.map_err(ssr::refusal)?;
     let rows = apis.versions(&actor, &id).await.map_err(ssr::refusal)?;
     let now = now_ms();
     let suggested_name = api
-        .row
         .definition
         .version
         .clone()
         .filter(|version| !rows.iter().any(|row| &row.name == version))
         .unwrap_or_default();
     Ok(Some(VersionsData {
-        header: ssr::header(&actor, &api.row),
+        header: ssr::header(&actor, &api),
         versions: rows
             .into_iter()
             .map(|row| ssr::version_summary(row, now))
@@ -389,15 +388,15 @@ pub async fn load_api_version(
         return Ok(None);
     };
     let apis = Apis::new(&store);
-    let api = apis.get(&actor, &id).await.map_err(ssr::refusal)?;
+    let api = apis.row(&actor, &id).await.map_err(ssr::refusal)?;
     let kept = apis
         .version(&actor, &id, &version)
         .await
         .map_err(ssr::refusal)?;
     let extension = kept.row.format.as_str();
     Ok(Some(VersionData {
-        header: ssr::header(&actor, &api.row),
-        definition_file: format!("{}-{}.{extension}", api.row.name, kept.row.name),
+        header: ssr::header(&actor, &api),
+        definition_file: format!("{}-{}.{extension}", api.name, kept.row.name),
         definition_lines: kept.definition.lines().count(),
         definition: kept.definition,
         collections: kept
@@ -422,11 +421,11 @@ pub async fn load_api_history(id: String) -> Result<Option<ApiHistoryData>, Serv
         return Ok(None);
     };
     let apis = Apis::new(&store);
-    let api = apis.get(&actor, &id).await.map_err(ssr::refusal)?;
+    let api = apis.row(&actor, &id).await.map_err(ssr::refusal)?;
     let rows = apis.history(&actor, &id).await.map_err(ssr::refusal)?;
     let now = now_ms();
     Ok(Some(ApiHistoryData {
-        header: ssr::header(&actor, &api.row),
+        header: ssr::header(&actor, &api),
         entries: rows
             .into_iter()
             .map(|row| HistoryEntry {

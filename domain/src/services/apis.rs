@@ -385,6 +385,13 @@ impl<'a> Apis<'a> {
         Ok(self.store.api_collections(&actor.team_id, id).await?)
     }
 
+    /// API `id`'s row and what was read from its definition when it was saved, without
+    /// reading the definition again: for pages that show the API but not its definition.
+    pub async fn row(&self, actor: &Actor, id: &str) -> Result<ApiRow, ApisError> {
+        actor.require(Permission::ReadTeamData)?;
+        self.exists(actor, id).await
+    }
+
     async fn exists(&self, actor: &Actor, id: &str) -> Result<ApiRow, ApisError> {
         Ok(self
             .store

@@ -428,7 +428,7 @@ pub async fn delete(
     let result = async {
         Apis::require_editor(&actor)?;
         let apis = state.apis();
-        let name = apis.get(&actor, &id).await?.row.name;
+        let name = apis.row(&actor, &id).await?.name;
         if fields.get(form_field::CONFIRM) != "yes" {
             return Err(invalid(
                 "confirm",
@@ -677,7 +677,7 @@ pub async fn export_revision_definition(
     };
     let apis = state.apis();
     let found = async {
-        let name = apis.get(&actor, &id).await?.row.name;
+        let name = apis.row(&actor, &id).await?.name;
         Ok::<_, ApisError>((name, apis.revision_definition(&actor, &id, number).await?))
     }
     .await;
@@ -699,7 +699,7 @@ pub async fn export_version_definition(
 ) -> Response {
     let apis = state.apis();
     let found = async {
-        let name = apis.get(&actor, &id).await?.row.name;
+        let name = apis.row(&actor, &id).await?.name;
         Ok::<_, ApisError>((name, apis.version(&actor, &id, &version).await?))
     }
     .await;
@@ -747,7 +747,7 @@ pub async fn export_version_zip(
 ) -> Response {
     let apis = state.apis();
     let found = async {
-        let name = apis.get(&actor, &id).await?.row.name;
+        let name = apis.row(&actor, &id).await?.name;
         Ok::<_, ApisError>((name, apis.version(&actor, &id, &version).await?))
     }
     .await;

@@ -83,13 +83,13 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Answer {
     let apis = state.apis();
-    let stored = apis.get(&actor, &id).await.map_err(refusal)?;
+    let row = apis.row(&actor, &id).await.map_err(refusal)?;
     let collections = apis
         .linked_collections(&actor, &id)
         .await
         .map_err(refusal)?;
     let versions = apis.versions(&actor, &id).await.map_err(refusal)?;
-    let mut object = api_object(&stored.row);
+    let mut object = api_object(&row);
     object.insert(
         "collections".into(),
         collections
