@@ -36,6 +36,32 @@ pub mod collection_fields {
 }
 
 /// The APIs pages (`pages/apis*.rs`) and `api_forms.rs`.
+/// The Repository tab of an API (API sync).
+pub mod api_sync_fields {
+    /// Connect: the connected account and where in Bitbucket.
+    pub const ACCOUNT: &str = "accountId";
+    pub const WORKSPACE: &str = "workspace";
+    pub const REPOSITORY: &str = "repository";
+    pub const BRANCH: &str = "branch";
+    pub const DEFINITION_PATH: &str = "definitionPath";
+    pub const COLLECTIONS_DIR: &str = "collectionsDir";
+    /// Which side wins where both have differing files: `ferry` or `repository`.
+    pub const WINNER: &str = "winner";
+    /// Commit and push: the commit message.
+    pub const MESSAGE: &str = "message";
+    /// Resolve: the conflicting file, the choice (`ferry`, `repository`, `edited`) and the
+    /// edited text.
+    pub const PATH: &str = "path";
+    pub const CHOICE: &str = "choice";
+    pub const CONTENT: &str = "content";
+    /// Create branch: its name, and a checkbox to work on it at once.
+    pub const NAME: &str = "name";
+    pub const SWITCH: &str = "switch";
+    /// Settings: push every change automatically (checkbox), the release tag pattern.
+    pub const AUTO_PUSH: &str = "autoPush";
+    pub const TAG_PATTERN: &str = "tagPattern";
+}
+
 pub mod api_fields {
     /// The search box of the APIs list (a `GET` form).
     pub const SEARCH: &str = "q";

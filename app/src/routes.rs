@@ -201,6 +201,21 @@ pub fn api_sub(id: &str, sub: &str) -> String {
     format!("{}/{sub}", api(id))
 }
 
+// API sync: the Repository tab (`pages/api_repository.rs`) and its forms (`api_sync_forms.rs`):
+// `repository` (the page; its form connects), `repository/push`, `repository/pull`,
+// `repository/resolve`, `repository/branch` (switch), `repository/branches` (create),
+// `repository/settings`, `repository/disconnect`.
+pub const API_REPOSITORY_ROUTE: &str = "/apis/{id}/repository";
+pub const API_REPOSITORY_PUSH_ROUTE: &str = "/apis/{id}/repository/push";
+pub const API_REPOSITORY_PULL_ROUTE: &str = "/apis/{id}/repository/pull";
+pub const API_REPOSITORY_RESOLVE_ROUTE: &str = "/apis/{id}/repository/resolve";
+pub const API_REPOSITORY_BRANCH_ROUTE: &str = "/apis/{id}/repository/branch";
+pub const API_REPOSITORY_BRANCHES_ROUTE: &str = "/apis/{id}/repository/branches";
+pub const API_REPOSITORY_SETTINGS_ROUTE: &str = "/apis/{id}/repository/settings";
+pub const API_REPOSITORY_DISCONNECT_ROUTE: &str = "/apis/{id}/repository/disconnect";
+/// Where Bitbucket delivers a connected API's `repo:push` webhooks; `{hook}` is random.
+pub const BITBUCKET_WEBHOOK_ROUTE: &str = "/webhooks/bitbucket/{hook}";
+
 pub const API_COLLECTION_UNLINK_ROUTE: &str = "/apis/{id}/collections/{collection}/unlink";
 pub fn api_collection_unlink(id: &str, collection: &str) -> String {
     format!(
@@ -254,6 +269,12 @@ pub const API_API_COLLECTIONS_ROUTE: &str = "/api/apis/{id}/collections";
 pub const API_API_COLLECTION_ROUTE: &str = "/api/apis/{id}/collections/{collection}";
 pub const API_API_VERSIONS_ROUTE: &str = "/api/apis/{id}/versions";
 pub const API_API_VERSION_ROUTE: &str = "/api/apis/{id}/versions/{version}";
+pub const API_API_SYNC_ROUTE: &str = "/api/apis/{id}/sync";
+pub const API_API_SYNC_PULL_ROUTE: &str = "/api/apis/{id}/sync/pull";
+pub const API_API_SYNC_PUSH_ROUTE: &str = "/api/apis/{id}/sync/push";
+pub const API_API_SYNC_BRANCHES_ROUTE: &str = "/api/apis/{id}/sync/branches";
+pub const API_API_SYNC_BRANCH_ROUTE: &str = "/api/apis/{id}/sync/branch";
+pub const API_API_SYNC_LOG_ROUTE: &str = "/api/apis/{id}/sync/log";
 pub const API_INTEGRATIONS: &str = "/api/integrations";
 pub const API_INTEGRATION_ROUTE: &str = "/api/integrations/{id}";
 pub const API_INTEGRATION_RUNS_ROUTE: &str = "/api/integrations/{id}/runs";

@@ -14,7 +14,8 @@ use super::config::BitbucketConfig;
 use super::credential::Credential;
 use super::errors::BitbucketError;
 use super::models::{
-    wire, Branch, CommitHash, FileChange, Repository, TreeEntry, VerifiedAccount, Workspace,
+    wire, Branch, CommitHash, CommitInfo, FileChange, Repository, TreeEntry, VerifiedAccount,
+    Workspace,
 };
 use super::pagination::{Page, MAX_PAGES, PAGE_LEN};
 
@@ -293,6 +294,31 @@ impl BitbucketClient {
             &format!("the changes from {from} to {to} in {workspace}/{repository}"),
         )
         .await
+    }
+
+    /// Who made `commit`, when and with which message (`GET …/commit/{hash}`).
+    pub async fn commit(
+        &self,
+        credential: &Credential,
+        workspace: &str,
+        repository: &str,
+        commit: &CommitHash,
+    ) -> Result<CommitInfo, BitbucketError> {
+        let url = self.api(&[
+            "repositories",
+            workspace,
+            repository,
+            "commit",
+            commit.as_str(),
+        ]);
+        let read: wire::Commit = self
+            .get_json(
+                credential,
+                url,
+                &format!("commit {commit} of {workspace}/{repository}"),
+            )
+            .await?;
+        Ok(read.into())
     }
 
     /// Where a person sees a commit on Bitbucket's website.

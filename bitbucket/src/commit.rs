@@ -24,6 +24,8 @@ pub struct CommitRequest {
     pub message: String,
     /// Repository paths and their complete new contents.
     pub files: Vec<(String, Vec<u8>)>,
+    /// Repository paths the commit removes (a `files` field without a file part).
+    pub deletions: Vec<String>,
 }
 
 impl BitbucketClient {
@@ -41,8 +43,9 @@ impl BitbucketClient {
             author,
             message,
             files,
+            deletions,
         } = request;
-        if files.is_empty() {
+        if files.is_empty() && deletions.is_empty() {
             return Err(BitbucketError::Rejected {
                 reason: "a commit needs at least one file".to_owned(),
             });
@@ -62,6 +65,10 @@ impl BitbucketClient {
         for (path, bytes) in files {
             let (name, part) = file_part(path, bytes)?;
             form = form.part(name, part);
+        }
+        for path in deletions {
+            let (name, _) = file_part(path, Vec::new())?;
+            form = form.text("files", name);
         }
         let url = self.api(&["repositories", &workspace, &repository, "src"]);
         let what = format!("repository {workspace}/{repository}");

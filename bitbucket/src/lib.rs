@@ -30,8 +30,9 @@ pub use delivery::{
 pub use errors::{needed_scopes, BitbucketError};
 pub use hooks::{HookSpec, REPO_PUSH};
 pub use models::{
-    Branch, ChangeStatus, CommitHash, EntryKind, FileChange, Hook, InvalidCommitHash, PushEvent,
-    RefChange, RefKind, RefTarget, Repository, Tag, TreeEntry, VerifiedAccount, Workspace,
+    Branch, ChangeStatus, CommitHash, CommitInfo, EntryKind, FileChange, Hook, InvalidCommitHash,
+    PushEvent, RefChange, RefKind, RefTarget, Repository, Tag, TreeEntry, VerifiedAccount,
+    Workspace,
 };
 pub use pagination::pages_read;
 pub use reqwest::Url;

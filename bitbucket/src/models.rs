@@ -79,6 +79,34 @@ pub enum ChangeStatus {
     Renamed,
 }
 
+/// Who made a commit and why, as `GET …/commit/{hash}` tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    pub hash: CommitHash,
+    /// The author as git recorded it: `Name <email>`.
+    pub author_raw: String,
+    pub message: String,
+    /// RFC 3339.
+    pub date: Option<String>,
+}
+
+impl CommitInfo {
+    /// The author's name without the address (`Name` of `Name <email>`), or the raw text when
+    /// it has no address.
+    pub fn author_name(&self) -> &str {
+        let name = self
+            .author_raw
+            .split_once('<')
+            .map_or(self.author_raw.as_str(), |(name, _)| name)
+            .trim();
+        if name.is_empty() {
+            self.author_raw.trim()
+        } else {
+            name
+        }
+    }
+}
+
 /// A tag of a repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tag {
@@ -285,6 +313,33 @@ pub(crate) mod wire {
                 status: stat.status,
                 old_path: stat.old.map(|file| file.path),
                 new_path: stat.new.map(|file| file.path),
+            }
+        }
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct Commit {
+        pub hash: CommitHash,
+        pub author: Author,
+        #[serde(default)]
+        pub message: String,
+        #[serde(default)]
+        pub date: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct Author {
+        #[serde(default)]
+        pub raw: String,
+    }
+
+    impl From<Commit> for super::CommitInfo {
+        fn from(commit: Commit) -> Self {
+            super::CommitInfo {
+                hash: commit.hash,
+                author_raw: commit.author.raw,
+                message: commit.message,
+                date: commit.date,
             }
         }
     }

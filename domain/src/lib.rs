@@ -9,7 +9,7 @@
 // Services: what the web layer and the CLI call. The root re-exports each under its short name.
 pub mod services;
 pub use services::{
-    accounts, apis, collections, connected_accounts, integrations, profile, retention,
+    accounts, api_sync, apis, collections, connected_accounts, integrations, profile, retention,
 };
 
 // Building blocks: no database.

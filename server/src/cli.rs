@@ -165,6 +165,10 @@ pub struct ServeArgs {
     /// that died is run by another (milliseconds).
     #[arg(long, env = "FERRY_SYNC_LEASE_MS", default_value_t = 30_000)]
     pub sync_lease_ms: u64,
+    /// How often a connected API's branch is read when no webhook tells Ferry it moved
+    /// (seconds; each read is one Bitbucket call from the account's hourly budget).
+    #[arg(long, env = "FERRY_API_SYNC_POLL_SECONDS", default_value_t = 60)]
+    pub api_sync_poll_seconds: u64,
     /// Who may create an account by themselves: `open` (anyone), `invite-only` (only through
     /// a team's invite link, joining that team) or `closed` (accounts come from
     /// `ferry user create`).

@@ -4,6 +4,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use ferry_domain::{
     accounts::SignupMode,
+    api_sync::worker::WorkerConfig,
     bitbucket::{parse_base_url, BitbucketConfig, OAuthConsumer, Url},
     collections::Quotas,
     crypto::{CryptoError, KeySource, KEYS_ENV},
@@ -34,6 +35,8 @@ pub struct Config {
     pub bitbucket: BitbucketConfig,
     /// How the sync engine paces itself; `None` when this process runs no sync workers.
     pub sync: Option<SyncConfig>,
+    /// How API sync's background checks pace themselves (they run where sync workers run).
+    pub api_sync: WorkerConfig,
     /// Where the encryption keys come from (loaded by the commands that need them).
     pub key_source: KeySource,
     /// Who may sign up, whom to believe about client addresses, who may scrape metrics.
@@ -157,6 +160,10 @@ impl Config {
             Command::Serve(args) => security(args)?,
             _ => Security::default(),
         };
+        let api_sync = match command {
+            Command::Serve(args) => api_sync_config(args, limits.quotas)?,
+            _ => WorkerConfig::default(),
+        };
         Ok(Self {
             data_dir,
             database_url,
@@ -166,6 +173,7 @@ impl Config {
             demo_sandbox,
             bitbucket,
             sync,
+            api_sync,
             key_source,
             security,
             limits,
@@ -218,6 +226,23 @@ fn metrics_token(args: &ServeArgs) -> Result<Option<SecretString>, StartError> {
         Some(token) => Ok(Some(SecretString::from(token.expose_secret().trim().to_owned()))),
         None => Ok(None),
     }
+}
+
+/// The shortest poll interval: a connected API polled more often would spend an account's
+/// hourly budget of 1,000 calls on one API alone.
+const MIN_API_SYNC_POLL_SECONDS: u64 = 5;
+
+fn api_sync_config(args: &ServeArgs, quotas: Quotas) -> Result<WorkerConfig, StartError> {
+    if args.api_sync_poll_seconds < MIN_API_SYNC_POLL_SECONDS {
+        return Err(StartError::Sync(format!(
+            "FERRY_API_SYNC_POLL_SECONDS: must be at least {MIN_API_SYNC_POLL_SECONDS} (each poll is one Bitbucket call per connected API)"
+        )));
+    }
+    Ok(WorkerConfig {
+        poll: Duration::from_secs(args.api_sync_poll_seconds),
+        debounce: Duration::from_millis(args.sync_debounce_ms),
+        quotas,
+    })
 }
 
 fn sync_config(args: &ServeArgs) -> Result<Option<SyncConfig>, StartError> {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use ferry_domain::{
+    api_sync::worker::ApiSyncWorker,
     bitbucket::BitbucketClient,
     crypto::Keyring,
     retention::Pruner,
@@ -38,8 +39,10 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         .map_err(|e| StartError::Listen(format!("cannot listen on {}: {e}", config.listen)))?;
     let keyring = config.key_source.load()?;
     let store = open_store(&config).await?;
-    let (app, sync) = app_router(store.clone(), keyring, config.clone()).await?;
+    let (app, sync, api_sync) = app_router(store.clone(), keyring, config.clone()).await?;
     let workers = config.sync.is_some().then(|| sync.start());
+    // API sync's checks run where backups run: a web-only process leaves both to others.
+    let api_sync_worker = config.sync.is_some().then(|| api_sync.start());
     // Every process prunes: the deletes are idempotent, and a web-only process still grows
     // the tables (revisions, sign-in attempts).
     let pruner = Pruner::new(store.clone(), config.limits.retention).start();
@@ -64,19 +67,30 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     if let Some(workers) = workers {
         workers.shutdown();
     }
+    if let Some(worker) = api_sync_worker {
+        worker.abort();
+    }
     pruner.abort();
     store.close().await;
     tracing::info!("Ferry stopped");
     Ok(())
 }
 
-/// The full router over a given store, as `serve` runs it (tests use it in-process), and the
-/// sync engine it reports on (`serve` starts its workers unless they are turned off).
+/// The full router over a given store, as `serve` runs it (tests use it in-process), the
+/// sync engine it reports on and API sync's worker (`serve` starts both unless they are
+/// turned off).
 pub async fn app_router(
     store: Store,
     keyring: Keyring,
     config: Config,
-) -> Result<(axum::Router, BitbucketSync), StartError> {
+) -> Result<
+    (
+        axum::Router,
+        BitbucketSync,
+        ApiSyncWorker<AccountCredentials>,
+    ),
+    StartError,
+> {
     let sessions = SessionBackend::open(&store)
         .await
         .map_err(|e| StartError::Serve(format!("cannot prepare the session table: {e}")))?;
@@ -91,6 +105,12 @@ pub async fn app_router(
         ),
         config.sync.clone().unwrap_or_default(),
     );
+    let api_sync = ApiSyncWorker::new(
+        store.clone(),
+        keyring.clone(),
+        sync.clone(),
+        config.api_sync.clone(),
+    );
     let state = AppState {
         store,
         keyring,
@@ -98,8 +118,9 @@ pub async fn app_router(
         config: Arc::new(config),
         bitbucket,
         sync: sync.clone(),
+        api_sync: api_sync.clone(),
     };
-    Ok((http::router(state, sessions), sync))
+    Ok((http::router(state, sessions), sync, api_sync))
 }
 
 async fn shutdown_signal() {

@@ -238,6 +238,7 @@ pub(crate) fn commit(
             .iter()
             .map(|(path, content)| (path.to_string(), content.as_bytes().to_vec()))
             .collect(),
+        deletions: Vec::new(),
     }
 }
 

@@ -102,6 +102,15 @@ pub struct Version {
     pub collections: Vec<VersionCollectionRow>,
 }
 
+/// What a version keeps: a definition's text and the collections beside it.
+pub(crate) struct Snapshot<'s> {
+    pub definition: &'s str,
+    pub format: DefinitionFormat,
+    pub collections: &'s [VersionCollectionRow],
+    /// The commit of the repository tag it was read at.
+    pub source_commit: Option<&'s str>,
+}
+
 /// What a create sends: the name and summary of an empty API, or a definition to import.
 pub enum NewApi<'a> {
     Empty { name: &'a str, summary: &'a str },
@@ -290,6 +299,20 @@ impl<'a> Apis<'a> {
         text: &str,
         expected_revision: Option<i64>,
     ) -> Result<StoredApi, ApisError> {
+        self.save_definition(actor, id, text, expected_revision, None)
+            .await
+    }
+
+    /// [`Apis::replace_definition`] with where the text came from (`"Bitbucket commit
+    /// abc1234"`) added to its history line.
+    pub(crate) async fn save_definition(
+        &self,
+        actor: &Actor,
+        id: &str,
+        text: &str,
+        expected_revision: Option<i64>,
+        origin: Option<&str>,
+    ) -> Result<StoredApi, ApisError> {
         actor.require(Permission::EditApis)?;
         let definition = read(text)?;
         if definition.spec().is_some_and(|spec| spec.read_only()) {
@@ -308,7 +331,10 @@ impl<'a> Apis<'a> {
             return Ok(current);
         }
         let changes = operation_changes(&current.definition.operations(), &definition.operations());
-        let line = format!("Updated the definition: {}", changes.describe());
+        let mut line = format!("Updated the definition: {}", changes.describe());
+        if let Some(origin) = origin {
+            line.push_str(&format!(" (from {origin})"));
+        }
         let change = change(actor, id, &line);
         let facts = facts(&definition);
         let revision = saved(
@@ -326,6 +352,16 @@ impl<'a> Apis<'a> {
                 )
                 .await?,
         )?;
+        // A connected API that pushes automatically pushes this after the debounce; should
+        // this fail, the connection's next poll pushes it.
+        let _ = self
+            .store
+            .request_api_push(
+                &actor.team_id,
+                id,
+                change.at_ms + crate::api_sync::AUTO_PUSH_DEBOUNCE_MS,
+            )
+            .await;
         Ok(StoredApi {
             row: ApiRow {
                 revision,
@@ -511,13 +547,7 @@ impl<'a> Apis<'a> {
     ) -> Result<VersionRow, ApisError> {
         actor.require(Permission::EditApis)?;
         let name = checked_version_name(name)?;
-        let release_notes = release_notes.trim();
-        if release_notes.chars().count() > MAX_SUMMARY_CHARS {
-            return Err(field(
-                "releaseNotes",
-                format!("keep release notes under {MAX_SUMMARY_CHARS} characters"),
-            ));
-        }
+        let release_notes = checked_release_notes(release_notes)?;
         let api = self.load(actor, id).await?;
         let mut snapshot = Vec::new();
         for link in self.store.api_collections(&actor.team_id, id).await? {
@@ -533,22 +563,64 @@ impl<'a> Apis<'a> {
                 });
             }
         }
+        let snapshot = Snapshot {
+            definition: &api.text,
+            format: stored_format(api.definition.format()),
+            collections: &snapshot,
+            source_commit: None,
+        };
+        self.insert_version(actor, &api.row, &name, release_notes, snapshot)
+            .await
+    }
+
+    /// Stores version `name` of what a repository tag held (API sync): the definition and
+    /// collections read at the tag's commit. Checks names as [`Apis::publish`] does.
+    pub(crate) async fn publish_from_repository(
+        &self,
+        actor: &Actor,
+        id: &str,
+        name: &str,
+        release_notes: &str,
+        snapshot: Snapshot<'_>,
+    ) -> Result<VersionRow, ApisError> {
+        actor.require(Permission::EditApis)?;
+        let name = checked_version_name(name)?;
+        let release_notes = checked_release_notes(release_notes)?;
+        let api = self.exists(actor, id).await?;
+        self.insert_version(actor, &api, &name, release_notes, snapshot)
+            .await
+    }
+
+    async fn insert_version(
+        &self,
+        actor: &Actor,
+        api: &ApiRow,
+        name: &str,
+        release_notes: &str,
+        snapshot: Snapshot<'_>,
+    ) -> Result<VersionRow, ApisError> {
         let version_id = Uuid::new_v4().to_string();
-        let line = format!("Published version {name}");
-        let change = change(actor, id, &line);
-        let format = stored_format(api.definition.format());
+        let line = match snapshot.source_commit {
+            Some(commit) => format!(
+                "Read version {name} from the repository (commit {})",
+                short(commit)
+            ),
+            None => format!("Published version {name}"),
+        };
+        let change = change(actor, &api.id, &line);
         let result = self
             .store
             .insert_api_version(
                 &change,
-                api.row.revision,
+                api.revision,
                 &NewVersion {
                     id: &version_id,
-                    name: &name,
+                    name,
                     release_notes,
-                    definition: &api.text,
-                    format,
-                    collections: &snapshot,
+                    definition: snapshot.definition,
+                    format: snapshot.format,
+                    collections: snapshot.collections,
+                    source_commit: snapshot.source_commit,
                 },
                 self.quotas,
             )
@@ -564,12 +636,13 @@ impl<'a> Apis<'a> {
         };
         Ok(VersionRow {
             id: version_id,
-            name,
+            name: name.to_owned(),
             release_notes: release_notes.to_owned(),
-            format,
+            format: snapshot.format,
             created_by: actor.user_id.clone(),
             created_email: actor.email.clone(),
             created_at_ms: change.at_ms,
+            source_commit: snapshot.source_commit.map(str::to_owned),
         })
     }
 
@@ -636,6 +709,12 @@ fn stored_format(format: Format) -> DefinitionFormat {
     }
 }
 
+/// Whether `text` is still the definition an empty API started with (nothing written yet),
+/// read by API sync's first connection: such an API has no content of its own.
+pub(crate) fn is_starter(text: &str, title: Option<&str>) -> bool {
+    title.is_some_and(|title| starter_definition(title.to_owned()) == text)
+}
+
 /// The definition a new empty API starts with: valid OpenAPI 3.0 titled with its name (a
 /// JSON string is a YAML double-quoted scalar, so any name is written safely).
 fn starter_definition(name: String) -> String {
@@ -666,6 +745,22 @@ fn checked_summary(summary: &str) -> Result<String, ApisError> {
         ));
     }
     Ok(summary.to_owned())
+}
+
+fn checked_release_notes(notes: &str) -> Result<&str, ApisError> {
+    let notes = notes.trim();
+    if notes.chars().count() > MAX_SUMMARY_CHARS {
+        return Err(field(
+            "releaseNotes",
+            format!("keep release notes under {MAX_SUMMARY_CHARS} characters"),
+        ));
+    }
+    Ok(notes)
+}
+
+/// The first seven digits of a commit, as git shows it.
+pub(crate) fn short(commit: &str) -> &str {
+    commit.get(..7).unwrap_or(commit)
 }
 
 fn checked_version_name(name: &str) -> Result<String, ApisError> {

@@ -290,16 +290,28 @@ impl<'a> Collections<'a> {
         {
             // What was written, without reading it back: the row as the UPDATE left it, and
             // the document whose canonical JSON is the new revision.
-            Saved::Revision(revision) => Ok(StoredCollection {
-                row: CollectionRow {
-                    name: collection.name().to_owned(),
-                    revision,
-                    updated_by: actor.user_id.clone(),
-                    updated_at_ms: change.at_ms,
-                    ..current.row
-                },
-                collection,
-            }),
+            Saved::Revision(revision) => {
+                // Connected APIs that push automatically push it after the debounce (or, should
+                // this fail, at their next poll).
+                let _ = self
+                    .store
+                    .request_api_checks_for_collection(
+                        &actor.team_id,
+                        &id,
+                        change.at_ms + crate::api_sync::AUTO_PUSH_DEBOUNCE_MS,
+                    )
+                    .await;
+                Ok(StoredCollection {
+                    row: CollectionRow {
+                        name: collection.name().to_owned(),
+                        revision,
+                        updated_by: actor.user_id.clone(),
+                        updated_at_ms: change.at_ms,
+                        ..current.row
+                    },
+                    collection,
+                })
+            }
             Saved::Stale => Err(CollectionsError::Conflict(
                 "the collection changed while this change was being saved; load it again and retry"
                     .into(),

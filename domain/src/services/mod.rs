@@ -2,6 +2,7 @@
 //! acting person ([`accounts::Actor`]), checks what they may do, and owns its transactions.
 
 pub mod accounts;
+pub mod api_sync;
 pub mod apis;
 pub mod collections;
 pub mod connected_accounts;

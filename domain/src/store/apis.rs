@@ -72,6 +72,9 @@ pub struct VersionRow {
     pub created_by: String,
     pub created_email: String,
     pub created_at_ms: i64,
+    /// The commit of the repository tag the version was read from; `None` when it was
+    /// published in Ferry.
+    pub source_commit: Option<String>,
 }
 
 /// A collection as a version keeps it.
@@ -110,6 +113,8 @@ pub struct NewVersion<'a> {
     pub definition: &'a str,
     pub format: DefinitionFormat,
     pub collections: &'a [VersionCollectionRow],
+    /// The tag's commit, for a version read from the repository.
+    pub source_commit: Option<&'a str>,
 }
 
 const API_COLUMNS: &str = "a.id, a.team_id, a.name, a.summary, a.revision, a.definition_revision, \
@@ -123,7 +128,7 @@ const REVISION_COLUMNS: &str = "number, author_user_id, author_email, created_at
      CASE WHEN definition IS NULL THEN FALSE ELSE TRUE END AS has_definition";
 
 const VERSION_COLUMNS: &str =
-    "id, name, release_notes, format, created_by, created_email, created_at_ms";
+    "id, name, release_notes, format, created_by, created_email, created_at_ms, source_commit";
 
 #[derive(sqlx::FromRow)]
 struct WithText<T> {
@@ -391,10 +396,11 @@ impl Store {
             }
             sqlx::query(
                 "INSERT INTO api_versions (team_id, api_id, id, name, release_notes, definition, format, created_by, \
-                 created_email, created_at_ms, size_bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                 created_email, created_at_ms, size_bytes, source_commit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
                 .bind(change.team_id).bind(change.api_id).bind(version.id).bind(version.name)
                 .bind(version.release_notes).bind(version.definition).bind(version.format)
                 .bind(change.author_user_id).bind(change.author_email).bind(change.at_ms).bind(bytes)
+                .bind(version.source_commit)
                 .execute(&mut *tx).await?;
             for collection in version.collections {
                 sqlx::query(

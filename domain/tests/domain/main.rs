@@ -3,6 +3,7 @@
 //! `cargo test -p ferry-domain --test domain <module>::`.
 
 mod accounts_conformance;
+mod api_sync;
 mod apis_conformance;
 mod collections_conformance;
 mod connected_accounts_conformance;

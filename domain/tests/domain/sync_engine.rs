@@ -352,6 +352,7 @@ async fn a_branch_moved_by_someone_else_is_committed_on_top() {
                 author: "Bob <bob@example.com>".into(),
                 message: "Docs".into(),
                 files: vec![("docs/notes.md".into(), b"notes\n".to_vec())],
+                deletions: Vec::new(),
             },
         )
         .await

@@ -444,7 +444,9 @@ fn body_refused(rejection: BytesRejection) -> ApiError {
 }
 
 /// A JSON object body.
-fn json_object(body: Result<Bytes, BytesRejection>) -> Result<Map<String, Value>, ApiError> {
+pub(super) fn json_object(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Map<String, Value>, ApiError> {
     let bytes = body.map_err(body_refused)?;
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(object)) => Ok(object),
@@ -459,7 +461,7 @@ fn json_object(body: Result<Bytes, BytesRejection>) -> Result<Map<String, Value>
 
 /// Field `name` of the body: absent (or null) is `None`; anything but a string is refused,
 /// naming it.
-fn optional_string<'b>(
+pub(super) fn optional_string<'b>(
     body: &'b Map<String, Value>,
     name: &str,
 ) -> Result<Option<&'b str>, ApiError> {

@@ -5,8 +5,11 @@ mod account_forms;
 mod api;
 mod api_error;
 mod api_forms;
+mod api_sync_api;
+mod api_sync_forms;
 mod apis_api;
 mod bitbucket_auth;
+mod bitbucket_webhooks;
 pub mod client_addr;
 mod collection_forms;
 mod collections_api;
@@ -34,7 +37,13 @@ use axum::{
     routing::{on, MethodFilter, MethodRouter},
     Router,
 };
-use ferry_domain::{bitbucket::BitbucketClient, crypto::Keyring, sync::BitbucketSync, Store};
+use ferry_domain::{
+    api_sync::{worker::ApiSyncWorker, ApiSync},
+    bitbucket::BitbucketClient,
+    crypto::Keyring,
+    sync::{AccountCredentials, BitbucketSync},
+    Store,
+};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 
@@ -53,12 +62,21 @@ pub struct AppState {
     pub bitbucket: BitbucketClient,
     /// Woken when a person asks for a run; reports `/metrics`.
     pub sync: BitbucketSync,
+    /// API sync's background checks: woken by webhook deliveries.
+    pub api_sync: ApiSyncWorker<AccountCredentials>,
 }
 
 impl AppState {
     /// The collections service under this deployment's quotas: every write goes through it.
     pub fn collections(&self) -> ferry_domain::collections::Collections<'_> {
         ferry_domain::collections::Collections::with_quotas(&self.store, self.config.limits.quotas)
+    }
+
+    /// API sync under this deployment's quotas, registering webhooks at its public URL.
+    pub fn api_sync(&self) -> ApiSync<'_, AccountCredentials> {
+        ApiSync::new(&self.store, &self.keyring, &self.sync)
+            .with_quotas(self.config.limits.quotas)
+            .with_public_url(&self.config.public_url)
     }
 
     /// The APIs service under this deployment's quotas: every write goes through it.
@@ -441,6 +459,92 @@ fn handlers() -> Vec<RouteDef> {
             Method::GET,
             routes::API_VERSION_EXPORT_ROUTE,
             api_forms::export_version_zip,
+        ),
+        at(
+            Method::POST,
+            routes::API_REPOSITORY_ROUTE,
+            api_sync_forms::connect,
+        ),
+        at(
+            Method::POST,
+            routes::API_REPOSITORY_PUSH_ROUTE,
+            api_sync_forms::push,
+        ),
+        at(
+            Method::POST,
+            routes::API_REPOSITORY_PULL_ROUTE,
+            api_sync_forms::pull,
+        ),
+        with_limit(
+            at(
+                Method::POST,
+                routes::API_REPOSITORY_RESOLVE_ROUTE,
+                api_sync_forms::resolve,
+            ),
+            api_forms::MAX_EDITOR_BYTES,
+        ),
+        at(
+            Method::POST,
+            routes::API_REPOSITORY_BRANCH_ROUTE,
+            api_sync_forms::switch_branch,
+        ),
+        at(
+            Method::POST,
+            routes::API_REPOSITORY_BRANCHES_ROUTE,
+            api_sync_forms::create_branch,
+        ),
+        at(
+            Method::POST,
+            routes::API_REPOSITORY_SETTINGS_ROUTE,
+            api_sync_forms::settings,
+        ),
+        at(
+            Method::POST,
+            routes::API_REPOSITORY_DISCONNECT_ROUTE,
+            api_sync_forms::disconnect,
+        ),
+        at(
+            Method::GET,
+            routes::API_API_SYNC_ROUTE,
+            api_sync_api::status,
+        ),
+        at(
+            Method::POST,
+            routes::API_API_SYNC_PULL_ROUTE,
+            api_sync_api::pull,
+        ),
+        at(
+            Method::POST,
+            routes::API_API_SYNC_PUSH_ROUTE,
+            api_sync_api::push,
+        ),
+        at(
+            Method::GET,
+            routes::API_API_SYNC_BRANCHES_ROUTE,
+            api_sync_api::branches,
+        ),
+        at(
+            Method::POST,
+            routes::API_API_SYNC_BRANCHES_ROUTE,
+            api_sync_api::create_branch,
+        ),
+        at(
+            Method::PUT,
+            routes::API_API_SYNC_BRANCH_ROUTE,
+            api_sync_api::switch_branch,
+        ),
+        at(
+            Method::GET,
+            routes::API_API_SYNC_LOG_ROUTE,
+            api_sync_api::log,
+        ),
+        with_limit(
+            at(
+                Method::POST,
+                routes::BITBUCKET_WEBHOOK_ROUTE,
+                bitbucket_webhooks::receive,
+            ),
+            ferry_domain::api_sync::hook::MAX_DELIVERY_BYTES,
         ),
     ]
 }

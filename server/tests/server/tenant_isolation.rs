@@ -267,7 +267,11 @@ fn case(method: &Method, path: &str) -> Option<Case> {
         | ("GET" | "PUT", "/api/apis/{id}/definition")
         | ("GET" | "POST", "/api/apis/{id}/collections" | "/api/apis/{id}/versions")
         | ("DELETE", "/api/apis/{id}/collections/{collection}")
-        | ("GET", "/api/apis/{id}/versions/{version}") => ApiKey,
+        | ("GET", "/api/apis/{id}/versions/{version}")
+        | ("GET", "/api/apis/{id}/sync" | "/api/apis/{id}/sync/log")
+        | ("GET" | "POST", "/api/apis/{id}/sync/branches")
+        | ("POST", "/api/apis/{id}/sync/pull" | "/api/apis/{id}/sync/push")
+        | ("PUT", "/api/apis/{id}/sync/branch") => ApiKey,
         ("GET", "/api/integrations" | "/api/integrations/{id}" | "/api/integrations/{id}/runs") => {
             ApiKey
         }
@@ -337,6 +341,31 @@ fn case(method: &Method, path: &str) -> Option<Case> {
         ("POST", "/apis/{id}/versions") => {
             ForeignPath(&[("version", "bravo-1"), ("release_notes", "b")])
         }
+        ("POST", "/apis/{id}/repository") => ForeignPath(&[
+            ("accountId", "bravo"),
+            ("workspace", "bravo"),
+            ("repository", "bravo-repo"),
+            ("branch", "main"),
+        ]),
+        (
+            "POST",
+            "/apis/{id}/repository/push"
+            | "/apis/{id}/repository/pull"
+            | "/apis/{id}/repository/resolve"
+            | "/apis/{id}/repository/branch"
+            | "/apis/{id}/repository/branches"
+            | "/apis/{id}/repository/settings"
+            | "/apis/{id}/repository/disconnect",
+        ) => ForeignPath(&[
+            ("message", "Bravo"),
+            ("path", "postman/schemas/index.yaml"),
+            ("choice", "repository"),
+            ("branch", "main"),
+            ("name", "bravo"),
+            ("tagPattern", "v{version}"),
+        ]),
+        // Deliveries name a hook, not a team: an id of A's is no hook at all.
+        ("POST", "/webhooks/bitbucket/{hook}") => ForeignPath(&[]),
         ("GET", _) => Read,
         ("POST", path) if path.starts_with("/api/") => Read,
         _ => return None,

@@ -8,8 +8,9 @@ use std::{
 
 use ferry::{config::Config, serve::app_router};
 use ferry_domain::{
+    api_sync::worker::ApiSyncWorker,
     crypto::{KeySource, Keyring},
-    sync::BitbucketSync,
+    sync::{AccountCredentials, BitbucketSync},
 };
 use ferry_testing::{self as testing, TestDatabase};
 
@@ -22,6 +23,8 @@ pub struct TestServer {
     pub data_dir: tempfile::TempDir,
     /// The server's sync engine: tests that sync start its workers.
     pub sync: BitbucketSync,
+    /// API sync's checks: tests that sync run them.
+    pub api_sync: ApiSyncWorker<AccountCredentials>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -62,12 +65,13 @@ impl TestServer {
             bitbucket: ferry_domain::bitbucket::BitbucketConfig::bitbucket_org(),
             // No background workers: tests that sync drive the engine themselves.
             sync: None,
+            api_sync: Default::default(),
             key_source,
             security: Default::default(),
             limits: Default::default(),
         };
         configure(&mut config);
-        let (router, sync) = app_router(db.store.clone(), keyring.clone(), config)
+        let (router, sync, api_sync) = app_router(db.store.clone(), keyring.clone(), config)
             .await
             .unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -90,6 +94,7 @@ impl TestServer {
             keyring,
             data_dir,
             sync,
+            api_sync,
             shutdown: Some(tx),
         }
     }

@@ -300,6 +300,7 @@ impl<C: CredentialStore> Session for BitbucketSession<C> {
                 author: batch.author.clone(),
                 message: batch.message.clone(),
                 files: batch.files.clone(),
+                deletions: Vec::new(),
             };
             match self
                 .destination
