@@ -19,6 +19,7 @@ use axum::{
 };
 use ferry_domain::{
     accounts::Actor,
+    api_sync::ApiSyncError,
     apis::{Apis, ApisError, NewApi},
     error::{DomainError, ErrorKind, FieldError},
     openapi::{limits, Definition, Format},
@@ -573,23 +574,39 @@ pub async fn publish(
         back: routes::api_sub(&id, "versions"),
         typed: fields.0.clone(),
     };
-    let result = async {
-        let version = state
-            .apis()
-            .publish(
-                &actor,
-                &id,
-                fields.get(form_field::VERSION),
-                fields.get(form_field::RELEASE_NOTES),
+    // A connected API pushes what is pending and tags the commit (API sync).
+    let result = state
+        .api_sync()
+        .publish(
+            &actor,
+            &id,
+            fields.get(form_field::VERSION),
+            fields.get(form_field::RELEASE_NOTES),
+        )
+        .await
+        .map(|(version, tag)| {
+            let tagged = tag.map_or(String::new(), |tag| {
+                format!(" The repository has it as tag {tag}.")
+            });
+            (
+                routes::api_version(&id, &version.id),
+                format!("Published version {}.{tagged}", version.name),
             )
-            .await?;
-        Ok((
-            routes::api_version(&id, &version.id),
-            format!("Published version {}.", version.name),
-        ))
-    }
-    .await;
+        })
+        .map_err(as_apis_error);
     reply.finish(result).await
+}
+
+/// An API sync refusal as the APIs forms answer one: the APIs service's own errors as they
+/// are, the rest by their kind, in API sync's words.
+fn as_apis_error(error: ApiSyncError) -> ApisError {
+    match error {
+        ApiSyncError::Apis(error) => error,
+        ApiSyncError::NotFound => ApisError::NotFound,
+        ApiSyncError::Forbidden(forbidden) => ApisError::Forbidden(forbidden),
+        ApiSyncError::Store(error) => ApisError::Store(error),
+        other => ApisError::Conflict(other.to_string()),
+    }
 }
 
 /// `<stem>.<extension>` with what a file name cannot hold replaced, `api` for a blank stem.

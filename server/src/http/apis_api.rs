@@ -22,6 +22,7 @@ use axum::{
     Json,
 };
 use ferry_domain::{
+    api_sync::ApiSyncError,
     apis::{ApisError, NewApi, StoredApi, Version},
     collections::CollectionsError,
     openapi::{limits, Format},
@@ -343,12 +344,18 @@ pub async fn publish(
         ApiError::malformed(r#"name: missing; send {"name": "1.0.0", "releaseNotes": "…"}"#)
     })?;
     let notes = optional_string(&body, "releaseNotes")?.unwrap_or_default();
-    let version = state
-        .apis()
+    // A connected API pushes what is pending and tags the commit.
+    let (version, tag) = state
+        .api_sync()
         .publish(&actor, &id, name, notes)
         .await
-        .map_err(refusal)?;
-    Ok(Json(json!({ "version": version_object(&version) })))
+        .map_err(|error| match error {
+            ApiSyncError::Apis(error) => refusal(error),
+            other => ApiError::refused(other),
+        })?;
+    Ok(Json(
+        json!({ "version": version_object(&version), "tag": tag }),
+    ))
 }
 
 /// `GET /api/apis/{id}/versions/{version}`: the version with the definition and the
@@ -422,6 +429,8 @@ fn version_object(row: &VersionRow) -> Map<String, Value> {
         "createdBy": row.created_by,
         "createdAt": at,
         "updatedAt": at,
+        // Ferry's: the commit of the repository tag a version was read from (API sync).
+        "sourceCommit": row.source_commit,
     }) else {
         unreachable!("json! of an object literal is an object")
     };

@@ -3,6 +3,7 @@
 //! `cargo test -p ferry --test server <module>::`.
 
 mod accounts;
+mod api_sync;
 mod apis;
 mod cli;
 mod collection_forms;

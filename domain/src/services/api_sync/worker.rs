@@ -12,6 +12,7 @@ use crate::{
     collections::Quotas,
     crypto::Keyring,
     store::{
+        accounts::NewAudit,
         api_sync::{ConnectionRow, NewLog},
         now_ms, Store, StoreError, WorkSignal,
     },
@@ -186,14 +187,39 @@ impl<C: CredentialStore> ApiSyncWorker<C> {
                     outcome: "failed",
                     detail: reason.clone(),
                 };
-                store
+                let marked = store
                     .set_api_sync_problem(
                         team,
                         api,
                         Some((problem, &reason)),
                         (!unchanged).then_some(&log),
                     )
-                    .await
+                    .await;
+                if marked.is_ok() && !unchanged {
+                    // Alerts as backups do: the team's audit log names what stopped and why.
+                    let detail = format!(
+                        "API sync of {}/{} {} ({}): {reason}",
+                        connection.workspace,
+                        connection.repository,
+                        connection.branch,
+                        connection.definition_path
+                    );
+                    store
+                        .append_audit(NewAudit {
+                            team_id: team,
+                            actor_user_id: None,
+                            actor: "Ferry sync",
+                            action: match problem {
+                                "needs_reauth" => "api_sync.needs_reauth",
+                                _ => "api_sync.failing",
+                            },
+                            detail: &detail,
+                            client_addr: "",
+                        })
+                        .await
+                } else {
+                    marked
+                }
             }
         };
         if let Err(error) = marked {
