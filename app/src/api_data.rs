@@ -6,6 +6,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::run_data::CommitLink;
+
 /// What every tab of an API shows above its content.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiHeader {
@@ -29,6 +31,19 @@ pub struct ApiSummary {
     pub operation_count: i64,
     pub updated: String,
     pub updated_ago: String,
+    /// The API sync status, when the API is connected to a repository.
+    pub sync: Option<SyncBadge>,
+}
+
+/// A connected API's sync status as a badge: its words, the class that colours it, and why
+/// when it is failing or needs re-authentication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncBadge {
+    pub label: String,
+    /// `in_sync`, `local_changes`, `incoming_changes`, `conflict`, `needs_reauth`, `failing`.
+    pub key: String,
+    pub class: String,
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,6 +140,9 @@ pub struct VersionSummary {
     pub published_by: String,
     pub published: String,
     pub published_ago: String,
+    /// The short hash of the commit whose release tag this version was read from (API sync);
+    /// `None` when it was published in Ferry.
+    pub from_repository: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,6 +181,90 @@ pub struct ApiHistoryData {
     pub entries: Vec<HistoryEntry>,
 }
 
+/// A connected account the Connect form offers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountChoice {
+    pub id: String,
+    pub label: String,
+}
+
+/// One line of a diff: `'+'` added, `'-'` removed, `' '` unchanged context, `'…'` a gap
+/// between two hunks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiffLine {
+    pub tag: char,
+    pub text: String,
+}
+
+/// A file that differs from the last synced commit: what Commit and push sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeView {
+    pub path: String,
+    /// "added", "modified" or "renamed".
+    pub kind: String,
+    pub old_path: Option<String>,
+    /// The changed lines with three lines of context (the whole file when it is new).
+    pub diff: Vec<DiffLine>,
+}
+
+/// A file both sides changed where the merge overlapped: both versions, for a person to choose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictView {
+    pub path: String,
+    pub ours: String,
+    pub theirs: String,
+    pub commit: Option<CommitLink>,
+    pub found: String,
+    pub found_ago: String,
+}
+
+/// One entry of the sync log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncLogView {
+    pub at: String,
+    pub ago: String,
+    /// connect, push, pull, resolve, branch, tag, disconnect.
+    pub direction: String,
+    pub commit: Option<CommitLink>,
+    pub files: Vec<String>,
+    /// synced, nothing, merged, conflict, refused, failed.
+    pub outcome: String,
+    pub detail: String,
+}
+
+/// A connected API's repository, as the Repository tab shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepositoryConnection {
+    pub status: SyncBadge,
+    pub workspace: String,
+    pub repository: String,
+    pub branch: String,
+    pub definition_path: String,
+    pub collections_dir: String,
+    pub tag_pattern: String,
+    pub auto_push: bool,
+    /// The connected account's label (empty when it is gone).
+    pub account: String,
+    /// The last commit both sides agreed on.
+    pub base: Option<CommitLink>,
+    /// Whether Bitbucket tells Ferry of pushes (else Ferry polls the branch).
+    pub webhook: bool,
+    pub synced: String,
+    pub synced_ago: String,
+    pub changes: Vec<ChangeView>,
+    pub conflicts: Vec<ConflictView>,
+    pub log: Vec<SyncLogView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiRepositoryData {
+    pub header: ApiHeader,
+    /// `None` when the API is not connected to a repository.
+    pub connection: Option<RepositoryConnection>,
+    /// The connected accounts the Connect form offers (editors, when not connected).
+    pub accounts: Vec<AccountChoice>,
+}
+
 /// The team's APIs whose name, summary or title contains `q`.
 #[server(endpoint = "load_apis")]
 pub async fn load_apis(q: String) -> Result<Option<ApisList>, ServerFnError> {
@@ -176,6 +278,7 @@ pub async fn load_apis(q: String) -> Result<Option<ApisList>, ServerFnError> {
         .list(&actor, &q)
         .await
         .map_err(ssr::refusal)?;
+    let mut statuses = ssr::sync_statuses(&store, &actor).await?;
     let now = now_ms();
     Ok(Some(ApisList {
         team_name: actor.team_name.clone(),
@@ -183,6 +286,10 @@ pub async fn load_apis(q: String) -> Result<Option<ApisList>, ServerFnError> {
         apis: rows
             .into_iter()
             .map(|row| ApiSummary {
+                sync: statuses
+                    .iter()
+                    .position(|(api, _)| *api == row.id)
+                    .map(|at| ssr::sync_badge(&statuses.swap_remove(at).1)),
                 updated: when(row.updated_at_ms),
                 updated_ago: ago(row.updated_at_ms, now),
                 id: row.id,
@@ -440,18 +547,166 @@ pub async fn load_api_history(id: String) -> Result<Option<ApiHistoryData>, Serv
     }))
 }
 
+/// API `id`'s Repository tab (API sync): its connection with the status, local changes,
+/// conflicts and sync log, or, when not connected, the accounts the Connect form offers.
+/// Reads the database only: a page load never calls Bitbucket.
+#[server(endpoint = "load_api_repository")]
+pub async fn load_api_repository(id: String) -> Result<Option<ApiRepositoryData>, ServerFnError> {
+    use crate::{
+        server_error::server_fn_error,
+        session::{ago, server_fn_actor, when},
+    };
+    use ferry_domain::{
+        apis::Apis, connected_accounts::ConnectedAccounts, crypto::Keyring, store::now_ms,
+        sync::BitbucketSync,
+    };
+
+    let (store, Some(actor)) = server_fn_actor().await? else {
+        return Ok(None);
+    };
+    let keyring = use_context::<Keyring>()
+        .ok_or_else(|| ServerFnError::new("the keyring is not in context"))?;
+    let engine = use_context::<BitbucketSync>()
+        .ok_or_else(|| ServerFnError::new("the sync engine is not in context"))?;
+    let api = Apis::new(&store)
+        .row(&actor, &id)
+        .await
+        .map_err(ssr::refusal)?;
+    let header = ssr::header(&actor, &api);
+    let sync = ferry_domain::api_sync::ApiSync::new(&store, &keyring, &engine);
+    let connected = sync
+        .connection(&actor, &id)
+        .await
+        .map_err(ssr::sync_refusal)?
+        .is_some();
+    let accounts = ConnectedAccounts::new(&store, &keyring);
+    if !connected {
+        let accounts = if header.can_edit {
+            accounts
+                .usable(&actor)
+                .await
+                .map_err(server_fn_error)?
+                .into_iter()
+                .map(|account| AccountChoice {
+                    label: ssr::account_label(&account),
+                    id: account.id,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        return Ok(Some(ApiRepositoryData {
+            header,
+            connection: None,
+            accounts,
+        }));
+    }
+    let view = sync.view(&actor, &id).await.map_err(ssr::sync_refusal)?;
+    let account = accounts
+        .list(&actor)
+        .await
+        .map_err(server_fn_error)?
+        .into_iter()
+        .find(|account| account.id == view.connection.account_id)
+        .map(|account| ssr::account_label(&account))
+        .unwrap_or_default();
+    let now = now_ms();
+    let connection = view.connection;
+    let link = |hash: &str| ssr::commit_link(&connection, hash);
+    let base = (!connection.base_commit.is_empty()).then(|| CommitLink {
+        short: connection.base_commit.chars().take(7).collect(),
+        url: view.base_url.clone(),
+    });
+    let changes = view
+        .changes
+        .into_iter()
+        .map(|change| ChangeView {
+            kind: match change.kind {
+                ferry_domain::api_sync::FileChangeKind::Added => "added",
+                ferry_domain::api_sync::FileChangeKind::Modified => "modified",
+                ferry_domain::api_sync::FileChangeKind::Renamed => "renamed",
+            }
+            .to_owned(),
+            diff: ssr::line_diff(change.base.as_deref().unwrap_or_default(), &change.content),
+            path: change.path,
+            old_path: change.old_path,
+        })
+        .collect();
+    let conflicts = view
+        .conflicts
+        .into_iter()
+        .map(|conflict| ConflictView {
+            commit: link(&conflict.commit_hash),
+            found: when(conflict.found_at_ms),
+            found_ago: ago(conflict.found_at_ms, now),
+            path: conflict.path,
+            ours: conflict.ours,
+            theirs: conflict.theirs,
+        })
+        .collect();
+    let log = view
+        .log
+        .into_iter()
+        .map(|entry| SyncLogView {
+            at: when(entry.at_ms),
+            ago: ago(entry.at_ms, now),
+            commit: entry.commit_hash.as_deref().and_then(link),
+            files: entry
+                .files
+                .lines()
+                .filter(|line| !line.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            direction: entry.direction,
+            outcome: entry.outcome,
+            detail: entry.detail,
+        })
+        .collect();
+    Ok(Some(ApiRepositoryData {
+        header,
+        connection: Some(RepositoryConnection {
+            status: ssr::sync_badge(&view.status),
+            account,
+            base,
+            webhook: view.webhook,
+            synced: when(connection.synced_at_ms),
+            synced_ago: ago(connection.synced_at_ms, now),
+            changes,
+            conflicts,
+            log,
+            workspace: connection.workspace,
+            repository: connection.repository,
+            branch: connection.branch,
+            definition_path: connection.definition_path,
+            collections_dir: connection.collections_dir,
+            tag_pattern: connection.tag_pattern,
+            auto_push: connection.auto_push,
+        }),
+        accounts: Vec::new(),
+    }))
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use ferry_domain::{
         accounts::Actor,
+        api_sync::{ApiSync, ApiSyncError, SyncStatus},
         apis::ApisError,
         auth::Permission,
+        bitbucket::{BitbucketClient, CommitHash},
+        crypto::Keyring,
         openapi::Definition,
-        store::apis::{ApiRow, VersionRow},
+        store::{
+            api_sync::ConnectionRow,
+            apis::{ApiRow, VersionRow},
+            connected_accounts::ConnectedAccount,
+            Store,
+        },
+        sync::BitbucketSync,
     };
     use leptos::prelude::*;
 
-    use super::{ApiHeader, VersionSummary};
+    use super::{ApiHeader, CommitLink, DiffLine, SyncBadge, VersionSummary};
     use crate::{
         server_error::{not_found, server_fn_error},
         session::{ago, when},
@@ -463,6 +718,102 @@ mod ssr {
             ApisError::NotFound => not_found("Not found: this team has no such API (or version)."),
             other => server_fn_error(other),
         }
+    }
+
+    /// An API sync refusal as a page shows it; "not found" also makes the page answer 404.
+    pub fn sync_refusal(error: ApiSyncError) -> ServerFnError {
+        match error {
+            ApiSyncError::NotFound => not_found("Not found: this team has no such API."),
+            ApiSyncError::Apis(error) => refusal(error),
+            other => server_fn_error(other),
+        }
+    }
+
+    /// The sync status of each of the team's connected APIs, by API id.
+    pub async fn sync_statuses(
+        store: &Store,
+        actor: &Actor,
+    ) -> Result<Vec<(String, SyncStatus)>, ServerFnError> {
+        let keyring = use_context::<Keyring>()
+            .ok_or_else(|| ServerFnError::new("the keyring is not in context"))?;
+        let engine = use_context::<BitbucketSync>()
+            .ok_or_else(|| ServerFnError::new("the sync engine is not in context"))?;
+        ApiSync::new(store, &keyring, &engine)
+            .statuses(actor)
+            .await
+            .map_err(sync_refusal)
+    }
+
+    pub fn sync_badge(status: &SyncStatus) -> SyncBadge {
+        let class = match status {
+            SyncStatus::InSync => "active",
+            SyncStatus::LocalChanges | SyncStatus::IncomingChanges => "warning",
+            SyncStatus::Conflict | SyncStatus::Failing(_) => "failing",
+            SyncStatus::NeedsReauth(_) => "needs-reauth",
+        };
+        SyncBadge {
+            label: status.label().to_owned(),
+            key: status.key().to_owned(),
+            class: class.to_owned(),
+            reason: status
+                .reason()
+                .filter(|reason| !reason.is_empty())
+                .map(str::to_owned),
+        }
+    }
+
+    /// The account as the accounts page names it (its label, which defaults to the Bitbucket
+    /// name).
+    pub fn account_label(account: &ConnectedAccount) -> String {
+        account.label.clone()
+    }
+
+    /// Commit `hash` of the connection's repository: its short hash and its page on Bitbucket.
+    pub fn commit_link(connection: &ConnectionRow, hash: &str) -> Option<CommitLink> {
+        let hash = CommitHash::parse(hash).ok()?;
+        Some(CommitLink {
+            short: hash.as_str().chars().take(7).collect(),
+            url: use_context::<BitbucketClient>()
+                .map(|client| {
+                    client
+                        .commit_web_url(&connection.workspace, &connection.repository, &hash)
+                        .to_string()
+                })
+                .unwrap_or_default(),
+        })
+    }
+
+    /// The lines of `new` that differ from `old`, with three lines of context around each
+    /// change and a `…` line between hunks. A diff taking longer than a second is
+    /// approximated (similar gives up on the minimal one), never left to run.
+    pub fn line_diff(old: &str, new: &str) -> Vec<DiffLine> {
+        let diff = similar::TextDiff::configure()
+            .timeout(std::time::Duration::from_secs(1))
+            .diff_lines(old, new);
+        let mut lines = Vec::new();
+        for (n, group) in diff.grouped_ops(3).iter().enumerate() {
+            if n > 0 {
+                lines.push(DiffLine {
+                    tag: '…',
+                    text: String::new(),
+                });
+            }
+            for op in group {
+                for change in diff.iter_changes(op) {
+                    let tag = match change.tag() {
+                        similar::ChangeTag::Delete => '-',
+                        similar::ChangeTag::Insert => '+',
+                        similar::ChangeTag::Equal => ' ',
+                    };
+                    let text = change.value();
+                    lines.push(DiffLine {
+                        tag,
+                        text: text.strip_suffix('\n').unwrap_or(text).to_owned(),
+                    });
+                }
+            }
+        }
+        lines
     }
 
     pub fn header(actor: &Actor, row: &ApiRow) -> ApiHeader {
@@ -492,6 +843,49 @@ mod ssr {
             published_by: row.created_email,
             published: when(row.created_at_ms),
             published_ago: ago(row.created_at_ms, now),
+            from_repository: row
+                .source_commit
+                .map(|commit| commit.chars().take(7).collect()),
         }
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::ssr::line_diff;
+
+    fn rendered(old: &str, new: &str) -> Vec<String> {
+        line_diff(old, new)
+            .into_iter()
+            .map(|line| format!("{}{}", line.tag, line.text))
+            .collect()
+    }
+
+    #[test]
+    fn a_line_diff_shows_changes_with_three_lines_of_context() {
+        let old: String = (1..=20).map(|n| format!("line {n}\n")).collect();
+        let new = old
+            .replace("line 2\n", "line two\n")
+            .replace("line 18\n", "");
+        assert_eq!(
+            rendered(&old, &new),
+            [
+                " line 1",
+                "-line 2",
+                "+line two",
+                " line 3",
+                " line 4",
+                " line 5",
+                "…",
+                " line 15",
+                " line 16",
+                " line 17",
+                "-line 18",
+                " line 19",
+                " line 20",
+            ]
+        );
+        assert_eq!(rendered("", "a\nb"), ["+a", "+b"]);
+        assert!(rendered("same\n", "same\n").is_empty());
     }
 }

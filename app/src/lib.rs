@@ -54,6 +54,7 @@ use pages::{
     api_history::ApiHistoryPage,
     api_operations::ApiOperationsPage,
     api_overview::ApiPage,
+    api_repository::ApiRepositoryPage,
     api_versions::{ApiVersionPage, ApiVersionsPage},
     apis::ApisPage,
     auth::{SignInPage, SignUpPage},
@@ -160,6 +161,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("apis/:id/versions") ssr=SsrMode::Async view=ApiVersionsPage/>
                     <Route path=path!("apis/:id/versions/:version") ssr=SsrMode::Async view=ApiVersionPage/>
                     <Route path=path!("apis/:id/history") ssr=SsrMode::Async view=ApiHistoryPage/>
+                    <Route path=path!("apis/:id/repository") ssr=SsrMode::Async view=ApiRepositoryPage/>
                 </Routes>
             </Layout>
         </Router>

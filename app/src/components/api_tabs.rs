@@ -8,12 +8,13 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 /// The tabs of an API, in order: (label, sub-path; `""` is the overview).
-const TABS: [(&str, &str); 6] = [
+const TABS: [(&str, &str); 7] = [
     ("Overview", ""),
     ("Definition", "definition"),
     ("Operations", "operations"),
     ("Collections", "collections"),
     ("Versions", "versions"),
+    ("Repository", "repository"),
     ("History", "history"),
 ];
 

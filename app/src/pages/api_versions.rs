@@ -68,7 +68,12 @@ fn versions_view(data: VersionsData, flash: Option<Flash>) -> impl IntoView {
 fn version_row(api_id: &str, version: VersionSummary) -> impl IntoView {
     view! {
         <tr data-testid="version">
-            <td><A href=routes::api_version(api_id, &version.id)>{version.name}</A></td>
+            <td>
+                <A href=routes::api_version(api_id, &version.id)>{version.name}</A>
+                {version.from_repository.map(|commit| view! {
+                    " " <span class="badge" title=format!("Read from a release tag on commit {commit}") data-testid="version-from-repository">"from the repository"</span>
+                })}
+            </td>
             <td>{version.release_notes}</td>
             <td><time title=version.published.clone()>{version.published_ago}</time>" by "{version.published_by}</td>
         </tr>
@@ -99,7 +104,11 @@ fn version_view(data: VersionData, flash: Option<Flash>) -> impl IntoView {
         {api_tabs(&data.header, "versions")}
         <FlashMessage flash=flash/>
         <h2 data-testid="version-name">{format!("Version {}", data.version.name)}</h2>
-        <p class="hint">{format!("Published {} by {}", data.version.published, data.version.published_by)}</p>
+        <p class="hint">{format!("Published {} by {}", data.version.published, data.version.published_by)}
+            {data.version.from_repository.clone().map(|commit| view! {
+                " " <span class="badge" data-testid="version-from-repository">{format!("from the repository (commit {commit})")}</span>
+            })}
+        </p>
         {(!data.version.release_notes.is_empty()).then(|| view! { <p class="release-notes">{data.version.release_notes.clone()}</p> })}
         <p>
             <a class="button" href=routes::api_version_sub(&id, &version, "export.zip") download rel="external" data-testid="export-zip">"Export everything (zip)"</a>

@@ -52,7 +52,7 @@ fn list_view(data: ApisList, search: String, flash: Option<Flash>) -> impl IntoV
                 <table class="table" data-testid="apis">
                     <thead><tr>
                         <th scope="col">"Name"</th><th scope="col">"Version"</th><th scope="col">"Operations"</th>
-                        <th scope="col">"Definition"</th><th scope="col">"Updated"</th>
+                        <th scope="col">"Definition"</th><th scope="col">"Repository"</th><th scope="col">"Updated"</th>
                     </tr></thead>
                     <tbody>{data.apis.into_iter().map(summary_row).collect_view()}</tbody>
                 </table>
@@ -96,6 +96,10 @@ fn summary_row(api: ApiSummary) -> AnyView {
             <td>{api.version}</td>
             <td>{api.operation_count}</td>
             <td>{api.format}" "{validity}</td>
+            <td>{api.sync.map(|sync| view! {
+                <a class=format!("badge {}", sync.class) href=routes::api_sub(&api.id, "repository")
+                    title=sync.reason.unwrap_or_default() data-testid="api-sync-status" data-status=sync.key>{sync.label}</a>
+            })}</td>
             <td><time title=api.updated.clone()>{api.updated_ago}</time></td>
         </tr>
     }

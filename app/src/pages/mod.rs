@@ -3,6 +3,7 @@ pub mod api_definition;
 pub mod api_history;
 pub mod api_operations;
 pub mod api_overview;
+pub mod api_repository;
 pub mod api_versions;
 pub mod apis;
 pub mod auth;
