@@ -1,5 +1,6 @@
-//! Integrations that stopped backing up, for the banner that says so: Failing or Needs
-//! re-authentication, shown to the team's admins and to each integration's creator.
+//! Integrations that stopped backing up, and connected APIs whose sync stopped, for the
+//! banner that says so: Failing or Needs re-authentication, shown to the team's admins and to
+//! each integration's creator (each API's connector).
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,7 @@ pub struct SyncAlert {
 pub async fn load_sync_alerts() -> Result<Vec<SyncAlert>, ServerFnError> {
     use crate::{server_error::server_fn_error, session::server_fn_actor};
     use ferry_domain::{
+        api_sync::ApiSyncError,
         auth::Role,
         integrations::{IntegrationStatus, Integrations},
     };
@@ -33,7 +35,7 @@ pub async fn load_sync_alerts() -> Result<Vec<SyncAlert>, ServerFnError> {
         .list(&actor, "")
         .await
         .map_err(server_fn_error)?;
-    Ok(integrations
+    let mut alerts: Vec<SyncAlert> = integrations
         .into_iter()
         .filter(|i| {
             matches!(
@@ -66,5 +68,37 @@ pub async fn load_sync_alerts() -> Result<Vec<SyncAlert>, ServerFnError> {
                 collection: i.collection_name,
             }
         })
-        .collect())
+        .collect();
+    // One indexed read of the team's connections; the API names only for those that stopped.
+    let stopped: Vec<_> = store
+        .api_connections(&actor.team_id)
+        .await
+        .map_err(|error| server_fn_error(ApiSyncError::Store(error)))?
+        .into_iter()
+        .filter(|c| c.problem.is_some())
+        .filter(|c| actor.role == Role::Admin || c.connected_by == actor.user_id)
+        .collect();
+    for connection in stopped {
+        let Some((api, _)) = store
+            .api(&actor.team_id, &connection.api_id)
+            .await
+            .map_err(|error| server_fn_error(ApiSyncError::Store(error)))?
+        else {
+            continue;
+        };
+        let status = if connection.problem.as_deref() == Some("needs_reauth") {
+            "Needs re-authentication"
+        } else {
+            "Failing"
+        };
+        alerts.push(SyncAlert {
+            collection: format!("API {}", api.name),
+            target: format!("{}/{}", connection.workspace, connection.repository),
+            status: status.to_owned(),
+            reason: connection.problem_reason,
+            fix_href: crate::routes::api_sub(&connection.api_id, "repository"),
+            fix_label: "Open its Repository tab".to_owned(),
+        });
+    }
+    Ok(alerts)
 }

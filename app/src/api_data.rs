@@ -213,6 +213,10 @@ pub struct ConflictView {
     pub path: String,
     pub ours: String,
     pub theirs: String,
+    /// Where "Edit the result" starts: for the definition, the merge with each overlapping
+    /// region marked as git marks it (`<<<<<<< Ferry` … `>>>>>>> repository`); for a
+    /// collection, Ferry's version.
+    pub draft: String,
     pub commit: Option<CommitLink>,
     pub found: String,
     pub found_ago: String,
@@ -635,13 +639,28 @@ pub async fn load_api_repository(id: String) -> Result<Option<ApiRepositoryData>
     let conflicts = view
         .conflicts
         .into_iter()
-        .map(|conflict| ConflictView {
-            commit: link(&conflict.commit_hash),
-            found: when(conflict.found_at_ms),
-            found_ago: ago(conflict.found_at_ms, now),
-            path: conflict.path,
-            ours: conflict.ours,
-            theirs: conflict.theirs,
+        .map(|conflict| {
+            use ferry_domain::openapi::merge::{merge_text, TextMerge};
+            let draft = match (&conflict.collection_id, &conflict.base) {
+                (None, base) => match merge_text(
+                    base.as_deref().unwrap_or_default(),
+                    &conflict.ours,
+                    &conflict.theirs,
+                ) {
+                    TextMerge::Conflict(marked) => marked.marked,
+                    TextMerge::Clean(merged) => merged,
+                },
+                (Some(_), _) => conflict.ours.clone(),
+            };
+            ConflictView {
+                commit: link(&conflict.commit_hash),
+                found: when(conflict.found_at_ms),
+                found_ago: ago(conflict.found_at_ms, now),
+                path: conflict.path,
+                ours: conflict.ours,
+                theirs: conflict.theirs,
+                draft,
+            }
         })
         .collect();
     let log = view

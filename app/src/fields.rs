@@ -35,8 +35,7 @@ pub mod collection_fields {
     pub const GRAPHQL_VARIABLES: &str = "graphql_variables";
 }
 
-/// The APIs pages (`pages/apis*.rs`) and `api_forms.rs`.
-/// The Repository tab of an API (API sync).
+/// The Repository tab of an API (`pages/api_repository.rs`) and `api_sync_forms.rs`.
 pub mod api_sync_fields {
     /// Connect: the connected account and where in Bitbucket.
     pub const ACCOUNT: &str = "accountId";
@@ -62,6 +61,7 @@ pub mod api_sync_fields {
     pub const TAG_PATTERN: &str = "tagPattern";
 }
 
+/// The APIs pages (`pages/apis*.rs`) and `api_forms.rs`.
 pub mod api_fields {
     /// The search box of the APIs list (a `GET` form).
     pub const SEARCH: &str = "q";

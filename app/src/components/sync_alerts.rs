@@ -1,4 +1,5 @@
-//! The banner naming each integration that stopped backing up, why, and where to fix it.
+//! The banner naming each integration that stopped backing up (and each API whose sync
+//! stopped), why, and where to fix it.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -12,7 +13,7 @@ pub fn SyncAlerts() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || alerts.get().and_then(Result::ok).filter(|alerts| !alerts.is_empty()).map(|alerts| view! {
                 <div class="alert error sync-alerts" role="alert" data-testid="sync-alerts">
-                    <strong>"Backups stopped"</strong>
+                    <strong>"Sync stopped"</strong>
                     <ul>{alerts.into_iter().map(alert).collect_view()}</ul>
                 </div>
             })}

@@ -273,7 +273,7 @@ fn conflict_item(id: &str, can_edit: bool, conflict: ConflictView) -> AnyView {
                     <input type="hidden" name=field::CHOICE value="edited"/>
                     <label for=format!("resolve-{}", conflict.path)>"Edited version"</label>
                     <textarea id=format!("resolve-{}", conflict.path) name=field::CONTENT rows="20" spellcheck="false" wrap="off"
-                        inner_html=textarea_html(&conflict.ours)></textarea>
+                        inner_html=textarea_html(&conflict.draft)></textarea>
                     <button class="button" type="submit">"Save the edited version"</button>
                 </form>
             </details>

@@ -613,6 +613,32 @@ async fn changes_that_do_not_overlap_merge_and_overlapping_ones_wait_for_a_perso
         "{refused:?}"
     );
 
+    // An edit that still holds a conflict marker is not a definition: refused, nothing changed.
+    let unreadable = world
+        .sync()
+        .resolve(
+            &world.admin,
+            &api,
+            DEFINITION,
+            Resolution::Edited("openapi: 3.0.3\n<<<<<<< Ferry\n  : [\n".into()),
+        )
+        .await;
+    assert!(
+        matches!(unreadable, Err(ApiSyncError::Field(ref e)) if e.field == "content"),
+        "{unreadable:?}"
+    );
+    assert_eq!(world.definition(&api).await, ours);
+    assert_eq!(
+        world
+            .sync()
+            .view(&world.admin, &api)
+            .await
+            .unwrap()
+            .conflicts
+            .len(),
+        1
+    );
+
     world
         .sync()
         .resolve(&world.admin, &api, DEFINITION, Resolution::KeepFerry)

@@ -24,6 +24,7 @@ ferry_testing::on_both!(
     a_git_push_reaches_ferry_through_the_signed_webhook,
     with_webhooks_unreachable_polling_finds_the_push,
     the_rest_api_reads_status_pushes_pulls_and_logs,
+    a_sync_that_stops_alerts_on_the_banner_and_in_the_audit_log,
 );
 
 const EMAIL: &str = "demo@example.com";
@@ -130,8 +131,8 @@ impl World {
             .id
     }
 
-    /// Connects through the Repository tab's form.
-    async fn connect(&self) {
+    /// Connects through the Repository tab's form; answers the account used.
+    async fn connect(&self) -> String {
         let account = self.account().await;
         let response = self
             .server
@@ -160,6 +161,7 @@ impl World {
             .await
             .unwrap();
         assert!(connection.is_some(), "connected");
+        account
     }
 
     async fn definition(&self) -> String {
@@ -426,4 +428,52 @@ async fn the_rest_api_reads_status_pushes_pulls_and_logs(db: Db) {
     for expected in ["connect", "push", "pull", "branch"] {
         assert!(directions.contains(&expected), "{directions:?}");
     }
+}
+
+async fn a_sync_that_stops_alerts_on_the_banner_and_in_the_audit_log(db: Db) {
+    let world = world(db, Duration::from_secs(3600)).await;
+    let account = world.connect().await;
+    let store = &world.server.db.store;
+    assert!(!world.server.page("/").await.contains("sync-alerts"));
+    ConnectedAccounts::new(store, &world.server.keyring)
+        .delete(&world.alice, &account)
+        .await
+        .unwrap();
+    store
+        .request_api_check(&world.alice.team_id, &world.api, 0, false)
+        .await
+        .unwrap();
+    assert_eq!(world.server.api_sync.run_due().await.unwrap(), 1);
+
+    let home = world.server.page("/").await;
+    for shown in [
+        "API Pets",
+        "demo/apis",
+        "Needs re-authentication",
+        "connected account was deleted",
+        &format!("/apis/{}/repository", world.api),
+    ] {
+        assert!(home.contains(shown), "Home shows {shown}: {home}");
+    }
+    let audit = store.audit_log(&world.alice.team_id, 20).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|entry| entry.action == "api_sync.needs_reauth"),
+        "{audit:?}"
+    );
+    // A second failing check changes nothing more: one alert, one audit entry.
+    store
+        .request_api_check(&world.alice.team_id, &world.api, 0, false)
+        .await
+        .unwrap();
+    world.server.api_sync.run_due().await.unwrap();
+    let audit = store.audit_log(&world.alice.team_id, 20).await.unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|entry| entry.action == "api_sync.needs_reauth")
+            .count(),
+        1
+    );
 }

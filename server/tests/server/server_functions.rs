@@ -15,13 +15,14 @@ ferry_testing::on_both!(
 
 /// Every server function's URL. Renaming or removing one breaks every tab left open across
 /// the deploy that does it; adding one is adding a line here.
-const STABLE_URLS: [&str; 28] = [
+const STABLE_URLS: [&str; 29] = [
     "/api/load_api",
     "/api/load_api_collections",
     "/api/load_api_definition",
     "/api/load_api_history",
     "/api/load_api_keys",
     "/api/load_api_operations",
+    "/api/load_api_repository",
     "/api/load_api_version",
     "/api/load_api_versions",
     "/api/load_apis",

@@ -57,7 +57,12 @@ impl<'s> Remote<'s> {
         let credential = destination
             .fresh_credential(team_id, account_id)
             .await
-            .map_err(|error| ApiSyncError::NeedsReauth(error.to_string()))?;
+            .map_err(|error| match error {
+                crate::sync::destination::bitbucket::CredentialError::AccountDeleted => ApiSyncError::NeedsReauth(
+                    "its connected account was deleted; disconnect the API and connect it again with another account".into(),
+                ),
+                other => ApiSyncError::NeedsReauth(other.to_string()),
+            })?;
         Ok(Remote {
             client: destination.client(),
             credential,

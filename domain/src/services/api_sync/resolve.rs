@@ -48,10 +48,21 @@ impl<C: CredentialStore> ApiSync<'_, C> {
             Resolution::TakeRepository => (None, "took the repository's version"),
             Resolution::Edited(text) => (Some(text.as_str()), "saved an edited version"),
         };
-        // Check an edited text before anything is written.
-        if let (Some(text), Some(_)) = (keep, &conflict.collection_id) {
-            Collection::import(text.as_bytes())
-                .map_err(|error| super::field("content", error.to_string()))?;
+        // Check an edited text before anything is written: a refused edit changes nothing.
+        match (keep, &conflict.collection_id) {
+            (Some(text), Some(_)) => {
+                Collection::import(text.as_bytes())
+                    .map_err(|error| super::field("content", error.to_string()))?;
+            }
+            (Some(text), None) => {
+                crate::openapi::Definition::parse(text).map_err(|error| {
+                    super::field(
+                        "content",
+                        format!("{error}; remove the conflict markers and keep valid JSON or YAML"),
+                    )
+                })?;
+            }
+            (None, _) => {}
         }
         let current = self.current(&connection, &conflict).await?;
         let ours = match &resolution {
