@@ -39,6 +39,7 @@ on_both!(
     a_file_deleted_in_the_repository_is_reported_not_applied,
     branches_switch_and_are_created_and_versions_become_tags_and_back,
     only_a_signed_delivery_queues_a_check_and_polling_finds_pushes_without_one,
+    pushing_every_change_automatically_commits_after_the_debounce,
 );
 
 const EMAIL: &str = "alice@example.com";
@@ -888,4 +889,57 @@ async fn only_a_signed_delivery_queues_a_check_and_polling_finds_pushes_without_
     .await;
     assert_eq!(worker.run_due().await.unwrap(), 1);
     assert_eq!(world.definition(&api).await, polled);
+}
+
+async fn pushing_every_change_automatically_commits_after_the_debounce(db: Db) {
+    let world = World::start(db).await;
+    let api = world.api(PETS).await;
+    world
+        .sync()
+        .connect(&world.admin, &api, world.request())
+        .await
+        .unwrap();
+    world
+        .sync()
+        .update_settings(&world.admin, &api, true, "release-{version}")
+        .await
+        .unwrap();
+    let worker = ApiSyncWorker::new(
+        world.store().clone(),
+        world.keyring.clone(),
+        world.engine.clone(),
+        WorkerConfig {
+            poll: Duration::from_secs(3600),
+            ..WorkerConfig::default()
+        },
+    );
+    worker.run_due().await.unwrap();
+    let before = world.commits("main");
+    let edited = PETS.replace("List pets", "List pets, pushed by itself");
+    world.save(&api, &edited).await;
+    // Nothing before the debounce ends; then one commit, as the person who saved.
+    assert_eq!(worker.run_due().await.unwrap(), 0);
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    assert_eq!(worker.run_due().await.unwrap(), 1);
+    assert_eq!(world.commits("main"), before + 1);
+    assert_eq!(world.show("main", DEFINITION), edited);
+    assert_eq!(
+        world
+            .git_bare(&["log", "-1", "--format=%an <%ae>", "main"])
+            .trim(),
+        "ada <ada@example.com>"
+    );
+    assert_eq!(world.status(&api).await, SyncStatus::InSync);
+    // The tag pattern is the setting's.
+    let (_, tag) = world
+        .sync()
+        .publish(&world.admin, &api, "2.0.0", "")
+        .await
+        .unwrap();
+    assert_eq!(tag.as_deref(), Some("release-2.0.0"));
+    let refused = world
+        .sync()
+        .update_settings(&world.admin, &api, true, "no-placeholder")
+        .await;
+    assert!(matches!(refused, Err(ApiSyncError::Field(ref e)) if e.field == "tagPattern"));
 }
