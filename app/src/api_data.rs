@@ -258,6 +258,9 @@ pub struct RepositoryConnection {
     pub changes: Vec<ChangeView>,
     pub conflicts: Vec<ConflictView>,
     pub log: Vec<SyncLogView>,
+    /// The repository's branches, read from Bitbucket only when the person asked for them
+    /// (Switch branch's "List the branches"): `Err` says why they could not be read.
+    pub branches: Option<Result<Vec<String>, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -555,7 +558,10 @@ pub async fn load_api_history(id: String) -> Result<Option<ApiHistoryData>, Serv
 /// conflicts and sync log, or, when not connected, the accounts the Connect form offers.
 /// Reads the database only: a page load never calls Bitbucket.
 #[server(endpoint = "load_api_repository")]
-pub async fn load_api_repository(id: String) -> Result<Option<ApiRepositoryData>, ServerFnError> {
+pub async fn load_api_repository(
+    id: String,
+    branches: bool,
+) -> Result<Option<ApiRepositoryData>, ServerFnError> {
     use crate::{
         server_error::server_fn_error,
         session::{ago, server_fn_actor, when},
@@ -606,6 +612,16 @@ pub async fn load_api_repository(id: String) -> Result<Option<ApiRepositoryData>
         }));
     }
     let view = sync.view(&actor, &id).await.map_err(ssr::sync_refusal)?;
+    // One Bitbucket call, from the account's budget, and only when asked for.
+    let branches = if branches && header.can_edit {
+        Some(
+            sync.branches(&actor, &id)
+                .await
+                .map_err(|error| error.to_string()),
+        )
+    } else {
+        None
+    };
     let account = accounts
         .list(&actor)
         .await
@@ -693,6 +709,7 @@ pub async fn load_api_repository(id: String) -> Result<Option<ApiRepositoryData>
             changes,
             conflicts,
             log,
+            branches,
             workspace: connection.workspace,
             repository: connection.repository,
             branch: connection.branch,

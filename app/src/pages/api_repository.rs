@@ -4,13 +4,13 @@
 //! changes, the local changes as line diffs with Commit and push, each conflict with both
 //! versions and the three ways to resolve it, the branch (switch, create), the settings,
 //! Disconnect, and the sync log. Every action is a plain form posted to the server
-//! (`api_sync_forms.rs`), so all of it works without JavaScript; the page never calls
-//! Bitbucket.
+//! (`api_sync_forms.rs`), so all of it works without JavaScript; the page calls Bitbucket
+//! only when asked to list the repository's branches (`?branches=1`).
 
 use crate::fields::api_sync_fields as field;
 use crate::routes;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api_data::{
     load_api_repository, AccountChoice, ApiRepositoryData, ChangeView, ConflictView,
@@ -27,9 +27,18 @@ use crate::run_data::CommitLink;
 #[component]
 pub fn ApiRepositoryPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let load = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        load_api_repository,
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                query
+                    .read()
+                    .get("branches")
+                    .is_some_and(|value| value == "1"),
+            )
+        },
+        |(id, branches)| load_api_repository(id, branches),
     );
     section_page(Section::APIS, "Repository", load, repository_view)
 }
@@ -184,7 +193,7 @@ fn connected(id: &str, can_edit: bool, connection: RepositoryConnection, flash: 
             {conflicts.into_iter().map(|conflict| conflict_item(id, can_edit, conflict)).collect_view()}
         })}
 
-        {can_edit.then(|| branch_forms(id, &connection.branch, flash))}
+        {can_edit.then(|| branch_forms(id, &connection.branch, connection.branches.clone(), flash))}
         {can_edit.then(|| settings_form(id, connection.auto_push, &connection.tag_pattern, flash))}
 
         <h3>"Sync log"</h3>
@@ -299,23 +308,54 @@ fn conflict_item(id: &str, can_edit: bool, conflict: ConflictView) -> AnyView {
     .into_any()
 }
 
-fn branch_forms(id: &str, branch: &str, flash: &Flash) -> AnyView {
+fn branch_forms(
+    id: &str,
+    branch: &str,
+    branches: Option<Result<Vec<String>, String>>,
+    flash: &Flash,
+) -> AnyView {
     let switch_to = flash.field(field::BRANCH).unwrap_or_default().to_owned();
     let new_name = flash.field(field::NAME).unwrap_or_default().to_owned();
+    let list_href = format!("{}?branches=1#branches", routes::api_sub(id, "repository"));
+    let choose = match branches {
+        Some(Ok(names)) => {
+            let others: Vec<String> = names.into_iter().filter(|name| name != branch).collect();
+            if others.is_empty() {
+                view! { <p class="hint" data-testid="no-other-branches">"The repository has no other branch: create one below."</p> }.into_any()
+            } else {
+                view! {
+                    <label for="sync-switch-branch">"Branch"</label>
+                    <select id="sync-switch-branch" name=field::BRANCH required data-testid="branch-choices">
+                        {others.into_iter().map(|name| {
+                            let selected = name == switch_to;
+                            view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                }.into_any()
+            }
+        }
+        listing => view! {
+            {listing.and_then(Result::err).map(|reason| view! {
+                <p class="alert error" role="alert">{format!("The branches could not be listed: {reason}")}</p>
+            })}
+            <label for="sync-switch-branch">"Branch"</label>
+            <input id="sync-switch-branch" name=field::BRANCH type="text" required value=switch_to/>
+            <p class="hint"><a href=list_href data-testid="list-branches">"List the repository's branches"</a></p>
+        }.into_any(),
+    };
     view! {
-        <h3>"Branch"</h3>
+        <h3 id="branches">"Branch"</h3>
         <p>"Ferry works on " <code>{branch.to_owned()}</code>"."</p>
         <div class="collection-forms">
             <form class="form card" method="post" action=routes::api_sub(id, "repository/branch")>
                 <h4>"Switch branch"</h4>
                 <p class="hint">"Push or undo local changes first; Ferry then reads the branch as it is."</p>
-                <label for="sync-switch-branch">"Branch"</label>
-                <input id="sync-switch-branch" name=field::BRANCH type="text" required value=switch_to/>
+                {choose}
                 <button class="button secondary" type="submit">"Switch branch"</button>
             </form>
             <form class="form card" method="post" action=routes::api_sub(id, "repository/branches")>
                 <h4>"Create branch"</h4>
-                <p class="hint">"From the last synced commit."</p>
+                <p class="hint">"At the working branch's tip."</p>
                 <label for="sync-new-branch">"Name"</label>
                 <input id="sync-new-branch" name=field::NAME type="text" required value=new_name/>
                 <label class="choice"><input type="checkbox" name=field::SWITCH value="yes"/>" Work on it now"</label>

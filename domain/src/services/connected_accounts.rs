@@ -380,6 +380,21 @@ impl<'a> ConnectedAccounts<'a> {
             }
             resealed += self.store.reseal_secrets(&sealed, newest).await?;
         }
+        // API sync's webhook secrets are sealed with the same keyring.
+        let hooks = self.store.api_hook_secrets_not_under(newest).await?;
+        for batch in hooks.chunks(100) {
+            let mut sealed = Vec::with_capacity(batch.len());
+            for row in batch {
+                let context = SecretContext {
+                    team_id: &row.team_id,
+                    row_id: &row.id,
+                    purpose: crate::api_sync::HOOK_SECRET_PURPOSE,
+                };
+                let plaintext = self.keyring.open(&context, &row.secret)?;
+                sealed.push((row.clone(), self.keyring.seal(&context, &plaintext)?));
+            }
+            resealed += self.store.reseal_api_hook_secrets(&sealed, newest).await?;
+        }
         Ok(Reencrypted { resealed })
     }
 

@@ -3,7 +3,7 @@
 //! resolution) is one transaction that moves the base only if it is still the one the step
 //! started from, so two processes syncing one API at once cannot both apply a change.
 
-use super::{now_ms, Store, StoreError};
+use super::{connected_accounts::SealedSecretRow, now_ms, Store, StoreError};
 
 const CONNECTION_COLUMNS: &str = "team_id, api_id, account_id, workspace, repository, branch, \
      definition_path, collections_dir, tag_pattern, auto_push, base_commit, remote_tip, read_tags, hook_id, \
@@ -534,6 +534,41 @@ impl Store {
             insert_log!(tx, team_id, api_id, log);
             tx.commit().await?;
             Ok(())
+        })
+    }
+
+    /// Webhook secrets not sealed with `key_id` (operator re-encryption); `id` is the API's.
+    pub async fn api_hook_secrets_not_under(
+        &self,
+        key_id: &str,
+    ) -> Result<Vec<SealedSecretRow>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT api_id AS id, team_id, hook_secret AS secret FROM api_connections \
+                 WHERE hook_secret_key_id <> $1 ORDER BY team_id, api_id")
+                .bind(key_id).fetch_all(pool).await?)
+        })
+    }
+
+    /// Swaps each webhook secret for its re-sealed form in one transaction, where it is still
+    /// the one read. Returns how many changed.
+    pub async fn reseal_api_hook_secrets(
+        &self,
+        resealed: &[(SealedSecretRow, Vec<u8>)],
+        key_id: &str,
+    ) -> Result<u64, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut changed = 0;
+            for (old, new) in resealed {
+                changed += sqlx::query(
+                    "UPDATE api_connections SET hook_secret = $1, hook_secret_key_id = $2 \
+                     WHERE team_id = $3 AND api_id = $4 AND hook_secret = $5")
+                    .bind(new).bind(key_id).bind(&old.team_id).bind(&old.id).bind(&old.secret)
+                    .execute(&mut *tx).await?.rows_affected();
+            }
+            tx.commit().await?;
+            Ok(changed)
         })
     }
 }

@@ -269,11 +269,15 @@ impl Store {
         })
     }
 
-    /// How many secrets each key id seals, across all teams.
+    /// How many secrets each key id seals, across all teams: connected accounts' credentials
+    /// and API sync's webhook secrets.
     pub async fn sealed_secrets_by_key(&self) -> Result<Vec<(String, i64)>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as(
-                "SELECT secret_key_id, COUNT(*) FROM connected_accounts GROUP BY secret_key_id ORDER BY secret_key_id")
+                "SELECT key_id, CAST(SUM(n) AS BIGINT) FROM ( \
+                 SELECT secret_key_id AS key_id, COUNT(*) AS n FROM connected_accounts GROUP BY secret_key_id \
+                 UNION ALL SELECT hook_secret_key_id, COUNT(*) FROM api_connections GROUP BY hook_secret_key_id \
+                 ) AS sealed GROUP BY key_id ORDER BY key_id")
                 .fetch_all(pool).await?)
         })
     }

@@ -20,7 +20,7 @@ use ferry_domain::{
     bitbucket::{parse_base_url, BitbucketClient, BitbucketConfig, Credential},
     collections::Collections,
     connected_accounts::{ConnectedAccounts, VerifiedIdentity},
-    crypto::{Keyring, SecretContext},
+    crypto::{EncryptionKey, KeyId, Keyring, SecretContext},
     sync::{AccountCredentials, BitbucketDestination, BitbucketSync, SyncConfig, SyncEngine},
     Store,
 };
@@ -81,7 +81,7 @@ impl World {
         let api = parse_base_url(&sandbox.api_url()).unwrap();
         let web = parse_base_url(sandbox.url()).unwrap();
         let client = BitbucketClient::new(BitbucketConfig::new(api, web)).unwrap();
-        let keyring = Keyring::generate();
+        let keyring = ring(&[("old", 1)]);
         let engine = SyncEngine::new(
             db.store.clone(),
             BitbucketDestination::new(
@@ -233,6 +233,20 @@ impl World {
         self.git_in_work(&["commit", "-q", "-m", message]);
         self.git_in_work(&["push", "-q", "origin", "main"]);
     }
+}
+
+fn ring(keys: &[(&str, u8)]) -> Keyring {
+    Keyring::new(
+        keys.iter()
+            .map(|(id, fill)| {
+                (
+                    KeyId::parse(id).unwrap(),
+                    EncryptionKey::from_bytes([*fill; 32]),
+                )
+            })
+            .collect(),
+    )
+    .unwrap()
 }
 
 fn run_git(command: &mut Command) -> String {
@@ -889,6 +903,32 @@ async fn only_a_signed_delivery_queues_a_check_and_polling_finds_pushes_without_
     .await;
     assert_eq!(worker.run_due().await.unwrap(), 1);
     assert_eq!(world.definition(&api).await, polled);
+
+    // `ferry keys reencrypt` moves the webhook secret to the newest key with the credentials.
+    let rotated = ring(&[("old", 1), ("new", 2)]);
+    let accounts = ConnectedAccounts::new(world.store(), &rotated);
+    assert_eq!(accounts.reencrypt_all().await.unwrap().resealed, 2);
+    assert_eq!(
+        accounts.secrets_by_key().await.unwrap(),
+        vec![("new".to_owned(), 2)]
+    );
+    let resealed = world
+        .store()
+        .api_connection(&world.admin.team_id, &api)
+        .await
+        .unwrap()
+        .unwrap()
+        .hook_secret;
+    assert_ne!(resealed, connection.hook_secret);
+    let context = SecretContext {
+        team_id: &world.admin.team_id,
+        row_id: &api,
+        purpose: "api_connection.hook_secret",
+    };
+    assert_eq!(
+        rotated.open(&context, &resealed).unwrap().expose_secret(),
+        secret.expose_secret()
+    );
 }
 
 async fn pushing_every_change_automatically_commits_after_the_debounce(db: Db) {

@@ -417,6 +417,17 @@ async fn the_rest_api_reads_status_pushes_pulls_and_logs(db: Db) {
     .await;
     assert_eq!(status, 400, "{body}");
 
+    // The Repository tab lists the branches only when asked (one Bitbucket call).
+    let tab = format!("/apis/{}/repository", world.api);
+    let page = world.server.page(&tab).await;
+    assert!(page.contains(r#"data-testid="list-branches""#) && !page.contains("branch-choices"));
+    let listed = world.server.page(&format!("{tab}?branches=1")).await;
+    assert!(
+        listed.contains(r#"data-testid="branch-choices""#)
+            && listed.contains(r#"<option value="main""#),
+        "{listed}"
+    );
+
     let (status, body) = call(reqwest::Method::GET, &format!("{base}/log"), None).await;
     assert_eq!(status, 200, "{body}");
     let directions: Vec<&str> = body["log"]

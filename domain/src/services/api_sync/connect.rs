@@ -35,7 +35,7 @@ pub const DEFAULT_TAG_PATTERN: &str = "v{version}";
 /// The path where Ferry receives a connection's webhook deliveries, followed by its hook id.
 pub const HOOK_PATH: &str = "/webhooks/bitbucket/";
 /// What the sealed hook secret is bound to.
-pub(super) const HOOK_SECRET_PURPOSE: &str = "api_connection.hook_secret";
+pub const HOOK_SECRET_PURPOSE: &str = "api_connection.hook_secret";
 
 /// Which side wins where both have a file and they differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

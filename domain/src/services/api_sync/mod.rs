@@ -31,6 +31,7 @@ use std::time::Duration;
 
 pub use connect::{
     ConnectRequest, Winner, DEFAULT_COLLECTIONS_DIR, DEFAULT_TAG_PATTERN, HOOK_PATH,
+    HOOK_SECRET_PURPOSE,
 };
 pub use files::{collection_file_name, FileChangeKind, LocalChange};
 pub use pull::{PullOutcome, PullReport};
