@@ -557,18 +557,12 @@ impl Store {
         resealed: &[(SealedSecretRow, Vec<u8>)],
         key_id: &str,
     ) -> Result<u64, StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let mut changed = 0;
-            for (old, new) in resealed {
-                changed += sqlx::query(
-                    "UPDATE api_connections SET hook_secret = $1, hook_secret_key_id = $2 \
-                     WHERE team_id = $3 AND api_id = $4 AND hook_secret = $5")
-                    .bind(new).bind(key_id).bind(&old.team_id).bind(&old.id).bind(&old.secret)
-                    .execute(&mut *tx).await?.rows_affected();
-            }
-            tx.commit().await?;
-            Ok(changed)
-        })
+        self.reseal(
+            "UPDATE api_connections SET hook_secret = $1, hook_secret_key_id = $2 \
+             WHERE team_id = $3 AND api_id = $4 AND hook_secret = $5",
+            resealed,
+            key_id,
+        )
+        .await
     }
 }

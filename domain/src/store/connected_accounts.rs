@@ -254,13 +254,28 @@ impl Store {
         resealed: &[(SealedSecretRow, Vec<u8>)],
         key_id: &str,
     ) -> Result<u64, StoreError> {
+        self.reseal(
+            "UPDATE connected_accounts SET secret = $1, secret_key_id = $2 \
+             WHERE team_id = $3 AND id = $4 AND secret = $5",
+            resealed,
+            key_id,
+        )
+        .await
+    }
+
+    /// Runs `update` (binding the new secret, `key_id`, the team, the row id and the old
+    /// secret) for each re-sealed secret, in one transaction.
+    pub(super) async fn reseal(
+        &self,
+        update: &'static str,
+        resealed: &[(SealedSecretRow, Vec<u8>)],
+        key_id: &str,
+    ) -> Result<u64, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut changed = 0;
             for (old, new) in resealed {
-                changed += sqlx::query(
-                    "UPDATE connected_accounts SET secret = $1, secret_key_id = $2 \
-                     WHERE team_id = $3 AND id = $4 AND secret = $5")
+                changed += sqlx::query(update)
                     .bind(new).bind(key_id).bind(&old.team_id).bind(&old.id).bind(&old.secret)
                     .execute(&mut *tx).await?.rows_affected();
             }
