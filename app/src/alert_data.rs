@@ -23,7 +23,6 @@ pub struct SyncAlert {
 pub async fn load_sync_alerts() -> Result<Vec<SyncAlert>, ServerFnError> {
     use crate::{server_error::server_fn_error, session::server_fn_actor};
     use ferry_domain::{
-        api_sync::ApiSyncError,
         auth::Role,
         integrations::{IntegrationStatus, Integrations},
     };
@@ -69,34 +68,16 @@ pub async fn load_sync_alerts() -> Result<Vec<SyncAlert>, ServerFnError> {
             }
         })
         .collect();
-    // One indexed read of the team's connections; the API names only for those that stopped.
-    let stopped: Vec<_> = store
-        .api_connections(&actor.team_id)
+    for (stopped, status) in ferry_domain::api_sync::stopped(&store, &actor)
         .await
-        .map_err(|error| server_fn_error(ApiSyncError::Store(error)))?
-        .into_iter()
-        .filter(|c| c.problem.is_some())
-        .filter(|c| actor.role == Role::Admin || c.connected_by == actor.user_id)
-        .collect();
-    for connection in stopped {
-        let Some((api, _)) = store
-            .api(&actor.team_id, &connection.api_id)
-            .await
-            .map_err(|error| server_fn_error(ApiSyncError::Store(error)))?
-        else {
-            continue;
-        };
-        let status = if connection.problem.as_deref() == Some("needs_reauth") {
-            "Needs re-authentication"
-        } else {
-            "Failing"
-        };
+        .map_err(server_fn_error)?
+    {
         alerts.push(SyncAlert {
-            collection: format!("API {}", api.name),
-            target: format!("{}/{}", connection.workspace, connection.repository),
-            status: status.to_owned(),
-            reason: connection.problem_reason,
-            fix_href: crate::routes::api_sub(&connection.api_id, "repository"),
+            collection: format!("API {}", stopped.api_name),
+            target: format!("{}/{}", stopped.workspace, stopped.repository),
+            status: status.label().to_owned(),
+            reason: status.reason().map(str::to_owned),
+            fix_href: crate::routes::api_sub(&stopped.api_id, "repository"),
             fix_label: "Open its Repository tab".to_owned(),
         });
     }

@@ -240,7 +240,6 @@ fn api_sync_config(args: &ServeArgs, quotas: Quotas) -> Result<WorkerConfig, Sta
     }
     Ok(WorkerConfig {
         poll: Duration::from_secs(args.api_sync_poll_seconds),
-        debounce: Duration::from_millis(args.sync_debounce_ms),
         quotas,
     })
 }

@@ -38,6 +38,19 @@ pub struct ConnectionRow {
     pub synced_at_ms: i64,
 }
 
+/// A connection that stopped, as the alerts banner names it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoppedConnectionRow {
+    pub api_id: String,
+    pub api_name: String,
+    pub workspace: String,
+    pub repository: String,
+    /// `needs_reauth` or `failing`.
+    pub problem: String,
+    pub problem_reason: Option<String>,
+    pub connected_by: String,
+}
+
 /// What a synced file held at the base commit.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SyncFileRow {
@@ -199,6 +212,22 @@ impl Store {
         on_pool!(self, pool => {
             Ok(sqlx::query_as(&format!(
                 "SELECT {CONNECTION_COLUMNS} FROM api_connections WHERE team_id = $1 ORDER BY api_id"))
+                .bind(team_id).fetch_all(pool).await?)
+        })
+    }
+
+    /// The team's connections that need a person (failing, needs re-authentication), with
+    /// their API's name: one query, for the alerts banner.
+    pub async fn stopped_api_connections(
+        &self,
+        team_id: &str,
+    ) -> Result<Vec<StoppedConnectionRow>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT c.api_id, a.name AS api_name, c.workspace, c.repository, c.problem, \
+                 c.problem_reason, c.connected_by FROM api_connections c \
+                 JOIN apis a ON a.team_id = c.team_id AND a.id = c.api_id \
+                 WHERE c.team_id = $1 AND c.problem IS NOT NULL ORDER BY a.name, c.api_id")
                 .bind(team_id).fetch_all(pool).await?)
         })
     }

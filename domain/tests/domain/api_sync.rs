@@ -366,6 +366,34 @@ async fn connecting_an_empty_api_imports_the_repository(db: Db) {
         .unwrap();
     assert_eq!(linked.len(), 1);
     assert_eq!(canonical(&world, &linked[0].collection_id).await, users);
+
+    // Connecting again after the import half happened (the collection made, its link gone)
+    // links the collection already imported instead of copying it.
+    world.sync().disconnect(&world.admin, &api).await.unwrap();
+    Apis::new(world.store())
+        .unlink(&world.admin, &api, &linked[0].collection_id)
+        .await
+        .unwrap();
+    world
+        .sync()
+        .connect(&world.admin, &api, world.request())
+        .await
+        .unwrap();
+    let relinked = Apis::new(world.store())
+        .linked_collections(&world.admin, &api)
+        .await
+        .unwrap();
+    assert_eq!(relinked.len(), 1);
+    assert_eq!(relinked[0].collection_id, linked[0].collection_id);
+    assert_eq!(
+        Collections::new(world.store())
+            .list(&world.admin, "")
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "no copy"
+    );
     let history = Apis::new(world.store())
         .history(&world.admin, &api)
         .await

@@ -4,7 +4,7 @@
 //! revision in Ferry. Then Ferry registers its `repo:push` webhook.
 
 use rand::Rng;
-use secrecy::{SecretSlice, SecretString};
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
 
 use super::{
     files::{self, LocalFile},
@@ -184,7 +184,7 @@ impl<C: CredentialStore> ApiSync<'_, C> {
                 row_id: api_id,
                 purpose: HOOK_SECRET_PURPOSE,
             },
-            &SecretSlice::from(secret.clone().into_bytes()),
+            &SecretSlice::from(secret.expose_secret().as_bytes().to_vec()),
         )?;
         let now = now_ms();
         let mut connection = ConnectionRow {
@@ -422,7 +422,7 @@ impl<C: CredentialStore> ApiSync<'_, C> {
         &self,
         remote: &Remote<'_>,
         connection: &ConnectionRow,
-        secret: String,
+        secret: SecretString,
     ) -> Result<Option<String>, ApiSyncError> {
         let Some(public_url) = self.public_url else {
             return Ok(None);
@@ -434,7 +434,7 @@ impl<C: CredentialStore> ApiSync<'_, C> {
                 connection.hook_id
             ),
             description: format!("Ferry: API sync of {}", connection.definition_path),
-            secret: SecretString::from(secret),
+            secret,
             events: vec![REPO_PUSH.to_owned()],
             active: true,
         };
@@ -534,10 +534,10 @@ fn row(path: &str, collection_id: Option<String>, content: &str) -> SyncFileRow 
 }
 
 /// 256 bits, hex: the HMAC key Bitbucket signs deliveries with.
-fn random_secret() -> String {
+fn random_secret() -> SecretString {
     let mut bytes = [0u8; 32];
     rand::rng().fill(&mut bytes);
-    hex::encode(bytes)
+    SecretString::from(hex::encode(bytes))
 }
 
 fn required(field: &'static str, value: &str, fix: &str) -> Result<String, ApiSyncError> {
@@ -600,6 +600,6 @@ mod tests {
         assert!(checked_branch("feature/x").is_ok());
         assert!(checked_branch("a b").is_err());
         assert!(checked_branch("a..b").is_err());
-        assert_eq!(random_secret().len(), 64);
+        assert_eq!(random_secret().expose_secret().len(), 64);
     }
 }

@@ -48,7 +48,7 @@ use crate::{
     crypto::Keyring,
     error::{DomainError, ErrorKind, FieldError, Forbidden},
     store::{
-        api_sync::{ConflictRow, ConnectionRow, NewLog, SyncLogRow},
+        api_sync::{ConflictRow, ConnectionRow, NewLog, StoppedConnectionRow, SyncLogRow},
         Store, StoreError,
     },
     sync::{BitbucketDestination, CredentialStore, SyncEngine},
@@ -199,6 +199,31 @@ pub struct SyncView {
     pub base_url: String,
     /// Whether Bitbucket delivers pushes to Ferry (else Ferry polls).
     pub webhook: bool,
+}
+
+/// The connected APIs of `actor`'s team whose sync stopped and that `actor` is to hear of:
+/// all of them for admins, the ones they connected for everyone else (as backups' alerts).
+/// Reads only the database, so it needs no Bitbucket client.
+pub async fn stopped(
+    store: &Store,
+    actor: &Actor,
+) -> Result<Vec<(StoppedConnectionRow, SyncStatus)>, ApiSyncError> {
+    actor.require(Permission::ReadTeamData)?;
+    Ok(store
+        .stopped_api_connections(&actor.team_id)
+        .await?
+        .into_iter()
+        .filter(|row| actor.role == Role::Admin || row.connected_by == actor.user_id)
+        .map(|row| {
+            let reason = row.problem_reason.clone().unwrap_or_default();
+            let status = if row.problem == "needs_reauth" {
+                SyncStatus::NeedsReauth(reason)
+            } else {
+                SyncStatus::Failing(reason)
+            };
+            (row, status)
+        })
+        .collect())
 }
 
 /// The service. Cheap to make per request: it borrows the store, the keyring and the engine

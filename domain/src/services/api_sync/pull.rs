@@ -384,28 +384,35 @@ impl<C: CredentialStore> ApiSync<'_, C> {
     }
 
     /// A collection file new in the repository becomes a collection linked to the API. Its id
-    /// is kept unless the team already uses it for another collection.
+    /// is kept unless the team already uses it for another collection; the very same
+    /// collection already in the team is linked, not copied.
     pub(super) async fn import_collection(
         &self,
         connection: &ConnectionRow,
         actor: &Actor,
         mut collection: Collection,
     ) -> Result<Result<String, String>, ApiSyncError> {
-        if self
+        let existing = self
             .store
             .collection(&connection.team_id, collection.id())
-            .await?
-            .is_some()
-        {
+            .await?;
+        // The same collection, already imported (a connect or pull that failed after it):
+        // link it again rather than make a copy.
+        let same = existing
+            .as_ref()
+            .is_some_and(|(_, canonical)| *canonical == collection.to_canonical_json());
+        if existing.is_some() && !same {
             collection.set_id(&uuid::Uuid::new_v4().to_string());
         }
         let id = collection.id().to_owned();
-        match self.collections().create(actor, collection).await {
-            Ok(_) => {}
-            Err(error @ (CollectionsError::Invalid(_) | CollectionsError::OverQuota(_))) => {
-                return Ok(Err(error.to_string()))
+        if !same {
+            match self.collections().create(actor, collection).await {
+                Ok(_) => {}
+                Err(error @ (CollectionsError::Invalid(_) | CollectionsError::OverQuota(_))) => {
+                    return Ok(Err(error.to_string()))
+                }
+                Err(error) => return Err(error.into()),
             }
-            Err(error) => return Err(error.into()),
         }
         match self.apis().link(actor, &connection.api_id, &id).await {
             Ok(()) | Err(ApisError::Conflict(_)) => Ok(Ok(id)),

@@ -33,8 +33,6 @@ const CLAIM_BATCH: i64 = 16;
 pub struct WorkerConfig {
     /// How often a connection's branch tip is read without a webhook.
     pub poll: Duration,
-    /// How long after a change in Ferry an automatic push waits for more changes.
-    pub debounce: Duration,
     pub quotas: Quotas,
 }
 
@@ -42,7 +40,6 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
             poll: super::DEFAULT_POLL_INTERVAL,
-            debounce: Duration::from_secs(2),
             quotas: Quotas::default(),
         }
     }
