@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::repository_lists::{Place, RepositoryLists};
 use crate::run_data::CommitLink;
 
 /// What every tab of an API shows above its content.
@@ -270,6 +271,37 @@ pub struct ApiRepositoryData {
     pub connection: Option<RepositoryConnection>,
     /// The connected accounts the Connect form offers (editors, when not connected).
     pub accounts: Vec<AccountChoice>,
+    /// The Connect form's choices, listed from Bitbucket once an account is chosen.
+    pub connect: ConnectForm,
+}
+
+/// What the Connect form has chosen so far, as the tab's query carries it: choosing an
+/// account (or another workspace, a search) reloads the tab with a `GET`, which lists what
+/// the account reaches in Bitbucket without JavaScript and keeps what was typed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnectChoice {
+    pub account: String,
+    pub place: Place,
+    /// The rest of the form, carried through the reload as typed.
+    pub definition_path: String,
+    pub collections_dir: String,
+    pub winner: String,
+}
+
+/// The Connect form's account and place, with the lists read from Bitbucket for them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnectForm {
+    /// The chosen account when it is one the person may use; empty before one is chosen.
+    pub account: String,
+    /// The chosen place, defaults filled in from the lists.
+    pub place: Place,
+    /// `None` until an account is chosen (Bitbucket is not called before).
+    pub lists: Option<RepositoryLists>,
+    /// Why listing stopped, in words.
+    pub error: Option<String>,
+    pub definition_path: String,
+    pub collections_dir: String,
+    pub winner: String,
 }
 
 /// The team's APIs whose name, summary or title contains `q`.
@@ -561,6 +593,7 @@ pub async fn load_api_history(id: String) -> Result<Option<ApiHistoryData>, Serv
 pub async fn load_api_repository(
     id: String,
     branches: bool,
+    connect: ConnectChoice,
 ) -> Result<Option<ApiRepositoryData>, ServerFnError> {
     use crate::{
         server_error::server_fn_error,
@@ -591,7 +624,7 @@ pub async fn load_api_repository(
         .is_some();
     let accounts = ConnectedAccounts::new(&store, &keyring);
     if !connected {
-        let accounts = if header.can_edit {
+        let accounts: Vec<AccountChoice> = if header.can_edit {
             accounts
                 .usable(&actor)
                 .await
@@ -605,10 +638,12 @@ pub async fn load_api_repository(
         } else {
             Vec::new()
         };
+        let connect = ssr::connect_form(&actor, &engine, &accounts, connect).await?;
         return Ok(Some(ApiRepositoryData {
             header,
             connection: None,
             accounts,
+            connect,
         }));
     }
     let view = sync.view(&actor, &id).await.map_err(ssr::sync_refusal)?;
@@ -719,6 +754,7 @@ pub async fn load_api_repository(
             auto_push: connection.auto_push,
         }),
         accounts: Vec::new(),
+        connect: ConnectForm::default(),
     }))
 }
 
@@ -742,7 +778,11 @@ mod ssr {
     };
     use leptos::prelude::*;
 
-    use super::{ApiHeader, CommitLink, DiffLine, SyncBadge, VersionSummary};
+    use super::{
+        AccountChoice, ApiHeader, CommitLink, ConnectChoice, ConnectForm, DiffLine, SyncBadge,
+        VersionSummary,
+    };
+    use crate::repository_lists::RepositoryLists;
     use crate::{
         server_error::{not_found, server_fn_error},
         session::{ago, when},
@@ -802,6 +842,62 @@ mod ssr {
     /// name).
     pub fn account_label(account: &ConnectedAccount) -> String {
         account.label.clone()
+    }
+
+    /// The Connect form for `choice`: Bitbucket is asked only once an account the person may
+    /// use is chosen, and then for its workspaces, repositories and the chosen one's branches.
+    pub async fn connect_form(
+        actor: &Actor,
+        engine: &BitbucketSync,
+        accounts: &[AccountChoice],
+        choice: ConnectChoice,
+    ) -> Result<ConnectForm, ServerFnError> {
+        use crate::repository_lists::ssr::{load, ListingAccount};
+
+        let ConnectChoice {
+            account,
+            mut place,
+            definition_path,
+            collections_dir,
+            winner,
+        } = choice;
+        let typed = ConnectForm {
+            definition_path,
+            collections_dir,
+            winner,
+            ..ConnectForm::default()
+        };
+        // Not one of the person's usable accounts: forgotten, not echoed back.
+        let Some(account) = accounts.iter().find(|a| a.id == account) else {
+            return Ok(ConnectForm { place, ..typed });
+        };
+        let bitbucket = use_context::<BitbucketClient>()
+            .ok_or_else(|| ServerFnError::new("the Bitbucket client is not in context"))?;
+        let mut lists = RepositoryLists::default();
+        let listing = ListingAccount {
+            team_id: &actor.team_id,
+            id: &account.id,
+            label: &account.label,
+        };
+        let error = load(&mut lists, &mut place, engine, &bitbucket, &listing)
+            .await
+            .err();
+        // Sync works on a branch the repository has: one chosen in another repository
+        // falls back to this one's main branch.
+        if !lists.branches.is_empty() && !lists.branches.contains(&place.branch) {
+            place.branch = lists
+                .main_branch
+                .clone()
+                .filter(|main| lists.branches.contains(main))
+                .unwrap_or_else(|| lists.branches[0].clone());
+        }
+        Ok(ConnectForm {
+            account: account.id.clone(),
+            place,
+            lists: Some(lists),
+            error,
+            ..typed
+        })
     }
 
     /// Commit `hash` of the connection's repository: its short hash and its page on Bitbucket.

@@ -3,10 +3,8 @@
 //! write (searchable) and the chosen repository's branches.
 //!
 //! Only someone who may save the form sees it (anyone else gets a 403 page and Bitbucket is not
-//! called); only accounts the person may use are offered; the workspace, repository and branch
-//! of the query are parsed as the domain's types before any of them goes into a request path;
-//! and every call is charged to the account's hourly request budget, shared with the sync
-//! engine — when it is spent, the page says so instead of calling.
+//! called); only accounts the person may use are offered; the lists come from
+//! `repository_lists`, which checks what the query names and charges the account's budget.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -56,12 +54,7 @@ impl TargetChoice {
     }
 }
 
-/// One option of a select.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-}
+pub use crate::repository_lists::Choice;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConfigureView {
@@ -203,226 +196,39 @@ pub async fn load_configure(
     }
 
     if let Some(account) = view.account.clone() {
-        let loaded = match parse_target(&mut choice) {
-            Ok(()) => {
-                load_from_bitbucket(
-                    &mut view,
-                    &mut choice,
-                    &sync,
-                    &bitbucket,
-                    &actor.team_id,
-                    &account,
-                )
-                .await
-            }
-            Err(refused) => Err(refused),
+        use crate::repository_lists::{
+            ssr::{load, ListingAccount},
+            Place, RepositoryLists,
         };
-        if let Err(problem) = loaded {
+        let mut place = Place {
+            workspace: std::mem::take(&mut choice.workspace),
+            search: std::mem::take(&mut choice.search),
+            repository: std::mem::take(&mut choice.repository),
+            branch: std::mem::take(&mut choice.branch),
+        };
+        let mut lists = RepositoryLists::default();
+        let listing = ListingAccount {
+            team_id: &actor.team_id,
+            id: &account.id,
+            label: &account.label,
+        };
+        if let Err(problem) = load(&mut lists, &mut place, &sync, &bitbucket, &listing).await {
             view.bitbucket_error = Some(problem);
         }
+        (view.workspaces, view.repositories, view.branches) =
+            (lists.workspaces, lists.repositories, lists.branches);
+        (
+            choice.workspace,
+            choice.search,
+            choice.repository,
+            choice.branch,
+        ) = (
+            place.workspace,
+            place.search,
+            place.repository,
+            place.branch,
+        );
     }
     view.values = choice;
     Ok(Some(view))
-}
-
-/// Parses the workspace, repository and branch the query names, before any of them reaches a
-/// request to Bitbucket; a refused one is cleared (so the next load starts over) and named.
-#[cfg(feature = "ssr")]
-fn parse_target(choice: &mut TargetChoice) -> Result<(), String> {
-    use ferry_domain::integrations::{BranchName, Slug};
-
-    let refused = |label: &str, message: &str| {
-        format!("{label}: {message}. Nothing was loaded from Bitbucket; choose from the lists and load them again.")
-    };
-    for (field, label, value) in [
-        ("workspace", "Workspace", &mut choice.workspace),
-        ("repository", "Repository", &mut choice.repository),
-    ] {
-        if !value.trim().is_empty() {
-            if let Err(error) = Slug::parse(field, value) {
-                value.clear();
-                return Err(refused(label, &error.message));
-            }
-        }
-    }
-    if !choice.branch.trim().is_empty() {
-        if let Err(error) = BranchName::parse(&choice.branch) {
-            choice.branch.clear();
-            return Err(refused("Branch", &error.message));
-        }
-    }
-    Ok(())
-}
-
-/// Takes one call from the account's request budget before a listing, or says when the page
-/// can load again.
-#[cfg(feature = "ssr")]
-async fn take_call(
-    sync: &ferry_domain::sync::BitbucketSync,
-    account: &AccountView,
-) -> Result<(), String> {
-    use crate::server_error::SOMETHING_WENT_WRONG;
-
-    match sync.take_budget(&account.id, 1).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(wait)) => Err(format!(
-            "“{}” has used its Bitbucket requests for now: Ferry keeps each account under Bitbucket's hourly \
-             limit, shared with its backups. The lists can load again in about {}.",
-            account.label,
-            in_words(wait)
-        )),
-        Err(error) => {
-            tracing::error!(%error, "reading an account's request budget failed");
-            Err(SOMETHING_WENT_WRONG.to_owned())
-        }
-    }
-}
-
-/// Charges the further pages a listing read (its first was taken beforehand).
-#[cfg(feature = "ssr")]
-async fn charge_pages(sync: &ferry_domain::sync::BitbucketSync, account: &AccountView, calls: u32) {
-    if let Err(error) = sync
-        .charge_budget(&account.id, calls.saturating_sub(1))
-        .await
-    {
-        tracing::error!(%error, "charging an account's request budget failed");
-    }
-}
-
-/// "40 seconds", "3 minutes".
-#[cfg(feature = "ssr")]
-fn in_words(wait: std::time::Duration) -> String {
-    match wait.as_secs() + 1 {
-        1 => "a second".to_owned(),
-        s @ 2..=90 => format!("{s} seconds"),
-        s => format!("{} minutes", s.div_ceil(60)),
-    }
-}
-
-/// Fills workspaces, repositories and branches, choosing the first of each where nothing
-/// (or something no longer listed) was chosen.
-#[cfg(feature = "ssr")]
-async fn load_from_bitbucket(
-    view: &mut ConfigureView,
-    choice: &mut TargetChoice,
-    sync: &ferry_domain::sync::BitbucketSync,
-    bitbucket: &ferry_domain::bitbucket::BitbucketClient,
-    team_id: &str,
-    account: &AccountView,
-) -> Result<(), String> {
-    use crate::server_error::SOMETHING_WENT_WRONG;
-    use ferry_domain::error::{DomainError, ErrorKind};
-
-    let label = &account.label;
-    let credential = sync
-        .destination()
-        .fresh_credential(team_id, &account.id)
-        .await
-        .map_err(|error| match error.kind() {
-            ErrorKind::Internal => {
-                tracing::error!(%error, "opening a connected account's credential failed");
-                SOMETHING_WENT_WRONG.to_owned()
-            }
-            _ => format!("The connected account “{label}” cannot be used: {error}. Re-authenticate it under Connected accounts."),
-        })?;
-    let refused =
-        |e: ferry_domain::bitbucket::BitbucketError| format!("Bitbucket, as “{label}”: {e}.");
-    use ferry_domain::bitbucket::pages_read;
-    take_call(sync, account).await?;
-    let verified = bitbucket.verify(&credential).await.map_err(refused)?;
-    // `/user`, then the workspaces' pages.
-    charge_pages(sync, account, 1 + pages_read(verified.workspaces.len())).await;
-    view.workspaces = verified
-        .workspaces
-        .into_iter()
-        .map(|w| Choice {
-            label: w
-                .name
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| w.slug.clone()),
-            value: w.slug,
-        })
-        .collect();
-    if !view.workspaces.iter().any(|w| w.value == choice.workspace) {
-        match view.workspaces.first() {
-            Some(first) => choice.workspace = first.value.clone(),
-            None => {
-                return Err(format!(
-                    "“{label}” is not a member of any Bitbucket workspace."
-                ))
-            }
-        }
-    }
-    // A GET can carry any length; a repository name is at most 100 characters anyway.
-    if choice.search.chars().count() > 100 {
-        choice.search = choice.search.chars().take(100).collect();
-    }
-    let search = Some(choice.search.as_str()).filter(|s| !s.trim().is_empty());
-    take_call(sync, account).await?;
-    let repositories = bitbucket
-        .repositories(&credential, &choice.workspace, search)
-        .await
-        .map_err(refused)?;
-    charge_pages(sync, account, pages_read(repositories.len())).await;
-    let main_branch = |slug: &str| {
-        repositories
-            .iter()
-            .find(|r| r.slug == slug)
-            .and_then(|r| r.main_branch.clone())
-    };
-    if !repositories.iter().any(|r| r.slug == choice.repository) {
-        // A chosen repository a search hides stays chosen; anything else falls to the first.
-        let keep = !choice.repository.is_empty() && search.is_some();
-        if !keep {
-            choice.repository = repositories
-                .first()
-                .map(|r| r.slug.clone())
-                .unwrap_or_default();
-        }
-    }
-    let default_branch = main_branch(&choice.repository).unwrap_or_else(|| "main".to_owned());
-    view.repositories = repositories
-        .iter()
-        .map(|r| Choice {
-            value: r.slug.clone(),
-            label: r.name.clone(),
-        })
-        .collect();
-    if !choice.repository.is_empty()
-        && !view
-            .repositories
-            .iter()
-            .any(|r| r.value == choice.repository)
-    {
-        view.repositories.insert(
-            0,
-            Choice {
-                value: choice.repository.clone(),
-                label: choice.repository.clone(),
-            },
-        );
-    }
-    if choice.repository.is_empty() {
-        return Err(match search {
-            Some(search) => format!(
-                "No repository of {} that “{label}” can write has “{search}” in its name.",
-                choice.workspace
-            ),
-            None => format!(
-                "“{label}” cannot write to any repository of workspace {}.",
-                choice.workspace
-            ),
-        });
-    }
-    take_call(sync, account).await?;
-    let branches = bitbucket
-        .branches(&credential, &choice.workspace, &choice.repository)
-        .await
-        .map_err(refused)?;
-    charge_pages(sync, account, pages_read(branches.len())).await;
-    view.branches = branches.into_iter().map(|b| b.name).collect();
-    if choice.branch.trim().is_empty() {
-        choice.branch = default_branch;
-    }
-    Ok(())
 }

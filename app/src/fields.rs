@@ -42,6 +42,8 @@ pub mod api_sync_fields {
     pub const WORKSPACE: &str = "workspace";
     pub const REPOSITORY: &str = "repository";
     pub const BRANCH: &str = "branch";
+    /// Narrows the Connect form's repository list (read by the tab's `GET` reload only).
+    pub const SEARCH: &str = "q";
     pub const DEFINITION_PATH: &str = "definitionPath";
     pub const COLLECTIONS_DIR: &str = "collectionsDir";
     /// Which side wins where both have differing files: `ferry` or `repository`.

@@ -32,6 +32,7 @@ pub mod flash;
 pub mod integration_data;
 mod pages;
 pub mod profile_data;
+pub mod repository_lists;
 pub mod routes;
 pub mod run_data;
 pub mod server_error;

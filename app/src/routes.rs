@@ -213,6 +213,33 @@ pub const API_REPOSITORY_BRANCH_ROUTE: &str = "/apis/{id}/repository/branch";
 pub const API_REPOSITORY_BRANCHES_ROUTE: &str = "/apis/{id}/repository/branches";
 pub const API_REPOSITORY_SETTINGS_ROUTE: &str = "/apis/{id}/repository/settings";
 pub const API_REPOSITORY_DISCONNECT_ROUTE: &str = "/apis/{id}/repository/disconnect";
+
+/// The Repository tab with its Connect form's choices filled in (`accountId`, `workspace`,
+/// `repository`, `branch`, …): the tab lists what the account reaches in Bitbucket.
+pub fn api_repository_with(id: &str, choices: &[(&str, &str)]) -> String {
+    let query: Vec<String> = choices
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| format!("{name}={}", percent_encode(value)))
+        .collect();
+    let page = api_sub(id, "repository");
+    match query.is_empty() {
+        true => page,
+        false => format!("{page}?{}", query.join("&")),
+    }
+}
+
+/// Add Integration's Authenticate step started from an API's Connect form: once an account
+/// is connected (or chosen), it returns to that API's Repository tab instead of Configure.
+pub fn authenticate_for_api(id: &str) -> String {
+    format!(
+        "{INTEGRATIONS_BITBUCKET_NEW}?{AUTHENTICATE_FOR_API}={}",
+        percent_encode(id)
+    )
+}
+
+/// The query parameter (and hidden form field) of [`authenticate_for_api`].
+pub const AUTHENTICATE_FOR_API: &str = "api";
 /// Where Bitbucket delivers a connected API's `repo:push` webhooks; `{hook}` is random.
 pub const BITBUCKET_WEBHOOK_ROUTE: &str = "/webhooks/bitbucket/{hook}";
 

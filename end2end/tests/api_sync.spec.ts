@@ -57,30 +57,58 @@ async function tab(page: Page, name: string) {
   await page.getByRole('navigation', { name: 'API' }).getByRole('link', { name, exact: true }).click();
 }
 
-/** Signs up, connects the demo Bitbucket account and creates an API; ends on its overview. */
-async function apiWithAccount(page: Page, who: string, apiName: string) {
-  await signUp(page, uniqueEmail(who));
-  await page.goto('/integrations/bitbucket/new');
+/** Fills Authenticate with the demo account's API token and proceeds. */
+async function authenticateDemo(page: Page) {
   await page.getByLabel('Email', { exact: true }).fill(demo.email);
   await page.getByLabel('API token', { exact: true }).fill(demo.api_tokens[0].token);
   await page.getByRole('button', { name: 'Authenticate and Proceed' }).click();
-  await expect(page).toHaveURL(/\/integrations\/bitbucket\/new\/configure/);
+}
 
+/** Signs up (connecting the demo Bitbucket account through Add Integration first, when
+ * `account` says so) and creates an API; ends on its overview. */
+async function signUpWithApi(page: Page, who: string, apiName: string, account: 'add-integration' | 'none') {
+  await signUp(page, uniqueEmail(who));
+  if (account === 'add-integration') {
+    await page.goto('/integrations/bitbucket/new');
+    await authenticateDemo(page);
+    await expect(page).toHaveURL(/\/integrations\/bitbucket\/new\/configure/);
+  }
   await page.goto('/apis');
   await page.getByLabel('Name', { exact: true }).fill(apiName);
   await page.getByRole('button', { name: 'Create API' }).click();
   await expect(page.getByTestId('api-name')).toContainText(apiName);
 }
 
-/** Connects the API (on its Repository tab) to the demo repository, the definition at `path`. */
-async function connect(page: Page, path: string) {
+/** On the Repository tab with no account yet: Connect a Bitbucket account → Authenticate →
+ * back on the tab with the account chosen and its repositories listed. */
+async function authenticateFromConnectForm(page: Page) {
+  await tab(page, 'Repository');
+  await page.getByTestId('no-accounts').getByRole('link', { name: 'Connect a Bitbucket account' }).click();
+  await expect(page.getByTestId('for-api')).toBeVisible();
+  await authenticateDemo(page);
+  await expect(page).toHaveURL(/\/apis\/[^/]+\/repository\?accountId=/);
+  await expect(page.getByRole('status')).toContainText('Now choose the repository to connect this API to.');
+}
+
+/** Chooses the demo account on the Repository tab and lists what it reaches. */
+async function chooseAccount(page: Page) {
   await tab(page, 'Repository');
   await page.reload(); // the form as the server renders it (and, with JavaScript, hydrates)
+  await page.getByLabel('Account', { exact: true }).selectOption({ index: 1 });
+  await page.getByRole('button', { name: 'Choose the repository' }).click();
+}
+
+/** Connects the API, its lists loaded, to the demo repository, the definition at `path`. */
+async function connect(page: Page, path: string) {
   await expect(page.getByTestId('sync-intro')).toBeVisible();
-  await page.getByLabel('Workspace').fill(WORKSPACE);
-  await page.getByLabel('Repository', { exact: true }).fill(REPOSITORY);
-  await page.getByLabel('Branch', { exact: true }).fill(BRANCH);
+  await page.getByLabel('Workspace').selectOption(WORKSPACE);
+  await page.getByLabel('Repository', { exact: true }).selectOption(REPOSITORY);
+  // The branches listed are the chosen repository's.
+  await page.getByRole('button', { name: 'Load the lists again' }).click();
+  await expect(page.getByLabel('Repository', { exact: true })).toHaveValue(REPOSITORY);
+  await expect(page.getByLabel('Branch', { exact: true })).toHaveValue(BRANCH);
   await page.getByLabel('Definition path').fill(path);
+  await page.getByTestId('connect-form').screenshot({ path: `test-results/api-sync-connect-${test.info().project.name}.png` });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   await expect(page.getByRole('status')).toContainText(`Connected to ${WORKSPACE}/${REPOSITORY} on ${BRANCH}`);
   await expect(page.getByTestId('sync-status')).toHaveText('In sync');
@@ -111,7 +139,8 @@ test('API sync: connect, push an edit, pull a git commit, resolve a conflict', a
   page.on('console', (msg) => { if (msg.type() === 'error') errors.push(`console at ${page.url()}: ${msg.text()}`); });
   const stamp = Date.now();
   const path = `specs/sync-js-${stamp}.yaml`;
-  await apiWithAccount(page, 'api-sync', `Synced ${stamp}`);
+  await signUpWithApi(page, 'api-sync', `Synced ${stamp}`, 'none');
+  await authenticateFromConnectForm(page);
   await connect(page, path);
   await expect(page.getByTestId('sync-log')).toContainText('connect');
   // Ferry's starter definition is now in the repository.
@@ -180,7 +209,8 @@ test.describe('without JavaScript', () => {
   test('API sync: connect and push, as plain forms', async ({ page }) => {
     const stamp = Date.now();
     const path = `specs/sync-nojs-${stamp}.yaml`;
-    await apiWithAccount(page, 'api-sync-nojs', `Plain ${stamp}`);
+    await signUpWithApi(page, 'api-sync-nojs', `Plain ${stamp}`, 'add-integration');
+    await chooseAccount(page);
     await connect(page, path);
     await editDefinition(page, (text) => text.replace('version: 1.0.0', 'version: 1.0.1'));
     await tab(page, 'Repository');

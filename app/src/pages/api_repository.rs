@@ -13,8 +13,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api_data::{
-    load_api_repository, AccountChoice, ApiRepositoryData, ChangeView, ConflictView,
-    RepositoryConnection, SyncLogView,
+    load_api_repository, AccountChoice, ApiRepositoryData, ChangeView, ConflictView, ConnectChoice,
+    ConnectForm, RepositoryConnection, SyncLogView,
 };
 use crate::components::{
     api_tabs::api_tabs,
@@ -22,6 +22,7 @@ use crate::components::{
     flash::FlashMessage,
 };
 use crate::flash::Flash;
+use crate::repository_lists::{Choice, Place};
 use crate::run_data::CommitLink;
 
 #[component]
@@ -30,15 +31,27 @@ pub fn ApiRepositoryPage() -> impl IntoView {
     let query = use_query_map();
     let load = Resource::new(
         move || {
+            let query = query.read();
+            let get = |name: &str| query.get(name).unwrap_or_default();
+            let connect = ConnectChoice {
+                account: get(field::ACCOUNT),
+                place: Place {
+                    workspace: get(field::WORKSPACE),
+                    search: get(field::SEARCH),
+                    repository: get(field::REPOSITORY),
+                    branch: get(field::BRANCH),
+                },
+                definition_path: get(field::DEFINITION_PATH),
+                collections_dir: get(field::COLLECTIONS_DIR),
+                winner: get(field::WINNER),
+            };
             (
                 params.read().get("id").unwrap_or_default(),
-                query
-                    .read()
-                    .get("branches")
-                    .is_some_and(|value| value == "1"),
+                get("branches") == "1",
+                connect,
             )
         },
-        |(id, branches)| load_api_repository(id, branches),
+        |(id, branches, connect)| load_api_repository(id, branches, connect),
     );
     section_page(Section::APIS, "Repository", load, repository_view)
 }
@@ -48,7 +61,7 @@ fn repository_view(data: ApiRepositoryData, flash: Option<Flash>) -> impl IntoVi
     let id = data.header.id.clone();
     let can_edit = data.header.can_edit;
     let body = match data.connection {
-        None => not_connected(&id, can_edit, data.accounts, &flash),
+        None => not_connected(&id, can_edit, data.accounts, data.connect, &flash),
         Some(connection) => connected(&id, can_edit, connection, &flash),
     };
     view! {
@@ -58,7 +71,13 @@ fn repository_view(data: ApiRepositoryData, flash: Option<Flash>) -> impl IntoVi
     }
 }
 
-fn not_connected(id: &str, can_edit: bool, accounts: Vec<AccountChoice>, flash: &Flash) -> AnyView {
+fn not_connected(
+    id: &str,
+    can_edit: bool,
+    accounts: Vec<AccountChoice>,
+    form: ConnectForm,
+    flash: &Flash,
+) -> AnyView {
     let intro = view! {
         <p data-testid="sync-intro">
             "Connect this API to a Bitbucket repository to keep its definition and linked collections in git: \
@@ -72,20 +91,25 @@ fn not_connected(id: &str, can_edit: bool, accounts: Vec<AccountChoice>, flash: 
         }
         .into_any();
     }
+    let authenticate = routes::authenticate_for_api(id);
     if accounts.is_empty() {
         return view! {
             {intro}
             <p data-testid="no-accounts">
-                <a href=routes::INTEGRATIONS_BITBUCKET_NEW>"Connect a Bitbucket account first"</a>
-                ", then come back here to connect this API."
+                <a href=authenticate>"Connect a Bitbucket account"</a>
+                " (an API token, an app password or Connect with Bitbucket); you come back here to choose the repository."
             </p>
         }
         .into_any();
     }
-    let kept = |name: &str, default: &str| flash.field(name).unwrap_or(default).to_owned();
-    let chosen = kept(field::ACCOUNT, "");
-    let winner = kept(field::WINNER, "");
-    let options = accounts
+    // A refused Connect keeps what was posted in the flash; a reload keeps it in the query.
+    let kept = |name: &str, typed: &str, default: &str| {
+        let value = flash.field(name).unwrap_or(typed);
+        if value.is_empty() { default } else { value }.to_owned()
+    };
+    let winner = kept(field::WINNER, &form.winner, "");
+    let chosen = form.account.clone();
+    let account_options = accounts
         .into_iter()
         .map(|account| {
             let selected = account.id == chosen;
@@ -100,24 +124,43 @@ fn not_connected(id: &str, can_edit: bool, accounts: Vec<AccountChoice>, flash: 
             </label>
         }
     };
+    let page = routes::api_sub(id, "repository");
+    let reload = page.clone();
+    let listed = form.lists.is_some();
+    let load_label = if listed {
+        "Load the lists again"
+    } else {
+        "Choose the repository"
+    };
     view! {
         {intro}
-        <form class="form card" method="post" action=routes::api_sub(id, "repository") data-testid="connect-form">
+        <form class="form card" method="post" action=page data-testid="connect-form">
             <h2>"Connect to a repository"</h2>
             <label for="sync-account">"Account"</label>
-            <select id="sync-account" name=field::ACCOUNT required>{options}</select>
-            <label for="sync-workspace">"Workspace"</label>
-            <input id="sync-workspace" name=field::WORKSPACE type="text" required value=kept(field::WORKSPACE, "")/>
-            <label for="sync-repository">"Repository"</label>
-            <input id="sync-repository" name=field::REPOSITORY type="text" required value=kept(field::REPOSITORY, "")/>
-            <label for="sync-branch">"Branch"</label>
-            <input id="sync-branch" name=field::BRANCH type="text" required value=kept(field::BRANCH, "main")/>
+            <select id="sync-account" name=field::ACCOUNT required aria-describedby="sync-account-hint">
+                {chosen.is_empty().then(|| view! { <option value="" selected=true>"Choose an account"</option> })}
+                {account_options}
+            </select>
+            <p class="hint" id="sync-account-hint">
+                "The Bitbucket account Ferry commits and reads as. "
+                <a href=authenticate data-testid="connect-another-account">"Connect another account"</a>
+            </p>
+            {form.error.clone().map(|error| view! {
+                <p class="alert error" role="alert" data-testid="bitbucket-error">{error}</p>
+            })}
+            {form.lists.clone().map(|lists| place_fields(&form.place, lists.workspaces, lists.repositories, lists.branches))}
+            <div class="inline-form">
+                <button class=if listed { "button secondary" } else { "button" } type="submit" formmethod="get" formaction=reload
+                    formnovalidate=true data-testid="load-lists">{load_label}</button>
+            </div>
+            {listed.then(|| view! { <p class="hint">"After choosing another account, workspace, repository or search, load the lists again: the branches are the chosen repository's."</p> })}
             <label for="sync-definition-path">"Definition path"</label>
             <input id="sync-definition-path" name=field::DEFINITION_PATH type="text" placeholder="postman/schemas/index.yaml"
-                value=kept(field::DEFINITION_PATH, "")/>
+                value=kept(field::DEFINITION_PATH, &form.definition_path, "")/>
             <p class="hint">"Empty: the one definition in postman/schemas, else postman/schemas/index.yaml (or .json)."</p>
             <label for="sync-collections-dir">"Collections directory"</label>
-            <input id="sync-collections-dir" name=field::COLLECTIONS_DIR type="text" value=kept(field::COLLECTIONS_DIR, "postman/collections")/>
+            <input id="sync-collections-dir" name=field::COLLECTIONS_DIR type="text"
+                value=kept(field::COLLECTIONS_DIR, &form.collections_dir, "postman/collections")/>
             <fieldset>
                 <legend>"When both Ferry and the repository have differing files"</legend>
                 {winner_choice("", "Ask me if both differ")}
@@ -125,10 +168,53 @@ fn not_connected(id: &str, can_edit: bool, accounts: Vec<AccountChoice>, flash: 
                 {winner_choice("repository", "The repository's version wins")}
             </fieldset>
             <p class="hint">"The side that loses is kept in Ferry's History."</p>
-            <button class="button" type="submit">"Connect"</button>
+            {listed.then(|| view! { <button class="button" type="submit">"Connect"</button> })}
         </form>
     }
     .into_any()
+}
+
+/// Workspace, a repository search, Repository and Branch, chosen from what the account
+/// reaches in Bitbucket.
+fn place_fields(
+    place: &Place,
+    workspaces: Vec<Choice>,
+    repositories: Vec<Choice>,
+    branches: Vec<String>,
+) -> impl IntoView {
+    let options = |choices: Vec<Choice>, chosen: &str| {
+        choices
+            .into_iter()
+            .map(|c| {
+                let selected = c.value == chosen;
+                view! { <option value=c.value selected=selected>{c.label}</option> }
+            })
+            .collect_view()
+    };
+    let branch_choices = branches
+        .into_iter()
+        .map(|name| Choice {
+            value: name.clone(),
+            label: name,
+        })
+        .collect();
+    view! {
+        <label for="sync-workspace">"Workspace"</label>
+        <select id="sync-workspace" name=field::WORKSPACE required>{options(workspaces, &place.workspace)}</select>
+        <label for="sync-search">"Search repositories"</label>
+        <input id="sync-search" name=field::SEARCH type="search" maxlength="100" value=place.search.clone()
+            placeholder="part of a repository name"/>
+        <label for="sync-repository">"Repository"</label>
+        <select id="sync-repository" name=field::REPOSITORY required aria-describedby="sync-repository-hint">
+            {options(repositories, &place.repository)}
+        </select>
+        <p class="hint" id="sync-repository-hint">"Repositories this account can write to."</p>
+        <label for="sync-branch">"Branch"</label>
+        <select id="sync-branch" name=field::BRANCH required aria-describedby="sync-branch-hint">
+            {options(branch_choices, &place.branch)}
+        </select>
+        <p class="hint" id="sync-branch-hint">"The working branch: Ferry pushes to it and pulls from it."</p>
+    }
 }
 
 fn connected(id: &str, can_edit: bool, connection: RepositoryConnection, flash: &Flash) -> AnyView {

@@ -4,7 +4,7 @@
 use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
+use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::account_data::{load_authenticate_options, AccountView, AuthenticateOptions};
 use crate::components::load_error::LoadError;
@@ -31,6 +31,15 @@ pub fn WizardSteps(current: u8) -> impl IntoView {
 #[component]
 pub fn AuthenticatePage() -> impl IntoView {
     let options = Resource::new(|| (), |_| load_authenticate_options());
+    // Started from an API's Connect form: the forms carry the API along and, once the account
+    // is ready, the server returns there (when it is an API of the team) instead of Configure.
+    let query = use_query_map();
+    let for_api = move || {
+        query
+            .read()
+            .get(routes::AUTHENTICATE_FOR_API)
+            .unwrap_or_default()
+    };
     view! {
         <Title text="Add Bitbucket integration"/>
         <section class="integrations narrow-page">
@@ -41,7 +50,7 @@ pub fn AuthenticatePage() -> impl IntoView {
             <PageFlash/>
             <Suspense fallback=|| view! { <p class="hint">"Loading…"</p> }>
                 {move || options.get().map(|loaded| match loaded {
-                    Ok(Some(options)) if options.can_add => authenticate_forms(options).into_any(),
+                    Ok(Some(options)) if options.can_add => authenticate_forms(options, for_api()).into_any(),
                     Ok(Some(_)) => view! {
                         <p class="alert error" role="alert">"Your role does not allow adding integrations; an editor or admin can."</p>
                     }.into_any(),
@@ -53,7 +62,7 @@ pub fn AuthenticatePage() -> impl IntoView {
     }
 }
 
-fn authenticate_forms(options: AuthenticateOptions) -> impl IntoView {
+fn authenticate_forms(options: AuthenticateOptions, for_api: String) -> impl IntoView {
     let refused = options.refused.clone().unwrap_or_default();
     let typed = |name: &str| refused.value(name).unwrap_or_default().to_owned();
     let has_saved = !options.accounts.is_empty();
@@ -68,7 +77,11 @@ fn authenticate_forms(options: AuthenticateOptions) -> impl IntoView {
     let invalid = |field: &str| refused.field.as_deref() == Some(field);
     view! {
         {error.map(|error| view! { <p class="alert error" role="alert" data-testid="form-error">{error}</p> })}
+        {(!for_api.is_empty()).then(|| view! {
+            <p class="hint" data-testid="for-api">"Once the account is ready you go back to the API's Repository tab to choose the repository."</p>
+        })}
         <form class="form auth-form" method="post" action=routes::INTEGRATIONS_BITBUCKET_AUTHENTICATE>
+            {api_field(&for_api)}
             <fieldset>
                 <legend>"Authenticate with"</legend>
                 {has_saved.then(|| view! {
@@ -88,7 +101,7 @@ fn authenticate_forms(options: AuthenticateOptions) -> impl IntoView {
             </div>
             <button class="button" type="submit">"Authenticate and Proceed"</button>
         </form>
-        {options.oauth.then(|| oauth_form(&refused))}
+        {options.oauth.then(|| oauth_form(&refused, &for_api))}
         <p class="hint">
             "Credentials are verified with Bitbucket, then stored encrypted; Ferry never shows them again. "
             <A href=routes::ACCOUNTS>"Connected accounts"</A> " lists this team's accounts."
@@ -115,10 +128,18 @@ fn saved_fields(accounts: &[AccountView], chosen: &str, invalid: bool) -> impl I
     }
 }
 
-fn oauth_form(refused: &RefusedForm) -> impl IntoView {
+/// The API to return to, carried as the page's query had it (the server checks it).
+fn api_field(for_api: &str) -> Option<impl IntoView> {
+    (!for_api.is_empty()).then(|| {
+        view! { <input type="hidden" name=routes::AUTHENTICATE_FOR_API value=for_api.to_owned()/> }
+    })
+}
+
+fn oauth_form(refused: &RefusedForm, for_api: &str) -> impl IntoView {
     let label = refused.value("label").unwrap_or_default().to_owned();
     view! {
         <form class="form oauth-form" method="post" action=routes::OAUTH_START>
+            {api_field(for_api)}
             <p class="hint">"Or let Bitbucket ask you to grant Ferry access (OAuth 2.0); nothing to copy and paste."</p>
             <input type="hidden" name="label" value=label/>
             <button class="button secondary" type="submit">"Connect with Bitbucket"</button>

@@ -49,11 +49,21 @@ async fn finish(
     fields: &Fields,
     result: Result<String, ApiSyncError>,
 ) -> Response {
-    let back = routes::api_sub(id, "repository");
+    finish_at(session, &routes::api_sub(id, "repository"), fields, result).await
+}
+
+/// [`finish`], back to `back` (the tab with a query that lists the Connect form's choices).
+async fn finish_at(
+    session: &Session,
+    back: &str,
+    fields: &Fields,
+    result: Result<String, ApiSyncError>,
+) -> Response {
     match result {
         Ok(notice) => {
             flash_notice(session, notice).await;
-            Redirect::to(&back).into_response()
+            // Done: the tab itself, without the form's choices.
+            Redirect::to(back.split('?').next().unwrap_or(back)).into_response()
         }
         Err(error) => {
             let kept = Flash {
@@ -66,7 +76,7 @@ async fn finish(
                 ..Flash::default()
             };
             Refusal::from_domain(error, label)
-                .back(session, &back, kept)
+                .back(session, back, kept)
                 .await
         }
     }
@@ -105,7 +115,21 @@ pub async fn connect(
                 connection.workspace, connection.repository, connection.branch
             )
         });
-    finish(&session, &id, &fields, result).await
+    // A refused Connect comes back with the account's lists loaded for what was chosen.
+    let again: Vec<(&str, &str)> = [
+        form_field::ACCOUNT,
+        form_field::WORKSPACE,
+        form_field::REPOSITORY,
+        form_field::BRANCH,
+        form_field::DEFINITION_PATH,
+        form_field::COLLECTIONS_DIR,
+        form_field::WINNER,
+    ]
+    .into_iter()
+    .map(|name| (name, fields.get(name)))
+    .collect();
+    let back = routes::api_repository_with(&id, &again);
+    finish_at(&session, &back, &fields, result).await
 }
 
 /// `POST /apis/{id}/repository/push`: Commit and push.

@@ -4,6 +4,7 @@
 //! authorization-code grant with a `state` kept in the session. Secrets are never written back
 //! into a form, a message or a log.
 
+use app::fields::api_sync_fields;
 use app::flash::Flash;
 use axum::{
     extract::{Form, Path, Query, State},
@@ -12,6 +13,7 @@ use axum::{
 };
 use ferry_domain::{
     accounts::Actor,
+    apis::Apis,
     auth::Permission,
     bitbucket::{AuthMethod, BitbucketError, Credential, VerifiedAccount},
     connected_accounts::{
@@ -34,8 +36,60 @@ const OAUTH_PENDING: &str = "bitbucket_oauth";
 /// How long a person may take on Bitbucket's consent page.
 const OAUTH_STATE_TTL_MS: i64 = 15 * 60 * 1000;
 
-fn configure_page(account_id: &str) -> String {
-    app::routes::integration_configure(account_id)
+/// Where Authenticate goes once an account is ready.
+#[derive(Debug, Clone, PartialEq)]
+enum Next {
+    /// Add Integration's Configure step.
+    Configure,
+    /// Back to the Connect form of this API (of the person's team), the account chosen.
+    Api(String),
+}
+
+impl Next {
+    /// The API the form names when it is one of the team's, else Configure: a foreign or
+    /// unknown id sends nobody to a page they cannot see.
+    async fn from_form(state: &AppState, actor: &Actor, api: &str) -> Self {
+        let api = api.trim();
+        if api.is_empty() {
+            return Self::Configure;
+        }
+        match Apis::new(&state.store).row(actor, api).await {
+            Ok(row) => Self::Api(row.id),
+            Err(_) => Self::Configure,
+        }
+    }
+
+    fn page(&self, account_id: &str) -> String {
+        match self {
+            Self::Configure => app::routes::integration_configure(account_id),
+            Self::Api(id) => {
+                app::routes::api_repository_with(id, &[(api_sync_fields::ACCOUNT, account_id)])
+            }
+        }
+    }
+
+    /// The Authenticate page to show again after a refusal.
+    fn authenticate_page(&self) -> String {
+        match self {
+            Self::Configure => AUTHENTICATE_PAGE.to_owned(),
+            Self::Api(id) => app::routes::authenticate_for_api(id),
+        }
+    }
+
+    /// The last sentence of the notice: what to do next.
+    fn step(&self) -> &'static str {
+        match self {
+            Self::Configure => "Now choose what to back up and where.",
+            Self::Api(_) => "Now choose the repository to connect this API to.",
+        }
+    }
+
+    fn api(&self) -> Option<String> {
+        match self {
+            Self::Configure => None,
+            Self::Api(id) => Some(id.clone()),
+        }
+    }
 }
 
 fn reauthenticate_page(account_id: &str) -> String {
@@ -62,6 +116,9 @@ pub struct CredentialForm {
     username: String,
     #[serde(default)]
     app_password: Option<SecretString>,
+    /// The API whose Connect form sent the person here (`?api=`), to return to.
+    #[serde(default)]
+    api: String,
 }
 
 impl CredentialForm {
@@ -260,10 +317,13 @@ async fn connect(
         .await?)
 }
 
-fn connected_notice(account: &ConnectedAccount) -> String {
+fn connected_notice(account: &ConnectedAccount, next: &Next) -> String {
     format!(
-        "Authenticated: “{}” is {} ({}) on Bitbucket. Now choose what to back up and where.",
-        account.label, account.display_name, account.login
+        "Authenticated: “{}” is {} ({}) on Bitbucket. {}",
+        account.label,
+        account.display_name,
+        account.login,
+        next.step()
     )
 }
 
@@ -274,14 +334,15 @@ pub async fn authenticate(
     SignedIn(actor): SignedIn,
     Form(form): Form<CredentialForm>,
 ) -> Response {
-    match authenticate_with(&state, &actor, &form).await {
+    let next = Next::from_form(&state, &actor, &form.api).await;
+    match authenticate_with(&state, &actor, &form, &next).await {
         Ok((account, notice)) => {
             flash_notice(&session, notice).await;
-            Redirect::to(&configure_page(&account)).into_response()
+            Redirect::to(&next.page(&account)).into_response()
         }
         Err(refusal) => {
             refusal
-                .back_to_form(&session, AUTHENTICATE_PAGE, form.values())
+                .back_to_form(&session, &next.authenticate_page(), form.values())
                 .await
         }
     }
@@ -292,10 +353,11 @@ async fn authenticate_with(
     state: &AppState,
     actor: &Actor,
     form: &CredentialForm,
+    next: &Next,
 ) -> Result<(String, String), Refusal> {
     require_connect(actor)?;
     let Some(credential) = form.credential()? else {
-        return saved_account(state, actor, &form.account).await;
+        return saved_account(state, actor, &form.account, next).await;
     };
     let verified = state
         .bitbucket
@@ -303,7 +365,7 @@ async fn authenticate_with(
         .await
         .map_err(|e| bitbucket_refusal(e, credential.method()))?;
     let account = connect(state, actor, &form.label, &credential, &verified).await?;
-    Ok((account.id.clone(), connected_notice(&account)))
+    Ok((account.id.clone(), connected_notice(&account, next)))
 }
 
 /// A saved account is checked against Bitbucket too, so an expired token shows up here and not
@@ -312,6 +374,7 @@ async fn saved_account(
     state: &AppState,
     actor: &Actor,
     id: &str,
+    next: &Next,
 ) -> Result<(String, String), Refusal> {
     let accounts = ConnectedAccounts::new(&state.store, &state.keyring);
     let account = match accounts.get_usable(actor, id.trim()).await {
@@ -348,8 +411,10 @@ async fn saved_account(
     Ok((
         account.id.clone(),
         format!(
-            "Using “{}” ({}). Now choose what to back up and where.",
-            account.label, account.display_name
+            "Using “{}” ({}). {}",
+            account.label,
+            account.display_name,
+            next.step()
         ),
     ))
 }
@@ -361,6 +426,9 @@ struct OAuthPending {
     team_id: String,
     /// The account being re-authenticated; `None` when connecting a new one.
     account: Option<String>,
+    /// The API whose Connect form started it (a team's API, checked at the start).
+    #[serde(default)]
+    api: Option<String>,
     label: String,
     started_at_ms: i64,
 }
@@ -371,6 +439,8 @@ pub struct OAuthStart {
     account: String,
     #[serde(default)]
     label: String,
+    #[serde(default)]
+    api: String,
 }
 
 /// `POST /integrations/bitbucket/oauth/start`: Connect with Bitbucket.
@@ -380,12 +450,13 @@ pub async fn oauth_start(
     SignedIn(actor): SignedIn,
     Form(form): Form<OAuthStart>,
 ) -> Response {
+    let next = Next::from_form(&state, &actor, &form.api).await;
     let back = if form.account.is_empty() {
-        AUTHENTICATE_PAGE.to_owned()
+        next.authenticate_page()
     } else {
         reauthenticate_page(&form.account)
     };
-    match oauth_authorize_url(&state, &session, &actor, &form).await {
+    match oauth_authorize_url(&state, &session, &actor, &form, &next).await {
         Ok(url) => Redirect::to(&url).into_response(),
         Err(refusal) => {
             let values = vec![("label".to_owned(), form.label.clone())];
@@ -399,6 +470,7 @@ async fn oauth_authorize_url(
     session: &Session,
     actor: &Actor,
     form: &OAuthStart,
+    next: &Next,
 ) -> Result<String, Refusal> {
     require_connect(actor)?;
     let account = match form.account.trim() {
@@ -431,6 +503,7 @@ async fn oauth_authorize_url(
         state: nonce,
         team_id: actor.team_id.clone(),
         account,
+        api: next.api(),
         label: form.label.trim().to_owned(),
         started_at_ms: now_ms(),
     };
@@ -459,9 +532,13 @@ pub async fn oauth_callback(
     Query(callback): Query<OAuthCallback>,
 ) -> Response {
     let pending: Option<OAuthPending> = session.remove(OAUTH_PENDING).await.ok().flatten();
-    let back = match pending.as_ref().and_then(|p| p.account.as_deref()) {
-        Some(account) => reauthenticate_page(account),
-        None => AUTHENTICATE_PAGE.to_owned(),
+    let back = match pending.as_ref() {
+        Some(OAuthPending {
+            account: Some(account),
+            ..
+        }) => reauthenticate_page(account),
+        Some(OAuthPending { api: Some(api), .. }) => app::routes::authenticate_for_api(api),
+        _ => AUTHENTICATE_PAGE.to_owned(),
     };
     match oauth_finish(&state, &actor, pending, &callback).await {
         Ok((page, notice)) => {
@@ -513,8 +590,12 @@ async fn oauth_finish(
         .map_err(|e| bitbucket_refusal(e, AuthMethod::OAuth))?;
     match pending.account {
         None => {
+            let next = match pending.api {
+                Some(api) => Next::Api(api),
+                None => Next::Configure,
+            };
             let account = connect(state, actor, &pending.label, &credential, &verified).await?;
-            Ok((configure_page(&account.id), connected_notice(&account)))
+            Ok((next.page(&account.id), connected_notice(&account, &next)))
         }
         Some(id) => {
             let accounts = ConnectedAccounts::new(&state.store, &state.keyring);

@@ -2,7 +2,8 @@
 //! Repository tab's forms connect an API (and register Ferry's webhook); a `git push` over
 //! smart HTTP reaches Ferry through the signed `repo:push` delivery, and with deliveries
 //! unreachable through polling; a forged delivery changes nothing; the REST API reads the
-//! status, pushes, pulls and reads the log.
+//! status, pushes, pulls and reads the log. The Connect form authenticates through Add
+//! Integration's Authenticate step and comes back, and lists what the account reaches.
 
 use std::{path::Path, process::Command, time::Duration};
 
@@ -25,6 +26,7 @@ ferry_testing::on_both!(
     with_webhooks_unreachable_polling_finds_the_push,
     the_rest_api_reads_status_pushes_pulls_and_logs,
     a_sync_that_stops_alerts_on_the_banner_and_in_the_audit_log,
+    the_connect_form_authenticates_lists_the_repositories_and_connects,
 );
 
 const EMAIL: &str = "demo@example.com";
@@ -486,5 +488,124 @@ async fn a_sync_that_stops_alerts_on_the_banner_and_in_the_audit_log(db: Db) {
             .filter(|entry| entry.action == "api_sync.needs_reauth")
             .count(),
         1
+    );
+}
+
+/// The Connect form from nothing: no account → Authenticate (carrying the API) → back to the
+/// tab with the new account chosen and its workspaces, repositories and branches listed from
+/// Bitbucket → a refused Connect comes back with the lists for what was chosen → Connect.
+async fn the_connect_form_authenticates_lists_the_repositories_and_connects(db: Db) {
+    let world = world(db, Duration::from_secs(60)).await;
+    let (server, api) = (&world.server, &world.api);
+    let tab = format!("/apis/{api}/repository");
+    let page = server.page(&tab).await;
+    let authenticate = format!("/integrations/bitbucket/new?api={api}");
+    assert!(page.contains(&format!("href=\"{authenticate}\"")), "{page}");
+    assert!(
+        !page.contains("id=\"sync-workspace\""),
+        "nothing listed yet"
+    );
+    assert!(server.page(&authenticate).await.contains(&format!(
+        "<input type=\"hidden\" name=\"api\" value=\"{api}\""
+    )));
+
+    let response = server
+        .post_form(
+            "/integrations/bitbucket/authenticate",
+            &[
+                ("method", "api_token"),
+                ("email", EMAIL),
+                ("api_token", TOKEN),
+                ("api", api),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let accounts = ConnectedAccounts::new(&server.db.store, &server.keyring)
+        .list(&world.alice)
+        .await
+        .unwrap();
+    assert_eq!(accounts.len(), 1);
+    let account = &accounts[0].id;
+    let back = format!("{tab}?accountId={account}");
+    assert_eq!(location(&response), back);
+
+    let page = server.page(&back).await;
+    assert!(
+        page.contains("Now choose the repository to connect this API to."),
+        "{page}"
+    );
+    for select in ["sync-workspace", "sync-repository", "sync-branch"] {
+        assert!(
+            page.contains(&format!("id=\"{select}\"")),
+            "{select}: {page}"
+        );
+    }
+    assert!(page.contains("<option value=\"demo\" selected"), "{page}");
+    assert!(page.contains("<option value=\"apis\" selected"), "{page}");
+    assert!(page.contains("<option value=\"main\" selected"), "{page}");
+
+    // A branch the repository does not have: refused, nothing connected, and the tab comes
+    // back with the account's lists for what was chosen.
+    let connect = |branch: &'static str| {
+        let account = account.clone();
+        let tab = tab.clone();
+        async move {
+            server
+                .post_form(
+                    &tab,
+                    &[
+                        ("accountId", &account),
+                        ("workspace", "demo"),
+                        ("repository", "apis"),
+                        ("branch", branch),
+                        ("definitionPath", ""),
+                        ("collectionsDir", "postman/collections"),
+                    ],
+                )
+                .await
+        }
+    };
+    let refused = connect("nope").await;
+    assert_eq!(refused.status(), 303);
+    let again = location(&refused).to_owned();
+    assert!(
+        again.starts_with(&format!(
+            "{tab}?accountId={account}&workspace=demo&repository=apis&branch=nope"
+        )),
+        "{again}"
+    );
+    let page = server.page(&again).await;
+    assert!(page.contains("has no branch nope"), "{page}");
+    assert!(page.contains("<option value=\"main\" selected"), "{page}");
+    let store = &server.db.store;
+    assert!(store
+        .api_connection(&world.alice.team_id, api)
+        .await
+        .unwrap()
+        .is_none());
+
+    let connected = connect("main").await;
+    assert_eq!(location(&connected), tab);
+    assert!(store
+        .api_connection(&world.alice.team_id, api)
+        .await
+        .unwrap()
+        .is_some());
+
+    // An id that is not one of the team's APIs sends Authenticate to Configure as usual.
+    let elsewhere = server
+        .post_form(
+            "/integrations/bitbucket/authenticate",
+            &[
+                ("method", "saved"),
+                ("account", account),
+                ("api", "00000000-0000-0000-0000-000000000000"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&elsewhere),
+        format!("/integrations/bitbucket/new/configure?account={account}")
     );
 }

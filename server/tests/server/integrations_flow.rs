@@ -284,6 +284,43 @@ async fn each_method_authenticates_and_adds_an_integration(db: Db) {
     let returned = server.client.get(&callback).send().await.unwrap();
     let oauth_account = configured_account(&returned);
 
+    // Started from an API's Connect form, the grant comes back to that API's Repository tab
+    // with the new account chosen.
+    let api = ferry_domain::apis::Apis::new(&server.db.store)
+        .create(
+            &alice,
+            ferry_domain::apis::NewApi::Empty {
+                name: "Pets",
+                summary: "",
+            },
+        )
+        .await
+        .unwrap()
+        .row
+        .id;
+    let started = server
+        .post_form(
+            "/integrations/bitbucket/oauth/start",
+            &[("label", "For the API"), ("api", &api)],
+        )
+        .await;
+    let callback = grant(&sandbox, &url_param(location(&started), "state")).await;
+    let returned = server.client.get(&callback).send().await.unwrap();
+    let for_api = accounts(&server, &alice)
+        .await
+        .into_iter()
+        .find(|a| a.label == "For the API")
+        .expect("connected")
+        .id;
+    assert_eq!(
+        location(&returned),
+        format!("/apis/{api}/repository?accountId={for_api}")
+    );
+    ConnectedAccounts::new(&server.db.store, &server.keyring)
+        .delete(&alice, &for_api)
+        .await
+        .unwrap();
+
     // A saved account goes straight to Configure once Bitbucket accepts it again.
     let saved = server
         .post_form(
