@@ -32,6 +32,7 @@ pub struct TargetChoice {
     pub branch: String,
 }
 
+#[cfg(feature = "ssr")]
 impl TargetChoice {
     /// Takes the refused form's values over this choice.
     fn overlay(&mut self, refused: &RefusedForm) {

@@ -335,3 +335,85 @@ async fn names_resolving_to_private_addresses_never_reach_them() {
         "nothing reached the private receiver"
     );
 }
+
+/// Every event type's Slack message, with names and summaries longer than Slack allows,
+/// passes the Slack-compatible receiver's checks; each channel state reads as Slack means it.
+#[tokio::test]
+async fn every_event_renders_within_slacks_limits_and_slacks_answers_are_read() {
+    use ferry_webhooks::{event::Activity, event::EventActor, Envelope, EventType};
+    use slack_receiver::ChannelState;
+
+    let slack = slack_receiver::start(slack_receiver::Config::default())
+        .await
+        .unwrap();
+    let url = WebhookUrl::parse(&slack.add_hook("api-team"), &local_policy()).unwrap();
+    let sender = sender(local_policy());
+    let secret = WebhookSecret::generate();
+    let activity = |event_type: EventType| {
+        let mut details = serde_json::Map::new();
+        details.insert(
+            "name".into(),
+            serde_json::json!(format!("<{}>", "N".repeat(400))),
+        );
+        Activity {
+            event_type,
+            at_ms: 1_796_688_000_000,
+            summary: format!("*{}* & more", "s".repeat(6000)),
+            actor: Some(EventActor {
+                id: "u1".into(),
+                name: "A".repeat(300),
+            }),
+            url: Some(format!("https://ferry.example/{}", "p".repeat(2000))),
+            details,
+        }
+    };
+    let all: Vec<EventType> = EventType::SUBSCRIBABLE
+        .into_iter()
+        .chain([EventType::Test])
+        .collect();
+    for (n, event_type) in all.iter().enumerate() {
+        let body = Envelope::slack_body(&activity(*event_type));
+        let attempt = sender
+            .send(Kind::Slack, &url, &format!("msg_{n}"), &body, &[&secret])
+            .await;
+        assert_eq!(
+            attempt.outcome,
+            Outcome::Delivered,
+            "{}: {}",
+            event_type.as_str(),
+            attempt.excerpt
+        );
+    }
+    assert_eq!(slack.messages().len(), all.len());
+    assert_eq!(slack.messages()[0].webhook_id.as_deref(), Some("msg_0"));
+
+    let body = Envelope::slack_body(&activity(EventType::Test));
+    let outcome = |state| {
+        slack.set_channel("api-team", state);
+        let (sender, url, body, secret) =
+            (sender.clone(), url.clone(), body.clone(), secret.clone());
+        async move {
+            sender
+                .send(Kind::Slack, &url, "m", &body, &[&secret])
+                .await
+                .outcome
+        }
+    };
+    assert!(matches!(
+        outcome(ChannelState::Archived).await,
+        Outcome::Gone { .. }
+    ));
+    assert!(
+        matches!(outcome(ChannelState::Deleted).await, Outcome::Failing { reason } if reason.contains("channel_not_found"))
+    );
+    assert_eq!(
+        outcome(ChannelState::RateLimited).await,
+        Outcome::Retry {
+            reason: "Slack is rate limiting this webhook (429)".into(),
+            retry_after: Some(Duration::from_secs(1))
+        }
+    );
+    assert!(
+        matches!(outcome(ChannelState::Failing).await, Outcome::Retry { reason, .. } if reason.contains("rollup_error"))
+    );
+}
