@@ -9,7 +9,8 @@
 // Services: what the web layer and the CLI call. The root re-exports each under its short name.
 pub mod services;
 pub use services::{
-    accounts, api_sync, apis, collections, connected_accounts, integrations, profile, retention,
+    accounts, api_sync, apis, collections, connected_accounts, hooks, integrations, profile,
+    retention,
 };
 
 // Building blocks: no database.
@@ -22,6 +23,8 @@ pub use ferry_openapi as openapi;
 /// The collection format lives in its own crate (no database, no network), so the fuzzer and
 /// anything else that only reads collections builds just that.
 pub use ferry_postman as postman;
+/// Outbound webhooks' wire format and address policy live in their own crate (no database).
+pub use ferry_webhooks as webhooks;
 pub mod crypto;
 
 // Infrastructure: the SQL on both databases, and the sync engine's workers.

@@ -395,6 +395,35 @@ impl<'a> ConnectedAccounts<'a> {
             }
             resealed += self.store.reseal_api_hook_secrets(&sealed, newest).await?;
         }
+        // Custom webhooks' and Slack's URLs and signing secrets too.
+        for batch in self.store.hooks_not_under(newest).await?.chunks(100) {
+            let mut sealed = Vec::with_capacity(batch.len());
+            for row in batch {
+                let reseal =
+                    |purpose: &str, value: &[u8]| -> Result<Vec<u8>, crate::crypto::CryptoError> {
+                        let context = SecretContext {
+                            team_id: &row.team_id,
+                            row_id: &row.id,
+                            purpose,
+                        };
+                        let plaintext = self.keyring.open(&context, value)?;
+                        self.keyring.seal(&context, &plaintext)
+                    };
+                use crate::hooks::{PREVIOUS_SECRET_PURPOSE, SECRET_PURPOSE, URL_PURPOSE};
+                sealed.push(crate::store::hooks::ResealedHook {
+                    id: row.id.clone(),
+                    read_secret: row.secret.clone(),
+                    url: reseal(URL_PURPOSE, &row.url)?,
+                    secret: reseal(SECRET_PURPOSE, &row.secret)?,
+                    previous_secret: row
+                        .previous_secret
+                        .as_deref()
+                        .map(|previous| reseal(PREVIOUS_SECRET_PURPOSE, previous))
+                        .transpose()?,
+                });
+            }
+            resealed += self.store.reseal_hooks(&sealed, newest).await?;
+        }
         Ok(Reencrypted { resealed })
     }
 

@@ -6,6 +6,7 @@ pub mod api_sync;
 pub mod apis;
 pub mod collections;
 pub mod connected_accounts;
+pub mod hooks;
 pub mod integrations;
 pub mod profile;
 pub mod retention;

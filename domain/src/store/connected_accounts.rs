@@ -292,6 +292,7 @@ impl Store {
                 "SELECT key_id, CAST(SUM(n) AS BIGINT) FROM ( \
                  SELECT secret_key_id AS key_id, COUNT(*) AS n FROM connected_accounts GROUP BY secret_key_id \
                  UNION ALL SELECT hook_secret_key_id, COUNT(*) FROM api_connections GROUP BY hook_secret_key_id \
+                 UNION ALL SELECT key_id, COUNT(*) FROM hook_integrations GROUP BY key_id \
                  ) AS sealed GROUP BY key_id ORDER BY key_id")
                 .fetch_all(pool).await?)
         })

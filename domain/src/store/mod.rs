@@ -35,6 +35,7 @@ pub mod budgets;
 pub mod collections;
 pub mod connected_accounts;
 mod enums;
+pub mod hooks;
 pub mod integrations;
 pub mod retention;
 pub mod sync;

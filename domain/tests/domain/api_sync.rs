@@ -5,7 +5,7 @@
 
 use std::{path::PathBuf, process::Command, time::Duration};
 
-use crate::fixtures::{collection, document, document_named, edit, member};
+use crate::fixtures::{collection, document, document_named, edit, member, ring};
 use bitbucket_sandbox::{Config, Repository, Running, Seed, User, Workspace};
 use ferry_domain::{
     accounts::Actor,
@@ -20,7 +20,7 @@ use ferry_domain::{
     bitbucket::{parse_base_url, BitbucketClient, BitbucketConfig, Credential},
     collections::Collections,
     connected_accounts::{ConnectedAccounts, VerifiedIdentity},
-    crypto::{EncryptionKey, KeyId, Keyring, SecretContext},
+    crypto::{Keyring, SecretContext},
     sync::{AccountCredentials, BitbucketDestination, BitbucketSync, SyncConfig, SyncEngine},
     Store,
 };
@@ -233,20 +233,6 @@ impl World {
         self.git_in_work(&["commit", "-q", "-m", message]);
         self.git_in_work(&["push", "-q", "origin", "main"]);
     }
-}
-
-fn ring(keys: &[(&str, u8)]) -> Keyring {
-    Keyring::new(
-        keys.iter()
-            .map(|(id, fill)| {
-                (
-                    KeyId::parse(id).unwrap(),
-                    EncryptionKey::from_bytes([*fill; 32]),
-                )
-            })
-            .collect(),
-    )
-    .unwrap()
 }
 
 fn run_git(command: &mut Command) -> String {

@@ -2,12 +2,12 @@
 //! in place, refreshed atomically, re-encrypted under a new key; team scoping and permissions;
 //! and no plaintext anywhere in the database files.
 
-use crate::fixtures::{collection, exec, integration, member, teammate};
+use crate::fixtures::{collection, exec, integration, member, ring, teammate};
 use ferry_domain::{
     auth::{ExposeSecret, Role, SecretString},
     bitbucket::{AuthMethod, Credential},
     connected_accounts::{ConnectedAccountError, ConnectedAccounts, VerifiedIdentity},
-    crypto::{CryptoError, EncryptionKey, KeyId, Keyring},
+    crypto::{CryptoError, Keyring},
     error::{DomainError, Forbidden},
     integrations::IntegrationStatus,
     Store,
@@ -28,20 +28,6 @@ ferry_testing::on_both!(
 );
 
 const TOKEN: &str = "ATATT3xFfGF0-distinctive-token-7c1e";
-
-fn keyring(keys: &[(&str, u8)]) -> Keyring {
-    Keyring::new(
-        keys.iter()
-            .map(|(id, fill)| {
-                (
-                    KeyId::parse(id).unwrap(),
-                    EncryptionKey::from_bytes([*fill; 32]),
-                )
-            })
-            .collect(),
-    )
-    .unwrap()
-}
 
 fn secret(text: &str) -> SecretString {
     SecretString::from(text.to_owned())
@@ -502,7 +488,7 @@ async fn a_secret_copied_to_another_row_does_not_open(store: &Store) {
 }
 
 async fn reencrypt_moves_every_secret_to_the_newest_key(store: &Store) {
-    let old = keyring(&[("old", 1)]);
+    let old = ring(&[("old", 1)]);
     let editor = member(store, "ed@example.com", Role::Editor).await;
     let other = member(store, "other@example.com", Role::Editor).await;
     let first = ConnectedAccounts::new(store, &old)
@@ -519,7 +505,7 @@ async fn reencrypt_moves_every_secret_to_the_newest_key(store: &Store) {
         .await
         .unwrap();
 
-    let rotated = keyring(&[("old", 1), ("new", 2)]);
+    let rotated = ring(&[("old", 1), ("new", 2)]);
     let service = ConnectedAccounts::new(store, &rotated);
     assert_eq!(
         service.secrets_by_key().await.unwrap(),
@@ -536,7 +522,7 @@ async fn reencrypt_moves_every_secret_to_the_newest_key(store: &Store) {
         [("new".to_owned(), 2)]
     );
 
-    let only_new = keyring(&[("new", 2)]);
+    let only_new = ring(&[("new", 2)]);
     let after = ConnectedAccounts::new(store, &only_new);
     assert_eq!(
         exposed(&after.credential(&editor.team_id, &first.id).await.unwrap())[1],

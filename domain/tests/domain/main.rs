@@ -8,6 +8,7 @@ mod apis_conformance;
 mod collections_conformance;
 mod connected_accounts_conformance;
 mod fixtures;
+mod hooks;
 mod integrations_conformance;
 mod readme;
 mod retention_conformance;

@@ -1,0 +1,287 @@
+//! Sends due deliveries. Workers run in every `ferry serve`; each claims a batch of due
+//! deliveries with a lease (longer than an attempt can take), sends them concurrently, and
+//! records each attempt in one transaction with the delivery's next state. A worker that dies
+//! leaves leases that expire: the delivery is sent again under the same `webhook-id`.
+//!
+//! After an attempt: delivered → done (and an integration that was Failing recovers);
+//! passing trouble → retried on the schedule, the integration marked Failing from the third
+//! failed attempt on and when the schedule runs out; `410 Gone` → the integration is
+//! disabled; a failure a person must fix (a refused address, a redirect, a Slack channel that
+//! is gone) → Failing at once, with the reason in words.
+
+use std::{sync::Arc, time::Duration};
+
+use ferry_webhooks::{
+    next_attempt, Attempt, NetworkPolicy, Outcome, Sender, SenderConfig, WebhookSecret, WebhookUrl,
+    MAX_ATTEMPTS,
+};
+use tokio::{sync::Notify, task::JoinHandle};
+
+use super::{open_text, HookKind, PREVIOUS_SECRET_PURPOSE, SECRET_PURPOSE, URL_PURPOSE};
+use crate::{
+    crypto::Keyring,
+    store::{
+        hooks::{DeliveryRow, FinishedAttempt, HookRow},
+        now_ms, Store, StoreError,
+    },
+};
+
+/// Failed attempts of one delivery after which its integration shows Failing.
+pub const FAILING_AFTER_ATTEMPTS: i64 = 3;
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// How often an idle worker looks for due deliveries (a new delivery wakes it sooner).
+    pub poll: Duration,
+    /// How long a claimed delivery is this worker's: well over an attempt's timeout.
+    pub lease: Duration,
+    /// Deliveries claimed, and sent concurrently, at once.
+    pub batch: i64,
+    pub sender: SenderConfig,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            poll: Duration::from_secs(1),
+            lease: Duration::from_secs(60),
+            batch: 32,
+            sender: SenderConfig::default(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct HookWorker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    keyring: Keyring,
+    sender: Sender,
+    config: WorkerConfig,
+    process: String,
+    wake: Notify,
+}
+
+impl HookWorker {
+    pub fn new(store: Store, keyring: Keyring, config: WorkerConfig) -> Result<Self, String> {
+        let sender = Sender::new(config.sender.clone()).map_err(|e| e.to_string())?;
+        Ok(Self::with_sender(store, keyring, config, sender))
+    }
+
+    /// A worker sending through `sender` (the tests' hostile resolver).
+    pub fn with_sender(
+        store: Store,
+        keyring: Keyring,
+        config: WorkerConfig,
+        sender: Sender,
+    ) -> Self {
+        let process = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                keyring,
+                sender,
+                config,
+                process,
+                wake: Notify::new(),
+            }),
+        }
+    }
+
+    pub fn policy(&self) -> &NetworkPolicy {
+        self.inner.sender.policy()
+    }
+
+    /// Looks for due deliveries now (a delivery was queued).
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Runs until the task is aborted.
+    pub fn start(&self) -> JoinHandle<()> {
+        let worker = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let sent = match worker.run_once().await {
+                    Ok(sent) => sent,
+                    Err(error) => {
+                        tracing::error!(%error, "sending webhook deliveries failed");
+                        0
+                    }
+                };
+                if sent == 0 {
+                    let _ = tokio::time::timeout(
+                        worker.inner.config.poll,
+                        worker.inner.wake.notified(),
+                    )
+                    .await;
+                }
+            }
+        })
+    }
+
+    /// Claims what is due and sends it; answers how many attempts were made.
+    pub async fn run_once(&self) -> Result<usize, StoreError> {
+        let inner = &self.inner;
+        let lease_ms = i64::try_from(inner.config.lease.as_millis()).unwrap_or(i64::MAX);
+        let claimed = inner
+            .store
+            .claim_deliveries(&inner.process, lease_ms, inner.config.batch)
+            .await?;
+        let count = claimed.len();
+        let mut sending = tokio::task::JoinSet::new();
+        for (delivery, hook) in claimed {
+            let worker = self.clone();
+            sending.spawn(async move { worker.deliver(delivery, hook).await });
+        }
+        while let Some(done) = sending.join_next().await {
+            match done {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => tracing::error!(%error, "recording a webhook delivery failed"),
+                Err(error) => tracing::error!(%error, "a webhook delivery task failed"),
+            }
+        }
+        Ok(count)
+    }
+
+    async fn deliver(&self, delivery: DeliveryRow, hook: HookRow) -> Result<(), StoreError> {
+        let attempt = match self.prepare(&hook) {
+            Ok((kind, url, secrets)) => {
+                let secrets: Vec<&WebhookSecret> = secrets.iter().collect();
+                self.inner
+                    .sender
+                    .send(
+                        kind.wire(),
+                        &url,
+                        &delivery.id,
+                        delivery.body.as_bytes(),
+                        &secrets,
+                    )
+                    .await
+            }
+            Err(reason) => Attempt {
+                outcome: Outcome::Failing { reason },
+                status: None,
+                latency: Duration::ZERO,
+                excerpt: String::new(),
+            },
+        };
+        let finished = finished(&delivery, &hook, attempt);
+        if !self
+            .inner
+            .store
+            .finish_attempt(&delivery, &self.inner.process, &finished)
+            .await?
+        {
+            tracing::warn!(delivery = %delivery.id, "a webhook delivery's lease ran out before its attempt was recorded");
+        }
+        Ok(())
+    }
+
+    /// The kind, URL and signing secrets of `hook`, or why it cannot be sent.
+    fn prepare(
+        &self,
+        hook: &HookRow,
+    ) -> Result<(HookKind, WebhookUrl, Vec<WebhookSecret>), String> {
+        let keyring = &self.inner.keyring;
+        let kind =
+            HookKind::parse(&hook.kind).ok_or_else(|| format!("unknown kind {}", hook.kind))?;
+        let unusable = |error: &dyn std::fmt::Display| {
+            format!("the integration's URL or secret cannot be opened ({error}); delete it and add it again")
+        };
+        let url = open_text(keyring, hook, URL_PURPOSE, &hook.url).map_err(|e| unusable(&e))?;
+        // Parsed again under today's policy: the operator may have narrowed it since.
+        let url = WebhookUrl::parse(&url, self.policy()).map_err(|error| error.to_string())?;
+        let secret = |purpose: &str, sealed: &[u8]| {
+            open_text(keyring, hook, purpose, sealed)
+                .map_err(|e| unusable(&e))
+                .and_then(|text| WebhookSecret::parse(&text).map_err(|e| unusable(&e)))
+        };
+        let mut secrets = vec![secret(SECRET_PURPOSE, &hook.secret)?];
+        if let (Some(previous), Some(until)) =
+            (&hook.previous_secret, hook.previous_secret_until_ms)
+        {
+            if until > now_ms() {
+                secrets.push(secret(PREVIOUS_SECRET_PURPOSE, previous)?);
+            }
+        }
+        Ok((kind, url, secrets))
+    }
+}
+
+/// What an attempt means for the delivery and its integration.
+fn finished(delivery: &DeliveryRow, hook: &HookRow, attempt: Attempt) -> FinishedAttempt {
+    let number = delivery.attempts + 1;
+    let now = now_ms();
+    let base = FinishedAttempt {
+        status: attempt.status.map(i64::from),
+        latency_ms: i64::try_from(attempt.latency.as_millis()).unwrap_or(i64::MAX),
+        outcome: "delivered",
+        reason: None,
+        excerpt: attempt.excerpt,
+        state: "delivered",
+        due_at_ms: now,
+        integration_status: None,
+    };
+    match attempt.outcome {
+        Outcome::Delivered => FinishedAttempt {
+            integration_status: (hook.status == "failing").then_some(("active", None)),
+            ..base
+        },
+        Outcome::Retry {
+            reason,
+            retry_after,
+        } => {
+            let attempts = u32::try_from(number).unwrap_or(u32::MAX);
+            match next_attempt(attempts, retry_after) {
+                Some(wait) => FinishedAttempt {
+                    outcome: "retry",
+                    state: "pending",
+                    due_at_ms: now + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2),
+                    integration_status: (number >= FAILING_AFTER_ATTEMPTS).then(|| {
+                        (
+                            "failing",
+                            Some(format!("deliveries keep failing ({reason}); Ferry retries each for about a day")),
+                        )
+                    }),
+                    reason: Some(reason),
+                    ..base
+                },
+                None => FinishedAttempt {
+                    outcome: "retry",
+                    state: "failed",
+                    integration_status: Some((
+                        "failing",
+                        Some(format!(
+                            "a delivery was given up after {MAX_ATTEMPTS} attempts over about a day ({reason}); fix the receiver, then redeliver it"
+                        )),
+                    )),
+                    reason: Some(reason),
+                    ..base
+                },
+            }
+        }
+        Outcome::Gone { reason } => FinishedAttempt {
+            outcome: "gone",
+            state: "failed",
+            integration_status: Some((
+                "disabled",
+                Some(format!(
+                    "{reason}; Ferry stopped sending (resume to send again)"
+                )),
+            )),
+            reason: Some(reason),
+            ..base
+        },
+        Outcome::Failing { reason } => FinishedAttempt {
+            outcome: "failing",
+            state: "failed",
+            integration_status: Some(("failing", Some(reason.clone()))),
+            reason: Some(reason),
+            ..base
+        },
+    }
+}
