@@ -302,6 +302,14 @@ pub const API_API_SYNC_PUSH_ROUTE: &str = "/api/apis/{id}/sync/push";
 pub const API_API_SYNC_BRANCHES_ROUTE: &str = "/api/apis/{id}/sync/branches";
 pub const API_API_SYNC_BRANCH_ROUTE: &str = "/api/apis/{id}/sync/branch";
 pub const API_API_SYNC_LOG_ROUTE: &str = "/api/apis/{id}/sync/log";
+
+// Custom webhooks and Slack over REST (`hooks_api.rs`).
+pub const API_WEBHOOKS: &str = "/api/webhooks";
+pub const API_WEBHOOK_ROUTE: &str = "/api/webhooks/{id}";
+pub const API_WEBHOOK_SECRET_ROUTE: &str = "/api/webhooks/{id}/secret";
+pub const API_WEBHOOK_TEST_ROUTE: &str = "/api/webhooks/{id}/test";
+pub const API_WEBHOOK_DELIVERIES_ROUTE: &str = "/api/webhooks/{id}/deliveries";
+pub const API_WEBHOOK_REDELIVER_ROUTE: &str = "/api/webhooks/{id}/deliveries/{delivery}/redeliver";
 pub const API_INTEGRATIONS: &str = "/api/integrations";
 pub const API_INTEGRATION_ROUTE: &str = "/api/integrations/{id}";
 pub const API_INTEGRATION_RUNS_ROUTE: &str = "/api/integrations/{id}/runs";

@@ -182,13 +182,14 @@ async fn run(backend: &str, options: &Options) {
             ..SyncConfig::default()
         }),
         api_sync: Default::default(),
+        hooks: Default::default(),
         key_source,
         security: Default::default(),
         limits: Default::default(),
     };
     config.api_sync.poll = options.poll;
     let public_url = config.public_url.clone();
-    let (router, sync, worker) = app_router(db.store.clone(), keyring.clone(), config)
+    let (router, sync, worker, _hooks) = app_router(db.store.clone(), keyring.clone(), config)
         .await
         .unwrap();
     tokio::spawn(async move {

@@ -169,6 +169,14 @@ pub struct ServeArgs {
     /// (seconds; each read is one Bitbucket call from the account's hourly budget).
     #[arg(long, env = "FERRY_API_SYNC_POLL_SECONDS", default_value_t = 60)]
     pub api_sync_poll_seconds: u64,
+    /// Networks custom webhooks and Slack deliveries may reach although they are not public
+    /// (CIDRs or addresses, comma separated); default none: only public addresses.
+    #[arg(long, env = "FERRY_WEBHOOK_ALLOWED_NETWORKS")]
+    pub webhook_allowed_networks: Option<String>,
+    /// Accept plain `http://` webhook URLs (`true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`);
+    /// default: only `https://`.
+    #[arg(long, env = "FERRY_WEBHOOK_ALLOW_HTTP", default_value = "false")]
+    pub webhook_allow_http: String,
     /// Who may create an account by themselves: `open` (anyone), `invite-only` (only through
     /// a team's invite link, joining that team) or `closed` (accounts come from
     /// `ferry user create`).

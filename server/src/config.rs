@@ -8,8 +8,10 @@ use ferry_domain::{
     bitbucket::{parse_base_url, BitbucketConfig, OAuthConsumer, Url},
     collections::Quotas,
     crypto::{CryptoError, KeySource, KEYS_ENV},
+    hooks::worker::WorkerConfig as HookWorkerConfig,
     retention::{days, Retention},
     sync::SyncConfig,
+    webhooks::{NetworkPolicy, SenderConfig},
     DatabaseUrl,
 };
 use secrecy::{ExposeSecret, SecretString};
@@ -37,6 +39,9 @@ pub struct Config {
     pub sync: Option<SyncConfig>,
     /// How API sync's background checks pace themselves (they run where sync workers run).
     pub api_sync: WorkerConfig,
+    /// Where custom webhooks and Slack may deliver, and how the delivery worker paces itself
+    /// (it runs where sync workers run).
+    pub hooks: HookWorkerConfig,
     /// Where the encryption keys come from (loaded by the commands that need them).
     pub key_source: KeySource,
     /// Who may sign up, whom to believe about client addresses, who may scrape metrics.
@@ -164,6 +169,10 @@ impl Config {
             Command::Serve(args) => api_sync_config(args, limits.quotas)?,
             _ => WorkerConfig::default(),
         };
+        let hooks = match command {
+            Command::Serve(args) => hooks_config(args)?,
+            _ => HookWorkerConfig::default(),
+        };
         Ok(Self {
             data_dir,
             database_url,
@@ -174,6 +183,7 @@ impl Config {
             bitbucket,
             sync,
             api_sync,
+            hooks,
             key_source,
             security,
             limits,
@@ -242,6 +252,37 @@ fn api_sync_config(args: &ServeArgs, quotas: Quotas) -> Result<WorkerConfig, Sta
         poll: Duration::from_secs(args.api_sync_poll_seconds),
         quotas,
     })
+}
+
+fn hooks_config(args: &ServeArgs) -> Result<HookWorkerConfig, StartError> {
+    let allowed =
+        NetworkPolicy::parse_allowed(args.webhook_allowed_networks.as_deref().unwrap_or_default())
+            .map_err(|e| StartError::Security(format!("FERRY_WEBHOOK_ALLOWED_NETWORKS: {e}")))?;
+    let allow_http = parse_flag(&args.webhook_allow_http).ok_or_else(|| {
+        StartError::Security(format!(
+            "FERRY_WEBHOOK_ALLOW_HTTP: '{}' is not true or false (1/0, yes/no, on/off also work)",
+            args.webhook_allow_http
+        ))
+    })?;
+    Ok(HookWorkerConfig {
+        sender: SenderConfig {
+            policy: NetworkPolicy {
+                allowed,
+                allow_http,
+            },
+            ..SenderConfig::default()
+        },
+        ..HookWorkerConfig::default()
+    })
+}
+
+/// A yes-or-no setting, as people write it in environments.
+fn parse_flag(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" | "" => Some(false),
+        _ => None,
+    }
 }
 
 fn sync_config(args: &ServeArgs) -> Result<Option<SyncConfig>, StartError> {

@@ -6,6 +6,7 @@ use ferry_domain::{
     api_sync::worker::ApiSyncWorker,
     bitbucket::BitbucketClient,
     crypto::Keyring,
+    hooks::worker::HookWorker,
     retention::Pruner,
     sync::{AccountCredentials, BitbucketDestination, BitbucketSync, SyncEngine},
     Store,
@@ -39,10 +40,12 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         .map_err(|e| StartError::Listen(format!("cannot listen on {}: {e}", config.listen)))?;
     let keyring = config.key_source.load()?;
     let store = open_store(&config).await?;
-    let (app, sync, api_sync) = app_router(store.clone(), keyring, config.clone()).await?;
+    let (app, sync, api_sync, hooks) = app_router(store.clone(), keyring, config.clone()).await?;
     let workers = config.sync.is_some().then(|| sync.start());
-    // API sync's checks run where backups run: a web-only process leaves both to others.
+    // API sync's checks and webhook deliveries run where backups run: a web-only process
+    // leaves them to others.
     let api_sync_worker = config.sync.is_some().then(|| api_sync.start());
+    let hooks_worker = config.sync.is_some().then(|| hooks.start());
     // Every process prunes: the deletes are idempotent, and a web-only process still grows
     // the tables (revisions, sign-in attempts).
     let pruner = Pruner::new(store.clone(), config.limits.retention).start();
@@ -70,6 +73,9 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     if let Some(worker) = api_sync_worker {
         worker.abort();
     }
+    if let Some(worker) = hooks_worker {
+        worker.abort();
+    }
     pruner.abort();
     store.close().await;
     tracing::info!("Ferry stopped");
@@ -77,8 +83,8 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
 }
 
 /// The full router over a given store, as `serve` runs it (tests use it in-process), the
-/// sync engine it reports on and API sync's worker (`serve` starts both unless they are
-/// turned off).
+/// sync engine it reports on, API sync's worker and the webhook delivery worker (`serve`
+/// starts them unless they are turned off).
 pub async fn app_router(
     store: Store,
     keyring: Keyring,
@@ -88,6 +94,7 @@ pub async fn app_router(
         axum::Router,
         BitbucketSync,
         ApiSyncWorker<AccountCredentials>,
+        HookWorker,
     ),
     StartError,
 > {
@@ -111,6 +118,8 @@ pub async fn app_router(
         sync.clone(),
         config.api_sync.clone(),
     );
+    let hooks = HookWorker::new(store.clone(), keyring.clone(), config.hooks.clone())
+        .map_err(|e| StartError::Serve(format!("cannot prepare the webhook sender: {e}")))?;
     let state = AppState {
         store,
         keyring,
@@ -119,8 +128,9 @@ pub async fn app_router(
         bitbucket,
         sync: sync.clone(),
         api_sync: api_sync.clone(),
+        hooks: hooks.clone(),
     };
-    Ok((http::router(state, sessions), sync, api_sync))
+    Ok((http::router(state, sessions), sync, api_sync, hooks))
 }
 
 async fn shutdown_signal() {

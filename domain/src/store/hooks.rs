@@ -130,19 +130,14 @@ impl Store {
         })
     }
 
-    /// Sets the status (and its reason); a pause or resume also frees deliveries to wait or go.
-    pub async fn set_hook_status(
-        &self,
-        team_id: &str,
-        id: &str,
-        status: &str,
-        reason: Option<&str>,
-    ) -> Result<bool, StoreError> {
+    /// Changes what a person may change; `false` when there is no such integration.
+    pub async fn update_hook(&self, row: &HookRow) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
             let changed = sqlx::query(
-                "UPDATE hook_integrations SET status = $1, status_reason = $2, updated_at_ms = $3 \
-                 WHERE team_id = $4 AND id = $5")
-                .bind(status).bind(reason).bind(now_ms()).bind(team_id).bind(id)
+                "UPDATE hook_integrations SET nickname = $1, url = $2, url_display = $3, events = $4, status = $5, \
+                 status_reason = $6, key_id = $7, updated_at_ms = $8 WHERE team_id = $9 AND id = $10")
+                .bind(&row.nickname).bind(&row.url).bind(&row.url_display).bind(&row.events).bind(&row.status)
+                .bind(&row.status_reason).bind(&row.key_id).bind(now_ms()).bind(&row.team_id).bind(&row.id)
                 .execute(pool).await?.rows_affected();
             Ok(changed == 1)
         })

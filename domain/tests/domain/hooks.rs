@@ -468,7 +468,7 @@ async fn viewers_read_editors_manage_their_own_and_bad_input_changes_nothing(db:
     };
     assert_eq!(
         refused("", "https://example.com", vec!["member.joined".into()]).await,
-        "nickname"
+        "name"
     );
     assert_eq!(
         refused(
@@ -477,7 +477,7 @@ async fn viewers_read_editors_manage_their_own_and_bad_input_changes_nothing(db:
             vec!["member.joined".into()]
         )
         .await,
-        "nickname"
+        "name"
     );
     assert_eq!(
         refused("New", "ftp://example.com", vec!["member.joined".into()]).await,

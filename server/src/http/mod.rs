@@ -14,6 +14,7 @@ pub mod client_addr;
 mod collection_forms;
 mod collections_api;
 mod health;
+mod hooks_api;
 mod integration_forms;
 mod integrations_api;
 mod metrics;
@@ -41,6 +42,7 @@ use ferry_domain::{
     api_sync::{worker::ApiSyncWorker, ApiSync},
     bitbucket::BitbucketClient,
     crypto::Keyring,
+    hooks::{worker::HookWorker, Hooks},
     sync::{AccountCredentials, BitbucketSync},
     Store,
 };
@@ -64,6 +66,8 @@ pub struct AppState {
     pub sync: BitbucketSync,
     /// API sync's background checks: woken by webhook deliveries.
     pub api_sync: ApiSyncWorker<AccountCredentials>,
+    /// Custom webhooks' and Slack's deliveries: woken when one is queued.
+    pub hooks: HookWorker,
 }
 
 impl AppState {
@@ -77,6 +81,11 @@ impl AppState {
         ApiSync::new(&self.store, &self.keyring, &self.sync)
             .with_quotas(self.config.limits.quotas)
             .with_public_url(&self.config.public_url)
+    }
+
+    /// Custom webhooks and Slack, under the deployment's address policy.
+    pub fn hooks(&self) -> Hooks<'_> {
+        Hooks::new(&self.store, &self.keyring, self.hooks.policy())
     }
 
     /// The APIs service under this deployment's quotas: every write goes through it.
@@ -537,6 +546,31 @@ fn handlers() -> Vec<RouteDef> {
             Method::GET,
             routes::API_API_SYNC_LOG_ROUTE,
             api_sync_api::log,
+        ),
+        at(Method::GET, routes::API_WEBHOOKS, hooks_api::list),
+        at(Method::POST, routes::API_WEBHOOKS, hooks_api::create),
+        at(Method::GET, routes::API_WEBHOOK_ROUTE, hooks_api::get),
+        at(Method::PUT, routes::API_WEBHOOK_ROUTE, hooks_api::update),
+        at(Method::DELETE, routes::API_WEBHOOK_ROUTE, hooks_api::delete),
+        at(
+            Method::POST,
+            routes::API_WEBHOOK_SECRET_ROUTE,
+            hooks_api::rotate_secret,
+        ),
+        at(
+            Method::POST,
+            routes::API_WEBHOOK_TEST_ROUTE,
+            hooks_api::send_test,
+        ),
+        at(
+            Method::GET,
+            routes::API_WEBHOOK_DELIVERIES_ROUTE,
+            hooks_api::deliveries,
+        ),
+        at(
+            Method::POST,
+            routes::API_WEBHOOK_REDELIVER_ROUTE,
+            hooks_api::redeliver,
         ),
         with_limit(
             at(

@@ -125,6 +125,26 @@ fn bitbucket_settings_are_checked_at_start_in_one_line() {
 }
 
 #[test]
+fn webhook_settings_are_checked_at_start_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    for (variable, value) in [
+        ("FERRY_WEBHOOK_ALLOWED_NETWORKS", "10.0.0.0/33"),
+        ("FERRY_WEBHOOK_ALLOW_HTTP", "perhaps"),
+    ] {
+        let output = run_to_end(ferry(
+            &[
+                ("FERRY_DATA_DIR", data),
+                ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
+                (variable, value),
+            ],
+            &["serve"],
+        ));
+        assert_one_clear_line(&output, variable);
+    }
+}
+
+#[test]
 fn bad_listen_address_is_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let output = run_to_end(ferry(

@@ -33,6 +33,8 @@ struct TeamA {
     request_id: String,
     api_id: String,
     version_id: String,
+    hook_id: String,
+    delivery_id: String,
 }
 
 /// Team A's API definition: its title, summary, path and version name must never reach B.
@@ -71,10 +73,14 @@ impl TeamA {
             &self.request_id,
             "Alpha API",
             "Alpha summary",
+            "Alpha Slack",
+            "alphasecretpath",
             "alpha-secret-path",
             "alpha-v1",
             &self.api_id,
             &self.version_id,
+            &self.hook_id,
+            &self.delivery_id,
         ]
     }
 
@@ -92,6 +98,8 @@ impl TeamA {
             &self.request_id,
             &self.api_id,
             &self.version_id,
+            &self.hook_id,
+            &self.delivery_id,
         ]
     }
 }
@@ -189,7 +197,25 @@ async fn team_a(server: &TestServer) -> TeamA {
         .await
         .unwrap()
         .id;
+    // A's Slack integration and a delivery of it (the URL and name must never reach B).
+    let policy = ferry_domain::webhooks::NetworkPolicy::default();
+    let hooks = ferry_domain::hooks::Hooks::new(&server.db.store, &server.keyring, &policy);
+    let (hook, _) = hooks
+        .create(
+            &admin,
+            ferry_domain::hooks::NewHook {
+                kind: ferry_domain::hooks::HookKind::SlackActivity,
+                nickname: "Alpha Slack",
+                url: "https://hooks.slack.com/services/TALPHA/BALPHA/alphasecretpath",
+                events: &["member.joined".to_owned()],
+            },
+        )
+        .await
+        .unwrap();
+    let delivery_id = hooks.send_test(&admin, &hook.id).await.unwrap().id;
     TeamA {
+        hook_id: hook.id,
+        delivery_id,
         api_id,
         version_id,
         account_id,
@@ -272,6 +298,15 @@ fn case(method: &Method, path: &str) -> Option<Case> {
         | ("GET" | "POST", "/api/apis/{id}/sync/branches")
         | ("POST", "/api/apis/{id}/sync/pull" | "/api/apis/{id}/sync/push")
         | ("PUT", "/api/apis/{id}/sync/branch") => ApiKey,
+        ("GET" | "POST", "/api/webhooks")
+        | ("GET" | "PUT" | "DELETE", "/api/webhooks/{id}")
+        | ("GET", "/api/webhooks/{id}/deliveries")
+        | (
+            "POST",
+            "/api/webhooks/{id}/secret"
+            | "/api/webhooks/{id}/test"
+            | "/api/webhooks/{id}/deliveries/{delivery}/redeliver",
+        ) => ApiKey,
         ("GET", "/api/integrations" | "/api/integrations/{id}" | "/api/integrations/{id}/runs") => {
             ApiKey
         }
@@ -702,6 +737,8 @@ async fn api(server: &TestServer, key: &str, a: &TeamA, method: &Method, path: &
         "operationType": "LINK_COLLECTION",
         "data": { "collectionId": a.collection_id },
         "releaseNotes": "b",
+        "url": "https://hooks.example.com/bravo",
+        "events": ["member.joined"],
     });
     let send = |path: String| {
         server

@@ -126,6 +126,15 @@ pub struct NewHook<'a> {
     pub events: &'a [String],
 }
 
+/// What an update changes; `None` leaves it as it is.
+#[derive(Debug, Clone, Default)]
+pub struct HookChange<'a> {
+    pub nickname: Option<&'a str>,
+    pub url: Option<&'a str>,
+    pub events: Option<&'a [String]>,
+    pub paused: Option<bool>,
+}
+
 /// An integration as pages and REST show it: never its URL or secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookView {
@@ -171,13 +180,8 @@ impl<'a> Hooks<'a> {
         new: NewHook<'_>,
     ) -> Result<(HookView, WebhookSecret), HooksError> {
         actor.require(Permission::CreateIntegrations)?;
-        let nickname = new.nickname.trim();
-        if nickname.is_empty() || nickname.chars().count() > MAX_NICKNAME_CHARS {
-            return Err(invalid(
-                "nickname",
-                format!("give the integration a name of 1 to {MAX_NICKNAME_CHARS} characters"),
-            ));
-        }
+        let nickname = checked_nickname(new.nickname)?;
+        let nickname = nickname.as_str();
         let url = WebhookUrl::parse(new.url, self.policy)
             .map_err(|error| invalid("url", error.to_string()))?;
         let events = parse_events(new.events)?;
@@ -192,11 +196,7 @@ impl<'a> Hooks<'a> {
             url: self.seal(&actor.team_id, &id, URL_PURPOSE, url.as_str())?,
             url_display: url.display(),
             collection_id: None,
-            events: events
-                .iter()
-                .map(|e| e.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
+            events: joined(&events),
             secret: self.seal(&actor.team_id, &id, SECRET_PURPOSE, secret.expose())?,
             previous_secret: None,
             previous_secret_until_ms: None,
@@ -210,7 +210,7 @@ impl<'a> Hooks<'a> {
         match self.store.insert_hook(&row).await {
             Err(e) if is_unique_violation(&e) => {
                 return Err(invalid(
-                    "nickname",
+                    "name",
                     format!(
                     "this team already has an integration named “{nickname}”; choose another name"
                 ),
@@ -245,11 +245,57 @@ impl<'a> Hooks<'a> {
         id: &str,
         paused: bool,
     ) -> Result<HookView, HooksError> {
-        let row = self.managed(actor, id).await?;
-        let status = if paused { "paused" } else { "active" };
-        self.store
-            .set_hook_status(&actor.team_id, &row.id, status, None)
-            .await?;
+        let change = HookChange {
+            paused: Some(paused),
+            ..HookChange::default()
+        };
+        self.update(actor, id, change).await
+    }
+
+    /// Changes the nickname, URL, events or paused state (what is `None` stays). A new URL
+    /// is sealed anew; everything else in the row is untouched.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: &str,
+        change: HookChange<'_>,
+    ) -> Result<HookView, HooksError> {
+        let mut row = self.managed(actor, id).await?;
+        if let Some(nickname) = change.nickname {
+            row.nickname = checked_nickname(nickname)?;
+        }
+        if let Some(events) = change.events {
+            row.events = joined(&parse_events(events)?);
+        }
+        if let Some(url) = change.url {
+            let url = WebhookUrl::parse(url, self.policy)
+                .map_err(|error| invalid("url", error.to_string()))?;
+            if row.key_id != self.keyring.newest().as_str() {
+                // The row's values share one key id: a new URL under another key would leave
+                // the secret's key unknown to re-encryption; this is rare (a rotation in
+                // progress), so ask for the re-encryption first.
+                return Err(invalid("url", "the encryption keys are being rotated; run `ferry keys reencrypt`, then change the URL"));
+            }
+            row.url = self.seal(&row.team_id, &row.id, URL_PURPOSE, url.as_str())?;
+            row.url_display = url.display();
+        }
+        if let Some(paused) = change.paused {
+            row.status = if paused { "paused" } else { "active" }.to_owned();
+            row.status_reason = None;
+        }
+        match self.store.update_hook(&row).await {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(invalid(
+                    "name",
+                    format!(
+                        "this team already has an integration named “{}”; choose another name",
+                        row.nickname
+                    ),
+                ))
+            }
+            Ok(false) => return Err(HooksError::NotFound),
+            other => other?,
+        };
         self.get(actor, id).await
     }
 
@@ -318,16 +364,18 @@ impl<'a> Hooks<'a> {
             .await?)
     }
 
-    /// Sends a delivery again, under its own id.
+    /// Sends a delivery of integration `id` again, under its own id.
     pub async fn redeliver(
         &self,
         actor: &Actor,
+        id: &str,
         delivery_id: &str,
     ) -> Result<DeliveryRow, HooksError> {
         let delivery = self
             .store
-            .delivery(&actor.team_id, delivery_id)
+            .delivery(&actor.team_id, delivery_id.trim())
             .await?
+            .filter(|delivery| delivery.integration_id == id.trim())
             .ok_or(HooksError::NotFound)?;
         self.managed(actor, &delivery.integration_id).await?;
         self.store
@@ -424,6 +472,25 @@ fn require_manage(actor: &Actor, row: &HookRow) -> Result<(), Forbidden> {
     } else {
         actor.require(Permission::ManageAllIntegrations)
     }
+}
+
+fn checked_nickname(nickname: &str) -> Result<String, HooksError> {
+    let nickname = nickname.trim();
+    if nickname.is_empty() || nickname.chars().count() > MAX_NICKNAME_CHARS {
+        return Err(invalid(
+            "name",
+            format!("give the integration a name of 1 to {MAX_NICKNAME_CHARS} characters"),
+        ));
+    }
+    Ok(nickname.to_owned())
+}
+
+fn joined(events: &[EventType]) -> String {
+    events
+        .iter()
+        .map(|e| e.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn parse_events(names: &[String]) -> Result<Vec<EventType>, HooksError> {

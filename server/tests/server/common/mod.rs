@@ -25,6 +25,8 @@ pub struct TestServer {
     pub sync: BitbucketSync,
     /// API sync's checks: tests that sync run them.
     pub api_sync: ApiSyncWorker<AccountCredentials>,
+    /// Webhook deliveries: tests that deliver run them.
+    pub hooks: ferry_domain::hooks::worker::HookWorker,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -66,12 +68,13 @@ impl TestServer {
             // No background workers: tests that sync drive the engine themselves.
             sync: None,
             api_sync: Default::default(),
+            hooks: Default::default(),
             key_source,
             security: Default::default(),
             limits: Default::default(),
         };
         configure(&mut config);
-        let (router, sync, api_sync) = app_router(db.store.clone(), keyring.clone(), config)
+        let (router, sync, api_sync, hooks) = app_router(db.store.clone(), keyring.clone(), config)
             .await
             .unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -95,6 +98,7 @@ impl TestServer {
             data_dir,
             sync,
             api_sync,
+            hooks,
             shutdown: Some(tx),
         }
     }
