@@ -11,8 +11,15 @@ use crate::network::{AddressRefused, NetworkPolicy};
 /// Longer URLs are refused (Slack's are about 80 characters).
 pub const MAX_URL_CHARS: usize = 2048;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct WebhookUrl(Url);
+
+/// Only the display form: a URL printed into a log would leak a Slack webhook's credential.
+impl std::fmt::Debug for WebhookUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "WebhookUrl({})", self.display())
+    }
+}
 
 /// Why a URL cannot be a webhook URL, in words for the form's Webhook URL field.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -135,6 +142,16 @@ mod tests {
         assert_eq!(
             parse("https://example.com:8443/hook").unwrap().display(),
             "https://example.com:8443/hook"
+        );
+    }
+
+    #[test]
+    fn debug_shows_only_the_display_form() {
+        let slack = parse("https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX").unwrap();
+        let printed = format!("{slack:?}");
+        assert!(
+            !printed.contains("XXXX") && printed.contains("hooks.slack.com"),
+            "{printed}"
         );
     }
 

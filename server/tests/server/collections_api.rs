@@ -1,16 +1,14 @@
 //! The Postman-compatible collection endpoints over HTTP, on both databases: shapes, status
 //! codes, team isolation, roles, bad input and the revisions and events each change writes.
 
-use crate::common::{example, Db, TestServer};
+use crate::common::{example, team_key, Db, TestServer};
 use ferry_domain::{
-    accounts::{Accounts, Actor, FirstTeam},
+    accounts::{Accounts, Actor},
     auth::Role,
     collections::{Collections, Quotas},
     postman::Collection,
 };
 use serde_json::{json, Value};
-
-const PASSWORD: &str = "correct horse battery staple";
 
 ferry_testing::on_both!(
     create_list_get_replace_delete,
@@ -23,25 +21,6 @@ ferry_testing::on_both!(
     openapi_lists_every_api_route,
     quotas_refuse_with_403_naming_the_limit_and_store_nothing,
 );
-
-/// A team with an admin, and a key of `role` in it.
-async fn team_key(server: &TestServer, email: &str, role: Role) -> (Actor, String) {
-    let accounts = Accounts::new(&server.db.store);
-    let signed_up = accounts
-        .create_user(email, PASSWORD.into(), FirstTeam::Personal, "test")
-        .await
-        .unwrap();
-    let admin = accounts
-        .session_actor(&signed_up.user_id, &signed_up.team_id, 0)
-        .await
-        .unwrap()
-        .unwrap();
-    let (_, key) = accounts
-        .create_api_key(&admin, "tests", role, None, "test")
-        .await
-        .unwrap();
-    (admin, key.expose_secret().to_owned())
-}
 
 struct Api<'a> {
     server: &'a TestServer,

@@ -7,21 +7,15 @@
 use std::sync::{Arc, Mutex};
 
 use axum::{body::Bytes, extract::State, http::HeaderMap, routing::post, Router};
-use ferry_domain::{
-    accounts::{Accounts, FirstTeam},
-    auth::Role,
-    webhooks::NetworkPolicy,
-};
+use ferry_domain::{auth::Role, webhooks::NetworkPolicy};
 use serde_json::{json, Value};
 
-use crate::common::{Db, TestServer};
+use crate::common::{team_key, Db, TestServer};
 
 ferry_testing::on_both!(
     slack_and_webhook_integrations_deliver_and_are_managed_over_rest,
     bad_input_and_viewer_keys_are_refused_and_change_nothing,
 );
-
-const PASSWORD: &str = "correct horse battery staple";
 
 async fn server(db: Db) -> TestServer {
     TestServer::start_with(db, |config| {
@@ -34,21 +28,7 @@ async fn server(db: Db) -> TestServer {
 }
 
 async fn api_key(server: &TestServer, email: &str, role: Role) -> String {
-    let accounts = Accounts::new(&server.db.store);
-    let signed_up = accounts
-        .create_user(email, PASSWORD.into(), FirstTeam::Personal, "test")
-        .await
-        .unwrap();
-    let admin = accounts
-        .session_actor(&signed_up.user_id, &signed_up.team_id, 0)
-        .await
-        .unwrap()
-        .unwrap();
-    let (_, key) = accounts
-        .create_api_key(&admin, "tests", role, None, "test")
-        .await
-        .unwrap();
-    key.expose_secret().to_owned()
+    team_key(server, email, role).await.1
 }
 
 async fn call(

@@ -270,3 +270,32 @@ impl std::io::Write for LogSink {
         Ok(())
     }
 }
+
+/// A team of its own with `email` as admin, and an API key of `role` in it.
+pub async fn team_key(
+    server: &TestServer,
+    email: &str,
+    role: ferry_domain::auth::Role,
+) -> (ferry_domain::accounts::Actor, String) {
+    use ferry_domain::accounts::{Accounts, FirstTeam};
+    let accounts = Accounts::new(&server.db.store);
+    let signed_up = accounts
+        .create_user(
+            email,
+            "correct horse battery staple".into(),
+            FirstTeam::Personal,
+            "test",
+        )
+        .await
+        .unwrap();
+    let admin = accounts
+        .session_actor(&signed_up.user_id, &signed_up.team_id, 0)
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, key) = accounts
+        .create_api_key(&admin, "tests", role, None, "test")
+        .await
+        .unwrap();
+    (admin, key.expose_secret().to_owned())
+}
