@@ -1,9 +1,10 @@
 import { defineConfig, devices } from '@playwright/test';
-import { bitbucketSandbox, ferryServer } from './harness/ferry';
+import { bitbucketSandbox, ferryServer, slackReceiver } from './harness/ferry';
 
-// The harness starts the Bitbucket sandbox (demo seed) and the real `ferry` binary pointed at
-// it, each on a free port, with a fresh SQLite database.
+// The harness starts the Bitbucket sandbox (demo seed), the Slack-compatible receiver and the
+// real `ferry` binary pointed at them, each on a free port, with a fresh SQLite database.
 const sandbox = bitbucketSandbox();
+const slack = slackReceiver();
 const ferry = ferryServer();
 
 export default defineConfig({
@@ -37,6 +38,15 @@ export default defineConfig({
     {
       command: sandbox.command,
       url: `${sandbox.url}/2.0/user`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+    },
+    {
+      command: slack.command,
+      url: `${slack.url}/_control/messages`,
       timeout: 60_000,
       reuseExistingServer: false,
       stdout: 'pipe',

@@ -81,5 +81,24 @@ pub async fn load_sync_alerts() -> Result<Vec<SyncAlert>, ServerFnError> {
             fix_label: "Open its Repository tab".to_owned(),
         });
     }
+    for hook in ferry_domain::hooks::stopped(&store, &actor)
+        .await
+        .map_err(server_fn_error)?
+    {
+        let (kind, status) = match (hook.kind.as_str(), hook.status.as_str()) {
+            ("slack_activity", "disabled") => ("Slack", "Disabled"),
+            ("slack_activity", _) => ("Slack", "Failing"),
+            (_, "disabled") => ("Webhook", "Disabled"),
+            _ => ("Webhook", "Failing"),
+        };
+        alerts.push(SyncAlert {
+            collection: format!("{kind} {}", hook.nickname),
+            target: hook.url_display,
+            status: status.to_owned(),
+            reason: hook.status_reason,
+            fix_href: crate::routes::hook(&hook.id),
+            fix_label: "Open its delivery log".to_owned(),
+        });
+    }
     Ok(alerts)
 }

@@ -29,6 +29,7 @@ pub mod configure_data;
 pub mod context;
 pub mod fields;
 pub mod flash;
+pub mod hook_data;
 pub mod integration_data;
 mod pages;
 pub mod profile_data;
@@ -69,6 +70,7 @@ use pages::{
     integrations_bitbucket::BitbucketPage,
     integrations_configure::{ConfigurePage, EditIntegrationPage},
     integrations_delete::DeleteIntegrationPage,
+    integrations_hooks::{HookPage, NewSlackPage, NewWebhookPage, SlackPage, WebhooksPage},
     integrations_runs::RunLogPage,
     invite::InvitePage,
     not_found::NotFound,
@@ -146,6 +148,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("integrations/bitbucket/new/configure") ssr=SsrMode::Async view=ConfigurePage/>
                     <Route path=path!("integrations/bitbucket/:id/edit") ssr=SsrMode::Async view=EditIntegrationPage/>
                     <Route path=path!("integrations/bitbucket/:id/delete") ssr=SsrMode::Async view=DeleteIntegrationPage/>
+                    <Route path=path!("integrations/webhooks") ssr=SsrMode::Async view=WebhooksPage/>
+                    <Route path=path!("integrations/webhooks/new") ssr=SsrMode::Async view=NewWebhookPage/>
+                    <Route path=path!("integrations/slack") ssr=SsrMode::Async view=SlackPage/>
+                    <Route path=path!("integrations/slack/new") ssr=SsrMode::Async view=NewSlackPage/>
+                    <Route path=path!("integrations/hooks/:id") ssr=SsrMode::Async view=HookPage/>
                     <Route path=path!("integrations/accounts") ssr=SsrMode::Async view=ConnectedAccountsPage/>
                     <Route path=path!("integrations/accounts/:id/reauthenticate") ssr=SsrMode::Async view=ReauthenticatePage/>
                     <Route path=path!("integrations/accounts/:id/delete") ssr=SsrMode::Async view=DeleteAccountPage/>

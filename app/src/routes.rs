@@ -131,6 +131,38 @@ pub fn account_share(id: &str) -> String {
     format!("{ACCOUNTS}/{}/share", percent_encode(id))
 }
 
+// Custom webhooks and Slack (pages `integrations_hooks.rs`; forms `hook_forms.rs`).
+pub const INTEGRATIONS_WEBHOOKS: &str = "/integrations/webhooks";
+pub const INTEGRATIONS_SLACK: &str = "/integrations/slack";
+/// Add Integration: the page, and the form's POST target.
+pub const INTEGRATIONS_WEBHOOKS_NEW: &str = "/integrations/webhooks/new";
+pub const INTEGRATIONS_SLACK_NEW: &str = "/integrations/slack/new";
+
+pub const HOOK_ROUTE: &str = "/integrations/hooks/{id}";
+pub fn hook(id: &str) -> String {
+    format!("/integrations/hooks/{}", percent_encode(id))
+}
+
+pub const HOOK_EDIT_ROUTE: &str = "/integrations/hooks/{id}/edit";
+pub const HOOK_PAUSE_ROUTE: &str = "/integrations/hooks/{id}/pause";
+pub const HOOK_RESUME_ROUTE: &str = "/integrations/hooks/{id}/resume";
+pub const HOOK_TEST_ROUTE: &str = "/integrations/hooks/{id}/test";
+pub const HOOK_SECRET_ROUTE: &str = "/integrations/hooks/{id}/secret";
+pub const HOOK_DELETE_ROUTE: &str = "/integrations/hooks/{id}/delete";
+/// `edit`, `pause`, `resume`, `test`, `secret` or `delete` of a webhook or Slack integration.
+pub fn hook_action(id: &str, action: &str) -> String {
+    format!("{}/{action}", hook(id))
+}
+
+pub const HOOK_REDELIVER_ROUTE: &str = "/integrations/hooks/{id}/deliveries/{delivery}/redeliver";
+pub fn hook_redeliver(id: &str, delivery: &str) -> String {
+    format!(
+        "{}/deliveries/{}/redeliver",
+        hook(id),
+        percent_encode(delivery)
+    )
+}
+
 // Collections (pages `collections*.rs`; forms `collection_forms.rs`).
 pub const COLLECTIONS: &str = "/collections";
 pub const COLLECTIONS_IMPORT: &str = "/collections/import";

@@ -21,6 +21,7 @@ function freePort(): string {
 function choose() {
   process.env.FERRY_E2E_PORT ??= freePort();
   process.env.FERRY_E2E_BITBUCKET_PORT ??= freePort();
+  process.env.FERRY_E2E_SLACK_PORT ??= freePort();
   process.env.FERRY_E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'ferry-e2e-'));
 }
 
@@ -56,6 +57,17 @@ export function bitbucketSandbox() {
   };
 }
 
+/** The Slack-compatible receiver on a free port (the tests add its incoming webhooks). */
+export function slackReceiver() {
+  choose();
+  const bin = process.env.SLACK_RECEIVER_BIN ?? join(targetDir, 'debug', 'slack-receiver');
+  if (!existsSync(bin)) {
+    throw new Error(`SLACK_RECEIVER_BIN: no receiver binary at ${bin}; build it with \`cargo build -p slack-receiver\` first`);
+  }
+  const address = `127.0.0.1:${process.env.FERRY_E2E_SLACK_PORT}`;
+  return { url: `http://${address}`, command: `"${bin}" --listen ${address}` };
+}
+
 export function ferryServer() {
   choose();
   const bin = process.env.FERRY_BIN ?? join(targetDir, 'debug', 'ferry');
@@ -77,6 +89,9 @@ export function ferryServer() {
       FERRY_BITBUCKET_URL: bitbucket,
       FERRY_BITBUCKET_OAUTH_KEY: consumer.key,
       FERRY_BITBUCKET_OAUTH_SECRET: consumer.secret,
+      // The Slack-compatible receiver listens on this machine, over plain http.
+      FERRY_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1',
+      FERRY_WEBHOOK_ALLOW_HTTP: 'true',
       RUST_LOG: process.env.RUST_LOG ?? 'info',
     } as Record<string, string>,
   };

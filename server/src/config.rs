@@ -170,7 +170,10 @@ impl Config {
             _ => WorkerConfig::default(),
         };
         let hooks = match command {
-            Command::Serve(args) => hooks_config(args)?,
+            Command::Serve(args) => HookWorkerConfig {
+                public_url: Some(public_url.clone()),
+                ..hooks_config(args)?
+            },
             _ => HookWorkerConfig::default(),
         };
         Ok(Self {

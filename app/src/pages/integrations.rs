@@ -18,12 +18,26 @@ pub struct Available {
     pub keywords: &'static str,
 }
 
-pub const AVAILABLE: [Available; 1] = [Available {
-    name: "Bitbucket",
-    href: routes::INTEGRATIONS_BITBUCKET,
-    summary: "Back up your team's collections to a Bitbucket Cloud repository: every change is committed as the collection's JSON.",
-    keywords: "atlassian git repository backup sync",
-}];
+pub const AVAILABLE: [Available; 3] = [
+    Available {
+        name: "Bitbucket",
+        href: routes::INTEGRATIONS_BITBUCKET,
+        summary: "Back up your team's collections to a Bitbucket Cloud repository: every change is committed as the collection's JSON.",
+        keywords: "atlassian git repository backup sync",
+    },
+    Available {
+        name: "Webhooks",
+        href: routes::INTEGRATIONS_WEBHOOKS,
+        summary: "Send your team's activity to any URL as signed JSON events: collection changes, API versions, backups failing, members joining.",
+        keywords: "custom webhook http post events notifications standard webhooks",
+    },
+    Available {
+        name: "Slack",
+        href: routes::INTEGRATIONS_SLACK,
+        summary: "Post your team's activity to a Slack channel: a message for every collection change, API version, failing backup or new member.",
+        keywords: "chat channel messages notifications incoming webhook",
+    },
+];
 
 /// The integrations whose name, summary or keywords contain every word of `query`
 /// (case-insensitive); an empty query matches all.
@@ -71,7 +85,7 @@ pub fn IntegrationsPage() -> impl IntoView {
                 if found.is_empty() {
                     view! {
                         <p class="empty-state" role="status" data-testid="no-integration">
-                            "No integration matches “" {search.get()} "”. Try “Bitbucket”, or clear the search."
+                            "No integration matches “" {search.get()} "”. Try “Bitbucket”, “Webhooks” or “Slack”, or clear the search."
                         </p>
                     }.into_any()
                 } else {
@@ -101,7 +115,9 @@ mod tests {
         assert_eq!(names("bit"), ["Bitbucket"]);
         assert_eq!(names("  BITBUCKET  "), ["Bitbucket"]);
         assert_eq!(names("backup git"), ["Bitbucket"]);
-        assert_eq!(names(""), ["Bitbucket"]);
+        assert_eq!(names("slack"), ["Slack"]);
+        assert_eq!(names("webhook"), ["Webhooks", "Slack"]);
+        assert_eq!(names(""), ["Bitbucket", "Webhooks", "Slack"]);
         assert!(names("zzz").is_empty());
         assert!(names("bit zzz").is_empty());
     }

@@ -17,6 +17,7 @@ pub mod integrations_authenticate;
 pub mod integrations_bitbucket;
 pub mod integrations_configure;
 pub mod integrations_delete;
+pub mod integrations_hooks;
 pub mod integrations_runs;
 pub mod invite;
 pub mod not_found;

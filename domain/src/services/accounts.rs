@@ -14,6 +14,7 @@ use crate::{
         Role, TokenHash, ACCOUNT_WINDOW, ADDRESS_WINDOW, SIGN_UP_WINDOW,
     },
     error::{DomainError, ErrorKind, Forbidden},
+    hooks::events,
     store::{
         accounts::{
             is_unique_violation, personal_team_name, ApiKeyRow, AuditRow, InviteAcceptance,
@@ -286,7 +287,14 @@ impl<'a> Accounts<'a> {
         };
         let created = self
             .store
-            .create_user_with_invite(email.as_str(), &hash, &row.team_id, &row.id, may_invite)
+            .create_user_with_invite(
+                email.as_str(),
+                &hash,
+                &row.team_id,
+                &row.id,
+                may_invite,
+                |user_id| events::member_joined(user_id, email.as_str(), &row.role),
+            )
             .await;
         let user_id = match created {
             Err(e) if is_unique_violation(&e) => return Err(AccountError::EmailTaken),
@@ -650,9 +658,17 @@ impl<'a> Accounts<'a> {
             return Ok(());
         }
         let keeps_invite = |invited: &str| may_invite(Some(role.as_str()), invited);
+        let activity =
+            events::member_role_changed(actor, user_id, &member.email, old.as_str(), role.as_str());
         let Some(withdrawn) = self
             .store
-            .set_member_role(&actor.team_id, user_id, role.as_str(), keeps_invite)
+            .set_member_role(
+                &actor.team_id,
+                user_id,
+                role.as_str(),
+                keeps_invite,
+                &activity,
+            )
             .await?
         else {
             return Err(self
@@ -698,7 +714,12 @@ impl<'a> Accounts<'a> {
             actor.require(Permission::ManageMembers)?;
         }
         let member = self.member(actor, user_id).await?;
-        let Some(withdrawn) = self.store.remove_member(&actor.team_id, user_id).await? else {
+        let activity = events::member_left(actor, user_id, &member.email, &member.role);
+        let Some(withdrawn) = self
+            .store
+            .remove_member(&actor.team_id, user_id, &activity)
+            .await?
+        else {
             let message = if leaving {
                 "Leave team: you are the team's last admin; make another member admin first, then leave".to_owned()
             } else {
@@ -906,7 +927,13 @@ impl<'a> Accounts<'a> {
         }
         match self
             .store
-            .accept_invite(&row.team_id, &row.id, &actor.user_id, may_invite)
+            .accept_invite(
+                &row.team_id,
+                &row.id,
+                &actor.user_id,
+                may_invite,
+                &events::member_joined(&actor.user_id, &actor.email, &row.role),
+            )
             .await?
         {
             InviteAcceptance::Joined => {}

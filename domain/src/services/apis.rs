@@ -24,12 +24,14 @@ use crate::{
     auth::Permission,
     collections::{Collections, CollectionsError},
     error::{DomainError, ErrorKind, FieldError, Forbidden},
+    hooks::events,
     openapi::{generate, limits, operation_changes, Definition, Format, ParseError},
     store::{
         accounts::is_unique_violation,
         apis::{
-            ApiChange, ApiRevisionRow, ApiRow, ApiSaved, DefinitionFacts, DefinitionFormat,
-            LinkedCollectionRow, NewDefinition, NewVersion, VersionCollectionRow, VersionRow,
+            ApiChange, ApiEdit, ApiRevisionRow, ApiRow, ApiSaved, DefinitionFacts,
+            DefinitionFormat, LinkedCollectionRow, NewDefinition, NewVersion, VersionCollectionRow,
+            VersionRow,
         },
         collections::{OverQuota, Quotas},
         now_ms, Store, StoreError,
@@ -266,15 +268,25 @@ impl<'a> Apis<'a> {
             None => "Changed the summary".to_owned(),
         };
         let change = change(actor, id, &line);
+        let activity = events::api_changed(
+            actor,
+            id,
+            name.as_deref().unwrap_or(&current.row.name),
+            current.row.revision + 1,
+            &line,
+        );
         let revision = saved(
             self.store
                 .update_api(
                     &change,
                     current.row.revision,
-                    name.as_deref(),
-                    summary.as_deref(),
-                    None,
+                    &ApiEdit {
+                        name: name.as_deref(),
+                        summary: summary.as_deref(),
+                        definition: None,
+                    },
                     self.quotas,
+                    &activity,
                 )
                 .await?,
         )?;
@@ -336,19 +348,28 @@ impl<'a> Apis<'a> {
             line.push_str(&format!(" (from {origin})"));
         }
         let change = change(actor, id, &line);
+        let activity = events::api_changed(
+            actor,
+            id,
+            &current.row.name,
+            current.row.revision + 1,
+            &line,
+        );
         let facts = facts(&definition);
         let revision = saved(
             self.store
                 .update_api(
                     &change,
                     current.row.revision,
-                    None,
-                    None,
-                    Some(&NewDefinition {
-                        text,
-                        facts: facts.clone(),
-                    }),
+                    &ApiEdit {
+                        definition: Some(&NewDefinition {
+                            text,
+                            facts: facts.clone(),
+                        }),
+                        ..ApiEdit::default()
+                    },
                     self.quotas,
+                    &activity,
                 )
                 .await?,
         )?;
@@ -608,6 +629,7 @@ impl<'a> Apis<'a> {
             None => format!("Published version {name}"),
         };
         let change = change(actor, &api.id, &line);
+        let activity = events::api_version_published(actor, &api.id, &api.name, name);
         let result = self
             .store
             .insert_api_version(
@@ -623,6 +645,7 @@ impl<'a> Apis<'a> {
                     source_commit: snapshot.source_commit,
                 },
                 self.quotas,
+                &activity,
             )
             .await;
         match result {

@@ -16,6 +16,7 @@ use crate::{
     accounts::Actor,
     auth::Permission,
     error::{DomainError, ErrorKind, Forbidden},
+    hooks::events,
     postman::{diff, Collection, FormatError},
     store::{
         accounts::is_unique_violation,
@@ -23,6 +24,8 @@ use crate::{
         now_ms, Store, StoreError,
     },
 };
+
+use ferry_webhooks::EventType;
 
 pub use crate::store::collections::{OverQuota, Quotas, Usage};
 
@@ -189,10 +192,19 @@ impl<'a> Collections<'a> {
         collection: Collection,
     ) -> Result<StoredCollection, CollectionsError> {
         actor.require(Permission::EditCollections)?;
-        let summary = diff(None, &collection)
+        let changes = diff(None, &collection);
+        let summary = changes
             .commit_message(collection.name())
             .replacen("Update", "Create", 1);
         let change = change(actor, collection.id(), &summary);
+        let activity = events::collection(
+            actor,
+            EventType::CollectionCreated,
+            collection.id(),
+            collection.name(),
+            1,
+            Some(&changes),
+        );
         match self
             .store
             .insert_collection(
@@ -200,6 +212,7 @@ impl<'a> Collections<'a> {
                 collection.name(),
                 &collection.to_canonical_json(),
                 self.quotas,
+                &activity,
             )
             .await
         {
@@ -274,9 +287,17 @@ impl<'a> Collections<'a> {
         if canonical == current.collection.to_canonical_json() {
             return Ok(current);
         }
-        let summary =
-            diff(Some(&current.collection), &collection).commit_message(collection.name());
+        let changes = diff(Some(&current.collection), &collection);
+        let summary = changes.commit_message(collection.name());
         let change = change(actor, &id, &summary);
+        let activity = events::collection(
+            actor,
+            EventType::CollectionChanged,
+            &id,
+            collection.name(),
+            current.row.revision + 1,
+            Some(&changes),
+        );
         match self
             .store
             .update_collection(
@@ -285,6 +306,7 @@ impl<'a> Collections<'a> {
                 collection.name(),
                 &canonical,
                 self.quotas,
+                &activity,
             )
             .await?
         {
@@ -330,9 +352,17 @@ impl<'a> Collections<'a> {
             .ok_or(CollectionsError::NotFound)?
             .0;
         let summary = format!("Delete \"{}\"", current.name);
+        let activity = events::collection(
+            actor,
+            EventType::CollectionDeleted,
+            &current.id,
+            &current.name,
+            current.revision,
+            None,
+        );
         if self
             .store
-            .delete_collection(&change(actor, id, &summary))
+            .delete_collection(&change(actor, id, &summary), &activity)
             .await?
         {
             Ok(())

@@ -292,7 +292,15 @@ impl<'a> ConnectedAccounts<'a> {
         );
         if !self
             .store
-            .replace_connected_account_secret(&actor.team_id, id, &account)
+            .replace_connected_account_secret(&actor.team_id, id, &account, |integration, name| {
+                crate::hooks::events::integration_status(
+                    Some(actor),
+                    ferry_webhooks::EventType::IntegrationRecovered,
+                    integration,
+                    name,
+                    None,
+                )
+            })
             .await?
         {
             return Err(ConnectedAccountError::NotFound);

@@ -1,7 +1,9 @@
 //! SQL for people, teams, memberships, API keys, sign-in attempts and the audit log.
 //! Every query that touches a team's data takes the team id.
 
-use super::{now_ms, Backend, Store, StoreError};
+use ferry_webhooks::event::Activity;
+
+use super::{activity::record_activity, now_ms, Backend, Store, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -157,6 +159,7 @@ impl Store {
         team_id: &str,
         invite_id: &str,
         inviter_entitled: impl Fn(Option<&str>, &str) -> bool,
+        joined: impl Fn(&str) -> Activity,
     ) -> Result<(InviteAcceptance, String), StoreError> {
         let user_id = uuid::Uuid::now_v7().to_string();
         let now = now_ms();
@@ -168,6 +171,7 @@ impl Store {
                 .execute(&mut *tx).await?;
             let outcome = use_invite(&mut tx, team_id, invite_id, &user_id, now, inviter_entitled).await?;
             if outcome == InviteAcceptance::Joined {
+                record_activity!(tx, team_id, &joined(&user_id));
                 tx.commit().await?;
             }
             Ok((outcome, user_id))
@@ -445,6 +449,7 @@ impl Store {
         user_id: &str,
         role: &str,
         keeps_invite: impl Fn(&str) -> bool,
+        activity: &Activity,
     ) -> Result<Option<usize>, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -465,6 +470,7 @@ impl Store {
                 sqlx::query("DELETE FROM invites WHERE id = $1 AND team_id = $2").bind(id).bind(team_id).execute(&mut *tx).await?;
                 withdrawn += 1;
             }
+            record_activity!(tx, team_id, activity);
             tx.commit().await?;
             Ok(Some(withdrawn))
         })
@@ -476,6 +482,7 @@ impl Store {
         &self,
         team_id: &str,
         user_id: &str,
+        activity: &Activity,
     ) -> Result<Option<usize>, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -489,6 +496,7 @@ impl Store {
             }
             let withdrawn = sqlx::query("DELETE FROM invites WHERE team_id = $1 AND created_by = $2 AND accepted_at_ms IS NULL")
                 .bind(team_id).bind(user_id).execute(&mut *tx).await?;
+            record_activity!(tx, team_id, activity);
             tx.commit().await?;
             Ok(Some(withdrawn.rows_affected() as usize))
         })
@@ -553,12 +561,14 @@ impl Store {
         invite_id: &str,
         user_id: &str,
         inviter_entitled: impl Fn(Option<&str>, &str) -> bool,
+        activity: &Activity,
     ) -> Result<InviteAcceptance, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             lock_team(&mut tx, team_id).await?;
             let outcome = use_invite(&mut tx, team_id, invite_id, user_id, now_ms(), inviter_entitled).await?;
             if outcome == InviteAcceptance::Joined {
+                record_activity!(tx, team_id, activity);
                 tx.commit().await?;
             }
             Ok(outcome)

@@ -4,7 +4,10 @@
 
 pub use super::enums::DefinitionFormat;
 
+use ferry_webhooks::event::Activity;
+
 use super::{
+    activity::record_activity,
     collections::{ensure_usage_row, over_quota, size_bytes, take_quota, OverQuota, Quotas, Usage},
     Store, StoreError,
 };
@@ -93,6 +96,14 @@ pub struct ApiChange<'a> {
     pub author_email: &'a str,
     pub summary: &'a str,
     pub at_ms: i64,
+}
+
+/// What a revision of an API changes; `None` keeps it.
+#[derive(Clone, Copy, Default)]
+pub struct ApiEdit<'a> {
+    pub name: Option<&'a str>,
+    pub summary: Option<&'a str>,
+    pub definition: Option<&'a NewDefinition<'a>>,
 }
 
 /// How a change of an existing API ended when the database had no error.
@@ -245,12 +256,16 @@ impl Store {
         &self,
         change: &ApiChange<'_>,
         expected_revision: i64,
-        name: Option<&str>,
-        summary: Option<&str>,
-        definition: Option<&NewDefinition<'_>>,
+        edit: &ApiEdit<'_>,
         quotas: Quotas,
+        activity: &Activity,
     ) -> Result<ApiSaved, StoreError> {
         let next = expected_revision + 1;
+        let ApiEdit {
+            name,
+            summary,
+            definition,
+        } = *edit;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let bytes = definition.map_or(0, |d| size_bytes(d.text));
@@ -261,6 +276,7 @@ impl Store {
                 return Ok(ApiSaved::Stale);
             }
             insert_api_revision!(tx, change, next, definition);
+            record_activity!(tx, change.team_id, activity);
             tx.commit().await?;
             Ok(ApiSaved::Revision(next))
         })
@@ -381,6 +397,7 @@ impl Store {
         expected_revision: i64,
         version: &NewVersion<'_>,
         quotas: Quotas,
+        activity: &Activity,
     ) -> Result<ApiSaved, StoreError> {
         let next = expected_revision + 1;
         let bytes = size_bytes(version.definition)
@@ -414,6 +431,7 @@ impl Store {
                 return Ok(ApiSaved::Stale);
             }
             insert_api_revision!(tx, change, next, None);
+            record_activity!(tx, change.team_id, activity);
             tx.commit().await?;
             Ok(ApiSaved::Revision(next))
         })

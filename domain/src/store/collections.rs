@@ -2,7 +2,9 @@
 //! Every query takes the team id; every write records its revision and event, and queues the
 //! sync jobs of the collection's integrations, in the same transaction as the change.
 
-use super::{Store, StoreError};
+use ferry_webhooks::event::Activity;
+
+use super::{activity::record_activity, Store, StoreError};
 
 pub use super::enums::EventKind;
 
@@ -258,6 +260,7 @@ impl Store {
         name: &str,
         canonical_json: &str,
         quotas: Quotas,
+        activity: &Activity,
     ) -> Result<Result<(), OverQuota>, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -273,6 +276,7 @@ impl Store {
                 .bind(change.author_user_id).bind(change.at_ms)
                 .execute(&mut *tx).await?;
             insert_revision!(tx, change, 1_i64, canonical_json);
+            record_activity!(tx, change.team_id, activity);
             tx.commit().await?;
             Ok(Ok(()))
         })
@@ -288,6 +292,7 @@ impl Store {
         name: &str,
         canonical_json: &str,
         quotas: Quotas,
+        activity: &Activity,
     ) -> Result<Saved, StoreError> {
         let next = expected_revision + 1;
         on_pool!(self, pool => {
@@ -307,6 +312,7 @@ impl Store {
             }
             insert_revision!(tx, change, next, canonical_json);
             super::sync::enqueue_change_jobs!(tx, change.team_id, change.collection_id, change.at_ms);
+            record_activity!(tx, change.team_id, activity);
             tx.commit().await?;
             Ok(Saved::Revision(next))
         })
@@ -315,7 +321,11 @@ impl Store {
     /// Deletes the collection and its revisions, recording a `deleted` event and giving their
     /// storage back to the team, in one transaction. False (and nothing written) when there is
     /// no such collection.
-    pub async fn delete_collection(&self, change: &Change<'_>) -> Result<bool, StoreError> {
+    pub async fn delete_collection(
+        &self,
+        change: &Change<'_>,
+        activity: &Activity,
+    ) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             // The usage row first, as every write of the team's revisions takes it: no save can
@@ -334,6 +344,7 @@ impl Store {
                 "UPDATE team_usage SET collections = collections - 1, stored_bytes = stored_bytes - $2 WHERE team_id = $1")
                 .bind(change.team_id).bind(freed).execute(&mut *tx).await?;
             insert_event!(tx, change, revision, EventKind::Deleted);
+            record_activity!(tx, change.team_id, activity);
             tx.commit().await?;
             Ok(true)
         })

@@ -1,7 +1,10 @@
 //! SQL for connected accounts. The secret column holds only sealed bytes; every query on a
 //! team's accounts takes the team id. Re-encryption (an operator command) spans all teams.
 
+use ferry_webhooks::event::Activity;
+
 use super::{
+    activity::record_activity,
     integrations::IntegrationStatus,
     sync::{enqueue_job_now, Trigger},
     Store, StoreError,
@@ -132,12 +135,14 @@ impl Store {
 
     /// Replaces who the account is and its secret in place (same id, so its integrations
     /// follow), and gives the integrations that stopped needing re-authentication or failing
-    /// another run. False when there is no such account.
+    /// another run, recording for each the event `recovered(integration id, collection name)`.
+    /// False when there is no such account.
     pub async fn replace_connected_account_secret(
         &self,
         team_id: &str,
         id: &str,
         account: &AccountSecret<'_>,
+        recovered: impl Fn(&str, &str) -> Activity,
     ) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -154,14 +159,17 @@ impl Store {
             }
             // A new credential is an answer to the failures the old one caused: the
             // integrations that stopped on it become active and run once with it.
-            let revived: Vec<String> = sqlx::query_scalar(
+            let revived: Vec<(String, String)> = sqlx::query_as(
                 "UPDATE integrations SET status = $3, status_reason = NULL \
-                 WHERE team_id = $1 AND account_id = $2 AND status IN ($4, $5) RETURNING id")
+                 WHERE team_id = $1 AND account_id = $2 AND status IN ($4, $5) RETURNING id, collection_id")
                 .bind(team_id).bind(id).bind(IntegrationStatus::Active)
                 .bind(IntegrationStatus::NeedsReauth).bind(IntegrationStatus::Failing)
                 .fetch_all(&mut *tx).await?;
-            for integration_id in &revived {
+            for (integration_id, collection_id) in &revived {
                 enqueue_job_now!(tx, team_id, integration_id, Trigger::Retry, account.at_ms);
+                let name: String = sqlx::query_scalar("SELECT name FROM collections WHERE team_id = $1 AND id = $2")
+                    .bind(team_id).bind(collection_id).fetch_optional(&mut *tx).await?.unwrap_or_default();
+                record_activity!(tx, team_id, &recovered(integration_id, &name));
             }
             tx.commit().await?;
             Ok(true)

@@ -130,6 +130,16 @@ impl Store {
         })
     }
 
+    /// The team's integrations that stopped delivering (Failing or Disabled), for the alerts.
+    pub async fn hooks_stopped(&self, team_id: &str) -> Result<Vec<HookRow>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as(&format!(
+                "SELECT {INTEGRATION_COLUMNS} FROM hook_integrations WHERE team_id = $1 \
+                 AND status IN ('failing', 'disabled') ORDER BY nickname"))
+                .bind(team_id).fetch_all(pool).await?)
+        })
+    }
+
     /// Changes what a person may change; `false` when there is no such integration.
     pub async fn update_hook(&self, row: &HookRow) -> Result<bool, StoreError> {
         on_pool!(self, pool => {

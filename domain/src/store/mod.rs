@@ -29,6 +29,7 @@ macro_rules! on_pool {
 }
 
 pub mod accounts;
+pub mod activity;
 pub mod api_sync;
 pub mod apis;
 pub mod budgets;

@@ -6,7 +6,11 @@
 //! LOCKED`) and every enqueue notifies the channel [`WAKE_CHANNEL`] at commit, so workers of
 //! several processes share the queue and none waits for a poll.
 
-use super::{integrations::IntegrationStatus, Backend, Store, StoreError};
+use ferry_webhooks::event::Activity;
+
+use super::{
+    activity::record_activity, integrations::IntegrationStatus, Backend, Store, StoreError,
+};
 
 pub use super::enums::{RunOutcome, Trigger};
 
@@ -464,35 +468,60 @@ impl Store {
         })
     }
 
-    /// Moves the integration to `status` (with its reason in words) unless a person paused it.
-    /// True only when the status changed: the moment to alert.
+    /// Moves the integration to `status` (with its reason in words) unless a person paused it,
+    /// recording `activity` with the change. True only when the status changed: the moment to
+    /// alert.
     pub async fn set_integration_status(
         &self,
         team_id: &str,
         integration_id: &str,
         status: IntegrationStatus,
         reason: Option<&str>,
+        activity: &Activity,
     ) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
             let done = sqlx::query(
                 "UPDATE integrations SET status = $3, status_reason = $4 \
                  WHERE team_id = $1 AND id = $2 AND status <> $5 AND status <> $3")
                 .bind(team_id).bind(integration_id).bind(status).bind(reason)
-                .bind(IntegrationStatus::Paused).execute(pool).await?;
-            Ok(done.rows_affected() == 1)
+                .bind(IntegrationStatus::Paused).execute(&mut *tx).await?;
+            let changed = done.rows_affected() == 1;
+            if changed {
+                record_activity!(tx, team_id, activity);
+            }
+            tx.commit().await?;
+            Ok(changed)
         })
     }
 
     /// A person's choice of status (run, pause, resume): applies whatever the status was.
+    /// `recovered` is recorded when it takes a failing integration (or one needing
+    /// re-authentication) back to active.
     pub async fn set_integration_status_by_person(
         &self,
         team_id: &str,
         integration_id: &str,
         status: IntegrationStatus,
+        recovered: &Activity,
     ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // Writes only, so that SQLite takes the write lock at the first statement (a read
+            // first could not upgrade while a worker writes).
+            let recovering = status == IntegrationStatus::Active
+                && sqlx::query(
+                    "UPDATE integrations SET status = $3, status_reason = NULL \
+                     WHERE team_id = $1 AND id = $2 AND status IN ($4, $5)")
+                    .bind(team_id).bind(integration_id).bind(status)
+                    .bind(IntegrationStatus::Failing).bind(IntegrationStatus::NeedsReauth)
+                    .execute(&mut *tx).await?.rows_affected() == 1;
             sqlx::query("UPDATE integrations SET status = $3, status_reason = NULL WHERE team_id = $1 AND id = $2")
-                .bind(team_id).bind(integration_id).bind(status).execute(pool).await?;
+                .bind(team_id).bind(integration_id).bind(status).execute(&mut *tx).await?;
+            if recovering {
+                record_activity!(tx, team_id, recovered);
+            }
+            tx.commit().await?;
             Ok(())
         })
     }

@@ -9,6 +9,8 @@ use super::{
     destination::{Batch, DeliveryError, Destination, Session, Target},
     message, Inner,
 };
+use ferry_webhooks::EventType;
+
 use crate::{
     integrations::repository_path,
     postman::Collection,
@@ -465,19 +467,33 @@ async fn stop<D: Destination>(
     reason: &str,
 ) -> Result<(), crate::StoreError> {
     let team_id = &item.job.team_id;
+    let event_type = match status {
+        IntegrationStatus::NeedsReauth => EventType::IntegrationNeedsReauth,
+        _ => EventType::IntegrationFailing,
+    };
+    let activity = crate::hooks::events::integration_status(
+        None,
+        event_type,
+        &item.job.integration_id,
+        &item.integration.collection_name,
+        Some(reason),
+    );
     let changed = inner
         .store
-        .set_integration_status(team_id, &item.job.integration_id, status, Some(reason))
+        .set_integration_status(
+            team_id,
+            &item.job.integration_id,
+            status,
+            Some(reason),
+            &activity,
+        )
         .await?;
     inner
         .store
         .drop_job(team_id, &item.job.integration_id)
         .await?;
     if changed {
-        let action = match status {
-            IntegrationStatus::NeedsReauth => "integration.needs_reauth",
-            _ => "integration.failing",
-        };
+        let action = event_type.as_str();
         let detail = format!(
             "\"{}\" → {}/{} {}:{}: {reason}",
             item.integration.collection_name,

@@ -6,8 +6,10 @@ use ferry_domain::{
     auth::Role,
     collections::{Collections, CollectionsError, OverQuota, Usage},
     error::Forbidden,
+    hooks::events,
     postman::Collection,
     store::collections::{Change, Quotas, Saved},
+    webhooks::EventType,
     Store,
 };
 
@@ -385,7 +387,21 @@ async fn stale_update_leaves_no_event(store: &Store) {
         at_ms: 1,
     };
     let stale = store
-        .update_collection(&change, 7, "Stale", "{}", Quotas::UNLIMITED)
+        .update_collection(
+            &change,
+            7,
+            "Stale",
+            "{}",
+            Quotas::UNLIMITED,
+            &events::collection(
+                &editor,
+                EventType::CollectionChanged,
+                "c1",
+                "Stale",
+                8,
+                None,
+            ),
+        )
         .await
         .unwrap();
     assert_eq!(stale, Saved::Stale);
@@ -406,6 +422,14 @@ async fn stale_update_leaves_no_event(store: &Store) {
             "Fresh",
             &collection("c1", "Fresh", &[]).to_canonical_json(),
             Quotas::UNLIMITED,
+            &events::collection(
+                &editor,
+                EventType::CollectionChanged,
+                "c1",
+                "Fresh",
+                2,
+                None,
+            ),
         )
         .await;
     assert_eq!(fresh.unwrap(), Saved::Revision(2));

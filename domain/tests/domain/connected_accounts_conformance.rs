@@ -9,7 +9,9 @@ use ferry_domain::{
     connected_accounts::{ConnectedAccountError, ConnectedAccounts, VerifiedIdentity},
     crypto::{CryptoError, Keyring},
     error::{DomainError, Forbidden},
+    hooks::events,
     integrations::IntegrationStatus,
+    webhooks::EventType,
     Store,
 };
 
@@ -177,6 +179,13 @@ async fn reauthenticate_replaces_the_secret_in_place(store: &Store) {
             &integration_id,
             IntegrationStatus::NeedsReauth,
             Some("revoked"),
+            &events::integration_status(
+                None,
+                EventType::IntegrationNeedsReauth,
+                &integration_id,
+                "Users API",
+                Some("revoked"),
+            ),
         )
         .await
         .unwrap();

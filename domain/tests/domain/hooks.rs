@@ -36,7 +36,7 @@ on_both!(
 );
 
 /// One delivery as the receiver saw it: webhook-id, body, signature header, all headers.
-type Received = (String, String, String, HeaderMap);
+pub(crate) type Received = (String, String, String, HeaderMap);
 
 /// What the receiver answers, in turn (the last repeats), and what it was sent.
 #[derive(Clone, Default)]
@@ -68,14 +68,14 @@ async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Byt
     StatusCode::from_u16(status).unwrap()
 }
 
-struct World {
-    db: TestDatabase,
+pub(crate) struct World {
+    pub(crate) db: TestDatabase,
     keyring: Keyring,
-    policy: NetworkPolicy,
+    pub(crate) policy: NetworkPolicy,
     receiver: Receiver,
     url: String,
-    admin: Actor,
-    worker: HookWorker,
+    pub(crate) admin: Actor,
+    pub(crate) worker: HookWorker,
 }
 
 /// A worker sending under `policy`.
@@ -95,7 +95,7 @@ fn worker(store: &ferry_domain::Store, keyring: Keyring, policy: NetworkPolicy) 
 }
 
 impl World {
-    async fn start(db: Db, answers: &[u16]) -> World {
+    pub(crate) async fn start(db: Db, answers: &[u16]) -> World {
         let db = db.fresh().await;
         let receiver = Receiver::default();
         *receiver.answers.lock().unwrap() = answers.to_vec();
@@ -123,7 +123,7 @@ impl World {
         }
     }
 
-    fn hooks(&self) -> Hooks<'_> {
+    pub(crate) fn hooks(&self) -> Hooks<'_> {
         Hooks::new(&self.db.store, &self.keyring, &self.policy)
     }
 
@@ -133,7 +133,24 @@ impl World {
         kind: HookKind,
         nickname: &str,
     ) -> (String, WebhookSecret) {
-        let events = vec!["collection.changed".to_owned(), "member.joined".to_owned()];
+        self.create_for(
+            actor,
+            kind,
+            nickname,
+            &["collection.changed", "member.joined"],
+        )
+        .await
+    }
+
+    /// An integration of `kind` sending `events` to the receiver.
+    pub(crate) async fn create_for(
+        &self,
+        actor: &Actor,
+        kind: HookKind,
+        nickname: &str,
+        events: &[&str],
+    ) -> (String, WebhookSecret) {
+        let events: Vec<String> = events.iter().map(|e| e.to_string()).collect();
         let (hook, secret) = self
             .hooks()
             .create(
@@ -150,7 +167,7 @@ impl World {
         (hook.id, secret)
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.receiver.received.lock().unwrap().clone()
     }
 

@@ -8,6 +8,7 @@ mod apis_conformance;
 mod collections_conformance;
 mod connected_accounts_conformance;
 mod fixtures;
+mod hook_events;
 mod hooks;
 mod integrations_conformance;
 mod readme;

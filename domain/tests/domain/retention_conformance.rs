@@ -8,6 +8,7 @@ use ferry_domain::{
     accounts::{Actor, Via},
     auth::Role,
     collections::Collections,
+    hooks::events,
     postman::Collection,
     retention::{days, Pruner, Retention, KEPT_RUNS},
     store::{
@@ -15,6 +16,7 @@ use ferry_domain::{
         retention::DAY_MS,
         sync::{RunOutcome, RunRow, Trigger},
     },
+    webhooks::EventType,
     Store,
 };
 
@@ -95,13 +97,33 @@ async fn saved_at(store: &Store, actor: &Actor, id: &str, times: &[i64]) {
         let json = document(id, n);
         if n == 0 {
             store
-                .insert_collection(&change, id, &json, Quotas::UNLIMITED)
+                .insert_collection(
+                    &change,
+                    id,
+                    &json,
+                    Quotas::UNLIMITED,
+                    &events::collection(actor, EventType::CollectionCreated, id, id, 1, None),
+                )
                 .await
                 .unwrap()
                 .unwrap();
         } else {
             let saved = store
-                .update_collection(&change, n as i64, id, &json, Quotas::UNLIMITED)
+                .update_collection(
+                    &change,
+                    n as i64,
+                    id,
+                    &json,
+                    Quotas::UNLIMITED,
+                    &events::collection(
+                        actor,
+                        EventType::CollectionChanged,
+                        id,
+                        id,
+                        n as i64 + 1,
+                        None,
+                    ),
+                )
                 .await
                 .unwrap();
             assert_eq!(saved, Saved::Revision(n as i64 + 1));

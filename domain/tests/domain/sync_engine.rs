@@ -443,6 +443,20 @@ async fn a_revoked_token_needs_reauthentication_and_is_not_retried() {
         audit.contains(&"integration.needs_reauth".to_owned()),
         "{audit:?}"
     );
+    // The team's integrations hear of it, from the same transaction as the status.
+    let told = world
+        .store()
+        .activity(&world.admin.team_id, 20)
+        .await
+        .unwrap();
+    let told: Vec<_> = told
+        .iter()
+        .filter(|e| e.event_type == "integration.needs_reauth")
+        .collect();
+    assert_eq!(told.len(), 1, "once, when the status changed");
+    assert!(told[0]
+        .summary
+        .contains("needs its account connected again"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

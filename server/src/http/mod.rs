@@ -14,6 +14,7 @@ pub mod client_addr;
 mod collection_forms;
 mod collections_api;
 mod health;
+mod hook_forms;
 mod hooks_api;
 mod integration_forms;
 mod integrations_api;
@@ -352,6 +353,31 @@ fn handlers() -> Vec<RouteDef> {
             Method::POST,
             routes::INTEGRATION_RESUME_ROUTE,
             sync_forms::resume,
+        ),
+        at(
+            Method::POST,
+            routes::INTEGRATIONS_WEBHOOKS_NEW,
+            hook_forms::create_webhook,
+        ),
+        at(
+            Method::POST,
+            routes::INTEGRATIONS_SLACK_NEW,
+            hook_forms::create_slack,
+        ),
+        at(Method::POST, routes::HOOK_EDIT_ROUTE, hook_forms::edit),
+        at(Method::POST, routes::HOOK_PAUSE_ROUTE, hook_forms::pause),
+        at(Method::POST, routes::HOOK_RESUME_ROUTE, hook_forms::resume),
+        at(Method::POST, routes::HOOK_TEST_ROUTE, hook_forms::test),
+        at(
+            Method::POST,
+            routes::HOOK_SECRET_ROUTE,
+            hook_forms::rotate_secret,
+        ),
+        at(Method::POST, routes::HOOK_DELETE_ROUTE, hook_forms::delete),
+        at(
+            Method::POST,
+            routes::HOOK_REDELIVER_ROUTE,
+            hook_forms::redeliver,
         ),
         at(Method::POST, routes::COLLECTIONS, collection_forms::create),
         with_body_limit(at(

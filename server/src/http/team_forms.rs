@@ -81,7 +81,7 @@ async fn answer(session: &Session, page: &str, result: Result<String, AccountErr
 /// Back to `page` showing a secret once (a new invite link or API key), kept sealed in the
 /// session until then. The page shows it rather than this response: posts answer with a
 /// redirect, so reloading the page never posts again and makes a second key.
-async fn reveal(
+pub(super) async fn reveal(
     state: &AppState,
     session: &Session,
     actor: &Actor,

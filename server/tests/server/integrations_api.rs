@@ -225,6 +225,7 @@ async fn run_pause_and_resume_queue_what_they_say(db: Db) {
             &team.integration_id,
             IntegrationStatus::Failing,
             Some("repository gone"),
+            &crate::common::status_event(&team.integration_id),
         )
         .await
         .unwrap();

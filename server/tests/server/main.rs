@@ -9,6 +9,7 @@ mod cli;
 mod collection_forms;
 mod collections_api;
 mod common;
+mod hook_forms;
 mod hooks_api;
 mod integrations;
 mod integrations_api;

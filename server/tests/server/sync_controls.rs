@@ -25,7 +25,7 @@ ferry_testing::on_both!(
 );
 
 /// The actor of `email` in `team_id`.
-async fn actor_in(server: &TestServer, email: &str, team_id: &str) -> Actor {
+pub(crate) async fn actor_in(server: &TestServer, email: &str, team_id: &str) -> Actor {
     let store = &server.db.store;
     let user = store.user_by_email(email).await.unwrap().unwrap();
     Accounts::new(store)
@@ -74,7 +74,12 @@ async fn integration_of(
 }
 
 /// `name` joins Alice's team with `role`, signed in in a browser of their own.
-async fn joins<'a>(server: &'a TestServer, alice: &Actor, email: &str, role: Role) -> Browser<'a> {
+pub(crate) async fn joins<'a>(
+    server: &'a TestServer,
+    alice: &Actor,
+    email: &str,
+    role: Role,
+) -> Browser<'a> {
     let invite = Accounts::new(&server.db.store)
         .create_invite(alice, role, "t")
         .await
@@ -193,6 +198,7 @@ async fn an_admin_runs_pauses_and_resumes_from_the_list(db: Db) {
             &id,
             IntegrationStatus::Failing,
             Some("the branch is gone"),
+            &crate::common::status_event(&id),
         )
         .await
         .unwrap();
@@ -389,6 +395,7 @@ async fn a_stopped_backup_is_shown_to_admins_and_its_creator_only(db: Db) {
             &carols,
             IntegrationStatus::Failing,
             Some("Repository demo/postman-backups is gone"),
+            &crate::common::status_event(&carols),
         )
         .await
         .unwrap();
@@ -398,6 +405,7 @@ async fn a_stopped_backup_is_shown_to_admins_and_its_creator_only(db: Db) {
             &alices,
             IntegrationStatus::NeedsReauth,
             Some("Bitbucket refused the token"),
+            &crate::common::status_event(&alices),
         )
         .await
         .unwrap();

@@ -336,6 +336,21 @@ fn case(method: &Method, path: &str) -> Option<Case> {
             | "/integrations/bitbucket/{id}/pause"
             | "/integrations/bitbucket/{id}/resume",
         ) => ForeignPath(&[("back", "runs")]),
+        ("POST", "/integrations/webhooks/new" | "/integrations/slack/new") => NoIds(&[
+            ("name", "Bravo hook"),
+            ("url", "https://example.com/bravo"),
+            ("events", "collection.changed"),
+        ]),
+        (
+            "POST",
+            "/integrations/hooks/{id}/edit"
+            | "/integrations/hooks/{id}/pause"
+            | "/integrations/hooks/{id}/resume"
+            | "/integrations/hooks/{id}/test"
+            | "/integrations/hooks/{id}/secret"
+            | "/integrations/hooks/{id}/delete"
+            | "/integrations/hooks/{id}/deliveries/{delivery}/redeliver",
+        ) => ForeignPath(&[("name", "Bravo"), ("events", "collection.changed")]),
         ("POST", "/collections") => NoIds(&[("name", "Bravo collection")]),
         ("POST", "/collections/import") => Upload,
         ("POST", "/collections/{id}/delete") => ForeignPath(&[("confirm", "yes")]),

@@ -8,6 +8,7 @@
 //! secrets sign. Viewers read; editors manage the integrations they made; admins all. The
 //! [`worker`] sends what is due; `ferry_webhooks` holds the wire format and the address policy.
 
+pub mod events;
 pub mod worker;
 
 use ferry_webhooks::{
@@ -444,6 +445,19 @@ impl<'a> Hooks<'a> {
         WebhookSecret::parse(&text)
             .map_err(|_| HooksError::Crypto(CryptoError::Malformed("not a webhook secret")))
     }
+}
+
+/// The team's integrations that stopped delivering (Failing or Disabled) which `actor`
+/// manages: what the alerts banner names. Needs no keyring (nothing sealed is read).
+pub async fn stopped(store: &Store, actor: &Actor) -> Result<Vec<HookView>, HooksError> {
+    actor.require(Permission::ReadTeamData)?;
+    Ok(store
+        .hooks_stopped(&actor.team_id)
+        .await?
+        .into_iter()
+        .filter(|row| require_manage(actor, row).is_ok())
+        .map(|row| view(actor, row))
+        .collect())
 }
 
 /// A sealed value of `row` as text.

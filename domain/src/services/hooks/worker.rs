@@ -38,6 +38,8 @@ pub struct WorkerConfig {
     /// Deliveries claimed, and sent concurrently, at once.
     pub batch: i64,
     pub sender: SenderConfig,
+    /// The deployment's public URL: events link to their page under it (no link without).
+    pub public_url: Option<String>,
 }
 
 impl Default for WorkerConfig {
@@ -47,6 +49,7 @@ impl Default for WorkerConfig {
             lease: Duration::from_secs(60),
             batch: 32,
             sender: SenderConfig::default(),
+            public_url: None,
         }
     }
 }
@@ -123,9 +126,24 @@ impl HookWorker {
         })
     }
 
-    /// Claims what is due and sends it; answers how many attempts were made.
+    /// Fans recorded events out into deliveries, then claims what is due and sends it;
+    /// answers how many deliveries were queued and attempts made.
     pub async fn run_once(&self) -> Result<usize, StoreError> {
         let inner = &self.inner;
+        let queued = inner
+            .store
+            .fan_out_activity(inner.config.batch, |kind, activity| {
+                let kind = HookKind::parse(kind)?;
+                let mut activity = activity.clone();
+                activity.url = match (&inner.config.public_url, activity.url) {
+                    (Some(root), Some(path)) => {
+                        Some(format!("{}{path}", root.trim_end_matches('/')))
+                    }
+                    _ => None,
+                };
+                String::from_utf8(kind.body(&activity)).ok()
+            })
+            .await?;
         let lease_ms = i64::try_from(inner.config.lease.as_millis()).unwrap_or(i64::MAX);
         let claimed = inner
             .store
@@ -144,7 +162,7 @@ impl HookWorker {
                 Err(error) => tracing::error!(%error, "a webhook delivery task failed"),
             }
         }
-        Ok(count)
+        Ok(queued + count)
     }
 
     async fn deliver(&self, delivery: DeliveryRow, hook: HookRow) -> Result<(), StoreError> {

@@ -283,7 +283,12 @@ impl<'a> Integrations<'a> {
             ));
         }
         self.store
-            .set_integration_status_by_person(&actor.team_id, id, IntegrationStatus::Active)
+            .set_integration_status_by_person(
+                &actor.team_id,
+                id,
+                IntegrationStatus::Active,
+                &recovered(actor, &current),
+            )
             .await?;
         self.store
             .enqueue_now(&actor.team_id, id, Trigger::Manual, now_ms())
@@ -298,7 +303,12 @@ impl<'a> Integrations<'a> {
         let current = self.get(actor, id).await?;
         require_manage(actor, &current)?;
         self.store
-            .set_integration_status_by_person(&actor.team_id, id, IntegrationStatus::Paused)
+            .set_integration_status_by_person(
+                &actor.team_id,
+                id,
+                IntegrationStatus::Paused,
+                &recovered(actor, &current),
+            )
             .await?;
         self.store.drop_job(&actor.team_id, id).await?;
         self.audit(actor, "integration.paused", &describe(&current))
@@ -311,7 +321,12 @@ impl<'a> Integrations<'a> {
         let current = self.get(actor, id).await?;
         require_manage(actor, &current)?;
         self.store
-            .set_integration_status_by_person(&actor.team_id, id, IntegrationStatus::Active)
+            .set_integration_status_by_person(
+                &actor.team_id,
+                id,
+                IntegrationStatus::Active,
+                &recovered(actor, &current),
+            )
             .await?;
         self.store
             .enqueue_now(&actor.team_id, id, Trigger::Manual, now_ms())
@@ -465,6 +480,17 @@ impl<'a> Integrations<'a> {
             .await?;
         Ok(())
     }
+}
+
+/// The event a person's resume (or Run now) of a failing integration records.
+fn recovered(actor: &Actor, integration: &Integration) -> ferry_webhooks::event::Activity {
+    crate::hooks::events::integration_status(
+        Some(actor),
+        ferry_webhooks::EventType::IntegrationRecovered,
+        &integration.id,
+        &integration.collection_name,
+        None,
+    )
 }
 
 /// `"Users API" → acme/backups main:Postman Collections/users.json`, for the audit log.

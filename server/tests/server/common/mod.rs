@@ -299,3 +299,15 @@ pub async fn team_key(
         .unwrap();
     (admin, key.expose_secret().to_owned())
 }
+
+/// The event the sync engine records with a backup's failing status (what tests that set the
+/// status directly record with it).
+pub fn status_event(integration_id: &str) -> ferry_domain::webhooks::event::Activity {
+    ferry_domain::hooks::events::integration_status(
+        None,
+        ferry_domain::webhooks::EventType::IntegrationFailing,
+        integration_id,
+        "",
+        Some("set by the test"),
+    )
+}
