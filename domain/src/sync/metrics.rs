@@ -36,12 +36,61 @@ pub struct SyncMetrics {
     queue: tokio::sync::Mutex<Option<(Instant, QueueGauge)>>,
 }
 
-#[derive(Default)]
 struct Inner {
     outcomes: BTreeMap<&'static str, u64>,
-    latency_counts: [u64; LATENCY_BUCKETS.len()],
-    latency_sum: f64,
-    latency_count: u64,
+    latency: Histogram,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            outcomes: BTreeMap::new(),
+            latency: Histogram::new(&LATENCY_BUCKETS),
+        }
+    }
+}
+
+/// A Prometheus histogram of seconds with fixed bucket bounds.
+#[derive(Debug, Clone)]
+pub(crate) struct Histogram {
+    bounds: &'static [f64],
+    counts: Vec<u64>,
+    sum: f64,
+    count: u64,
+}
+
+impl Histogram {
+    pub(crate) fn new(bounds: &'static [f64]) -> Self {
+        Histogram {
+            bounds,
+            counts: vec![0; bounds.len()],
+            sum: 0.0,
+            count: 0,
+        }
+    }
+
+    pub(crate) fn record(&mut self, took: Duration) {
+        let seconds = took.as_secs_f64();
+        for (bound, count) in self.bounds.iter().zip(self.counts.iter_mut()) {
+            if seconds <= *bound {
+                *count += 1;
+            }
+        }
+        self.sum += seconds;
+        self.count += 1;
+    }
+
+    /// Appends the histogram `name` (its help, type, buckets, sum and count) to `out`.
+    pub(crate) fn render(&self, out: &mut String, name: &str, help: &str) {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} histogram");
+        for (bound, count) in self.bounds.iter().zip(self.counts.iter()) {
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {count}");
+        }
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {}", self.count);
+        let _ = writeln!(out, "{name}_sum {}", self.sum);
+        let _ = writeln!(out, "{name}_count {}", self.count);
+    }
 }
 
 /// The queue as the database held it a moment ago.
@@ -61,18 +110,11 @@ impl SyncMetrics {
     }
 
     pub(crate) fn record_latency(&self, latency: Duration) {
-        let seconds = latency.as_secs_f64();
-        let mut inner = self
-            .inner
+        self.inner
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        for (bound, count) in LATENCY_BUCKETS.iter().zip(inner.latency_counts.iter_mut()) {
-            if seconds <= *bound {
-                *count += 1;
-            }
-        }
-        inner.latency_sum += seconds;
-        inner.latency_count += 1;
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .latency
+            .record(latency);
     }
 
     /// The queue gauge, counted by `count` only when the last count is older than `max_age`.
@@ -136,31 +178,10 @@ impl SyncMetrics {
                 "ferry_sync_runs_total{{outcome=\"{outcome}\"}} {count}"
             );
         }
-        let _ = writeln!(
-            out,
-            "# HELP ferry_sync_change_to_commit_seconds From a collection change to its commit."
-        );
-        let _ = writeln!(out, "# TYPE ferry_sync_change_to_commit_seconds histogram");
-        for (bound, count) in LATENCY_BUCKETS.iter().zip(inner.latency_counts.iter()) {
-            let _ = writeln!(
-                out,
-                "ferry_sync_change_to_commit_seconds_bucket{{le=\"{bound}\"}} {count}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "ferry_sync_change_to_commit_seconds_bucket{{le=\"+Inf\"}} {}",
-            inner.latency_count
-        );
-        let _ = writeln!(
-            out,
-            "ferry_sync_change_to_commit_seconds_sum {}",
-            inner.latency_sum
-        );
-        let _ = writeln!(
-            out,
-            "ferry_sync_change_to_commit_seconds_count {}",
-            inner.latency_count
+        inner.latency.render(
+            &mut out,
+            "ferry_sync_change_to_commit_seconds",
+            "From a collection change to its commit.",
         );
         let _ = writeln!(out, "# HELP ferry_provider_calls_total {provider} API calls by method and HTTP status (none = no answer).");
         let _ = writeln!(out, "# TYPE ferry_provider_calls_total counter");

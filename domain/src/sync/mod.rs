@@ -15,7 +15,7 @@ pub mod budget;
 mod config;
 pub mod destination;
 mod message;
-mod metrics;
+pub(crate) mod metrics;
 mod run;
 
 use std::{sync::Arc, time::Duration};

@@ -1,5 +1,6 @@
 //! `/metrics` in Prometheus' text format: the sync queue, run outcomes, change→commit latency
-//! and Bitbucket calls by status. Counts only, no tenant data. With `FERRY_METRICS_TOKEN` set
+//! and Bitbucket calls by status; webhook and Slack deliveries by outcome, their latency and
+//! queue. Counts only, no tenant data. With `FERRY_METRICS_TOKEN` set
 //! it answers only that bearer token; without, it is open: expose it to the scraper, not to
 //! the internet. Scrapes cost no database work beyond one cached queue count (see
 //! `SyncEngine::render_metrics`).
@@ -25,7 +26,15 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
                 .into_response();
         }
     }
-    match state.sync.render_metrics().await {
+    let rendered = match state.sync.render_metrics().await {
+        Ok(sync) => state
+            .hooks
+            .render_metrics()
+            .await
+            .map(|hooks| sync + &hooks),
+        Err(error) => Err(error),
+    };
+    match rendered {
         Ok(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
         Err(error) => ApiError::internal(&error).into_response(),
     }

@@ -111,6 +111,14 @@ async fn slack_is_added_and_managed_from_its_pages(db: Db) {
     );
     let page = server.page(&hook_page).await;
     assert!(page.contains("collection.created") && page.contains("delivered"));
+    let metrics = server.page("/metrics").await;
+    for line in [
+        "ferry_webhook_attempts_total{outcome=\"delivered\"} 1",
+        "ferry_webhook_delivery_seconds_count 1",
+        "ferry_webhook_deliveries_pending 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
+    }
 
     // Send test event; Redeliver.
     let id = hook_page.rsplit('/').next().unwrap().to_owned();

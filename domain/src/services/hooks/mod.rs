@@ -9,6 +9,7 @@
 //! [`worker`] sends what is due; `ferry_webhooks` holds the wire format and the address policy.
 
 pub mod events;
+pub mod metrics;
 pub mod worker;
 
 use ferry_webhooks::{

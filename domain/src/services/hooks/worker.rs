@@ -17,7 +17,10 @@ use ferry_webhooks::{
 };
 use tokio::{sync::Notify, task::JoinHandle};
 
-use super::{open_text, HookKind, PREVIOUS_SECRET_PURPOSE, SECRET_PURPOSE, URL_PURPOSE};
+use super::{
+    metrics::HookMetrics, open_text, HookKind, PREVIOUS_SECRET_PURPOSE, SECRET_PURPOSE,
+    URL_PURPOSE,
+};
 use crate::{
     crypto::Keyring,
     store::{
@@ -66,6 +69,7 @@ struct Inner {
     config: WorkerConfig,
     process: String,
     wake: Notify,
+    metrics: HookMetrics,
 }
 
 impl HookWorker {
@@ -90,12 +94,22 @@ impl HookWorker {
                 config,
                 process,
                 wake: Notify::new(),
+                metrics: HookMetrics::default(),
             }),
         }
     }
 
     pub fn policy(&self) -> &NetworkPolicy {
         self.inner.sender.policy()
+    }
+
+    pub fn metrics(&self) -> &HookMetrics {
+        &self.inner.metrics
+    }
+
+    /// `/metrics`' lines about deliveries.
+    pub async fn render_metrics(&self) -> Result<String, StoreError> {
+        self.inner.metrics.render(&self.inner.store).await
     }
 
     /// Looks for due deliveries now (a delivery was queued).
@@ -187,7 +201,16 @@ impl HookWorker {
                 excerpt: String::new(),
             },
         };
+        let request = attempt.latency;
         let finished = finished(&delivery, &hook, attempt);
+        let delivered_after = (finished.outcome == "delivered").then(|| {
+            Duration::from_millis(
+                u64::try_from(now_ms() - delivery.created_at_ms).unwrap_or_default(),
+            )
+        });
+        self.inner
+            .metrics
+            .record(finished.outcome, request, delivered_after);
         if !self
             .inner
             .store
