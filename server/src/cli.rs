@@ -177,6 +177,10 @@ pub struct ServeArgs {
     /// default: only `https://`.
     #[arg(long, env = "FERRY_WEBHOOK_ALLOW_HTTP", default_value = "false")]
     pub webhook_allow_http: String,
+    /// How long a claimed webhook or Slack delivery stays claimed: how soon a delivery of a
+    /// process that died is sent by another (seconds; longer than an attempt's 15 s timeout).
+    #[arg(long, env = "FERRY_WEBHOOK_LEASE_SECONDS", default_value_t = 60)]
+    pub webhook_lease_seconds: u64,
     /// Who may create an account by themselves: `open` (anyone), `invite-only` (only through
     /// a team's invite link, joining that team) or `closed` (accounts come from
     /// `ferry user create`).

@@ -267,7 +267,16 @@ fn hooks_config(args: &ServeArgs) -> Result<HookWorkerConfig, StartError> {
             args.webhook_allow_http
         ))
     })?;
+    let timeout = SenderConfig::default().timeout;
+    if args.webhook_lease_seconds <= timeout.as_secs() + 4 {
+        return Err(StartError::Security(format!(
+            "FERRY_WEBHOOK_LEASE_SECONDS: must be at least {} (an attempt may take {} s, and no other process may send it meanwhile)",
+            timeout.as_secs() + 5,
+            timeout.as_secs()
+        )));
+    }
     Ok(HookWorkerConfig {
+        lease: Duration::from_secs(args.webhook_lease_seconds),
         sender: SenderConfig {
             policy: NetworkPolicy {
                 allowed,

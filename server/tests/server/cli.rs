@@ -131,6 +131,7 @@ fn webhook_settings_are_checked_at_start_in_one_line() {
     for (variable, value) in [
         ("FERRY_WEBHOOK_ALLOWED_NETWORKS", "10.0.0.0/33"),
         ("FERRY_WEBHOOK_ALLOW_HTTP", "perhaps"),
+        ("FERRY_WEBHOOK_LEASE_SECONDS", "10"),
     ] {
         let output = run_to_end(ferry(
             &[

@@ -11,6 +11,7 @@ mod collections_api;
 mod common;
 mod hook_forms;
 mod hooks_api;
+mod hooks_crash;
 mod integrations;
 mod integrations_api;
 mod integrations_flow;

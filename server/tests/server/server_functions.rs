@@ -15,7 +15,7 @@ ferry_testing::on_both!(
 
 /// Every server function's URL. Renaming or removing one breaks every tab left open across
 /// the deploy that does it; adding one is adding a line here.
-const STABLE_URLS: [&str; 29] = [
+const STABLE_URLS: [&str; 32] = [
     "/api/load_api",
     "/api/load_api_collections",
     "/api/load_api_definition",
@@ -35,6 +35,9 @@ const STABLE_URLS: [&str; 29] = [
     "/api/load_connected_account",
     "/api/load_connected_accounts",
     "/api/load_history",
+    "/api/load_hook",
+    "/api/load_hook_events",
+    "/api/load_hooks",
     "/api/load_integration",
     "/api/load_integration_list",
     "/api/load_invite",

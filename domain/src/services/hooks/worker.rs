@@ -18,8 +18,7 @@ use ferry_webhooks::{
 use tokio::{sync::Notify, task::JoinHandle};
 
 use super::{
-    metrics::HookMetrics, open_text, HookKind, PREVIOUS_SECRET_PURPOSE, SECRET_PURPOSE,
-    URL_PURPOSE,
+    metrics::HookMetrics, open_text, HookKind, PREVIOUS_SECRET_PURPOSE, SECRET_PURPOSE, URL_PURPOSE,
 };
 use crate::{
     crypto::Keyring,
