@@ -224,7 +224,7 @@ async fn run(backend: &str, db: TestDatabase, options: &Options) {
         calls as f64 * 1000.0 / edits.len() as f64, edits.len(), edits.len() as f64 / calls.max(1) as f64);
     println!(
         "[{backend}] peak RSS of the process (sandbox, engine, edits, all in it): {}",
-        peak_rss()
+        testing::peak_rss()
     );
     db.store.close().await;
 }
@@ -520,17 +520,4 @@ impl Report {
         report.commits = commits.len();
         report
     }
-}
-
-/// VmHWM from /proc/self/status.
-fn peak_rss() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with("VmHWM:"))
-                .map(|line| line["VmHWM:".len()..].trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown (no /proc/self/status)".to_owned())
 }

@@ -237,6 +237,19 @@ pub fn run_row(
     }
 }
 
+/// The process's peak resident memory (VmHWM from /proc/self/status), for benchmarks.
+pub fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmHWM:"))
+                .map(|line| line["VmHWM:".len()..].trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown (no /proc/self/status)".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

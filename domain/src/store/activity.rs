@@ -1,8 +1,8 @@
 //! Team activity: the outbox of what happened in a team. A change records its event with
-//! [`record_activity!`] inside its own transaction; the hooks worker then fans each event out
-//! into one delivery per subscribed integration, marking it fanned out in that same
+//! [`record_activity!`] inside its own transaction; the hooks worker then fans events out
+//! into one delivery per subscribed integration, marking them fanned out in that same
 //! transaction — so an event is lost by no crash, and fanned out by one worker only (on
-//! PostgreSQL a second worker's claim waits for the first's row lock, then finds it taken).
+//! PostgreSQL a second worker skips the rows the first has taken).
 
 use ferry_webhooks::{
     event::{Activity, EventActor},
@@ -99,46 +99,55 @@ macro_rules! queue_delivery {
 }
 
 impl Store {
-    /// Fans out up to `limit` events, oldest first: each becomes one delivery per integration
-    /// of its team that subscribes to its type and is not disabled (a paused one's wait), with
-    /// the body `render(kind, activity)` gives (`None`: that kind sends nothing). Answers the
-    /// deliveries queued.
+    /// Fans out up to `limit` events, oldest first, in one transaction: each becomes one
+    /// delivery per integration of its team that subscribes to its type and is not disabled
+    /// (a paused one's wait), with the body `render(kind, activity)` gives (`None`: that kind
+    /// sends nothing). One statement takes the events (PostgreSQL skips those another process
+    /// is taking). Answers the deliveries queued.
     pub async fn fan_out_activity(
         &self,
         limit: i64,
         render: impl Fn(&str, &Activity) -> Option<String>,
     ) -> Result<usize, StoreError> {
+        let lock = match self.backend() {
+            super::Backend::Sqlite => "",
+            super::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        };
+        let now = now_ms();
         on_pool!(self, pool => {
-            let due: Vec<ActivityRow> = sqlx::query_as(&format!(
-                "SELECT {EVENT_COLUMNS} FROM activity_events WHERE fanned_out_at_ms IS NULL \
-                 ORDER BY at_ms LIMIT $1"))
-                .bind(limit).fetch_all(pool).await?;
+            let mut tx = pool.begin().await?;
+            super::hooks::relaxed_commit!(self, tx);
+            let mut events: Vec<ActivityRow> = sqlx::query_as(&format!(
+                "UPDATE activity_events SET fanned_out_at_ms = $1 WHERE id IN \
+                 (SELECT id FROM activity_events WHERE fanned_out_at_ms IS NULL ORDER BY at_ms LIMIT $2{lock}) \
+                 RETURNING {EVENT_COLUMNS}"))
+                .bind(now).bind(limit).fetch_all(&mut *tx).await?;
+            if events.is_empty() {
+                return Ok(0);
+            }
+            events.sort_by(|a, b| (a.at_ms, &a.id).cmp(&(b.at_ms, &b.id)));
+            let mut subscribers: std::collections::HashMap<String, Vec<(String, String, String)>> =
+                std::collections::HashMap::new();
             let mut queued = 0;
-            for event in due {
-                let now = now_ms();
-                let mut tx = pool.begin().await?;
-                let claimed = sqlx::query(
-                    "UPDATE activity_events SET fanned_out_at_ms = $1 WHERE id = $2 AND fanned_out_at_ms IS NULL")
-                    .bind(now).bind(&event.id).execute(&mut *tx).await?.rows_affected();
-                if claimed != 1 {
-                    continue;
-                }
-                if let Some(activity) = event.activity() {
+            for event in &events {
+                let Some(activity) = event.activity() else { continue };
+                if !subscribers.contains_key(&event.team_id) {
                     let hooks: Vec<(String, String, String)> = sqlx::query_as(
                         "SELECT id, kind, events FROM hook_integrations WHERE team_id = $1 AND status <> 'disabled' \
                          ORDER BY id")
                         .bind(&event.team_id).fetch_all(&mut *tx).await?;
-                    for (id, kind, events) in hooks {
-                        if !events.split_whitespace().any(|name| name == event.event_type) {
-                            continue;
-                        }
-                        let Some(body) = render(&kind, &activity) else { continue };
-                        queue_delivery!(tx, &event.team_id, &id, &event.event_type, &body, now);
-                        queued += 1;
-                    }
+                    subscribers.insert(event.team_id.clone(), hooks);
                 }
-                tx.commit().await?;
+                for (id, kind, types) in &subscribers[&event.team_id] {
+                    if !types.split_whitespace().any(|name| name == event.event_type) {
+                        continue;
+                    }
+                    let Some(body) = render(kind, &activity) else { continue };
+                    queue_delivery!(tx, &event.team_id, id, &event.event_type, &body, now);
+                    queued += 1;
+                }
             }
+            tx.commit().await?;
             Ok(queued)
         })
     }

@@ -98,6 +98,23 @@ pub struct ResealedHook {
     pub previous_secret: Option<Vec<u8>>,
 }
 
+/// On PostgreSQL, lets the caller's transaction commit without waiting for its WAL to reach
+/// the disk. Only for the queue's own bookkeeping (leases, attempts, fan-out): a database
+/// crash may forget such a commit, and what it forgets is done again — a delivery sent again
+/// under its id, an event fanned out again with its deliveries — never lost, because events
+/// themselves are written by their change's durable commit. A commit a second instead of
+/// a disk flush each is what lets one database record a thousand attempts a second.
+macro_rules! relaxed_commit {
+    ($store:expr, $tx:expr) => {
+        if $store.backend() == $crate::store::Backend::Postgres {
+            sqlx::query("SET LOCAL synchronous_commit = off")
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+pub(crate) use relaxed_commit;
+
 impl Store {
     pub async fn insert_hook(&self, row: &HookRow) -> Result<(), StoreError> {
         on_pool!(self, pool => {
@@ -258,7 +275,9 @@ impl Store {
     }
 
     /// Claims up to `limit` due deliveries of integrations that send (active or failing; a
-    /// paused one's wait, a disabled one's stay), oldest first, for `lease_ms`.
+    /// paused one's wait, a disabled one's stay), oldest first, for `lease_ms`: one statement
+    /// picks and leases them (SQLite takes its write lock at it), one more reads their
+    /// integrations by id.
     pub async fn claim_deliveries(
         &self,
         worker: &str,
@@ -266,26 +285,47 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<(DeliveryRow, HookRow)>, StoreError> {
         let now = now_ms();
+        // PostgreSQL skips rows another process is claiming, and is given the ids as an array
+        // so that it looks each up by key instead of scanning the table to join them.
+        let (open, close) = match self.backend() {
+            super::Backend::Sqlite => ("id IN (", ")"),
+            super::Backend::Postgres => ("id = ANY(ARRAY(", " FOR UPDATE OF d SKIP LOCKED))"),
+        };
         on_pool!(self, pool => {
-            let due: Vec<(String, String)> = sqlx::query_as(
-                "SELECT d.team_id, d.id FROM hook_deliveries d JOIN hook_integrations i ON i.id = d.integration_id \
-                 WHERE d.state = 'pending' AND d.due_at_ms <= $1 AND d.lease_until_ms < $1 \
-                 AND i.status IN ('active', 'failing') ORDER BY d.due_at_ms LIMIT $2")
-                .bind(now).bind(limit).fetch_all(pool).await?;
-            let mut claimed = Vec::new();
-            for (team_id, id) in due {
-                let delivery: Option<DeliveryRow> = sqlx::query_as(&format!(
-                    "UPDATE hook_deliveries SET lease_owner = $1, lease_until_ms = $2 \
-                     WHERE team_id = $3 AND id = $4 AND state = 'pending' AND lease_until_ms < $5 \
-                     RETURNING {DELIVERY_COLUMNS}"))
-                    .bind(worker).bind(now + lease_ms).bind(&team_id).bind(&id).bind(now)
-                    .fetch_optional(pool).await?;
-                let Some(delivery) = delivery else { continue };
-                let hook: Option<HookRow> = sqlx::query_as(&format!(
-                    "SELECT {INTEGRATION_COLUMNS} FROM hook_integrations WHERE team_id = $1 AND id = $2"))
-                    .bind(&team_id).bind(&delivery.integration_id).fetch_optional(pool).await?;
-                claimed.extend(hook.map(|hook| (delivery, hook)));
+            let mut tx = pool.begin().await?;
+            relaxed_commit!(self, tx);
+            let deliveries: Vec<DeliveryRow> = sqlx::query_as(&format!(
+                "UPDATE hook_deliveries SET lease_owner = $1, lease_until_ms = $2 WHERE {open}\
+                 SELECT d.id FROM hook_deliveries d JOIN hook_integrations i ON i.id = d.integration_id \
+                 WHERE d.state = 'pending' AND d.due_at_ms <= $3 AND d.lease_until_ms < $3 \
+                 AND i.status IN ('active', 'failing') ORDER BY d.due_at_ms LIMIT $4{close} \
+                 RETURNING {DELIVERY_COLUMNS}"))
+                .bind(worker).bind(now + lease_ms).bind(now).bind(limit)
+                .fetch_all(&mut *tx).await?;
+            if deliveries.is_empty() {
+                return Ok(Vec::new());
             }
+            let mut ids: Vec<&str> = deliveries.iter().map(|d| d.integration_id.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "SELECT {INTEGRATION_COLUMNS} FROM hook_integrations WHERE id IN ({})",
+                placeholders.join(", "));
+            let mut query = sqlx::query_as::<_, HookRow>(&sql);
+            for id in &ids {
+                query = query.bind(*id);
+            }
+            let hooks = query.fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            let mut claimed: Vec<(DeliveryRow, HookRow)> = deliveries
+                .into_iter()
+                .filter_map(|delivery| {
+                    let hook = hooks.iter().find(|h| h.id == delivery.integration_id)?.clone();
+                    Some((delivery, hook))
+                })
+                .collect();
+            claimed.sort_by_key(|(delivery, _)| delivery.due_at_ms);
             Ok(claimed)
         })
     }
@@ -303,6 +343,7 @@ impl Store {
         let attempt = delivery.attempts + 1;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            relaxed_commit!(self, tx);
             let moved = sqlx::query(
                 "UPDATE hook_deliveries SET state = $1, attempts = $2, due_at_ms = $3, lease_owner = NULL, \
                  lease_until_ms = 0, last_status = $4, last_error = $5, \

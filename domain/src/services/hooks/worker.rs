@@ -1,7 +1,9 @@
-//! Sends due deliveries. Workers run in every `ferry serve`; each claims a batch of due
-//! deliveries with a lease (longer than an attempt can take), sends them concurrently, and
-//! records each attempt in one transaction with the delivery's next state. A worker that dies
-//! leaves leases that expire: the delivery is sent again under the same `webhook-id`.
+//! Fans team activity out and sends due deliveries. Workers run in every `ferry serve`; each
+//! turns recorded events into deliveries (a batch per transaction), claims due deliveries
+//! with a lease (longer than an attempt can take) as its slots for attempts in flight free
+//! up, and records each attempt in one transaction with the delivery's next state. A worker
+//! that dies leaves leases that expire: the delivery is sent again under the same
+//! `webhook-id`.
 //!
 //! After an attempt: delivered → done (and an integration that was Failing recovers);
 //! passing trouble → retried on the schedule, the integration marked Failing from the third
@@ -15,7 +17,10 @@ use ferry_webhooks::{
     next_attempt, Attempt, NetworkPolicy, Outcome, Sender, SenderConfig, WebhookSecret, WebhookUrl,
     MAX_ATTEMPTS,
 };
-use tokio::{sync::Notify, task::JoinHandle};
+use tokio::{
+    sync::{Notify, Semaphore},
+    task::JoinHandle,
+};
 
 use super::{
     metrics::HookMetrics, open_text, HookKind, PREVIOUS_SECRET_PURPOSE, SECRET_PURPOSE, URL_PURPOSE,
@@ -33,12 +38,16 @@ pub const FAILING_AFTER_ATTEMPTS: i64 = 3;
 
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
-    /// How often an idle worker looks for due deliveries (a new delivery wakes it sooner).
+    /// How often an idle worker looks for recorded events and due deliveries (a delivery
+    /// queued by this process wakes it sooner).
     pub poll: Duration,
     /// How long a claimed delivery is this worker's: well over an attempt's timeout.
     pub lease: Duration,
-    /// Deliveries claimed, and sent concurrently, at once.
+    /// Events fanned out per transaction, and deliveries claimed per query by `run_once`.
     pub batch: i64,
+    /// Attempts a running worker keeps in flight at once: a slow receiver holds one each,
+    /// so this over an answer's time bounds the deliveries a second.
+    pub in_flight: usize,
     pub sender: SenderConfig,
     /// The deployment's public URL: events link to their page under it (no link without).
     pub public_url: Option<String>,
@@ -47,9 +56,10 @@ pub struct WorkerConfig {
 impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
-            poll: Duration::from_secs(1),
+            poll: Duration::from_millis(250),
             lease: Duration::from_secs(60),
-            batch: 32,
+            batch: 64,
+            in_flight: 256,
             sender: SenderConfig::default(),
             public_url: None,
         }
@@ -68,6 +78,10 @@ struct Inner {
     config: WorkerConfig,
     process: String,
     wake: Notify,
+    /// Wakes the fan-out loop of a running worker.
+    fanning: Notify,
+    /// An attempt of a running worker ended (a slot is free), or deliveries were queued.
+    slot_freed: Notify,
     metrics: HookMetrics,
 }
 
@@ -93,6 +107,8 @@ impl HookWorker {
                 config,
                 process,
                 wake: Notify::new(),
+                fanning: Notify::new(),
+                slot_freed: Notify::new(),
                 metrics: HookMetrics::default(),
             }),
         }
@@ -111,57 +127,101 @@ impl HookWorker {
         self.inner.metrics.render(&self.inner.store).await
     }
 
-    /// Looks for due deliveries now (a delivery was queued).
+    /// Looks for recorded events and due deliveries now (something was queued).
     pub fn wake(&self) {
         self.inner.wake.notify_one();
+        self.inner.fanning.notify_one();
     }
 
-    /// Runs until the task is aborted.
+    /// Runs until the task is aborted: one loop fans events out, another keeps up to
+    /// [`WorkerConfig::in_flight`] attempts going, claiming more as each one ends — so one slow
+    /// receiver delays only its own deliveries, and a burst of events does not hold sending up.
     pub fn start(&self) -> JoinHandle<()> {
         let worker = self.clone();
         tokio::spawn(async move {
-            loop {
-                let sent = match worker.run_once().await {
-                    Ok(sent) => sent,
-                    Err(error) => {
-                        tracing::error!(%error, "sending webhook deliveries failed");
-                        0
-                    }
-                };
-                if sent == 0 {
-                    let _ = tokio::time::timeout(
-                        worker.inner.config.poll,
-                        worker.inner.wake.notified(),
-                    )
-                    .await;
-                }
-            }
+            tokio::join!(worker.fan_out_loop(), worker.send_loop());
         })
     }
 
-    /// Fans recorded events out into deliveries, then claims what is due and sends it;
-    /// answers how many deliveries were queued and attempts made.
-    pub async fn run_once(&self) -> Result<usize, StoreError> {
+    async fn fan_out_loop(&self) {
         let inner = &self.inner;
-        let queued = inner
-            .store
-            .fan_out_activity(inner.config.batch, |kind, activity| {
-                let kind = HookKind::parse(kind)?;
-                let mut activity = activity.clone();
-                activity.url = match (&inner.config.public_url, activity.url) {
-                    (Some(root), Some(path)) => {
-                        Some(format!("{}{path}", root.trim_end_matches('/')))
-                    }
-                    _ => None,
-                };
-                String::from_utf8(kind.body(&activity)).ok()
-            })
-            .await?;
+        loop {
+            match self.fan_out().await {
+                Ok(0) => {
+                    let _ = tokio::time::timeout(inner.config.poll, inner.fanning.notified()).await;
+                }
+                // Deliveries were queued: the sending loop takes them now.
+                Ok(_) => inner.slot_freed.notify_one(),
+                Err(error) => {
+                    tracing::error!(%error, "fanning team activity out to webhooks failed");
+                    tokio::time::sleep(inner.config.poll).await;
+                }
+            }
+        }
+    }
+
+    async fn send_loop(&self) {
+        let inner = &self.inner;
+        let slots = Arc::new(Semaphore::new(inner.config.in_flight.max(1)));
+        loop {
+            let started = match self.send_due(&slots).await {
+                Ok(started) => started,
+                Err(error) => {
+                    tracing::error!(%error, "sending webhook deliveries failed");
+                    0
+                }
+            };
+            if started == 0 {
+                // Nothing due, or every slot busy: look again when woken, when an attempt
+                // ends or deliveries were queued, or after the poll.
+                tokio::select! {
+                    _ = tokio::time::sleep(inner.config.poll) => {}
+                    _ = inner.wake.notified() => {}
+                    _ = inner.slot_freed.notified() => {}
+                }
+            }
+        }
+    }
+
+    /// Claims as many due deliveries as there are free slots and starts them; answers how
+    /// many were started.
+    async fn send_due(&self, slots: &Arc<Semaphore>) -> Result<usize, StoreError> {
+        let free = i64::try_from(slots.available_permits()).unwrap_or(i64::MAX);
+        if free == 0 {
+            return Ok(0);
+        }
+        let claimed = self.claim(free).await?;
+        let started = claimed.len();
+        for (delivery, hook) in claimed {
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                break;
+            };
+            let worker = self.clone();
+            tokio::spawn(async move {
+                if let Err(error) = worker.deliver(delivery, hook).await {
+                    tracing::error!(%error, "recording a webhook delivery failed");
+                }
+                drop(slot);
+                worker.inner.slot_freed.notify_one();
+            });
+        }
+        Ok(started)
+    }
+
+    async fn claim(&self, limit: i64) -> Result<Vec<(DeliveryRow, HookRow)>, StoreError> {
+        let inner = &self.inner;
         let lease_ms = i64::try_from(inner.config.lease.as_millis()).unwrap_or(i64::MAX);
-        let claimed = inner
+        inner
             .store
-            .claim_deliveries(&inner.process, lease_ms, inner.config.batch)
-            .await?;
+            .claim_deliveries(&inner.process, lease_ms, limit)
+            .await
+    }
+
+    /// Fans recorded events out into deliveries, then claims what is due and sends it, all
+    /// in this task; answers how many deliveries were queued and attempts made. For tests.
+    pub async fn run_once(&self) -> Result<usize, StoreError> {
+        let queued = self.fan_out().await?;
+        let claimed = self.claim(self.inner.config.batch).await?;
         let count = claimed.len();
         let mut sending = tokio::task::JoinSet::new();
         for (delivery, hook) in claimed {
@@ -176,6 +236,26 @@ impl HookWorker {
             }
         }
         Ok(queued + count)
+    }
+
+    /// Turns recorded events into deliveries, each rendered for its integration's kind with
+    /// its link under the public URL; answers how many were queued.
+    async fn fan_out(&self) -> Result<usize, StoreError> {
+        let inner = &self.inner;
+        inner
+            .store
+            .fan_out_activity(inner.config.batch, |kind, activity| {
+                let kind = HookKind::parse(kind)?;
+                let mut activity = activity.clone();
+                activity.url = match (&inner.config.public_url, activity.url) {
+                    (Some(root), Some(path)) => {
+                        Some(format!("{}{path}", root.trim_end_matches('/')))
+                    }
+                    _ => None,
+                };
+                String::from_utf8(kind.body(&activity)).ok()
+            })
+            .await
     }
 
     async fn deliver(&self, delivery: DeliveryRow, hook: HookRow) -> Result<(), StoreError> {
