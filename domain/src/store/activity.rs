@@ -115,6 +115,13 @@ impl Store {
         };
         let now = now_ms();
         on_pool!(self, pool => {
+            // A read first: finding nothing takes no write lock (SQLite has one for all).
+            let waiting: Option<i64> = sqlx::query_scalar(
+                "SELECT at_ms FROM activity_events WHERE fanned_out_at_ms IS NULL LIMIT 1")
+                .fetch_optional(pool).await?;
+            if waiting.is_none() {
+                return Ok(0);
+            }
             let mut tx = pool.begin().await?;
             super::hooks::relaxed_commit!(self, tx);
             let mut events: Vec<ActivityRow> = sqlx::query_as(&format!(

@@ -33,6 +33,9 @@ use crate::{
     },
 };
 
+/// How soon a worker that just fanned events out looks for more.
+const BUSY_POLL: Duration = Duration::from_millis(10);
+
 /// Failed attempts of one delivery after which its integration shows Failing.
 pub const FAILING_AFTER_ATTEMPTS: i64 = 3;
 
@@ -145,13 +148,21 @@ impl HookWorker {
 
     async fn fan_out_loop(&self) {
         let inner = &self.inner;
+        // While events keep coming, look again soon rather than after a whole poll: other
+        // requests record them without telling this worker.
+        let mut busy = false;
         loop {
             match self.fan_out().await {
                 Ok(0) => {
-                    let _ = tokio::time::timeout(inner.config.poll, inner.fanning.notified()).await;
+                    let wait = if busy { BUSY_POLL } else { inner.config.poll };
+                    busy = false;
+                    let _ = tokio::time::timeout(wait, inner.fanning.notified()).await;
                 }
                 // Deliveries were queued: the sending loop takes them now.
-                Ok(_) => inner.slot_freed.notify_one(),
+                Ok(_) => {
+                    busy = true;
+                    inner.slot_freed.notify_one();
+                }
                 Err(error) => {
                     tracing::error!(%error, "fanning team activity out to webhooks failed");
                     tokio::time::sleep(inner.config.poll).await;
