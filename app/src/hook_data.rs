@@ -26,7 +26,6 @@ pub struct HookSummary {
     pub status: String,
     pub status_label: String,
     pub status_reason: Option<String>,
-    pub created_by: String,
     pub created: String,
     pub can_manage: bool,
 }
@@ -202,7 +201,6 @@ fn summary(hook: ferry_domain::hooks::HookView) -> HookSummary {
         url: hook.url_display,
         status: hook.status,
         status_reason: hook.status_reason,
-        created_by: hook.created_by,
         can_manage: hook.can_manage,
     }
 }

@@ -7,9 +7,7 @@
 
 use std::{
     collections::HashSet,
-    net::TcpListener,
     path::Path,
-    process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -25,7 +23,8 @@ use ferry_domain::{
 };
 use ferry_testing::{self as testing, TestDatabase};
 
-const FERRY: &str = env!("CARGO_BIN_EXE_ferry");
+use crate::common::serve_process::ServeProcess;
+
 /// Seconds a killed process's claimed deliveries stay claimed (the least Ferry accepts).
 const LEASE_SECONDS: &str = "20";
 
@@ -37,46 +36,6 @@ async fn one_process_on_sqlite_killed_repeatedly_loses_no_delivery() {
 #[tokio::test(flavor = "multi_thread")]
 async fn two_processes_on_postgres_killed_in_turn_lose_no_delivery() {
     crash_run(testing::postgres().await, 2).await;
-}
-
-struct Server {
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(db: &TestDatabase, data_dir: &Path) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    drop(listener);
-    let child = Command::new(FERRY)
-        .arg("serve")
-        .env("FERRY_DATA_DIR", data_dir)
-        .env("FERRY_DATABASE_URL", db.url_string())
-        .env("LEPTOS_SITE_ADDR", &addr)
-        .env("FERRY_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.1")
-        .env("FERRY_WEBHOOK_ALLOW_HTTP", "true")
-        .env("FERRY_WEBHOOK_LEASE_SECONDS", LEASE_SECONDS)
-        .env_remove("FERRY_ENCRYPTION_KEYS")
-        .env_remove("FERRY_ENCRYPTION_KEY_FILE")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    Server { child }
-}
-
-fn kill_9(server: &mut Server) {
-    Command::new("kill")
-        .args(["-KILL", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    let _ = server.child.wait();
 }
 
 /// A receiver that takes 30 ms to answer (so kills land mid-attempt) and keeps each
@@ -104,6 +63,18 @@ async fn slow_receiver() -> (String, Arc<Mutex<Vec<String>>>) {
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (url, received)
+}
+
+fn serve(db: &TestDatabase, data_dir: &Path) -> ServeProcess {
+    ServeProcess::start(
+        db,
+        data_dir,
+        &[
+            ("FERRY_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.1"),
+            ("FERRY_WEBHOOK_ALLOW_HTTP", "true"),
+            ("FERRY_WEBHOOK_LEASE_SECONDS", LEASE_SECONDS),
+        ],
+    )
 }
 
 async fn crash_run(db: TestDatabase, processes: usize) {
@@ -162,9 +133,7 @@ async fn crash_run(db: TestDatabase, processes: usize) {
         .row
         .id;
 
-    let mut servers: Vec<Server> = (0..processes)
-        .map(|_| start_server(&db, &ferry_data))
-        .collect();
+    let mut servers: Vec<ServeProcess> = (0..processes).map(|_| serve(&db, &ferry_data)).collect();
     let started = Instant::now();
     let (mut edits, mut kills, mut victim) = (0, 0, 0);
     while started.elapsed() < Duration::from_secs(10) {
@@ -180,8 +149,8 @@ async fn crash_run(db: TestDatabase, processes: usize) {
             .unwrap();
         edits += 1;
         if edits % 15 == 0 {
-            kill_9(&mut servers[victim]);
-            servers[victim] = start_server(&db, &ferry_data);
+            servers[victim].kill_9();
+            servers[victim] = serve(&db, &ferry_data);
             kills += 1;
             victim = (victim + 1) % processes;
         }

@@ -4,9 +4,8 @@
 //! already held. Once with one process on SQLite, once with two processes on one PostgreSQL.
 
 use std::{
-    net::TcpListener,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::Command,
     time::{Duration, Instant},
 };
 
@@ -21,9 +20,10 @@ use ferry_domain::{
     postman::Collection,
 };
 use ferry_testing::{self as testing, TestDatabase};
+
+use crate::common::serve_process::ServeProcess;
 use secrecy::SecretString;
 
-const FERRY: &str = env!("CARGO_BIN_EXE_ferry");
 const TOKEN: &str = "ATATT-crash-token";
 const COLLECTIONS: usize = 4;
 
@@ -37,45 +37,18 @@ async fn two_processes_on_postgres_killed_in_turn_lose_and_repeat_nothing() {
     crash_run(testing::postgres().await, 2).await;
 }
 
-struct Server {
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(db: &TestDatabase, data_dir: &Path, sandbox: &Running) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    drop(listener);
-    let child = Command::new(FERRY)
-        .arg("serve")
-        .env("FERRY_DATA_DIR", data_dir)
-        .env("FERRY_DATABASE_URL", db.url_string())
-        .env("LEPTOS_SITE_ADDR", &addr)
-        .env("FERRY_BITBUCKET_API_URL", sandbox.api_url())
-        .env("FERRY_BITBUCKET_URL", sandbox.url())
-        .env("FERRY_SYNC_DEBOUNCE_MS", "100")
-        .env("FERRY_SYNC_LEASE_MS", "3000")
-        .env_remove("FERRY_ENCRYPTION_KEYS")
-        .env_remove("FERRY_ENCRYPTION_KEY_FILE")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    Server { child }
-}
-
-fn kill_9(server: &mut Server) {
-    Command::new("kill")
-        .args(["-KILL", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    let _ = server.child.wait();
+fn serve(db: &TestDatabase, data_dir: &Path, sandbox: &Running) -> ServeProcess {
+    let (api, web) = (sandbox.api_url().to_string(), sandbox.url().to_string());
+    ServeProcess::start(
+        db,
+        data_dir,
+        &[
+            ("FERRY_BITBUCKET_API_URL", api.as_str()),
+            ("FERRY_BITBUCKET_URL", web.as_str()),
+            ("FERRY_SYNC_DEBOUNCE_MS", "100"),
+            ("FERRY_SYNC_LEASE_MS", "3000"),
+        ],
+    )
 }
 
 async fn crash_run(db: TestDatabase, processes: usize) {
@@ -160,8 +133,8 @@ async fn crash_run(db: TestDatabase, processes: usize) {
         ids.push((created.row.id, draft.branch, draft.filename));
     }
 
-    let mut servers: Vec<Server> = (0..processes)
-        .map(|_| start_server(&db, &ferry_data, &sandbox))
+    let mut servers: Vec<ServeProcess> = (0..processes)
+        .map(|_| serve(&db, &ferry_data, &sandbox))
         .collect();
     let started = Instant::now();
     let mut edits = 0;
@@ -183,8 +156,8 @@ async fn crash_run(db: TestDatabase, processes: usize) {
             .unwrap();
         edits += 1;
         if edits % 12 == 0 {
-            kill_9(&mut servers[victim]);
-            servers[victim] = start_server(&db, &ferry_data, &sandbox);
+            servers[victim].kill_9();
+            servers[victim] = serve(&db, &ferry_data, &sandbox);
             kills += 1;
             victim = (victim + 1) % processes;
         }

@@ -311,3 +311,57 @@ pub fn status_event(integration_id: &str) -> ferry_domain::webhooks::event::Acti
         Some("set by the test"),
     )
 }
+
+/// `ferry serve` as its own process (the binary `cargo test` built), for the crash tests.
+pub mod serve_process {
+    use std::{
+        net::TcpListener,
+        path::Path,
+        process::{Child, Command, Stdio},
+    };
+
+    use ferry_testing::TestDatabase;
+
+    /// A running `ferry serve` on a free port; killed when dropped.
+    pub struct ServeProcess {
+        child: Child,
+    }
+
+    impl ServeProcess {
+        /// Starts one on `db` with its keys in `data_dir`, and `env` besides.
+        pub fn start(db: &TestDatabase, data_dir: &Path, env: &[(&str, &str)]) -> Self {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap().to_string();
+            drop(listener);
+            let child = Command::new(env!("CARGO_BIN_EXE_ferry"))
+                .arg("serve")
+                .env("FERRY_DATA_DIR", data_dir)
+                .env("FERRY_DATABASE_URL", db.url_string())
+                .env("LEPTOS_SITE_ADDR", &addr)
+                .envs(env.iter().copied())
+                .env_remove("FERRY_ENCRYPTION_KEYS")
+                .env_remove("FERRY_ENCRYPTION_KEY_FILE")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            ServeProcess { child }
+        }
+
+        /// SIGKILL: no shutdown, no flush, as a crash.
+        pub fn kill_9(&mut self) {
+            Command::new("kill")
+                .args(["-KILL", &self.child.id().to_string()])
+                .status()
+                .unwrap();
+            let _ = self.child.wait();
+        }
+    }
+
+    impl Drop for ServeProcess {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
